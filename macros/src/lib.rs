@@ -1,0 +1,1 @@
+//! Proc macros generating the typed `LlmModel` enum from `models.toml`.

@@ -1,0 +1,1 @@
+//! Apply an llm-lifecycle catalogue to a database.

@@ -1,0 +1,1 @@
+//! llm-lifecycle: LLM model lifecycle as a compile-time fact.

@@ -1,0 +1,1 @@
+//! Throwaway databases for tests.
