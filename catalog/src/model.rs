@@ -152,6 +152,9 @@ pub const DEFAULT_PERMISSION: &str = "service_providers.change_llmprovidermodel"
 
 impl Default for NotificationSettings {
     fn default() -> Self {
-        Self { permission: Cow::Borrowed(DEFAULT_PERMISSION), recipients_query: None }
+        Self {
+            permission: Cow::Borrowed(DEFAULT_PERMISSION),
+            recipients_query: None,
+        }
     }
 }

@@ -1,0 +1,130 @@
+//! From `models.toml` text to a validated [`Catalog`]: TOML syntax, then the
+//! shape of every table (unknown keys, types), then the cross-entry rules of
+//! [`crate::validate`]. Every error is collected; none stops the others.
+
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+pub(crate) mod providers;
+pub(crate) mod raw;
+pub(crate) mod reader;
+pub(crate) mod references;
+
+use crate::diagnostic::{Diagnostics, SourceMap};
+use crate::model::Catalog;
+use raw::RawCatalog;
+use reader::{Reader, entries_in_order};
+
+/// The top-level keys of `models.toml`.
+pub(crate) const TOP_LEVEL_KEYS: &[&str] = &["providers", "references", "notifications"];
+
+/// Why [`Catalog::load`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read the model catalogue {}: {source}", path.display())]
+    Io {
+        /// The path as given.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid catalogue.
+    #[error(transparent)]
+    Invalid(#[from] Diagnostics),
+}
+
+impl Catalog {
+    /// Parses and validates a catalogue. `origin` is the file name shown in
+    /// messages (e.g. `models.toml`). Every problem is reported, in source order.
+    pub fn parse(source: &str, origin: &str) -> Result<Catalog, Diagnostics> {
+        let mut reader = Reader::new(source, origin);
+        let (document, syntax_errors) = DeTable::parse_recoverable(source);
+        if !syntax_errors.is_empty() {
+            let map = SourceMap::new(source, origin);
+            let diagnostics = syntax_errors
+                .iter()
+                .map(|error| {
+                    let span = error.span().unwrap_or(0..0);
+                    map.error(span, syntax_message(error.message()))
+                })
+                .collect();
+            return Err(Diagnostics::new(diagnostics));
+        }
+        let raw = read_document(&mut reader, document.get_ref());
+        crate::validate::check(&raw, &mut reader);
+        if reader.diagnostics.is_empty() {
+            Ok(raw.into_catalog())
+        } else {
+            Err(Diagnostics::new(reader.diagnostics))
+        }
+    }
+
+    /// Reads and validates the catalogue at `path`; messages name the path as given.
+    pub fn load(path: &Path) -> Result<Catalog, LoadError> {
+        let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let origin = path.display().to_string();
+        Ok(Catalog::parse(&source, &origin)?)
+    }
+}
+
+/// toml's message, on one line and without a trailing newline.
+fn syntax_message(message: &str) -> String {
+    let trimmed = message.trim();
+    let mut lines = trimmed.lines();
+    let first = lines.next().unwrap_or("invalid TOML").trim();
+    let mut out = format!("invalid TOML: {first}");
+    for line in lines.map(str::trim).filter(|line| !line.is_empty()) {
+        out.push_str("; ");
+        out.push_str(line);
+    }
+    out
+}
+
+fn read_document(reader: &mut Reader<'_>, document: &DeTable<'_>) -> RawCatalog {
+    let mut catalog = RawCatalog::default();
+    let mut saw_providers = false;
+    for (key, value) in entries_in_order(document) {
+        match key.get_ref().as_ref() {
+            "providers" => {
+                saw_providers = true;
+                catalog.providers = providers::read_providers(reader, value);
+            }
+            "references" => catalog.references = references::read_references(reader, value),
+            "notifications" => {
+                catalog.notifications = references::read_notifications(reader, value);
+            }
+            other => {
+                let help = crate::suggest::did_you_mean(other, TOP_LEVEL_KEYS.iter().copied())
+                    .or_else(|| Some(top_level_help(value.get_ref())));
+                reader.error_with_help(
+                    key.span(),
+                    format!("unknown top-level key `{other}`"),
+                    help,
+                );
+            }
+        }
+    }
+    if !saw_providers {
+        reader.error_with_help(
+            0..0,
+            "the catalogue declares no providers",
+            Some("add a `[providers.KEY]` table with `models = [...]`".to_owned()),
+        );
+    }
+    catalog
+}
+
+fn top_level_help(value: &DeValue<'_>) -> String {
+    let hint = "models.toml has `[providers.KEY]` tables, `[[references]]` entries and an \
+                optional `[notifications]` table";
+    match value {
+        DeValue::Table(_) => format!("{hint}; a provider is declared as `[providers.KEY]`"),
+        _ => hint.to_owned(),
+    }
+}

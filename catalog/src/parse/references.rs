@@ -1,0 +1,329 @@
+//! Reading `[[references]]` entries and the `[notifications]` table.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use super::raw::{At, RawReference};
+use super::reader::{Fields, Reader, Value, type_with_article};
+use crate::model::{NotificationSettings, Reference, ReferenceKind, Through};
+
+/// The keys of a `[[references]]` entry.
+pub(crate) const REFERENCE_KEYS: &[&str] = &[
+    "table",
+    "column",
+    "kind",
+    "key",
+    "resource",
+    "through",
+    "team_column",
+    "name_column",
+    "url",
+    "filter",
+];
+/// The keys of `through = { ... }`.
+pub(crate) const THROUGH_KEYS: &[&str] = &["table", "column"];
+/// The keys of `[notifications]`.
+pub(crate) const NOTIFICATION_KEYS: &[&str] = &["permission", "recipients_query"];
+/// The placeholders a `url` template may use.
+pub(crate) const URL_PLACEHOLDERS: &[&str] = &["id", "team_id"];
+/// PostgreSQL's identifier length limit, in bytes.
+pub(crate) const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Reads `references = [...]` (written `[[references]]`).
+pub(crate) fn read_references(reader: &mut Reader<'_>, value: &Value<'_>) -> Vec<RawReference> {
+    let DeValue::Array(array) = value.get_ref() else {
+        reader.error_with_help(
+            value.span(),
+            format!(
+                "`references` must be an array of tables, found {}",
+                type_with_article(value.get_ref())
+            ),
+            Some("declare each entry as `[[references]]`".to_owned()),
+        );
+        return Vec::new();
+    };
+    let mut references = Vec::new();
+    for item in array.iter() {
+        match item.get_ref() {
+            DeValue::Table(table) => {
+                if let Some(reference) = read_reference(reader, table, item.span()) {
+                    references.push(reference);
+                }
+            }
+            other => reader.error_with_help(
+                item.span(),
+                format!(
+                    "each entry of `references` must be a table, found {}",
+                    type_with_article(other)
+                ),
+                Some("declare each entry as `[[references]]`".to_owned()),
+            ),
+        }
+    }
+    references
+}
+
+fn read_reference(
+    reader: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    span: Range<usize>,
+) -> Option<RawReference> {
+    let what = "a `[[references]]` entry";
+    let before = reader.error_count();
+    let fields = reader.fields(table, span.clone(), REFERENCE_KEYS, what);
+    let table_name = required_identifier(reader, &fields, "table", what, "the referencing table");
+    let column = required_identifier(reader, &fields, "column", what, "the referencing column");
+    let kind = read_kind(reader, &fields);
+    let key = reader.string(&fields, "key");
+    match (&kind, &key) {
+        (Some(ReferenceKind::Json), None) if fields.get("key").is_none() => reader.missing(
+            &fields,
+            "key",
+            "a `kind = \"json\"` reference",
+            "add `key = \"...\"`: the top-level key of the JSON object that holds the model id",
+        ),
+        (Some(ReferenceKind::Id | ReferenceKind::Text), Some(key)) => reader.error_with_help(
+            key.span.clone(),
+            "`key` is only allowed with `kind = \"json\"`",
+            Some("remove `key`, or set `kind = \"json\"`".to_owned()),
+        ),
+        _ => {}
+    }
+    if let Some(key) = &key
+        && key.value.is_empty()
+    {
+        reader.error(key.span.clone(), "`key` cannot be empty");
+    }
+    let resource = reader.string(&fields, "resource");
+    if let Some(resource) = &resource
+        && !is_resource_noun(&resource.value)
+    {
+        reader.error_with_help(
+            resource.span.clone(),
+            format!("invalid `resource` `{}`", resource.value),
+            Some(
+                "a resource is a lowercase noun for notices (`chatbot`, `pipeline`): a \
+                 lowercase ASCII letter followed by lowercase letters, digits, `_` or spaces"
+                    .to_owned(),
+            ),
+        );
+    }
+    let through = read_through(reader, &fields);
+    let team_column = optional_identifier(reader, &fields, "team_column");
+    let name_column = optional_identifier(reader, &fields, "name_column");
+    let url = reader.string(&fields, "url");
+    if let Some(url) = &url {
+        check_url(reader, url);
+    }
+    let filter = reader.string(&fields, "filter");
+    if let Some(filter) = &filter {
+        if filter.value.trim().is_empty() {
+            reader.error(filter.span.clone(), "`filter` cannot be empty");
+        } else if filter.value.contains(';') {
+            reader.error_with_help(
+                filter.span.clone(),
+                "`filter` must be a single SQL condition, found a `;`",
+                Some("remove the `;`: the condition is embedded in a larger statement".to_owned()),
+            );
+        }
+    }
+    if reader.error_count() > before {
+        return None;
+    }
+    let table_name = table_name?;
+    Some(RawReference {
+        span: table_name.span.clone(),
+        reference: Reference {
+            table: Cow::Owned(table_name.value),
+            column: Cow::Owned(column?.value),
+            kind: kind.unwrap_or_default(),
+            key: key.map(|at| Cow::Owned(at.value)),
+            resource: resource.map(|at| Cow::Owned(at.value)),
+            through,
+            team_column: team_column.map(|at| Cow::Owned(at.value)),
+            name_column: name_column.map(|at| Cow::Owned(at.value)),
+            url: url.map(|at| Cow::Owned(at.value)),
+            filter: filter.map(|at| Cow::Owned(at.value)),
+        },
+    })
+}
+
+fn read_kind(reader: &mut Reader<'_>, fields: &Fields<'_, '_>) -> Option<ReferenceKind> {
+    let Some(kind) = reader.string(fields, "kind") else {
+        return fields.get("kind").is_none().then_some(ReferenceKind::Id);
+    };
+    match kind.value.as_str() {
+        "id" => Some(ReferenceKind::Id),
+        "json" => Some(ReferenceKind::Json),
+        "text" => Some(ReferenceKind::Text),
+        other => {
+            let help = crate::suggest::did_you_mean(other, ["id", "json", "text"])
+                .unwrap_or_else(|| "use `id`, `json` or `text`".to_owned());
+            reader.error_with_help(
+                kind.span,
+                format!("unknown reference kind `{other}`"),
+                Some(help),
+            );
+            None
+        }
+    }
+}
+
+fn read_through(reader: &mut Reader<'_>, fields: &Fields<'_, '_>) -> Option<Through> {
+    let value = fields.get("through")?;
+    let DeValue::Table(table) = value.get_ref() else {
+        reader.wrong_type(
+            "through",
+            "a table `{ table = \"...\", column = \"...\" }`",
+            value,
+        );
+        return None;
+    };
+    let what = "`through`";
+    let through = reader.fields(table, value.span(), THROUGH_KEYS, what);
+    let table = required_identifier(reader, &through, "table", what, "the joined table");
+    let column = required_identifier(
+        reader,
+        &through,
+        "column",
+        what,
+        "the column of the referencing table holding the joined row's id",
+    );
+    Some(Through {
+        table: Cow::Owned(table?.value),
+        column: Cow::Owned(column?.value),
+    })
+}
+
+fn required_identifier(
+    reader: &mut Reader<'_>,
+    fields: &Fields<'_, '_>,
+    key: &str,
+    what: &str,
+    meaning: &str,
+) -> Option<At<String>> {
+    if fields.get(key).is_none() {
+        reader.missing(
+            fields,
+            key,
+            what,
+            &format!("add `{key} = \"...\"`: {meaning}"),
+        );
+        return None;
+    }
+    optional_identifier(reader, fields, key)
+}
+
+fn optional_identifier(
+    reader: &mut Reader<'_>,
+    fields: &Fields<'_, '_>,
+    key: &str,
+) -> Option<At<String>> {
+    let value = reader.string(fields, key)?;
+    if let Err(problem) = check_identifier(&value.value) {
+        reader.error_with_help(
+            value.span.clone(),
+            format!(
+                "`{key}` must be a plain SQL identifier, found `{}`: {problem}",
+                value.value
+            ),
+            Some(format!(
+                "use ASCII letters, digits and `_`, not starting with a digit, at most \
+                 {MAX_IDENTIFIER_BYTES} bytes"
+            )),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// Checks `[A-Za-z_][A-Za-z0-9_]*` of at most 63 bytes; the error says what is wrong.
+pub(crate) fn check_identifier(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => return Err("it is empty".to_owned()),
+        Some(c) if c.is_ascii_digit() => return Err("it starts with a digit".to_owned()),
+        Some(c) if !(c.is_ascii_alphabetic() || c == '_') => {
+            return Err(format!("{c:?} is not allowed"));
+        }
+        Some(_) => {}
+    }
+    if let Some(c) = chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+        return Err(format!("{c:?} is not allowed"));
+    }
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        return Err(format!("it is {} bytes long", name.len()));
+    }
+    Ok(())
+}
+
+/// Whether `noun` matches `[a-z][a-z0-9_ ]*`.
+pub(crate) fn is_resource_noun(noun: &str) -> bool {
+    let mut chars = noun.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ' ')
+}
+
+fn check_url(reader: &mut Reader<'_>, url: &At<String>) {
+    let mut rest = url.value.as_str();
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            reader.error_with_help(
+                url.span.clone(),
+                "`url` has a `}` without a matching `{`",
+                Some("placeholders are written `{id}` or `{team_id}`".to_owned()),
+            );
+            return;
+        }
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            reader.error_with_help(
+                url.span.clone(),
+                "`url` has a `{` that is never closed",
+                Some("placeholders are written `{id}` or `{team_id}`".to_owned()),
+            );
+            return;
+        };
+        let name = &after[..close];
+        if !URL_PLACEHOLDERS.contains(&name) {
+            let help = crate::suggest::did_you_mean(name, URL_PLACEHOLDERS.iter().copied())
+                .unwrap_or_else(|| "the placeholders are `{id}` and `{team_id}`".to_owned());
+            reader.error_with_help(
+                url.span.clone(),
+                format!("unknown placeholder `{{{name}}}` in `url`"),
+                Some(help),
+            );
+        }
+        rest = &after[close + 1..];
+    }
+}
+
+/// Reads `[notifications]`.
+pub(crate) fn read_notifications(
+    reader: &mut Reader<'_>,
+    value: &Value<'_>,
+) -> NotificationSettings {
+    let mut settings = NotificationSettings::default();
+    let DeValue::Table(table) = value.get_ref() else {
+        reader.wrong_type("notifications", "a table", value);
+        return settings;
+    };
+    let fields = reader.fields(table, value.span(), NOTIFICATION_KEYS, "`[notifications]`");
+    if let Some(permission) = reader.string(&fields, "permission") {
+        if permission.value.trim().is_empty() {
+            reader.error(permission.span, "`permission` cannot be empty");
+        } else {
+            settings.permission = Cow::Owned(permission.value);
+        }
+    }
+    if let Some(query) = reader.string(&fields, "recipients_query") {
+        if query.value.trim().is_empty() {
+            reader.error(query.span, "`recipients_query` cannot be empty");
+        } else {
+            settings.recipients_query = Some(Cow::Owned(query.value));
+        }
+    }
+    settings
+}
