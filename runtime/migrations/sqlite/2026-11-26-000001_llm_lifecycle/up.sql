@@ -1,0 +1,55 @@
+-- The model rows the catalogue governs (team_id NULL = global) and the run ledger + event journal.
+CREATE TABLE llm_provider_models (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team_id BIGINT NULL,
+    provider TEXT NOT NULL,
+    name TEXT NOT NULL,
+    max_token_limit BIGINT NOT NULL,
+    deprecated BOOLEAN NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE UNIQUE INDEX llm_provider_models_global_unique
+    ON llm_provider_models (provider, name) WHERE team_id IS NULL;
+CREATE UNIQUE INDEX llm_provider_models_team_unique
+    ON llm_provider_models (team_id, provider, name) WHERE team_id IS NOT NULL;
+
+CREATE TABLE llm_lifecycle_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment TEXT NOT NULL,
+    catalog_digest TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NULL,
+    started_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    finished_at TEXT NULL,
+    duration_ms BIGINT NULL,
+    created BIGINT NOT NULL DEFAULT 0,
+    updated BIGINT NOT NULL DEFAULT 0,
+    merged BIGINT NOT NULL DEFAULT 0,
+    repointed_rows BIGINT NOT NULL DEFAULT 0,
+    cleared_rows BIGINT NOT NULL DEFAULT 0,
+    deleted BIGINT NOT NULL DEFAULT 0,
+    unmanaged BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX llm_lifecycle_runs_environment ON llm_lifecycle_runs (environment, id);
+
+CREATE TABLE llm_lifecycle_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id BIGINT NOT NULL REFERENCES llm_lifecycle_runs (id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    name TEXT NOT NULL,
+    model_id BIGINT NULL,
+    team_id BIGINT NULL,
+    target_id BIGINT NULL,
+    target_provider TEXT NULL,
+    target_name TEXT NULL,
+    table_name TEXT NULL,
+    column_name TEXT NULL,
+    row_count BIGINT NULL,
+    detail TEXT NULL,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX llm_lifecycle_events_run ON llm_lifecycle_events (run_id);
+CREATE INDEX llm_lifecycle_events_model ON llm_lifecycle_events (action, provider, name);

@@ -1,0 +1,210 @@
+//! The applier: one transaction under the deploy lock that migrates the schema,
+//! re-plans (the plan shown before locking may be stale), refuses on any problem,
+//! then executes the plan with set-based SQL and records the run.
+//!
+//! The steps, in order (see [`execute`]):
+//! 1. [`steps::create_models`], [`steps::update_models`] (DESIGN steps 1–2);
+//! 2. [`steps::resolve_targets`]: the row ids references move to;
+//! 3. *notifications seam*: affected resources must be computed here, before
+//!    any reference moves (issue 4 adds its step between 2 and 4);
+//! 4. [`steps::repoint_references`]: one `UPDATE` per reference column (steps 3 and 5);
+//! 5. [`steps::delete_rows`]: one `DELETE` for merged team rows and deleted models;
+//! 6. the journal ([`events::for_plan`]) and the ledger row.
+
+mod events;
+mod steps;
+
+use std::time::{Duration, Instant};
+
+use llm_lifecycle_catalog::Catalog;
+use serde::Serialize;
+
+use crate::db::{Conn, Database};
+use crate::error::Error;
+use crate::ledger::{self, RunCounts};
+use crate::plan::{self, Plan};
+use crate::schema;
+
+/// Where a test can make the apply fail on purpose, to prove the rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailPoint {
+    /// After model rows were created and updated.
+    AfterModelWrites,
+    /// After references were repointed, before rows are deleted.
+    AfterRepoint,
+    /// After everything, journal and ledger included, just before COMMIT.
+    BeforeCommit,
+}
+
+impl FailPoint {
+    /// Reads `LLM_LIFECYCLE_FAIL_AT` (`after-model-writes`, `after-repoint`,
+    /// `before-commit`): a test hook for process-level tests.
+    #[must_use]
+    pub fn from_env() -> Option<Self> {
+        match std::env::var("LLM_LIFECYCLE_FAIL_AT").ok()?.as_str() {
+            "after-model-writes" => Some(Self::AfterModelWrites),
+            "after-repoint" => Some(Self::AfterRepoint),
+            "before-commit" => Some(Self::BeforeCommit),
+            _ => None,
+        }
+    }
+}
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Recorded in the ledger (`--environment`).
+    pub environment: String,
+    /// Show a progress bar over reference updates (only drawn on a terminal).
+    pub progress: bool,
+    /// Test hook: fail at this point (everything is rolled back).
+    pub fail_at: Option<FailPoint>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            environment: "default".to_owned(),
+            progress: false,
+            fail_at: None,
+        }
+    }
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyReport {
+    /// The ledger row of this run.
+    pub run_id: i64,
+    /// Schema migrations applied first (usually none).
+    pub migrations: Vec<String>,
+    /// The plan that was executed (computed under the lock).
+    pub plan: Plan,
+    /// The counts recorded in the ledger.
+    pub counts: RunCounts,
+    /// Wall time of the whole apply, in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// Converges the database on `catalog`.
+///
+/// # Errors
+/// [`Error::Refused`] when the plan has problems (nothing written); any other
+/// error after rolling everything back. Both are recorded in the ledger
+/// (`refused` / `failed`) in a transaction of their own when the schema exists.
+pub fn apply(
+    db: &mut Database,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, Error> {
+    let started = Instant::now();
+    let result = db.locked_transaction(|conn| run(conn, catalog, options, started));
+    match result {
+        Ok(report) => Ok(report),
+        Err(error) => {
+            let status = if matches!(error, Error::Refused(_)) {
+                ledger::STATUS_REFUSED
+            } else {
+                ledger::STATUS_FAILED
+            };
+            let recorded = ledger::record_unsuccessful_run(
+                db,
+                &options.environment,
+                &catalog.digest(),
+                status,
+                &error.to_string(),
+                millis(started.elapsed()),
+            );
+            if let Err(record_error) = recorded {
+                tracing::warn!(%record_error, "could not record the {status} run in the ledger");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Runs the schema migrations alone, under the lock; the versions applied.
+///
+/// # Errors
+/// [`Error::Migration`] when they fail (nothing is kept).
+pub fn migrate(db: &mut Database) -> Result<Vec<String>, Error> {
+    db.locked_transaction(schema::run_pending)
+}
+
+fn run(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    started: Instant,
+) -> Result<ApplyReport, Error> {
+    let migrations = schema::run_pending(conn)?;
+    let planned = plan::build(conn, catalog)?;
+    if planned.plan.is_refused() {
+        return Err(Error::Refused(Box::new(planned.plan)));
+    }
+    let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
+    let counts = execute(conn, &planned, options, run_id)?;
+    ledger::finish_run(
+        conn,
+        run_id,
+        ledger::STATUS_SUCCEEDED,
+        None,
+        &counts,
+        millis(started.elapsed()),
+    )?;
+    fail_if(options, FailPoint::BeforeCommit)?;
+    Ok(ApplyReport {
+        run_id,
+        migrations,
+        plan: planned.plan,
+        counts,
+        duration_ms: millis(started.elapsed()),
+    })
+}
+
+/// Executes a validated plan inside the locked transaction.
+fn execute(
+    conn: &mut Conn<'_>,
+    planned: &plan::Planned,
+    options: &ApplyOptions,
+    run_id: i64,
+) -> Result<RunCounts, Error> {
+    let plan = &planned.plan;
+    steps::create_models(conn, &plan.creates)?;
+    steps::update_models(conn, &plan.updates)?;
+    fail_if(options, FailPoint::AfterModelWrites)?;
+
+    let targets = steps::resolve_targets(conn, plan)?;
+    // Notifications (issue 4) compute the affected resources here, from
+    // `plan.reference_updates`, while references still point at the old rows.
+    let moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
+    fail_if(options, FailPoint::AfterRepoint)?;
+    steps::delete_rows(conn, plan)?;
+
+    ledger::journal(conn, run_id, &events::for_plan(plan, &targets))?;
+    Ok(RunCounts {
+        created: count(plan.creates.len()),
+        updated: count(plan.updates.len()),
+        merged: count(plan.merges.len()),
+        repointed_rows: moved.repointed,
+        cleared_rows: moved.cleared,
+        deleted: count(plan.deletions.len()),
+        unmanaged: count(plan.unmanaged.len()),
+    })
+}
+
+fn fail_if(options: &ApplyOptions, point: FailPoint) -> Result<(), Error> {
+    if options.fail_at == Some(point) {
+        Err(Error::Injected(point))
+    } else {
+        Ok(())
+    }
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

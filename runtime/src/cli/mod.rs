@@ -1,0 +1,1 @@
+//! The `apply-models` command line.

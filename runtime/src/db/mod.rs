@@ -1,0 +1,204 @@
+//! Connections to the two supported backends and the few operations the runtime
+//! needs from them: run a statement, load rows, a locked transaction.
+
+mod query;
+mod url;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::query_dsl::RunQueryDsl;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel::{Connection, QueryResult, QueryableByName};
+
+use crate::error::{Error, one_line};
+
+pub(crate) use query::{Bind, Query, placeholders, quote_ident};
+pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
+
+/// The key of the PostgreSQL advisory lock every apply and migrate holds
+/// (`llm_life` in ASCII): two deploys never interleave.
+pub const ADVISORY_LOCK_KEY: i64 = 0x6c6c_6d5f_6c69_6665;
+
+/// How long a SQLite writer waits for another one before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
+
+/// An open connection to the database being converged.
+pub enum Database {
+    /// A PostgreSQL connection.
+    Postgres(PgConnection),
+    /// A SQLite connection (foreign keys on, busy timeout set).
+    Sqlite(SqliteConnection),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Database({})", self.backend())
+    }
+}
+
+/// A borrowed connection, as handed to the code that runs inside a transaction.
+pub(crate) enum Conn<'a> {
+    Postgres(&'a mut PgConnection),
+    Sqlite(&'a mut SqliteConnection),
+}
+
+impl Database {
+    /// Opens a connection to `url`.
+    ///
+    /// # Errors
+    /// [`Error::Connect`] when the server cannot be reached, the credentials are
+    /// refused or the SQLite file cannot be opened; the message never contains a password.
+    pub fn connect(url: &DatabaseUrl) -> Result<Self, Error> {
+        let connect_error = |message: String| Error::Connect {
+            url: url.to_string(),
+            backend: url.backend(),
+            reason: one_line(&redact(&message)),
+        };
+        match url.backend() {
+            Backend::Postgres => PgConnection::establish(&url.connect_string())
+                .map(Self::Postgres)
+                .map_err(|e| connect_error(e.to_string())),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&url.connect_string())
+                    .map_err(|e| connect_error(e.to_string()))?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(|e| connect_error(e.to_string()))?;
+                Ok(Self::Sqlite(conn))
+            }
+        }
+    }
+
+    /// Which engine this connection talks to.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Runs `f` in one transaction holding the deploy lock (PostgreSQL
+    /// `pg_advisory_xact_lock`, SQLite `BEGIN IMMEDIATE`); commits when `f`
+    /// returns `Ok`, rolls everything back otherwise.
+    pub(crate) fn locked_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            Self::Postgres(c) => c.transaction(|c| {
+                Query::new("SELECT pg_advisory_xact_lock(?)")
+                    .bind(Bind::BigInt(ADVISORY_LOCK_KEY))
+                    .run_pg(c)?;
+                f(&mut Conn::Postgres(c))
+            }),
+            Self::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
+        }
+    }
+
+    /// Runs `f` in a plain transaction (a consistent snapshot for reading),
+    /// always rolled back: nothing `f` does is kept.
+    pub(crate) fn read_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        let result: Result<(), Stop<T, E>> = match self {
+            Self::Postgres(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
+            Self::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
+        };
+        match result {
+            Err(Stop::Outcome(outcome)) => outcome,
+            Err(Stop::Diesel(e)) => Err(E::from(e)),
+            Ok(()) => Err(E::from(diesel::result::Error::RollbackTransaction)),
+        }
+    }
+
+    /// Runs `f` in a transaction that commits when it returns `Ok` (no lock).
+    pub(crate) fn transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            Self::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
+            Self::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
+        }
+    }
+}
+
+/// How a read transaction ends: always rolled back, carrying what the work returned.
+enum Stop<T, E> {
+    Outcome(Result<T, E>),
+    Diesel(diesel::result::Error),
+}
+
+impl<T, E> From<diesel::result::Error> for Stop<T, E> {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Diesel(e)
+    }
+}
+
+macro_rules! boxed {
+    ($db:ty, $query:expr, $backend:expr) => {{
+        let mut q: BoxedSqlQuery<'static, $db, SqlQuery> =
+            diesel::sql_query($query.render($backend)).into_boxed::<$db>();
+        for bind in $query.binds() {
+            q = match bind.clone() {
+                Bind::BigInt(v) => q.bind::<BigInt, _>(v),
+                Bind::NullableBigInt(v) => q.bind::<Nullable<BigInt>, _>(v),
+                Bind::Text(v) => q.bind::<Text, _>(v),
+                Bind::NullableText(v) => q.bind::<Nullable<Text>, _>(v),
+                Bind::NullableBool(v) => q.bind::<Nullable<Bool>, _>(v),
+            };
+        }
+        q
+    }};
+}
+
+impl Query {
+    fn run_pg(&self, conn: &mut PgConnection) -> QueryResult<usize> {
+        boxed!(Pg, self, Backend::Postgres).execute(conn)
+    }
+}
+
+impl Conn<'_> {
+    /// Which engine this connection talks to.
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Runs a statement; the number of rows it affected.
+    pub(crate) fn execute(&mut self, query: &Query) -> QueryResult<usize> {
+        tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "execute");
+        match self {
+            Self::Postgres(c) => query.run_pg(c),
+            Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).execute(*c),
+        }
+    }
+
+    /// Runs a query and loads its rows.
+    pub(crate) fn load<T>(&mut self, query: &Query) -> QueryResult<Vec<T>>
+    where
+        T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+    {
+        tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "load");
+        match self {
+            Self::Postgres(c) => boxed!(Pg, query, Backend::Postgres).load(*c),
+            Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).load(*c),
+        }
+    }
+}

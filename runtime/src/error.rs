@@ -1,0 +1,84 @@
+//! What can go wrong while converging a database, each with what to do about it.
+
+use crate::db::Backend;
+use crate::plan::Plan;
+
+/// An error from the runtime. Every message is one line, names where it happened
+/// and never contains a password.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database location cannot be used.
+    #[error("bad database URL `{url}`: {reason}")]
+    BadUrl {
+        /// The location, password redacted.
+        url: String,
+        /// What is wrong with it and what to pass instead.
+        reason: String,
+    },
+    /// The database could not be reached or opened.
+    #[error("cannot connect to the {backend} database at {url}: {reason}")]
+    Connect {
+        /// The location, password redacted.
+        url: String,
+        /// The engine it names.
+        backend: Backend,
+        /// The driver's explanation, on one line.
+        reason: String,
+    },
+    /// A statement failed; nothing the current transaction did was kept.
+    #[error("database error while {context}: {reason}")]
+    Database {
+        /// What the runtime was doing.
+        context: String,
+        /// The database's explanation, on one line.
+        reason: String,
+    },
+    /// The runtime's own schema could not be brought up to date.
+    #[error("cannot migrate the llm-lifecycle schema: {reason} (is the database writable?)")]
+    Migration {
+        /// The migration harness's explanation, on one line.
+        reason: String,
+    },
+    /// The plan has problems that must be fixed before anything is written.
+    #[error("plan refused: {}", .0.refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Refused(Box<Plan>),
+    /// A test-only failure point was reached (see [`crate::apply::FailPoint`]).
+    #[error("injected failure at {0:?}; the transaction was rolled back")]
+    Injected(crate::apply::FailPoint),
+    /// The database changed in a way the plan did not predict; everything was rolled back.
+    #[error("{0}; everything was rolled back, run the command again")]
+    Diverged(String),
+}
+
+impl Error {
+    /// Wraps a diesel error with what the runtime was doing.
+    pub(crate) fn database(context: impl Into<String>, error: &diesel::result::Error) -> Self {
+        Self::Database {
+            context: context.into(),
+            reason: one_line(&error.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::database("running a transaction", &error)
+    }
+}
+
+/// Extension for annotating diesel results with what was being done.
+pub(crate) trait Context<T> {
+    /// Turns a diesel error into [`Error::Database`] naming `context`.
+    fn context(self, context: impl FnOnce() -> String) -> Result<T, Error>;
+}
+
+impl<T> Context<T> for Result<T, diesel::result::Error> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T, Error> {
+        self.map_err(|e| Error::database(context(), &e))
+    }
+}
+
+/// Collapses a multi-line driver message (libpq adds hints on new lines) into one line.
+pub(crate) fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,136 @@
+//! What the database says about itself: which tables and columns exist, and
+//! which foreign keys point at `llm_provider_models`.
+
+use std::collections::HashMap;
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use crate::db::{Backend, Conn, Query, placeholders};
+use crate::error::{Context, Error};
+
+/// The table the runtime owns and host tables reference.
+pub(crate) const MODELS_TABLE: &str = "llm_provider_models";
+
+/// What a column is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ColumnInfo {
+    /// The declared type, lower case (`jsonb`, `integer`, `text`…).
+    pub(crate) data_type: String,
+    /// Whether it accepts NULL.
+    pub(crate) nullable: bool,
+}
+
+/// Columns by `(table, column)`.
+pub(crate) type Columns = HashMap<(String, String), ColumnInfo>;
+
+#[derive(QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Bool)]
+    nullable: bool,
+}
+
+#[derive(QueryableByName)]
+struct ForeignKeyRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Whether `table` exists (in the current schema on PostgreSQL).
+pub(crate) fn table_exists(conn: &mut Conn<'_>, table: &str) -> Result<bool, Error> {
+    let sql = match conn.backend() {
+        Backend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = ?"
+        }
+        Backend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?"
+        }
+    };
+    let rows: Vec<CountRow> = conn
+        .load(&Query::new(sql).bind(crate::db::Bind::Text(table.to_owned())))
+        .context(|| format!("checking whether table `{table}` exists"))?;
+    Ok(rows.first().is_some_and(|row| row.n > 0))
+}
+
+/// The columns of `tables`; tables that do not exist have no entries.
+pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns, Error> {
+    if tables.is_empty() {
+        return Ok(Columns::new());
+    }
+    let list = placeholders(tables.len());
+    let sql = match conn.backend() {
+        Backend::Postgres => format!(
+            "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
+             CAST(data_type AS TEXT) AS data_type, (is_nullable = 'YES') AS nullable \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name IN ({list})"
+        ),
+        Backend::Sqlite => format!(
+            "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
+             (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name IN ({list})"
+        ),
+    };
+    let mut query = Query::new(sql);
+    for table in tables {
+        query.push_bind(crate::db::Bind::Text(table.clone()));
+    }
+    let rows: Vec<ColumnRow> = conn
+        .load(&query)
+        .context(|| format!("reading the columns of {}", tables.join(", ")))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                (row.table_name, row.column_name),
+                ColumnInfo {
+                    data_type: row.data_type.to_ascii_lowercase(),
+                    nullable: row.nullable,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Every `(table, column)` with a real foreign key to `llm_provider_models`.
+pub(crate) fn foreign_keys_to_models(conn: &mut Conn<'_>) -> Result<Vec<(String, String)>, Error> {
+    let sql = match conn.backend() {
+        Backend::Postgres => {
+            "SELECT CAST(r.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name \
+             FROM pg_constraint c \
+             JOIN pg_class r ON r.oid = c.conrelid \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
+             WHERE c.contype = 'f' AND c.confrelid = to_regclass(?) \
+             ORDER BY 1, 2"
+        }
+        Backend::Sqlite => {
+            "SELECT m.name AS table_name, f.\"from\" AS column_name \
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND lower(f.\"table\") = ? \
+             ORDER BY 1, 2"
+        }
+    };
+    let rows: Vec<ForeignKeyRow> = conn
+        .load(&Query::new(sql).bind(crate::db::Bind::Text(MODELS_TABLE.to_owned())))
+        .context(|| format!("listing the foreign keys to {MODELS_TABLE}"))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.table_name, row.column_name))
+        .collect())
+}

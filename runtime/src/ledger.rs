@@ -1,0 +1,343 @@
+//! The run ledger (`llm_lifecycle_runs`, one row per apply) and the event journal
+//! (`llm_lifecycle_events`, one row per action). `history` reads the first; prune
+//! reads the second to tell whether an environment applied a deletion.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use serde::Serialize;
+
+use crate::db::{Backend, Bind, Conn, Database, Query};
+use crate::error::{Context, Error};
+use crate::introspect;
+
+/// This crate's version, recorded with every run.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Ledger status of a run that committed.
+pub const STATUS_SUCCEEDED: &str = "succeeded";
+/// Ledger status of a run that failed and was rolled back.
+pub const STATUS_FAILED: &str = "failed";
+/// Ledger status of a run whose plan was refused (nothing written).
+pub const STATUS_REFUSED: &str = "refused";
+
+/// What a run did, in numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RunCounts {
+    /// Global rows created.
+    pub created: i64,
+    /// Global rows updated.
+    pub updated: i64,
+    /// Team rows merged into global rows.
+    pub merged: i64,
+    /// Referencing rows repointed to another model.
+    pub repointed_rows: i64,
+    /// Referencing rows cleared.
+    pub cleared_rows: i64,
+    /// Global rows deleted.
+    pub deleted: i64,
+    /// Global rows reported as unmanaged.
+    pub unmanaged: i64,
+}
+
+/// One ledger row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, QueryableByName)]
+pub struct RunRecord {
+    /// Run id.
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// `--environment` of the run.
+    #[diesel(sql_type = Text)]
+    pub environment: String,
+    /// Digest of the catalogue applied.
+    #[diesel(sql_type = Text)]
+    pub catalog_digest: String,
+    /// Version of llm-lifecycle that ran.
+    #[diesel(sql_type = Text)]
+    pub tool_version: String,
+    /// `succeeded`, `failed` or `refused`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// Why it failed.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub error: Option<String>,
+    /// When it started (database clock, as text).
+    #[diesel(sql_type = Text)]
+    pub started_at: String,
+    /// When it finished.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub finished_at: Option<String>,
+    /// Wall time in milliseconds.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub duration_ms: Option<i64>,
+    /// Rows created.
+    #[diesel(sql_type = BigInt)]
+    pub created: i64,
+    /// Rows updated.
+    #[diesel(sql_type = BigInt)]
+    pub updated: i64,
+    /// Team rows merged.
+    #[diesel(sql_type = BigInt)]
+    pub merged: i64,
+    /// References repointed.
+    #[diesel(sql_type = BigInt)]
+    pub repointed_rows: i64,
+    /// References cleared.
+    #[diesel(sql_type = BigInt)]
+    pub cleared_rows: i64,
+    /// Rows deleted.
+    #[diesel(sql_type = BigInt)]
+    pub deleted: i64,
+    /// Unmanaged rows reported.
+    #[diesel(sql_type = BigInt)]
+    pub unmanaged: i64,
+}
+
+/// One journal row to write.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// `created`, `updated`, `merged`, `repointed`, `cleared` or `deleted`
+    /// (notifications will add `notified`).
+    pub action: &'static str,
+    /// Provider of the model acted on.
+    pub provider: String,
+    /// Name of the model acted on.
+    pub name: String,
+    /// Its row id.
+    pub model_id: Option<i64>,
+    /// For team rows: the team.
+    pub team_id: Option<i64>,
+    /// Row id of the model references moved to.
+    pub target_id: Option<i64>,
+    /// Provider of the model references moved to.
+    pub target_provider: Option<String>,
+    /// Name of the model references moved to.
+    pub target_name: Option<String>,
+    /// For reference actions: the table.
+    pub table_name: Option<String>,
+    /// For reference actions: the column.
+    pub column_name: Option<String>,
+    /// For reference actions: how many rows.
+    pub row_count: Option<i64>,
+    /// Free text (e.g. what an update changed).
+    pub detail: Option<String>,
+}
+
+/// A deletion that a committed run applied, as prune needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, QueryableByName)]
+pub struct AppliedDeletion {
+    /// Provider of the deleted model.
+    #[diesel(sql_type = Text)]
+    pub provider: String,
+    /// Name of the deleted model.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// The run that deleted it.
+    #[diesel(sql_type = BigInt)]
+    pub run_id: i64,
+    /// The run's environment.
+    #[diesel(sql_type = Text)]
+    pub environment: String,
+    /// When the run finished.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub finished_at: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+fn now(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "clock_timestamp()",
+        Backend::Sqlite => "CURRENT_TIMESTAMP",
+    }
+}
+
+/// Inserts a `running` ledger row; its id.
+pub(crate) fn start_run(
+    conn: &mut Conn<'_>,
+    environment: &str,
+    digest: &str,
+) -> Result<i64, Error> {
+    let query = Query::new(
+        "INSERT INTO llm_lifecycle_runs (environment, catalog_digest, tool_version, status) \
+         VALUES (?, ?, ?, 'running') RETURNING id",
+    )
+    .bind(Bind::Text(environment.to_owned()))
+    .bind(Bind::Text(digest.to_owned()))
+    .bind(Bind::Text(TOOL_VERSION.to_owned()));
+    let rows: Vec<IdRow> = conn
+        .load(&query)
+        .context(|| "recording the run in the ledger".into())?;
+    rows.first()
+        .map(|row| row.id)
+        .ok_or_else(|| Error::Diverged("the ledger insert returned no id".into()))
+}
+
+/// Completes a ledger row with its status, counts and timing.
+pub(crate) fn finish_run(
+    conn: &mut Conn<'_>,
+    run_id: i64,
+    status: &str,
+    error: Option<&str>,
+    counts: &RunCounts,
+    duration_ms: i64,
+) -> Result<(), Error> {
+    let query = Query::new(format!(
+        "UPDATE llm_lifecycle_runs SET status = ?, error = ?, finished_at = {}, duration_ms = ?, \
+         created = ?, updated = ?, merged = ?, repointed_rows = ?, cleared_rows = ?, deleted = ?, \
+         unmanaged = ? WHERE id = ?",
+        now(conn.backend())
+    ))
+    .bind(Bind::Text(status.to_owned()))
+    .bind(Bind::NullableText(error.map(ToOwned::to_owned)))
+    .bind(Bind::BigInt(duration_ms))
+    .bind(Bind::BigInt(counts.created))
+    .bind(Bind::BigInt(counts.updated))
+    .bind(Bind::BigInt(counts.merged))
+    .bind(Bind::BigInt(counts.repointed_rows))
+    .bind(Bind::BigInt(counts.cleared_rows))
+    .bind(Bind::BigInt(counts.deleted))
+    .bind(Bind::BigInt(counts.unmanaged))
+    .bind(Bind::BigInt(run_id));
+    conn.execute(&query)
+        .context(|| format!("completing run {run_id} in the ledger"))?;
+    Ok(())
+}
+
+/// Records a run that did not commit (`failed` or `refused`), in its own
+/// transaction, so `history` shows it. Needs the schema; skipped when it is missing.
+pub(crate) fn record_unsuccessful_run(
+    db: &mut Database,
+    environment: &str,
+    digest: &str,
+    status: &str,
+    error: &str,
+    duration_ms: i64,
+) -> Result<Option<i64>, Error> {
+    db.transaction(|conn| {
+        if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+            return Ok(None);
+        }
+        let run_id = start_run(conn, environment, digest)?;
+        finish_run(
+            conn,
+            run_id,
+            status,
+            Some(error),
+            &RunCounts::default(),
+            duration_ms,
+        )?;
+        Ok(Some(run_id))
+    })
+}
+
+/// Appends journal rows (multi-row inserts, a few hundred rows per statement).
+pub(crate) fn journal(conn: &mut Conn<'_>, run_id: i64, events: &[Event]) -> Result<(), Error> {
+    for chunk in events.chunks(500) {
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut query = Query::new(format!(
+            "INSERT INTO llm_lifecycle_events (run_id, action, provider, name, model_id, team_id, \
+             target_id, target_provider, target_name, table_name, column_name, row_count, detail) \
+             VALUES {rows}"
+        ));
+        for event in chunk {
+            query
+                .push_bind(Bind::BigInt(run_id))
+                .push_bind(Bind::Text(event.action.to_owned()))
+                .push_bind(Bind::Text(event.provider.clone()))
+                .push_bind(Bind::Text(event.name.clone()))
+                .push_bind(Bind::NullableBigInt(event.model_id))
+                .push_bind(Bind::NullableBigInt(event.team_id))
+                .push_bind(Bind::NullableBigInt(event.target_id))
+                .push_bind(Bind::NullableText(event.target_provider.clone()))
+                .push_bind(Bind::NullableText(event.target_name.clone()))
+                .push_bind(Bind::NullableText(event.table_name.clone()))
+                .push_bind(Bind::NullableText(event.column_name.clone()))
+                .push_bind(Bind::NullableBigInt(event.row_count))
+                .push_bind(Bind::NullableText(event.detail.clone()));
+        }
+        conn.execute(&query)
+            .context(|| format!("writing the journal of run {run_id}"))?;
+    }
+    Ok(())
+}
+
+const RUN_COLUMNS: &str = "id, environment, catalog_digest, tool_version, status, error, \
+    CAST(started_at AS TEXT) AS started_at, CAST(finished_at AS TEXT) AS finished_at, duration_ms, \
+    created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged";
+
+/// The latest `limit` runs, newest first (optionally of one environment).
+/// Empty when the schema does not exist yet.
+///
+/// # Errors
+/// [`Error::Database`] when the ledger cannot be read.
+pub fn history(
+    db: &mut Database,
+    environment: Option<&str>,
+    limit: u32,
+) -> Result<Vec<RunRecord>, Error> {
+    db.read_transaction(|conn| {
+        if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+            return Ok(Vec::new());
+        }
+        let mut query = Query::new(format!("SELECT {RUN_COLUMNS} FROM llm_lifecycle_runs"));
+        if let Some(environment) = environment {
+            query
+                .push_sql(" WHERE environment = ?")
+                .push_bind(Bind::Text(environment.to_owned()));
+        }
+        query
+            .push_sql(" ORDER BY id DESC LIMIT ?")
+            .push_bind(Bind::BigInt(i64::from(limit)));
+        conn.load(&query)
+            .context(|| "reading the run ledger".into())
+    })
+}
+
+/// The last run that committed in `environment`, if any.
+///
+/// # Errors
+/// [`Error::Database`] when the ledger cannot be read.
+pub fn last_successful_run(
+    db: &mut Database,
+    environment: &str,
+) -> Result<Option<RunRecord>, Error> {
+    db.read_transaction(|conn| {
+        if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+            return Ok(None);
+        }
+        let query = Query::new(format!(
+            "SELECT {RUN_COLUMNS} FROM llm_lifecycle_runs WHERE environment = ? AND status = ? \
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(Bind::Text(environment.to_owned()))
+        .bind(Bind::Text(STATUS_SUCCEEDED.to_owned()));
+        let rows: Vec<RunRecord> = conn
+            .load(&query)
+            .context(|| "reading the run ledger".into())?;
+        Ok(rows.into_iter().next())
+    })
+}
+
+/// Every deletion of a global row recorded by a committed run, oldest first:
+/// what `prune` reads to tell whether an environment applied a deletion.
+///
+/// # Errors
+/// [`Error::Database`] when the journal cannot be read.
+pub fn applied_deletions(db: &mut Database) -> Result<Vec<AppliedDeletion>, Error> {
+    db.read_transaction(|conn| {
+        if !introspect::table_exists(conn, "llm_lifecycle_events")? {
+            return Ok(Vec::new());
+        }
+        let query = Query::new(
+            "SELECT e.provider, e.name, e.run_id, r.environment, CAST(r.finished_at AS TEXT) AS finished_at \
+             FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
+             WHERE e.action = 'deleted' AND e.team_id IS NULL AND r.status = ? ORDER BY e.id",
+        )
+        .bind(Bind::Text(STATUS_SUCCEEDED.to_owned()));
+        conn.load(&query).context(|| "reading the event journal".into())
+    })
+}

@@ -1,0 +1,405 @@
+//! Computing the plan: read the model rows and the schema, diff them against the
+//! catalogue, count the references that would move, and collect every problem.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Text};
+use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
+
+use super::{
+    Change, Create, Deletion, Kind, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
+    Unmanaged, Update,
+};
+use crate::db::{Bind, Conn, Query, quote_ident};
+use crate::error::{Context, Error};
+use crate::introspect::{self, Columns, MODELS_TABLE};
+use crate::references::{MAX_MAPPING_PER_STATEMENT, OldValue, RefColumn};
+
+/// A plan plus what the applier needs to execute it.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    pub(crate) plan: Plan,
+    /// The SQL view of each `[[references]]` entry (by index); `None` when refused.
+    pub(crate) columns: Vec<Option<RefColumn>>,
+}
+
+#[derive(QueryableByName)]
+struct GlobalRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    max_token_limit: i64,
+    #[diesel(sql_type = Bool)]
+    deprecated: bool,
+}
+
+#[derive(QueryableByName)]
+struct TeamRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    team_id: i64,
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// One entry of the old→new mapping a reference column goes through.
+struct MappingEntry {
+    old: OldValue,
+    from: ModelId,
+    from_id: Option<i64>,
+    from_team: Option<i64>,
+    to: Option<ModelId>,
+    reason: Reason,
+}
+
+/// Computes the plan on `conn`. Reads only.
+pub(crate) fn build(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<Planned, Error> {
+    let schema_present = introspect::table_exists(conn, MODELS_TABLE)?;
+    let globals = if schema_present {
+        load_globals(conn)?
+    } else {
+        Vec::new()
+    };
+    let by_id: HashMap<(&str, &str), &GlobalRow> = globals
+        .iter()
+        .map(|row| ((row.provider.as_str(), row.name.as_str()), row))
+        .collect();
+
+    let mut plan = Plan {
+        backend: conn.backend(),
+        catalog_digest: catalog.digest(),
+        schema_present,
+        creates: Vec::new(),
+        updates: Vec::new(),
+        merges: Vec::new(),
+        deletions: Vec::new(),
+        reference_updates: Vec::new(),
+        unmanaged: Vec::new(),
+        refusals: Vec::new(),
+    };
+
+    // Steps 1 and 2: create missing live models, update drifted rows.
+    for (provider, model) in catalog.models() {
+        let id = ModelId::new(provider.key.as_ref(), model.name.as_ref());
+        let token_limit = i64::from(model.token_limit);
+        match by_id.get(&(provider.key.as_ref(), model.name.as_ref())) {
+            None if !model.deprecated => plan.creates.push(Create {
+                model: id,
+                token_limit,
+            }),
+            None => {}
+            Some(row) => {
+                let token_limit = (row.max_token_limit != token_limit).then_some(Change {
+                    from: row.max_token_limit,
+                    to: token_limit,
+                });
+                let deprecated = (row.deprecated != model.deprecated).then_some(Change {
+                    from: row.deprecated,
+                    to: model.deprecated,
+                });
+                if token_limit.is_some() || deprecated.is_some() {
+                    plan.updates.push(Update {
+                        id: row.id,
+                        model: id,
+                        token_limit,
+                        deprecated,
+                    });
+                }
+            }
+        }
+    }
+
+    // Step 5: deleted entries still present as global rows.
+    for (provider, entry) in catalog.deleted() {
+        if let Some(row) = by_id.get(&(provider.key.as_ref(), entry.name.as_ref())) {
+            plan.deletions.push(Deletion {
+                id: row.id,
+                model: ModelId::new(provider.key.as_ref(), entry.name.as_ref()),
+                replacement: replacement(catalog, &provider.key, &entry.name),
+            });
+        }
+    }
+
+    // Step 6: global rows the catalogue does not know.
+    let known: HashSet<(&str, &str)> = catalog
+        .models()
+        .map(|(p, m)| (p.key.as_ref(), m.name.as_ref()))
+        .chain(
+            catalog
+                .deleted()
+                .map(|(p, d)| (p.key.as_ref(), d.name.as_ref())),
+        )
+        .collect();
+    for row in &globals {
+        if !known.contains(&(row.provider.as_str(), row.name.as_str())) {
+            plan.unmanaged.push(Unmanaged {
+                id: row.id,
+                model: ModelId::new(&row.provider, &row.name),
+            });
+        }
+    }
+
+    // Step 3: team rows that merge into the global rows this plan creates.
+    if schema_present && !plan.creates.is_empty() {
+        plan.merges = load_merges(conn, &plan.creates)?;
+    }
+
+    let columns = plan_references(conn, catalog, &mut plan)?;
+    Ok(Planned { plan, columns })
+}
+
+/// The end of a deleted entry's replacement chain.
+fn replacement(catalog: &Catalog, provider: &str, name: &str) -> Option<ModelId> {
+    catalog
+        .chain_end(provider, name)
+        .map(|model| ModelId::new(provider, model.name.as_ref()))
+}
+
+fn load_globals(conn: &mut Conn<'_>) -> Result<Vec<GlobalRow>, Error> {
+    let query = Query::new(format!(
+        "SELECT id, provider, name, max_token_limit, deprecated FROM {} \
+         WHERE team_id IS NULL ORDER BY id",
+        quote_ident(MODELS_TABLE)
+    ));
+    conn.load(&query)
+        .context(|| format!("reading the global rows of {MODELS_TABLE}"))
+}
+
+fn load_merges(conn: &mut Conn<'_>, creates: &[Create]) -> Result<Vec<Merge>, Error> {
+    let mut merges = Vec::new();
+    for chunk in creates.chunks(MAX_MAPPING_PER_STATEMENT) {
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        let mut query = Query::new(format!(
+            "WITH c(provider, name) AS (VALUES {values}) \
+             SELECT p.id, p.team_id, p.provider, p.name FROM {} p \
+             JOIN c ON p.provider = c.provider AND p.name = c.name \
+             WHERE p.team_id IS NOT NULL ORDER BY p.provider, p.name, p.team_id, p.id",
+            quote_ident(MODELS_TABLE)
+        ));
+        for create in chunk {
+            query.push_bind(Bind::Text(create.model.provider.clone()));
+            query.push_bind(Bind::Text(create.model.name.clone()));
+        }
+        let rows: Vec<TeamRow> = conn
+            .load(&query)
+            .context(|| "reading team rows to merge into new global rows".into())?;
+        merges.extend(rows.into_iter().map(|row| Merge {
+            id: row.id,
+            team_id: row.team_id,
+            model: ModelId::new(row.provider, row.name),
+        }));
+    }
+    Ok(merges)
+}
+
+/// Validates every `[[references]]` entry and foreign key, and counts the rows
+/// that would be repointed or cleared.
+fn plan_references(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    plan: &mut Plan,
+) -> Result<Vec<Option<RefColumn>>, Error> {
+    let mut tables: Vec<String> = Vec::new();
+    for reference in catalog.references.iter() {
+        tables.push(reference.table.to_string());
+        if let Some(through) = &reference.through {
+            tables.push(through.table.to_string());
+        }
+    }
+    tables.sort();
+    tables.dedup();
+    let schema = introspect::columns(conn, &tables)?;
+
+    for (table, column) in introspect::foreign_keys_to_models(conn)? {
+        let declared = catalog.references.iter().any(|r| {
+            r.kind == ReferenceKind::Id && r.table.as_ref() == table && r.column.as_ref() == column
+        });
+        if !declared {
+            plan.refusals
+                .push(Refusal::UndeclaredForeignKey { table, column });
+        }
+    }
+
+    let id_mapping = id_mapping(plan);
+    let text_mapping = text_mapping(catalog);
+    let mut columns = Vec::with_capacity(catalog.references.len());
+    for (index, reference) in catalog.references.iter().enumerate() {
+        let Some(column) = check_reference(reference, &schema, &mut plan.refusals) else {
+            columns.push(None);
+            continue;
+        };
+        let mapping = if column.kind == Kind::Text {
+            &text_mapping
+        } else {
+            &id_mapping
+        };
+        let nullable = schema
+            .get(&(column.table.clone(), column.column.clone()))
+            .is_none_or(|info| info.nullable);
+        count_reference(conn, index, &column, mapping, nullable, plan)?;
+        columns.push(Some(column));
+    }
+    Ok(columns)
+}
+
+fn id_mapping(plan: &Plan) -> Vec<MappingEntry> {
+    let merges = plan.merges.iter().map(|merge| MappingEntry {
+        old: OldValue::Id(merge.id),
+        from: merge.model.clone(),
+        from_id: Some(merge.id),
+        from_team: Some(merge.team_id),
+        to: Some(merge.model.clone()),
+        reason: Reason::Merge,
+    });
+    let deletions = plan.deletions.iter().map(|deletion| MappingEntry {
+        old: OldValue::Id(deletion.id),
+        from: deletion.model.clone(),
+        from_id: Some(deletion.id),
+        from_team: None,
+        to: deletion.replacement.clone(),
+        reason: Reason::Delete,
+    });
+    merges.chain(deletions).collect()
+}
+
+/// Text references name models by id, so every deleted entry is looked for,
+/// whether or not its row still exists.
+fn text_mapping(catalog: &Catalog) -> Vec<MappingEntry> {
+    catalog
+        .deleted()
+        .map(|(provider, entry)| {
+            let from = ModelId::new(provider.key.as_ref(), entry.name.as_ref());
+            MappingEntry {
+                old: OldValue::Text(from.to_string()),
+                from,
+                from_id: None,
+                from_team: None,
+                to: replacement(catalog, &provider.key, &entry.name),
+                reason: Reason::Delete,
+            }
+        })
+        .collect()
+}
+
+/// Checks that the declared table and columns exist; the column's SQL view if they do.
+fn check_reference(
+    reference: &Reference,
+    schema: &Columns,
+    refusals: &mut Vec<Refusal>,
+) -> Option<RefColumn> {
+    let declared_by = format!("{}.{}", reference.table, reference.column);
+    let table_exists = |table: &str| schema.keys().any(|(t, _)| t == table);
+    let mut ok = true;
+    let mut require = |table: &str, column: &str, refusals: &mut Vec<Refusal>| {
+        if !table_exists(table) {
+            let refusal = Refusal::MissingTable {
+                table: table.to_owned(),
+                declared_by: declared_by.clone(),
+            };
+            if !refusals.contains(&refusal) {
+                refusals.push(refusal);
+            }
+            ok = false;
+        } else if !schema.contains_key(&(table.to_owned(), column.to_owned())) {
+            refusals.push(Refusal::MissingColumn {
+                table: table.to_owned(),
+                column: column.to_owned(),
+                declared_by: declared_by.clone(),
+            });
+            ok = false;
+        }
+    };
+    require(&reference.table, &reference.column, refusals);
+    let owner = match &reference.through {
+        Some(through) => {
+            require(&reference.table, &through.column, refusals);
+            require(&through.table, "id", refusals);
+            through.table.as_ref()
+        }
+        None => reference.table.as_ref(),
+    };
+    for column in [&reference.team_column, &reference.name_column]
+        .into_iter()
+        .flatten()
+    {
+        require(owner, column, refusals);
+    }
+    if !ok {
+        return None;
+    }
+    let data_type = schema
+        .get(&(reference.table.to_string(), reference.column.to_string()))
+        .map(|info| info.data_type.clone())
+        .unwrap_or_default();
+    Some(RefColumn {
+        table: reference.table.to_string(),
+        column: reference.column.to_string(),
+        kind: match reference.kind {
+            ReferenceKind::Id => Kind::Id,
+            ReferenceKind::Json => Kind::Json,
+            ReferenceKind::Text => Kind::Text,
+        },
+        key: reference.key.as_ref().map(ToString::to_string),
+        data_type,
+    })
+}
+
+/// One grouped count per column (per chunk of the mapping): how many rows hold each old value.
+fn count_reference(
+    conn: &mut Conn<'_>,
+    index: usize,
+    column: &RefColumn,
+    mapping: &[MappingEntry],
+    nullable: bool,
+    plan: &mut Plan,
+) -> Result<(), Error> {
+    for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
+        let values: Vec<OldValue> = chunk.iter().map(|entry| entry.old.clone()).collect();
+        let query = column.count_query(conn.backend(), &values);
+        let counts: Vec<crate::references::KeyCount> = conn.load(&query).context(|| {
+            format!(
+                "counting the references in {}.{}",
+                column.table, column.column
+            )
+        })?;
+        let counts: HashMap<String, u64> = counts
+            .into_iter()
+            .map(|row| (row.old_key, u64::try_from(row.n).unwrap_or_default()))
+            .collect();
+        for entry in chunk {
+            let Some(&rows) = counts.get(&entry.old.key()).filter(|rows| **rows > 0) else {
+                continue;
+            };
+            if entry.to.is_none() && column.kind != Kind::Json && !nullable {
+                plan.refusals.push(Refusal::NotNullClear {
+                    table: column.table.clone(),
+                    column: column.column.clone(),
+                    rows,
+                    model: entry.from.clone(),
+                });
+            }
+            plan.reference_updates.push(ReferenceUpdate {
+                reference: index,
+                table: column.table.clone(),
+                column: column.column.clone(),
+                kind: column.kind,
+                key: column.key.clone(),
+                from: entry.from.clone(),
+                from_id: entry.from_id,
+                from_team: entry.from_team,
+                to: entry.to.clone(),
+                rows,
+                reason: entry.reason,
+            });
+        }
+    }
+    Ok(())
+}

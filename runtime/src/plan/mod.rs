@@ -1,0 +1,308 @@
+//! The plan: the full diff between the catalogue and the database, computed and
+//! validated before anything is written (DESIGN.md steps 1, 2, 3, 5 and 6).
+//!
+//! A [`Plan`] is plain data: [`build`](crate::plan::build()) computes it from a
+//! connection, the applier executes it, [`render`] prints it like a diff and
+//! `serde` gives `--format json`.
+
+mod build;
+pub mod render;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::db::Backend;
+pub(crate) use build::{Planned, build};
+
+/// A model's full id, `provider/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ModelId {
+    /// The provider key.
+    pub provider: String,
+    /// The provider's model name (may itself contain `/`).
+    pub name: String,
+}
+
+impl ModelId {
+    /// `provider/name`.
+    pub fn new(provider: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ModelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.provider, self.name)
+    }
+}
+
+/// A value that drifted: what the database holds and what the catalogue says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Change<T> {
+    /// In the database.
+    pub from: T,
+    /// In the catalogue.
+    pub to: T,
+}
+
+/// Step 1: a live, non-deprecated model missing from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Create {
+    /// The model to create as a global row.
+    pub model: ModelId,
+    /// Its `max_token_limit`.
+    pub token_limit: i64,
+}
+
+/// Step 2: a global row whose token limit or deprecated flag drifted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Update {
+    /// The row id.
+    pub id: i64,
+    /// The model.
+    pub model: ModelId,
+    /// The token limit change, when it drifted.
+    pub token_limit: Option<Change<i64>>,
+    /// The deprecated flag change, when it drifted.
+    pub deprecated: Option<Change<bool>>,
+}
+
+/// Step 3: a team-custom row with the same provider and name as a global row
+/// this plan creates; its references move to the global row and it is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    /// The team row's id.
+    pub id: i64,
+    /// The team that owned it.
+    pub team_id: i64,
+    /// The model (same as the created global row).
+    pub model: ModelId,
+}
+
+/// Step 5: a deleted catalogue entry whose global row is still in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deletion {
+    /// The global row's id.
+    pub id: i64,
+    /// The deleted model.
+    pub model: ModelId,
+    /// The end of its replacement chain (a live, non-deprecated model), if any.
+    pub replacement: Option<ModelId>,
+}
+
+/// Why references move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reason {
+    /// A team row merges into a newly created global row.
+    Merge,
+    /// A deleted model's references move to its replacement (or are cleared).
+    Delete,
+}
+
+/// How a referencing column stores the model (mirrors the catalogue's kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Integer id.
+    Id,
+    /// Id inside a JSON object, under `key`.
+    Json,
+    /// `provider/name` text.
+    Text,
+}
+
+/// Rows of one referencing column that point at one model and will be
+/// repointed (`to` is `Some`) or cleared (`to` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferenceUpdate {
+    /// Index of the `[[references]]` entry in the catalogue.
+    pub reference: usize,
+    /// Referencing table.
+    pub table: String,
+    /// Referencing column.
+    pub column: String,
+    /// How the column stores the model.
+    pub kind: Kind,
+    /// For JSON references, the top-level key.
+    pub key: Option<String>,
+    /// The model the rows point at now.
+    pub from: ModelId,
+    /// Its row id (`None` for text references to a model with no row).
+    pub from_id: Option<i64>,
+    /// For merges: the team whose custom row the rows point at.
+    pub from_team: Option<i64>,
+    /// The model the rows will point at; `None` clears them.
+    pub to: Option<ModelId>,
+    /// How many rows.
+    pub rows: u64,
+    /// Merge or deletion.
+    pub reason: Reason,
+}
+
+/// Step 6: a global row the catalogue neither declares nor deletes. Left alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmanaged {
+    /// The row id.
+    pub id: i64,
+    /// The model it names.
+    pub model: ModelId,
+}
+
+/// A problem that stops the plan before any write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Refusal {
+    /// A real foreign key to `llm_provider_models` that `[[references]]` does not declare.
+    UndeclaredForeignKey {
+        /// Referencing table.
+        table: String,
+        /// Referencing column.
+        column: String,
+    },
+    /// A declared table that does not exist.
+    MissingTable {
+        /// The table.
+        table: String,
+        /// Which `[[references]]` entry names it (`table.column`).
+        declared_by: String,
+    },
+    /// A declared column that does not exist.
+    MissingColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Which `[[references]]` entry names it (`table.column`).
+        declared_by: String,
+    },
+    /// Rows would be cleared but the column is `NOT NULL`.
+    NotNullClear {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// How many rows point at the model.
+        rows: u64,
+        /// The deleted model without replacement.
+        model: ModelId,
+    },
+}
+
+impl Refusal {
+    /// For an undeclared foreign key, the `[[references]]` entry to add to `models.toml`.
+    #[must_use]
+    pub fn toml_to_add(&self) -> Option<String> {
+        match self {
+            Self::UndeclaredForeignKey { table, column } => Some(format!(
+                "[[references]]\ntable = \"{table}\"\ncolumn = \"{column}\"\nresource = \"{table}\""
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UndeclaredForeignKey { table, column } => write!(
+                f,
+                "{table}.{column} is a foreign key to llm_provider_models that models.toml does not declare; \
+                 add `[[references]] table = \"{table}\" column = \"{column}\"` so its rows are migrated"
+            ),
+            Self::MissingTable { table, declared_by } => write!(
+                f,
+                "table `{table}` (declared by the [[references]] entry {declared_by}) does not exist; \
+                 fix the entry in models.toml or create the table"
+            ),
+            Self::MissingColumn {
+                table,
+                column,
+                declared_by,
+            } => write!(
+                f,
+                "column `{table}.{column}` (declared by the [[references]] entry {declared_by}) does not exist; \
+                 fix the entry in models.toml"
+            ),
+            Self::NotNullClear {
+                table,
+                column,
+                rows,
+                model,
+            } => write!(
+                f,
+                "{} in {table}.{column} point at {model}, which is deleted without replacement, \
+                 but {table}.{column} is NOT NULL; give {model} a replacement in models.toml \
+                 or make the column nullable",
+                render::rows(*rows)
+            ),
+        }
+    }
+}
+
+/// The full diff between the catalogue and a database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The engine the plan was computed on.
+    pub backend: Backend,
+    /// The catalogue's digest (recorded in the ledger).
+    pub catalog_digest: String,
+    /// Whether the runtime's schema exists yet (`false` before the first apply or migrate).
+    pub schema_present: bool,
+    /// Step 1.
+    pub creates: Vec<Create>,
+    /// Step 2.
+    pub updates: Vec<Update>,
+    /// Step 3.
+    pub merges: Vec<Merge>,
+    /// Step 5: rows to delete.
+    pub deletions: Vec<Deletion>,
+    /// Steps 3 and 5: references to repoint or clear, per column and model.
+    pub reference_updates: Vec<ReferenceUpdate>,
+    /// Step 6.
+    pub unmanaged: Vec<Unmanaged>,
+    /// Problems that stop the plan; nothing is written while any remain.
+    pub refusals: Vec<Refusal>,
+}
+
+impl Plan {
+    /// `true` when applying would change nothing (unmanaged rows are only reported).
+    #[must_use]
+    pub fn is_noop(&self) -> bool {
+        self.creates.is_empty()
+            && self.updates.is_empty()
+            && self.merges.is_empty()
+            && self.deletions.is_empty()
+            && self.reference_updates.is_empty()
+    }
+
+    /// `true` when the plan has problems and will not be applied.
+    #[must_use]
+    pub fn is_refused(&self) -> bool {
+        !self.refusals.is_empty()
+    }
+
+    /// Rows that will be repointed to another model.
+    #[must_use]
+    pub fn repointed_rows(&self) -> u64 {
+        self.reference_updates
+            .iter()
+            .filter(|u| u.to.is_some())
+            .map(|u| u.rows)
+            .sum()
+    }
+
+    /// Rows whose reference will be cleared.
+    #[must_use]
+    pub fn cleared_rows(&self) -> u64 {
+        self.reference_updates
+            .iter()
+            .filter(|u| u.to.is_none())
+            .map(|u| u.rows)
+            .sum()
+    }
+}

@@ -1,0 +1,207 @@
+//! The plan as text that reads like a diff:
+//!
+//! ```text
+//! + create openai/gpt-5 (token limit 400,000)
+//! ~ update openai/gpt-4o: token limit 128,000 → 200,000
+//! → repoint 1,204 rows in pipeline_nodes.params: openai/gpt-4-turbo → openai/gpt-4.1
+//! - delete openai/gpt-4-turbo (row 12), replaced by openai/gpt-4.1
+//! ! unmanaged openai/my-finetune (row 99): not in models.toml, left alone
+//! ```
+
+use std::fmt::Write as _;
+
+use super::{Kind, Plan, Reason, Refusal};
+
+/// `1,204`: an integer with thousands separators.
+#[must_use]
+pub fn thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 row` / `1,204 rows`.
+#[must_use]
+pub fn rows(n: u64) -> String {
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{} rows", thousands(n))
+    }
+}
+
+/// The whole plan as diff-like text, one action per line, then a summary line.
+#[must_use]
+pub fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    for create in &plan.creates {
+        let _ = writeln!(
+            out,
+            "+ create {} (token limit {})",
+            create.model,
+            thousands(create.token_limit)
+        );
+    }
+    for update in &plan.updates {
+        let mut changes = Vec::new();
+        if let Some(change) = update.token_limit {
+            changes.push(format!(
+                "token limit {} → {}",
+                thousands(change.from),
+                thousands(change.to)
+            ));
+        }
+        if let Some(change) = update.deprecated {
+            changes.push(if change.to {
+                "deprecated".to_owned()
+            } else {
+                "no longer deprecated".to_owned()
+            });
+        }
+        let _ = writeln!(out, "~ update {}: {}", update.model, changes.join(", "));
+    }
+    for merge in &plan.merges {
+        let _ = writeln!(
+            out,
+            "~ merge team {}'s custom {} (row {}) into the new global row",
+            merge.team_id, merge.model, merge.id
+        );
+    }
+    for update in &plan.reference_updates {
+        let location = match (&update.kind, &update.key) {
+            (Kind::Json, Some(key)) => format!("{}.{}→{key}", update.table, update.column),
+            _ => format!("{}.{}", update.table, update.column),
+        };
+        let from = match (update.reason, update.from_team) {
+            (Reason::Merge, Some(team)) => format!("team {team}'s {}", update.from),
+            _ => update.from.to_string(),
+        };
+        match &update.to {
+            Some(to) => {
+                let _ = writeln!(
+                    out,
+                    "→ repoint {} in {location}: {from} → {to}",
+                    rows(update.rows)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "∅ clear {} in {location}: {from} has no replacement",
+                    rows(update.rows)
+                );
+            }
+        }
+    }
+    for deletion in &plan.deletions {
+        let _ = match &deletion.replacement {
+            Some(to) => writeln!(
+                out,
+                "- delete {} (row {}), replaced by {to}",
+                deletion.model, deletion.id
+            ),
+            None => writeln!(
+                out,
+                "- delete {} (row {}), no replacement",
+                deletion.model, deletion.id
+            ),
+        };
+    }
+    for merge in &plan.merges {
+        let _ = writeln!(
+            out,
+            "- delete team {}'s custom {} (row {}), merged",
+            merge.team_id, merge.model, merge.id
+        );
+    }
+    for unmanaged in &plan.unmanaged {
+        let _ = writeln!(
+            out,
+            "! unmanaged {} (row {}): neither declared nor deleted in models.toml; left alone",
+            unmanaged.model, unmanaged.id
+        );
+    }
+    for refusal in &plan.refusals {
+        let _ = writeln!(out, "✗ refused: {refusal}");
+        if let Some(toml) = refusal.toml_to_add() {
+            let _ = writeln!(out, "  add to models.toml:");
+            for line in toml.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    out.push_str(&summary(plan));
+    out.push('\n');
+    out
+}
+
+/// One line: what the plan does, or that there is nothing to do.
+#[must_use]
+pub fn summary(plan: &Plan) -> String {
+    if plan.is_refused() {
+        return format!(
+            "Plan refused: {} problem(s) must be fixed before anything is written.",
+            plan.refusals.len()
+        );
+    }
+    if plan.is_noop() {
+        return "Nothing to do: the database matches the catalogue.".to_owned();
+    }
+    let mut parts = Vec::new();
+    let mut count = |n: usize, what: &str| {
+        if n > 0 {
+            parts.push(format!(
+                "{} {what}",
+                thousands(i128::try_from(n).unwrap_or(i128::MAX))
+            ));
+        }
+    };
+    count(plan.creates.len(), "to create");
+    count(plan.updates.len(), "to update");
+    count(plan.merges.len(), "to merge");
+    count(plan.deletions.len(), "to delete");
+    let mut line = format!("Plan: {}", parts.join(", "));
+    if plan.repointed_rows() > 0 {
+        let _ = write!(line, "; {} to repoint", rows(plan.repointed_rows()));
+    }
+    if plan.cleared_rows() > 0 {
+        let _ = write!(line, "; {} to clear", rows(plan.cleared_rows()));
+    }
+    line.push('.');
+    line
+}
+
+/// The refusals alone, one per line (for error output).
+#[must_use]
+pub fn refusals(refusals: &[Refusal]) -> String {
+    refusals
+        .iter()
+        .map(|refusal| format!("✗ {refusal}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(-128_000), "-128,000");
+        assert_eq!(rows(1), "1 row");
+        assert_eq!(rows(2), "2 rows");
+    }
+}

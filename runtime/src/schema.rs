@@ -1,0 +1,31 @@
+//! The runtime's own schema (`llm_provider_models`, the run ledger, the event
+//! journal) as embedded diesel migrations, one set per backend.
+
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::db::Conn;
+use crate::error::{Error, one_line};
+
+/// Migrations for PostgreSQL (`runtime/migrations/postgres`).
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Migrations for SQLite (`runtime/migrations/sqlite`).
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Runs the migrations not yet applied; the versions it applied, oldest first.
+pub(crate) fn run_pending(conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
+    let applied = match conn {
+        Conn::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect()),
+        Conn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect()),
+    };
+    let applied: Vec<String> = applied.map_err(|e| Error::Migration {
+        reason: one_line(&e.to_string()),
+    })?;
+    for version in &applied {
+        tracing::info!(version, "applied schema migration");
+    }
+    Ok(applied)
+}
