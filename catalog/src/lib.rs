@@ -26,7 +26,6 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnostic;
-pub mod generated_support;
 pub mod lookup;
 pub mod model;
 pub mod naming;
@@ -34,6 +33,9 @@ mod parse;
 mod render;
 pub mod suggest;
 mod validate;
+
+#[cfg(test)]
+mod test_util;
 
 pub use diagnostic::{Diagnostic, Diagnostics, SourceMap};
 pub use lookup::Lookup;

@@ -2,11 +2,12 @@
 
 /// Up to `max` candidates closest to `input`, best first.
 ///
-/// Distance is the Levenshtein distance (via `strsim`) between the lowercased
+/// Distance is the optimal string alignment distance (Levenshtein counting an
+/// adjacent transposition as one edit, via `strsim`) between the lowercased
 /// strings; a candidate qualifies when that distance is at most a third of the
 /// longer string's length (one edit is always tolerated, but never a complete
-/// rewrite), or when one string contains the other. Ties keep the candidates' order; duplicates
-/// are dropped.
+/// rewrite), or when one string contains the other. Ties keep the candidates'
+/// order; duplicates are dropped.
 pub fn closest<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -19,7 +20,7 @@ pub fn closest<'a>(
             continue;
         }
         let lowered = candidate.to_lowercase();
-        let distance = strsim::levenshtein(&wanted, &lowered);
+        let distance = strsim::osa_distance(&wanted, &lowered);
         let longest = wanted.chars().count().max(lowered.chars().count());
         let cutoff = (longest / 3).max(1);
         let contains = !wanted.is_empty()

@@ -128,3 +128,9 @@ fn top_level_help(value: &DeValue<'_>) -> String {
         _ => hint.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod reference_tests;

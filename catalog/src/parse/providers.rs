@@ -36,6 +36,13 @@ pub(crate) fn read_providers(reader: &mut Reader<'_>, value: &Value<'_>) -> Vec<
         );
         return Vec::new();
     };
+    if table.is_empty() {
+        reader.error_with_help(
+            value.span(),
+            "the catalogue declares no providers",
+            Some("add a `[providers.KEY]` table with `models = [...]`".to_owned()),
+        );
+    }
     let mut providers = Vec::new();
     for (key, value) in entries_in_order(table) {
         let key = At::new(key.get_ref().to_string(), key.span());
@@ -202,7 +209,6 @@ fn read_model(
         Some(name) => format!("model `{provider}/{name}`"),
         None => "a model".to_owned(),
     };
-    let before = reader.error_count();
     let fields = reader.fields(table, span, MODEL_KEYS, &what);
     let name = read_name(reader, &fields, &what);
     let token_limit = reader.positive_u32(&fields, "token_limit");
@@ -220,6 +226,9 @@ fn read_model(
     let replacement = reader.string(&fields, "replacement");
     let sunset = reader.date(&fields, "sunset");
     let ident = reader.string(&fields, "ident");
+    let tainted = (fields.get("default").is_some() && default.is_none())
+        || (fields.get("translation_default").is_some() && translation_default.is_none())
+        || (fields.get("deprecated").is_some() && deprecated.is_none());
     if let Some(ident) = &ident
         && !crate::naming::is_valid_ident(&ident.value)
     {
@@ -242,7 +251,7 @@ fn read_model(
         replacement,
         sunset,
         ident,
-        tainted: reader.error_count() > before,
+        tainted,
     })
 }
 

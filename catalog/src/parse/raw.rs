@@ -49,7 +49,8 @@ pub(crate) struct RawModel {
     pub(crate) replacement: Option<At<String>>,
     pub(crate) sunset: Option<At<Date>>,
     pub(crate) ident: Option<At<String>>,
-    /// Whether one of its keys had an error (rules on its flags are skipped).
+    /// Whether one of its flags (`default`, `translation_default`, `deprecated`)
+    /// could not be read (rules that depend on them are skipped).
     pub(crate) tainted: bool,
 }
 
