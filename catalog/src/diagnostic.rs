@@ -220,3 +220,6 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     }
     index
 }
+
+#[cfg(test)]
+mod tests;

@@ -144,3 +144,6 @@ impl Model {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -161,3 +161,6 @@ pub(crate) fn quote(text: &str) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,7 @@ pub(crate) mod raw;
 pub(crate) mod reader;
 pub(crate) mod references;
 
-use crate::diagnostic::{Diagnostics, SourceMap};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
 use crate::model::Catalog;
 use raw::RawCatalog;
 use reader::{Reader, entries_in_order};
@@ -44,13 +44,16 @@ impl Catalog {
         let (document, syntax_errors) = DeTable::parse_recoverable(source);
         if !syntax_errors.is_empty() {
             let map = SourceMap::new(source, origin);
-            let diagnostics = syntax_errors
-                .iter()
-                .map(|error| {
-                    let span = error.span().unwrap_or(0..0);
-                    map.error(span, syntax_message(error.message()))
-                })
-                .collect();
+            let mut diagnostics: Vec<Diagnostic> = Vec::new();
+            for error in &syntax_errors {
+                let span = error.span().unwrap_or(0..0);
+                let diagnostic = map.error(span, syntax_message(error.message()));
+                // After an error the parser resynchronises, often reporting
+                // follow-up errors on the same line: keep the first one.
+                if !diagnostics.iter().any(|seen| seen.line == diagnostic.line) {
+                    diagnostics.push(diagnostic);
+                }
+            }
             return Err(Diagnostics::new(diagnostics));
         }
         let raw = read_document(&mut reader, document.get_ref());
