@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnostic;
+pub mod index;
 pub mod lookup;
 pub mod model;
 pub mod naming;
@@ -38,6 +39,7 @@ mod validate;
 mod test_util;
 
 pub use diagnostic::{Diagnostic, Diagnostics, SourceMap};
+pub use index::CatalogIndex;
 pub use lookup::Lookup;
 pub use model::*;
 pub use naming::{model_id, split_id};

@@ -294,7 +294,13 @@ proptest! {
         };
         prop_assert_eq!(&parsed, &catalog);
         prop_assert_eq!(parsed.digest(), catalog.digest());
-        for (provider, model) in catalog.models() {
+        let index = catalog.index();
+        for (position, (provider, model)) in catalog.models().enumerate() {
+            prop_assert_eq!(index.position(&provider.key, &model.name), Some(position));
+            prop_assert_eq!(
+                index.chain_end(&provider.key, &model.name),
+                catalog.chain_end(&provider.key, &model.name)
+            );
             let id = format!("{}/{}", provider.key, model.name);
             let found = matches!(catalog.lookup(&id), llm_lifecycle_catalog::Lookup::Live { .. });
             prop_assert!(found, "{}", id);
@@ -302,6 +308,11 @@ proptest! {
                 let end = catalog.chain_end(&provider.key, &model.name);
                 prop_assert!(end.is_some_and(|end| !end.deprecated), "{}", id);
             }
+        }
+        for (provider, entry) in catalog.deleted() {
+            let end = index.chain_end(&provider.key, &entry.name);
+            prop_assert_eq!(end, catalog.chain_end(&provider.key, &entry.name));
+            prop_assert_eq!(end.is_some(), entry.replacement.is_some());
         }
     }
 }

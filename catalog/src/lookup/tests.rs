@@ -165,3 +165,43 @@ fn variant_names_honour_ident() {
     let providers: Vec<String> = catalog.providers.iter().map(|p| p.variant_name()).collect();
     assert_eq!(providers, ["Openai", "Groq"]);
 }
+
+#[test]
+fn the_index_agrees_with_the_scanning_lookups() {
+    let real = Catalog::parse(include_str!("../../../models.toml"), "models.toml").unwrap();
+    for catalog in [catalog(), real] {
+        let index = catalog.index();
+        let mut ids: Vec<(String, String)> = Vec::new();
+        ids.extend(
+            catalog
+                .models()
+                .map(|(p, m)| (p.key.to_string(), m.name.to_string())),
+        );
+        ids.extend(
+            catalog
+                .deleted()
+                .map(|(p, d)| (p.key.to_string(), d.name.to_string())),
+        );
+        ids.push(("openai".to_owned(), "nope".to_owned()));
+        ids.push(("nope".to_owned(), "gpt-4.1".to_owned()));
+        for (provider, name) in &ids {
+            let id = format!("{provider}/{name}");
+            assert_eq!(index.lookup(&id), catalog.lookup(&id), "{id}");
+            assert_eq!(
+                index.chain_end(provider, name),
+                catalog.chain_end(provider, name),
+                "{id}"
+            );
+        }
+        for (position, (provider, model)) in catalog.models().enumerate() {
+            assert_eq!(index.position(&provider.key, &model.name), Some(position));
+        }
+        assert_eq!(index.position("openai", "o1-mini"), None);
+        assert_eq!(index.lookup("no-slash"), Lookup::Unknown);
+        assert!(std::ptr::eq(index.catalog(), &catalog));
+        assert_eq!(
+            index.provider("openai").map(|p| &*p.key),
+            catalog.provider("openai").map(|p| &*p.key)
+        );
+    }
+}
