@@ -1,0 +1,226 @@
+//! Deleted models: references of every kind repointed or cleared, replacement
+//! chains, NOT NULL columns, undeclared foreign keys, missing tables and columns.
+//! Every scenario runs on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use llm_lifecycle_runtime::{Error, Refusal};
+use llm_lifecycle_test_support::{Backend, TestDb};
+
+fn prepared(db: &TestDb) {
+    migrate(db);
+    host_schema(db);
+    seed_references(db);
+}
+
+fn repoints_id_json_and_text_references_of_a_deleted_model(db: &TestDb) {
+    prepared(db);
+    let report = apply(db, &full_catalog()).unwrap();
+    let target = global_id(db, "openai/gpt-4.1").expect("the replacement was created");
+
+    // id: every row, archived ones too.
+    assert_eq!(
+        db.strings("SELECT CAST(llm_provider_model_id AS TEXT) AS v FROM assistants WHERE id IN (1, 2) ORDER BY id"),
+        [Some(target.to_string()), Some(target.to_string())]
+    );
+    // json: stored as a number and as a string, both rewritten as a number.
+    assert_eq!(json_value(db, "pipeline_nodes", 1), target.to_string());
+    assert_eq!(json_value(db, "pipeline_nodes", 2), target.to_string());
+    // Other keys and non-objects are not references.
+    assert_eq!(
+        db.strings(
+            "SELECT CAST(params AS TEXT) AS v FROM pipeline_nodes WHERE id IN (4, 5) ORDER BY id"
+        )
+        .into_iter()
+        .map(|v| v.unwrap().replace(' ', ""))
+        .collect::<Vec<_>>(),
+        ["{\"other_key\":101}", "[101]"]
+    );
+    // Sibling keys survive the rewrite.
+    assert!(
+        db.string("SELECT CAST(params AS TEXT) AS v FROM pipeline_nodes WHERE id = 1")
+            .contains("temperature")
+    );
+    // text
+    assert_eq!(
+        db.strings("SELECT llm AS v FROM experiments WHERE id IN (1, 3) ORDER BY id"),
+        [
+            Some("openai/gpt-4.1".to_owned()),
+            Some("openai/gpt-4.1".to_owned())
+        ]
+    );
+    assert_eq!(
+        global_id(db, "openai/gpt-4-turbo"),
+        None,
+        "the deleted row is gone"
+    );
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events WHERE action = 'deleted' AND name = 'gpt-4-turbo' AND target_name = 'gpt-4.1'"
+        ),
+        1
+    );
+    assert_eq!(report.counts.deleted, 3);
+    // 2 assistants + 2 nodes + 1 experiment to gpt-4.1 from gpt-4-turbo; gpt-4's assistant and evaluator.
+    assert_eq!(report.counts.repointed_rows, 7);
+}
+
+fn clears_nullable_references_of_a_model_without_replacement(db: &TestDb) {
+    prepared(db);
+    let report = apply(db, &full_catalog()).unwrap();
+    assert_eq!(
+        db.strings("SELECT CAST(llm_provider_model_id AS TEXT) AS v FROM assistants WHERE id = 3"),
+        [None]
+    );
+    assert_eq!(json_value(db, "pipeline_nodes", 3), "null");
+    assert_eq!(
+        db.strings("SELECT llm AS v FROM experiments WHERE id = 2"),
+        [None]
+    );
+    assert_eq!(global_id(db, "openai/o1-mini"), None);
+    assert_eq!(report.counts.cleared_rows, 3);
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events WHERE action = 'cleared' AND name = 'o1-mini'"
+        ),
+        3
+    );
+}
+
+fn a_chain_through_a_deleted_model_ends_at_the_live_model(db: &TestDb) {
+    prepared(db);
+    let plan = plan(db, &full_catalog());
+    let gpt4 = plan
+        .deletions
+        .iter()
+        .find(|d| d.model.name == "gpt-4")
+        .unwrap();
+    assert_eq!(
+        gpt4.replacement.as_ref().unwrap().to_string(),
+        "openai/gpt-4.1"
+    );
+    apply(db, &full_catalog()).unwrap();
+    let target = global_id(db, "openai/gpt-4.1").unwrap().to_string();
+    assert_eq!(
+        db.string("SELECT CAST(llm_provider_model_id AS TEXT) AS v FROM assistants WHERE id = 4"),
+        target
+    );
+    assert_eq!(json_value(db, "evaluators", 1), target);
+}
+
+fn refuses_to_clear_a_not_null_reference(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "CREATE TABLE strict_bots (id BIGINT PRIMARY KEY, model_id BIGINT NOT NULL REFERENCES llm_provider_models (id));
+         INSERT INTO strict_bots (id, model_id) VALUES (1, 102), (2, 102), (3, 101);",
+    );
+    let catalog = catalog(&format!(
+        "{MODELS}\n{REFERENCES}\n[[references]]\ntable = \"strict_bots\"\ncolumn = \"model_id\"\n"
+    ));
+    let before = snapshot(db);
+    let Err(Error::Refused(plan)) = apply(db, &catalog) else {
+        panic!("the plan must be refused")
+    };
+    assert_eq!(
+        plan.refusals,
+        [Refusal::NotNullClear {
+            table: "strict_bots".into(),
+            column: "model_id".into(),
+            rows: 2,
+            model: llm_lifecycle_runtime::plan::ModelId::new("openai", "o1-mini"),
+        }]
+    );
+    let message = plan.refusals[0].to_string();
+    assert!(
+        message.contains("2 rows in strict_bots.model_id"),
+        "{message}"
+    );
+    assert_eq!(snapshot(db), before, "nothing written");
+    assert_eq!(count(db, "llm_lifecycle_runs WHERE status = 'refused'"), 1);
+}
+
+fn refuses_an_undeclared_foreign_key_showing_the_entry_to_add(db: &TestDb) {
+    prepared(db);
+    db.execute("CREATE TABLE hidden_refs (id BIGINT PRIMARY KEY, llm_id BIGINT NULL REFERENCES llm_provider_models (id));");
+    let before = snapshot(db);
+    let Err(Error::Refused(plan)) = apply(db, &full_catalog()) else {
+        panic!("the plan must be refused")
+    };
+    assert_eq!(
+        plan.refusals,
+        [Refusal::UndeclaredForeignKey {
+            table: "hidden_refs".into(),
+            column: "llm_id".into()
+        }]
+    );
+    let toml = plan.refusals[0].toml_to_add().unwrap();
+    assert!(
+        toml.contains("[[references]]\ntable = \"hidden_refs\"\ncolumn = \"llm_id\""),
+        "{toml}"
+    );
+    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    assert!(text.contains("    table = \"hidden_refs\""), "{text}");
+    assert_eq!(snapshot(db), before);
+}
+
+fn refuses_a_declared_table_or_column_that_does_not_exist(db: &TestDb) {
+    prepared(db);
+    let catalog = catalog(&format!(
+        "{MODELS}\n{REFERENCES}\n[[references]]\ntable = \"ghosts\"\ncolumn = \"model_id\"\n\
+         [[references]]\ntable = \"assistants\"\ncolumn = \"model\"\n"
+    ));
+    let before = snapshot(db);
+    let Err(Error::Refused(plan)) = apply(db, &catalog) else {
+        panic!("the plan must be refused")
+    };
+    assert_eq!(
+        plan.refusals,
+        [
+            Refusal::MissingTable {
+                table: "ghosts".into(),
+                declared_by: "ghosts.model_id".into()
+            },
+            Refusal::MissingColumn {
+                table: "assistants".into(),
+                column: "model".into(),
+                declared_by: "assistants.model".into()
+            },
+        ]
+    );
+    assert_eq!(snapshot(db), before);
+}
+
+fn handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite(db: &TestDb) {
+    prepared(db);
+    let expected = match db.backend() {
+        Backend::Postgres => "json",
+        Backend::Sqlite => "text",
+    };
+    let data_type = match db.backend() {
+        Backend::Postgres => db.string(
+            "SELECT CAST(data_type AS TEXT) AS v FROM information_schema.columns \
+             WHERE table_name = 'evaluators' AND column_name = 'params'",
+        ),
+        Backend::Sqlite => db.string(
+            "SELECT lower(type) AS v FROM pragma_table_info('evaluators') WHERE name = 'params'",
+        ),
+    };
+    assert_eq!(data_type, expected);
+    db.execute("INSERT INTO evaluators (id, team_id, name, params) VALUES (2, 1, 'Cleared', '{\"llm_provider_model_id\": 102}');");
+    apply(db, &full_catalog()).unwrap();
+    assert_eq!(json_value(db, "evaluators", 2), "null");
+}
+
+llm_lifecycle_test_support::backend_tests!(
+    repoints_id_json_and_text_references_of_a_deleted_model,
+    clears_nullable_references_of_a_model_without_replacement,
+    a_chain_through_a_deleted_model_ends_at_the_live_model,
+    refuses_to_clear_a_not_null_reference,
+    refuses_an_undeclared_foreign_key_showing_the_entry_to_add,
+    refuses_a_declared_table_or_column_that_does_not_exist,
+    handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite,
+);
