@@ -70,7 +70,7 @@ fn model_seed() -> impl Strategy<Value = ModelSeed> {
 fn provider_seed() -> impl Strategy<Value = ProviderSeed> {
     (
         "[a-z][a-z0-9_-]{0,8}",
-        option::of("[^\u{0}]{0,12}"),
+        option::of("[^\u{0}]{0,12}[a-z]"),
         btree_set("[A-Za-z0-9][A-Za-z0-9./:@_-]{0,14}", 1..10),
         vec(model_seed(), 10),
         vec(

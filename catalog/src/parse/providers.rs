@@ -92,7 +92,17 @@ fn read_provider(
 ) -> RawProvider {
     let what = format!("provider `{}`", key.value);
     let fields = reader.fields(body, span, PROVIDER_KEYS, &what);
-    let label = reader.string(&fields, "label").map(|at| at.value);
+    let label = reader.string(&fields, "label");
+    if let Some(label) = &label
+        && label.value.trim().is_empty()
+    {
+        reader.error_with_help(
+            label.span.clone(),
+            "`label` cannot be empty",
+            Some("remove `label` to show the provider key instead".to_owned()),
+        );
+    }
+    let label = label.map(|at| at.value);
     let mut provider = RawProvider {
         key,
         label,

@@ -130,6 +130,13 @@ fn label_defaults_to_the_key() {
         "`label` must be a string, found a boolean",
         None,
     );
+    assert_single(
+        &format!("{OPENAI}label = \" \"\n"),
+        6,
+        9,
+        "`label` cannot be empty",
+        Some("remove `label` to show the provider key instead"),
+    );
 }
 
 #[test]
