@@ -162,6 +162,17 @@ fn key_is_required_exactly_for_json() {
 }
 
 #[test]
+fn the_json_key_is_a_plain_identifier() {
+    assert_single(
+        &reference("table = \"t\"\ncolumn = \"c\"\nkind = \"json\"\nkey = \"a.b\"\n"),
+        10,
+        7,
+        "`key` must be a plain SQL identifier, found `a.b`: '.' is not allowed",
+        IDENT_HELP,
+    );
+}
+
+#[test]
 fn resource_is_a_lowercase_noun() {
     valid(&reference(
         "table = \"t\"\ncolumn = \"c\"\nresource = \"custom action_2\"\n",

@@ -76,7 +76,9 @@ fn read_reference(
     let table_name = required_identifier(reader, &fields, "table", what, "the referencing table");
     let column = required_identifier(reader, &fields, "column", what, "the referencing column");
     let kind = read_kind(reader, &fields);
-    let key = reader.string(&fields, "key");
+    // The JSON key ends up in JSON paths (`$.key`) on some backends: keep it a
+    // plain identifier too.
+    let key = optional_identifier(reader, &fields, "key");
     match (&kind, &key) {
         (Some(ReferenceKind::Json), None) if fields.get("key").is_none() => reader.missing(
             &fields,
@@ -90,11 +92,6 @@ fn read_reference(
             Some("remove `key`, or set `kind = \"json\"`".to_owned()),
         ),
         _ => {}
-    }
-    if let Some(key) = &key
-        && key.value.is_empty()
-    {
-        reader.error(key.span.clone(), "`key` cannot be empty");
     }
     let resource = reader.string(&fields, "resource");
     if let Some(resource) = &resource
