@@ -1,1 +1,232 @@
-//! The `apply-models` command line.
+//! The `apply-models` command line: `apply` (default), `plan`, `status`,
+//! `history`, `migrate`.
+//!
+//! The binary in the root crate is one call to [`main`]; tests call [`run`]
+//! with arguments and output buffers.
+
+mod args;
+mod output;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal as _, Write};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use llm_lifecycle_catalog::Catalog;
+use serde::Serialize;
+
+pub use args::{Cli, Command, Format};
+
+use crate::apply::{ApplyOptions, FailPoint};
+use crate::db::{Database, DatabaseUrl};
+use crate::error::Error;
+use crate::plan::render;
+
+/// Process exit codes.
+pub mod exit {
+    /// Done.
+    pub const OK: u8 = 0;
+    /// An error (connection, database, migration…).
+    pub const ERROR: u8 = 1;
+    /// Bad command-line usage (clap).
+    pub const USAGE: u8 = 2;
+    /// The plan was refused: fix the problems it lists.
+    pub const REFUSED: u8 = 3;
+}
+
+/// Entry point of the `apply-models` binary: reads `.env`, parses the process
+/// arguments, runs, and returns the exit code.
+#[must_use]
+pub fn main(catalog: &Catalog) -> ExitCode {
+    // A missing .env is normal; a malformed one is reported by the variable it breaks.
+    let _ = dotenvy::dotenv();
+    let code = run(
+        catalog,
+        std::env::args_os(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(code)
+}
+
+/// Runs `apply-models` with `args` (the first is the program name), printing
+/// results on `out` and messages on `err`; the exit code.
+pub fn run<I, T>(catalog: &Catalog, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let rendered = error.render().to_string();
+            let _ = if error.use_stderr() {
+                write!(err, "{rendered}")
+            } else {
+                write!(out, "{rendered}")
+            };
+            return if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+        }
+    };
+    init_tracing(cli.verbose, cli.quiet);
+    match execute(catalog, &cli, out, err) {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(err, "error: {error}");
+            exit::ERROR
+        }
+    }
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("APPLY_MODELS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Already set when run twice in one process (tests): keep the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The database location from `--database-url` / `DATABASE_URL`, else the default
+/// SQLite file (announced on `err`).
+fn location(cli: &Cli, err: &mut dyn Write) -> Result<DatabaseUrl, Error> {
+    match cli.database_url.as_deref() {
+        Some(url) => DatabaseUrl::parse(url),
+        None => {
+            let url = DatabaseUrl::default_sqlite();
+            if !cli.quiet {
+                let _ = writeln!(
+                    err,
+                    "No --database-url or DATABASE_URL: using the SQLite file {url} in the current directory."
+                );
+            }
+            Ok(url)
+        }
+    }
+}
+
+fn execute(
+    catalog: &Catalog,
+    cli: &Cli,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let url = location(cli, err)?;
+    let mut db = Database::connect(&url)?;
+    tracing::info!(database = %url, "connected");
+    let command = cli.command.clone().unwrap_or(Command::Apply);
+    match command {
+        Command::Apply => apply(catalog, cli, &mut db, out, err),
+        Command::Plan => {
+            let plan = crate::plan(&mut db, catalog)?;
+            match cli.format {
+                Format::Text => print(out, &render::text(&plan)),
+                Format::Json => print_json(out, &plan),
+            }
+            Ok(if plan.is_refused() {
+                exit::REFUSED
+            } else {
+                exit::OK
+            })
+        }
+        Command::Status => {
+            let status = crate::status(&mut db, catalog, &cli.environment)?;
+            match cli.format {
+                Format::Text => print(
+                    out,
+                    &output::status(&status, &url.to_string(), &cli.environment),
+                ),
+                Format::Json => print_json(out, &status),
+            }
+            Ok(if status.plan.is_refused() {
+                exit::REFUSED
+            } else {
+                exit::OK
+            })
+        }
+        Command::History { limit, all } => {
+            let environment = (!all).then_some(cli.environment.as_str());
+            let runs = crate::history(&mut db, environment, limit)?;
+            match cli.format {
+                Format::Text => print(out, &output::history(&runs)),
+                Format::Json => print_json(out, &runs),
+            }
+            Ok(exit::OK)
+        }
+        Command::Migrate => {
+            let applied = crate::migrate(&mut db)?;
+            match cli.format {
+                Format::Text if applied.is_empty() => print(out, "Schema up to date.\n"),
+                Format::Text => print(
+                    out,
+                    &format!("Applied schema migrations: {}\n", applied.join(", ")),
+                ),
+                Format::Json => print_json(out, &applied),
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn apply(
+    catalog: &Catalog,
+    cli: &Cli,
+    db: &mut Database,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Error> {
+    let options = ApplyOptions {
+        environment: cli.environment.clone(),
+        progress: !cli.quiet && std::io::stderr().is_terminal(),
+        fail_at: FailPoint::from_env(),
+    };
+    match crate::apply(db, catalog, &options) {
+        Ok(report) => {
+            match cli.format {
+                Format::Text => print(out, &output::applied(&report)),
+                Format::Json => print_json(out, &report),
+            }
+            Ok(exit::OK)
+        }
+        Err(Error::Refused(plan)) => {
+            match cli.format {
+                Format::Text => print(out, &render::text(&plan)),
+                Format::Json => print_json(out, &plan),
+            }
+            let _ = writeln!(
+                err,
+                "error: plan refused ({} problem(s)); nothing was written. Fix them and run again.",
+                plan.refusals.len()
+            );
+            Ok(exit::REFUSED)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn print(out: &mut dyn Write, text: &str) {
+    let _ = out.write_all(text.as_bytes());
+}
+
+fn print_json(out: &mut dyn Write, value: &impl Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => {
+            let _ = writeln!(out, "{json}");
+        }
+        Err(error) => {
+            let _ = writeln!(out, "{{\"error\": {:?}}}", error.to_string());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The command-line interface, as clap derives it.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Converge the database on the LLM model catalogue compiled into this binary.
+///
+/// Without a subcommand, applies. Exit codes: 0 done, 1 error, 2 usage,
+/// 3 plan refused.
+#[derive(Debug, Parser)]
+#[command(name = "apply-models", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: apply).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// A postgres:// URL or a SQLite file path (default: llm-models.db in the current directory).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The environment name recorded in the ledger.
+    #[arg(long, global = true, default_value = "default")]
+    pub environment: String,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// More logging on stderr (-v info, -vv debug, -vvv SQL).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr, no progress bar.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Make the database match the catalogue (the default).
+    Apply,
+    /// Show what apply would do, writing nothing.
+    Plan,
+    /// Show the drift between the catalogue and the database, and the last apply.
+    Status,
+    /// List the runs recorded in the ledger, newest first.
+    History {
+        /// How many runs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Show runs of every environment, not only --environment.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Create or update only the runtime's own schema (for platforms whose
+    /// migrations add foreign keys to llm_provider_models before the first apply).
+    Migrate,
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable, diff-like.
+    Text,
+    /// One JSON document.
+    Json,
+}
