@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnostic;
+pub mod generated_support;
 pub mod index;
 pub mod lookup;
 pub mod model;

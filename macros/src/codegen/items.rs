@@ -1,0 +1,222 @@
+//! The public items: the `Provider` and `LlmModel` enums, their methods (reading
+//! the tables of [`super::tables`]), and the trait implementations.
+
+use super::docs::{deprecation_note, thousands, variant_doc};
+use super::plan::Plan;
+use super::{Options, Out, lit, w};
+
+/// The path of the catalog crate in generated code.
+pub(crate) const CATALOG_CRATE: &str = "::llm_lifecycle_catalog";
+/// The private module holding the tables.
+pub(crate) const DATA: &str = "__llm_lifecycle_data";
+
+/// `pub enum Provider`.
+pub(crate) fn provider_enum(out: &mut Out, plan: &Plan<'_>, options: &Options<'_>) {
+    w!(
+        out,
+        "#[doc = {}]\n",
+        lit(&format!(
+            "An LLM provider declared in `{}` ({} providers).\n\n\
+             [`Provider::key`] is the key of its `[providers.KEY]` table; \
+             [`Provider::models`] lists its live models.",
+            options.origin,
+            plan.providers.len()
+        ))
+    );
+    out.push("#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[repr(u16)]\npub enum Provider {\n");
+    for provider in &plan.providers {
+        let entry = provider.provider;
+        let doc = format!(
+            "`{}` ({}): {} models, default `{}`.",
+            entry.key,
+            entry.label,
+            provider.end - provider.first,
+            plan.id(provider.default)
+        );
+        w!(out, "#[doc = {}]\n{},\n", lit(&doc), provider.variant);
+    }
+    out.push("}\n");
+}
+
+/// `pub enum LlmModel`, deprecated variants marked `#[deprecated]`.
+pub(crate) fn model_enum(out: &mut Out, plan: &Plan<'_>, options: &Options<'_>) {
+    let deprecated = plan.rows.iter().filter(|row| row.model.deprecated).count();
+    w!(
+        out,
+        "#[doc = {}]\n",
+        lit(&format!(
+            "An LLM model declared in `{}`: {} models of {} providers, {deprecated} of them deprecated.\n\n\
+             Each variant documents its id, token limit and status. Using a deprecated \
+             variant is a `deprecated` warning naming its replacement. `Display` and \
+             [`LlmModel::id`] give the id `provider/name`; `str::parse` reads it back \
+             (a deleted id is an error naming its replacement, see also \
+             [`LlmModel::parse_lenient`]).",
+            options.origin,
+            plan.rows.len(),
+            plan.providers.len()
+        ))
+    );
+    out.push(
+        "#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[repr(u16)]\n\
+         #[cfg_attr(feature = \"diesel\", derive(::diesel::expression::AsExpression, ::diesel::deserialize::FromSqlRow), \
+         diesel(sql_type = ::diesel::sql_types::Text))]\npub enum LlmModel {\n",
+    );
+    for row in &plan.rows {
+        w!(out, "#[doc = {}]\n", lit(&variant_doc(plan, row)));
+        if row.model.deprecated {
+            w!(
+                out,
+                "#[deprecated(note = {})]\n",
+                lit(&deprecation_note(plan, row))
+            );
+        }
+        w!(out, "{},\n", row.variant);
+    }
+    out.push("}\n");
+}
+
+/// `impl Provider`: the `ALL` slice and the metadata methods.
+pub(crate) fn provider_impls(out: &mut Out, plan: &Plan<'_>) {
+    out.push("#[allow(deprecated)]\nimpl Provider {\n");
+    out.push("/// Every provider, in declaration order.\npub const ALL: &'static [Provider] = &[");
+    for provider in &plan.providers {
+        w!(out, "Provider::{},", provider.variant);
+    }
+    out.push("];\n");
+    w!(
+        out,
+        "/// The key of its `[providers.KEY]` table, e.g. `openai`.\n\
+         pub fn key(self) -> &'static str {{ &{DATA}::PROVIDERS[self as usize].key }}\n\
+         /// Its display label (the key when none is declared).\n\
+         pub fn label(self) -> &'static str {{ &{DATA}::PROVIDERS[self as usize].label }}\n\
+         /// Its live models (deprecated ones included), in declaration order.\n\
+         pub fn models(self) -> &'static [LlmModel] {{\n\
+         let (first, end) = {DATA}::PROVIDER_MODELS[self as usize];\n\
+         &LlmModel::ALL[first as usize..end as usize]\n}}\n\
+         /// Its default model (`default = true`).\n\
+         pub fn default_model(self) -> LlmModel {{ LlmModel::ALL[{DATA}::PROVIDER_DEFAULT[self as usize] as usize] }}\n\
+         /// Its default model for translation (`translation_default = true`), if any.\n\
+         pub fn translation_default(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::PROVIDER_TRANSLATION[self as usize]) }}\n\
+         /// Its catalogue entry, deleted models included.\n\
+         pub fn catalog_entry(self) -> &'static {CATALOG_CRATE}::Provider {{ &{DATA}::PROVIDERS[self as usize] }}\n\
+         /// The provider with this key.\n\
+         pub fn from_key(key: &str) -> ::core::option::Option<Provider> {{ Provider::ALL.iter().copied().find(|provider| provider.key() == key) }}\n\
+         }}\n"
+    );
+}
+
+/// `impl LlmModel`: the `ALL` slice, the metadata methods and `parse_lenient`.
+pub(crate) fn model_impls(out: &mut Out, plan: &Plan<'_>) {
+    out.push("#[allow(deprecated)]\nimpl LlmModel {\n");
+    out.push(
+        "/// Every live model (deprecated ones included), provider by provider in declaration order.\n\
+         pub const ALL: &'static [LlmModel] = &[",
+    );
+    for row in &plan.rows {
+        w!(out, "LlmModel::{},", row.variant);
+    }
+    out.push("];\n");
+    let max_tokens = plan
+        .rows
+        .iter()
+        .map(|row| row.model.token_limit)
+        .max()
+        .unwrap_or(0);
+    w!(
+        out,
+        "/// Its provider.\n\
+         pub fn provider(self) -> Provider {{ Provider::ALL[{DATA}::PROVIDER_OF[self as usize] as usize] }}\n\
+         /// Its name within the provider, e.g. `gpt-4.1-mini`.\n\
+         pub fn name(self) -> &'static str {{ &{DATA}::MODELS[self as usize].name }}\n\
+         /// Its id `provider/name`, e.g. `openai/gpt-4.1-mini` (also its `Display`).\n\
+         pub fn id(self) -> &'static str {{ {DATA}::IDS[self as usize] }}\n\
+         /// Its context window in tokens (at most {} in this catalogue).\n\
+         pub fn token_limit(self) -> u32 {{ {DATA}::MODELS[self as usize].token_limit }}\n\
+         /// Whether it is deprecated: still usable, to be replaced.\n\
+         pub fn is_deprecated(self) -> bool {{ {DATA}::MODELS[self as usize].deprecated }}\n\
+         /// The model to use instead, as declared by `replacement` (when that names a\n\
+         /// deleted entry: the end of its chain).\n\
+         pub fn replacement(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::REPLACEMENT[self as usize]) }}\n\
+         /// The end of its replacement chain: a live, non-deprecated model, or\n\
+         /// itself when it has no replacement.\n\
+         pub fn resolve(self) -> LlmModel {{ LlmModel::ALL[{DATA}::RESOLVED[self as usize] as usize] }}\n\
+         /// When a deprecated model is planned to be deleted, if declared.\n\
+         pub fn sunset(self) -> ::core::option::Option<{CATALOG_CRATE}::Date> {{ {DATA}::MODELS[self as usize].sunset }}\n\
+         /// Whether it is its provider's default model.\n\
+         pub fn is_default(self) -> bool {{ {DATA}::MODELS[self as usize].default }}\n\
+         /// Whether it is its provider's default model for translation.\n\
+         pub fn is_translation_default(self) -> bool {{ {DATA}::MODELS[self as usize].translation_default }}\n\
+         /// Its catalogue entry.\n\
+         pub fn catalog_entry(self) -> &'static {CATALOG_CRATE}::Model {{ &{DATA}::MODELS[self as usize] }}\n\
+         /// Parses an id like `str::parse`, except that a deleted id with a\n\
+         /// replacement gives the end of its replacement chain.\n\
+         ///\n\
+         /// # Errors\n\
+         /// An unknown id, or a deleted one without replacement.\n\
+         pub fn parse_lenient(id: &str) -> ::core::result::Result<LlmModel, {CATALOG_CRATE}::generated_support::ParseModelError> {{\n\
+         {DATA}::INDEX.parse_lenient(id).map(|index| LlmModel::ALL[index])\n}}\n\
+         }}\n",
+        thousands(max_tokens)
+    );
+}
+
+/// `Display`, `Debug` and `FromStr`.
+pub(crate) fn trait_impls(out: &mut Out) {
+    w!(
+        out,
+        "impl ::core::fmt::Display for LlmModel {{\n\
+         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.pad(self.id()) }}\n}}\n\
+         impl ::core::fmt::Debug for LlmModel {{\n\
+         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str({DATA}::VARIANTS[*self as usize]) }}\n}}\n\
+         #[allow(deprecated)]\n\
+         impl ::core::str::FromStr for LlmModel {{\n\
+         type Err = {CATALOG_CRATE}::generated_support::ParseModelError;\n\
+         fn from_str(id: &str) -> ::core::result::Result<Self, Self::Err> {{ {DATA}::INDEX.parse(id).map(|index| LlmModel::ALL[index]) }}\n}}\n\
+         impl ::core::fmt::Display for Provider {{\n\
+         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.pad(self.key()) }}\n}}\n\
+         impl ::core::fmt::Debug for Provider {{\n\
+         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str({DATA}::PROVIDER_VARIANTS[*self as usize]) }}\n}}\n"
+    );
+}
+
+/// `Serialize`/`Deserialize` as the id (models) or key (providers), behind the
+/// calling crate's `serde` feature.
+pub(crate) fn serde_impls(out: &mut Out) {
+    out.push(
+        "#[cfg(feature = \"serde\")]\n\
+         impl ::serde::Serialize for LlmModel {\n\
+         fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> { serializer.serialize_str(self.id()) }\n}\n\
+         #[cfg(feature = \"serde\")]\n\
+         impl<'de> ::serde::Deserialize<'de> for LlmModel {\n\
+         fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {\n\
+         let id = <::std::borrow::Cow<'de, str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
+         id.parse().map_err(<D::Error as ::serde::de::Error>::custom)\n}\n}\n\
+         #[cfg(feature = \"serde\")]\n\
+         impl ::serde::Serialize for Provider {\n\
+         fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> { serializer.serialize_str(self.key()) }\n}\n\
+         #[cfg(feature = \"serde\")]\n\
+         impl<'de> ::serde::Deserialize<'de> for Provider {\n\
+         fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {\n\
+         let key = <::std::borrow::Cow<'de, str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
+         Provider::from_key(&key).ok_or_else(|| <D::Error as ::serde::de::Error>::custom(::std::format!(\
+         \"unknown LLM provider `{key}`: use a provider key declared in models.toml\")))\n}\n}\n",
+    );
+}
+
+/// `ToSql`/`FromSql` for diesel's `Text` on every backend, behind the calling
+/// crate's `diesel` feature (the enum derives `AsExpression` and `FromSqlRow`).
+pub(crate) fn diesel_impls(out: &mut Out) {
+    out.push(
+        "#[cfg(feature = \"diesel\")]\n\
+         impl<DB> ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> for LlmModel\n\
+         where DB: ::diesel::backend::Backend, str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> {\n\
+         fn to_sql<'b>(&'b self, out: &mut ::diesel::serialize::Output<'b, '_, DB>) -> ::diesel::serialize::Result {\n\
+         <str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>>::to_sql(self.id(), out)\n}\n}\n\
+         #[cfg(feature = \"diesel\")]\n\
+         impl<DB> ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> for LlmModel\n\
+         where DB: ::diesel::backend::Backend, ::std::string::String: ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> {\n\
+         fn from_sql(bytes: <DB as ::diesel::backend::Backend>::RawValue<'_>) -> ::diesel::deserialize::Result<Self> {\n\
+         let id = <::std::string::String as ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>>::from_sql(bytes)?;\n\
+         ::core::result::Result::Ok(id.parse::<LlmModel>()?)\n}\n}\n",
+    );
+}

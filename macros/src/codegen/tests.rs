@@ -1,0 +1,152 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::borrow::Cow::Borrowed as B;
+
+use llm_lifecycle_catalog::{Catalog, DeletedModel, Model, NotificationSettings, Provider};
+
+use super::{Options, expand_source};
+
+fn model(name: &'static str, token_limit: u32) -> Model {
+    Model {
+        name: B(name),
+        token_limit,
+        default: false,
+        translation_default: false,
+        deprecated: false,
+        replacement: None,
+        sunset: None,
+        ident: None,
+    }
+}
+
+/// A small catalogue with every feature: a deprecated model with replacement and
+/// sunset, one without replacement, deleted entries with and without replacement,
+/// a model name holding `/`, an `ident` override and a reference.
+const SMALL: &str = r#"
+[providers.openai]
+label = "OpenAI"
+models = [
+  { name = "gpt-4.1", token_limit = 1_000_000, translation_default = true },
+  { name = "gpt-4.1-mini", token_limit = 1_000_000, default = true },
+  { name = "gpt-4.1-nano", token_limit = 1_000_000, deprecated = true, replacement = "gpt-4.1-mini", sunset = 2027-01-31 },
+]
+deleted = [
+  { name = "gpt-4-turbo", replacement = "gpt-4.1", deleted_on = 2026-03-04 },
+  { name = "o1-mini" },
+]
+
+[providers.groq]
+models = [
+  { name = "openai/gpt-oss-20b", token_limit = 131_072, default = true, ident = "GroqOss" },
+  { name = "gemma-7b-it", token_limit = 8_192, deprecated = true },
+]
+
+[[references]]
+table = "assistants"
+column = "llm_provider_model_id"
+resource = "assistant"
+team_column = "team_id"
+name_column = "name"
+"#;
+
+fn small() -> Catalog {
+    Catalog::parse(SMALL, "models.toml").unwrap()
+}
+
+/// A one-provider catalogue built by hand, bypassing validation.
+fn unvalidated(models: Vec<Model>) -> Catalog {
+    Catalog {
+        providers: vec![Provider {
+            key: B("openai"),
+            label: B("OpenAI"),
+            models: models.into(),
+            deleted: Vec::<DeletedModel>::new().into(),
+        }]
+        .into(),
+        references: B(&[]),
+        notifications: NotificationSettings::default(),
+    }
+}
+
+const OPTIONS: Options<'static> = Options {
+    origin: "models.toml",
+    absolute_path: "/abs/models.toml",
+};
+
+fn pretty(source: &str) -> String {
+    let file: syn::File = syn::parse_str(source).expect("the generated code parses as a Rust file");
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn generated_code_for_a_small_catalogue() {
+    let source = expand_source(&small(), &OPTIONS).unwrap();
+    insta::assert_snapshot!(pretty(&source));
+}
+
+#[test]
+fn deprecation_notes_name_the_replacement_and_sunset() {
+    let source = expand_source(&small(), &OPTIONS).unwrap();
+    assert!(source.contains(
+        r#"#[deprecated(note = "openai/gpt-4.1-nano is deprecated: use openai/gpt-4.1-mini (sunset 2027-01-31)")]"#
+    ));
+    assert!(
+        source.contains(
+            r#"#[deprecated(note = "groq/gemma-7b-it is deprecated and will be removed")]"#
+        )
+    );
+}
+
+#[test]
+fn a_provider_without_default_is_refused() {
+    let error = expand_source(&unvalidated(vec![model("x", 1)]), &OPTIONS).unwrap_err();
+    assert!(error.0.contains("no default model"), "{error}");
+}
+
+#[test]
+fn colliding_variant_names_are_refused() {
+    let mut first = model("gpt-4.1", 1);
+    first.default = true;
+    let error =
+        expand_source(&unvalidated(vec![first, model("gpt-4-1", 1)]), &OPTIONS).unwrap_err();
+    assert!(
+        error.0.contains("both give the variant `OpenaiGpt4_1`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn invalid_idents_are_refused() {
+    let mut first = model("gpt-4.1", 1);
+    first.default = true;
+    first.ident = Some(B("not an ident"));
+    let error = expand_source(&unvalidated(vec![first]), &OPTIONS).unwrap_err();
+    assert!(error.0.contains("not a Rust identifier"), "{error}");
+}
+
+#[test]
+fn a_replacement_through_a_deleted_entry_gives_the_chain_end() {
+    let source = r#"
+[providers.openai]
+models = [
+  { name = "gpt-4.1", token_limit = 1, default = true },
+  { name = "gpt-4.1-nano", token_limit = 1, deprecated = true, replacement = "gpt-4-turbo" },
+]
+deleted = [{ name = "gpt-4-turbo", replacement = "gpt-4.1" }]
+"#;
+    let catalog = match Catalog::parse(source, "models.toml") {
+        Ok(catalog) => catalog,
+        Err(diagnostics) => {
+            // Should the catalogue reject replacements naming deleted entries,
+            // there is nothing to generate.
+            assert!(diagnostics.to_string().contains("deleted"), "{diagnostics}");
+            return;
+        }
+    };
+    let source = expand_source(&catalog, &OPTIONS).unwrap();
+    assert!(
+        source.contains("static REPLACEMENT: [u16; 2] = [NONE,0,];"),
+        "{source}"
+    );
+    assert!(source.contains("openai/gpt-4.1-nano is deprecated: use openai/gpt-4.1"));
+}

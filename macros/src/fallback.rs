@@ -1,0 +1,125 @@
+//! `model!` for anything but the literal id of a live model: a deleted id is an
+//! error naming its replacement, an unknown one an error naming the closest ids,
+//! a malformed call an error showing the expected form.
+
+use std::path::Path;
+
+use llm_lifecycle_catalog::{Catalog, Lookup, naming, suggest};
+use proc_macro2::{Span, TokenStream};
+use quote::quote_spanned;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Token};
+
+/// `$crate "absolute path" "origin" <user tokens>`, as the `model!` fallback arm passes it.
+pub(crate) struct FallbackInput {
+    krate: Ident,
+    absolute_path: LitStr,
+    origin: LitStr,
+    user: TokenStream,
+}
+
+impl Parse for FallbackInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let krate = input.call(Ident::parse_any_ident)?;
+        let absolute_path = input.parse()?;
+        let origin = input.parse()?;
+        let user = input.parse()?;
+        Ok(Self {
+            krate,
+            absolute_path,
+            origin,
+            user,
+        })
+    }
+}
+
+trait ParseAnyIdent {
+    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident>;
+}
+
+impl ParseAnyIdent for Ident {
+    /// `$crate` arrives as an identifier that `Ident::parse` rejects.
+    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
+        syn::ext::IdentExt::parse_any(input)
+    }
+}
+
+/// The user's tokens: one string literal, optionally followed by a comma.
+struct UserInput(LitStr);
+
+impl Parse for UserInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let id = input.parse()?;
+        let _comma: Option<Token![,]> = input.parse()?;
+        Ok(Self(id))
+    }
+}
+
+/// Expands the fallback: the variant, or a `compile_error!` at the id.
+pub(crate) fn expand(input: FallbackInput) -> TokenStream {
+    let user_span = first_span(&input.user);
+    let Ok(UserInput(id)) = syn::parse2::<UserInput>(input.user) else {
+        return error(
+            user_span,
+            "model! takes one string literal, the model id `provider/name`: `model!(\"openai/gpt-4.1\")`",
+        );
+    };
+    let origin = input.origin.value();
+    let source = match std::fs::read_to_string(Path::new(&input.absolute_path.value())) {
+        Ok(source) => source,
+        Err(read_error) => {
+            return error(
+                id.span(),
+                &format!("cannot read the model catalogue {origin}: {read_error}"),
+            );
+        }
+    };
+    let Ok(catalog) = Catalog::parse(&source, &origin) else {
+        return error(
+            id.span(),
+            &format!("the model catalogue {origin} is invalid: see the errors of `catalog!`"),
+        );
+    };
+    match resolve(&catalog, &id.value(), &origin) {
+        Ok(variant) => {
+            let krate = input.krate;
+            let variant = Ident::new(&variant, id.span());
+            quote_spanned!(id.span()=> #krate::LlmModel::#variant)
+        }
+        Err(message) => error(id.span(), &message),
+    }
+}
+
+/// The variant name of `id`, or the error message for it.
+pub(crate) fn resolve(catalog: &Catalog, id: &str, origin: &str) -> Result<String, String> {
+    match catalog.lookup(id) {
+        Lookup::Live { provider, model } => Ok(catalog.variant_name(provider, model)),
+        Lookup::Deleted { provider, entry } => Err(match provider.chain_end(&entry.name) {
+            Some(end) => format!(
+                "`{id}` has been deleted from {origin}: use `model!(\"{}\")` instead",
+                naming::model_id(&provider.key, &end.name)
+            ),
+            None => format!(
+                "`{id}` has been deleted from {origin} and has no replacement: choose another model"
+            ),
+        }),
+        Lookup::Unknown => {
+            let ids: Vec<String> = catalog.model_ids().collect();
+            let hint = suggest::did_you_mean(id, ids.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("use a `provider/name` id declared in {origin}"));
+            Err(format!("unknown model `{id}` in {origin}: {hint}"))
+        }
+    }
+}
+
+fn first_span(tokens: &TokenStream) -> Span {
+    tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span())
+}
+
+fn error(span: Span, message: &str) -> TokenStream {
+    quote_spanned!(span=> ::core::compile_error!(#message))
+}

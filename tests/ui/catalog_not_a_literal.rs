@@ -1,0 +1,4 @@
+//! `catalog!` takes a string literal.
+llm_lifecycle_macros::catalog!(models);
+
+fn main() {}
