@@ -116,7 +116,7 @@ pub fn apply(
                 millis(started.elapsed()),
             );
             if let Err(record_error) = recorded {
-                tracing::warn!(%record_error, "could not record the {status} run in the ledger");
+                tracing::info!(%record_error, "could not record the {status} run in the ledger");
             }
             Err(error)
         }

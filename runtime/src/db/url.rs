@@ -141,10 +141,10 @@ pub fn redact(location: &str) -> String {
         let authority_start = scheme_end + 3;
         let rest = &out[authority_start..];
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            if let Some(colon) = rest[..at].find(':') {
-                out.replace_range(authority_start + colon + 1..authority_start + at, "***");
-            }
+        if let Some(at) = rest[..authority_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            out.replace_range(authority_start + colon + 1..authority_start + at, "***");
         }
     }
     redact_password_parameter(&out)
