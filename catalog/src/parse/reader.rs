@@ -104,6 +104,12 @@ impl<'s> Reader<'s> {
             let name: &'t str = key.get_ref();
             if allowed.contains(&name) {
                 entries.push((name, key.span(), value));
+            } else if let Some(help) = misplaced_hint(name, what) {
+                self.error_with_help(
+                    key.span(),
+                    format!("unknown key `{name}` in {what}"),
+                    Some(help),
+                );
             } else {
                 let help = suggest::did_you_mean(name, allowed.iter().copied()).or_else(|| {
                     let list: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
@@ -242,4 +248,18 @@ fn looks_like_date(text: &str) -> bool {
             4 | 7 => *byte == b'-',
             _ => byte.is_ascii_digit(),
         })
+}
+
+/// A top-level key written after a `[providers.KEY]` header lands in that
+/// provider's table: say so.
+fn misplaced_hint(name: &str, what: &str) -> Option<String> {
+    let top_level = ["references", "notifications"];
+    (what.starts_with("provider `") && top_level.contains(&name)).then(|| {
+        format!(
+            "`{name}` is a top-level key, but after a `[providers.…]` header it belongs to \
+             that provider: write it as `[{}{name}{}]` or move it above the first provider",
+            if name == "references" { "[" } else { "" },
+            if name == "references" { "]" } else { "" },
+        )
+    })
 }

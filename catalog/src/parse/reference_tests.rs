@@ -293,6 +293,24 @@ fn references_must_be_an_array_of_tables() {
 }
 
 #[test]
+fn references_entries_and_notifications_must_be_tables() {
+    assert_single(
+        &format!("references = [1]\n{OPENAI}"),
+        1,
+        15,
+        "each entry of `references` must be a table, found an integer",
+        Some("declare each entry as `[[references]]`"),
+    );
+    assert_single(
+        &format!("notifications = 1\n{OPENAI}"),
+        1,
+        17,
+        "`notifications` must be a table, found an integer",
+        None,
+    );
+}
+
+#[test]
 fn duplicate_references_are_reported_at_the_second() {
     let source =
         reference("table = \"t\"\ncolumn = \"c\"\n[[references]]\ntable = \"t\"\ncolumn = \"c\"\n");
@@ -359,6 +377,17 @@ fn notifications_reject_unknown_and_empty_keys() {
         6,
         1,
         "unknown key `notifications` in provider `openai`",
-        Some("the keys of provider `openai` are `label`, `models`, `deleted`"),
+        Some(
+            "`notifications` is a top-level key, but after a `[providers.…]` header it belongs to that provider: write it as `[notifications]` or move it above the first provider",
+        ),
+    );
+    assert_single(
+        &format!("{OPENAI}references = []\n"),
+        6,
+        1,
+        "unknown key `references` in provider `openai`",
+        Some(
+            "`references` is a top-level key, but after a `[providers.…]` header it belongs to that provider: write it as `[[references]]` or move it above the first provider",
+        ),
     );
 }
