@@ -41,3 +41,65 @@ fn real_catalogue_lookups() {
         );
     }
 }
+
+#[test]
+fn real_catalogue_variant_names() {
+    let catalog = real();
+    let variants: Vec<String> = catalog
+        .models()
+        .map(|(p, m)| catalog.variant_name(p, m))
+        .collect();
+    for expected in [
+        "OpenaiGpt4_1Mini",
+        "AnthropicClaude3_5HaikuLatest",
+        "GroqOpenaiGptOss20b",
+        "GoogleVertexAiGemini2_5Flash",
+        "MinimaxMiniMaxM2_7",
+    ] {
+        assert!(variants.iter().any(|v| v == expected), "{expected} missing");
+    }
+    let mut unique = variants.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), variants.len());
+}
+
+#[test]
+fn design_example_parses() {
+    let source = r#"
+[providers.openai]
+label = "OpenAI"                       # optional display label (default: the key)
+models = [
+  { name = "gpt-4.1",      token_limit = 1_000_000, translation_default = true },
+  { name = "gpt-4.1-mini", token_limit = 1_000_000, default = true },
+  { name = "gpt-4.1-nano", token_limit = 1_000_000, deprecated = true, replacement = "gpt-4.1-mini", sunset = 2027-01-31 },
+]
+deleted = [
+  { name = "gpt-4-turbo", replacement = "gpt-4.1", deleted_on = 2026-03-04 },
+  { name = "o1-mini" },
+]
+
+[[references]]                         # host tables that point at a model row (see Runtime)
+table = "assistants"
+column = "llm_provider_model_id"
+
+[[references]]
+table = "pipeline_nodes"
+column = "params"
+kind = "json"
+key = "llm_provider_model_id"
+resource = "pipeline"
+through = { table = "pipelines", column = "pipeline_id" }   # pipeline_nodes.pipeline_id = pipelines.id
+team_column = "team_id"                                     # columns of pipelines
+name_column = "name"
+"#;
+    let catalog = Catalog::parse(source, "models.toml").unwrap();
+    assert_eq!(catalog.references.len(), 2);
+    assert_eq!(
+        catalog.chain_end("openai", "gpt-4-turbo").map(|m| &*m.name),
+        Some("gpt-4.1")
+    );
+    assert!(
+        matches!(catalog.lookup("openai/o1-mini"), Lookup::Deleted { entry, .. } if entry.replacement.is_none())
+    );
+}
