@@ -45,5 +45,7 @@ pub use status::{Status, status};
 /// # Errors
 /// [`Error::Database`] when the database cannot be read.
 pub fn plan(db: &mut Database, catalog: &Catalog) -> Result<Plan, Error> {
-    db.read_transaction(|conn| plan::build(conn, catalog).map(|planned| planned.plan))
+    db.read_transaction(|conn| {
+        plan::build(conn, catalog, plan::Counting::All).map(|planned| planned.plan)
+    })
 }

@@ -116,11 +116,30 @@ impl RefColumn {
     /// One `UPDATE` rewriting every row that holds an old value to its new value,
     /// the mapping given inline as a `VALUES` list.
     pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
-        let table = quote_ident(&self.table);
-        let column = quote_ident(&self.column);
-        let qualified = self.qualified();
+        let mut query = self.mapping_cte(mapping);
+        query.push_sql(" ");
+        self.push_update(&mut query, backend);
+        query
+    }
+
+    /// PostgreSQL only: the same `UPDATE` as a data-modifying CTE that returns how
+    /// many rows it rewrote per old value (`old_key`, `n`): the apply counts and
+    /// rewrites in one pass, and no row leaves the server.
+    pub(crate) fn update_counting_query(&self, mapping: &[(OldValue, NewValue)]) -> Query {
+        let mut query = self.mapping_cte(mapping);
+        query.push_sql(", u AS (");
+        self.push_update(&mut query, Backend::Postgres);
+        query.push_sql(
+            " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
+             SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
+        );
+        query
+    }
+
+    /// `WITH m(old_value, new_value) AS (VALUES (?, ?), …)` with its values bound.
+    fn mapping_cte(&self, mapping: &[(OldValue, NewValue)]) -> Query {
         let rows = vec!["(?, ?)"; mapping.len()].join(", ");
-        let mut query = Query::new(format!("WITH m(old_value, new_value) AS (VALUES {rows}) "));
+        let mut query = Query::new(format!("WITH m(old_value, new_value) AS (VALUES {rows})"));
         for (old, new) in mapping {
             query.push_bind(match (self.kind, old) {
                 (Kind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
@@ -131,6 +150,14 @@ impl RefColumn {
                 NewValue::Text(text) => Bind::NullableText(text.clone()),
             });
         }
+        query
+    }
+
+    /// `UPDATE … FROM m WHERE <stored value> = m.old_value`.
+    fn push_update(&self, query: &mut Query, backend: Backend) {
+        let table = quote_ident(&self.table);
+        let column = quote_ident(&self.column);
+        let qualified = self.qualified();
         match (self.kind, backend) {
             (Kind::Id | Kind::Text, _) => {
                 query.push_sql(&format!(
@@ -159,7 +186,6 @@ impl RefColumn {
                     .push_bind(Bind::Text(self.json_path()));
             }
         }
-        query
     }
 }
 
@@ -190,6 +216,15 @@ mod tests {
              SET \"params\" = m.new_value FROM m WHERE \"pipeline_nodes\".\"params\" = m.old_value"
         );
         assert_eq!(query.binds().len(), 4);
+        let counting = column(Kind::Id).update_counting_query(&mapping);
+        assert!(
+            counting.render(Backend::Postgres).ends_with(
+                "WHERE \"pipeline_nodes\".\"params\" = m.old_value RETURNING CAST(m.old_value AS TEXT) AS old_key) \
+                 SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key"
+            ),
+            "{}",
+            counting.render(Backend::Postgres)
+        );
     }
 
     #[test]

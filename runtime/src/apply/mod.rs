@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
-use crate::db::{Conn, Database};
+use crate::db::{Backend, Conn, Database};
 use crate::error::Error;
 use crate::ledger::{self, RunCounts};
 use crate::plan::{self, Plan};
@@ -138,12 +138,17 @@ fn run(
     started: Instant,
 ) -> Result<ApplyReport, Error> {
     let migrations = schema::run_pending(conn)?;
-    let planned = plan::build(conn, catalog)?;
+    // PostgreSQL counts repointed rows in the UPDATE itself (one pass per column).
+    let counting = match conn.backend() {
+        Backend::Postgres => plan::Counting::ClearsOnly,
+        Backend::Sqlite => plan::Counting::All,
+    };
+    let mut planned = plan::build(conn, catalog, counting)?;
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
     }
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
-    let counts = execute(conn, &planned, options, run_id)?;
+    let counts = execute(conn, &mut planned, options, run_id)?;
     ledger::finish_run(
         conn,
         run_id,
@@ -165,20 +170,22 @@ fn run(
 /// Executes a validated plan inside the locked transaction.
 fn execute(
     conn: &mut Conn<'_>,
-    planned: &plan::Planned,
+    planned: &mut plan::Planned,
     options: &ApplyOptions,
     run_id: i64,
 ) -> Result<RunCounts, Error> {
-    let plan = &planned.plan;
-    steps::create_models(conn, &plan.creates)?;
-    steps::update_models(conn, &plan.updates)?;
+    steps::create_models(conn, &planned.plan.creates)?;
+    steps::update_models(conn, &planned.plan.updates)?;
     fail_if(options, FailPoint::AfterModelWrites)?;
 
-    let targets = steps::resolve_targets(conn, plan)?;
-    // Notifications (issue 4) compute the affected resources here, from
-    // `plan.reference_updates`, while references still point at the old rows.
+    let targets = steps::resolve_targets(conn, &planned.plan)?;
+    // Notifications (issue 4) compute the affected resources here, while
+    // references still point at the old rows: `planned.id_mapping` /
+    // `planned.text_mapping` say which stored values move, `planned.columns`
+    // which columns hold them.
     let moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
     fail_if(options, FailPoint::AfterRepoint)?;
+    let plan = &planned.plan;
     steps::delete_rows(conn, plan)?;
 
     ledger::journal(conn, run_id, &events::for_plan(plan, &targets))?;

@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect::MODELS_TABLE;
-use crate::plan::{Create, Kind, ModelId, Plan, Planned, Update};
-use crate::references::{MAX_MAPPING_PER_STATEMENT, NewValue, OldValue};
+use crate::plan::{Create, Kind, MappingEntry, ModelId, Plan, Planned, ReferenceUpdate, Update};
+use crate::references::{KeyCount, MAX_MAPPING_PER_STATEMENT, NewValue, OldValue, RefColumn};
 
 /// Most rows per multi-row `INSERT` / `UPDATE` of model rows.
 const MODEL_ROWS_PER_STATEMENT: usize = 1_000;
@@ -119,22 +119,136 @@ pub(super) fn resolve_targets(conn: &mut Conn<'_>, plan: &Plan) -> Result<Target
 }
 
 /// Steps 3 and 5: one `UPDATE` per reference column maps every old value to its
-/// new one. Checks that each touched exactly the rows the plan counted.
+/// new one, and `plan.reference_updates` ends up holding what was actually moved.
+///
+/// On PostgreSQL the `UPDATE` itself returns the grouped counts (the plan only
+/// counted rows to clear, to refuse NOT NULL columns before writing); on SQLite
+/// the plan counted every row and each `UPDATE` must touch exactly those.
 pub(super) fn repoint_references(
     conn: &mut Conn<'_>,
-    planned: &Planned,
+    planned: &mut Planned,
     targets: &Targets,
     progress: bool,
 ) -> Result<Moved, Error> {
-    let mut by_reference: Vec<(usize, Vec<&crate::plan::ReferenceUpdate>)> = Vec::new();
+    let counted_by_update = conn.backend() == Backend::Postgres;
+    let work: Vec<(usize, RefColumn)> = planned
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(index, column)| column.clone().map(|column| (index, column)))
+        .filter(|(index, column)| {
+            if counted_by_update {
+                !planned.mapping(column.kind).is_empty()
+            } else {
+                planned
+                    .plan
+                    .reference_updates
+                    .iter()
+                    .any(|update| update.reference == *index)
+            }
+        })
+        .collect();
+    let bar = progress_bar(progress, work.len());
+
+    let mut moved_updates: Vec<ReferenceUpdate> = Vec::new();
+    for (index, column) in work {
+        bar.set_message(format!("{}.{}", column.table, column.column));
+        let planned_here: Vec<&ReferenceUpdate> = planned
+            .plan
+            .reference_updates
+            .iter()
+            .filter(|update| update.reference == index)
+            .collect();
+        let entries: Vec<&MappingEntry> = planned
+            .mapping(column.kind)
+            .iter()
+            .filter(|entry| {
+                counted_by_update
+                    || planned_here
+                        .iter()
+                        .any(|update| update.from == entry.from && update.from_id == entry.from_id)
+            })
+            .collect();
+        let mapping = entries
+            .iter()
+            .map(|entry| resolve(entry, column.kind, targets))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let context = || {
+            format!(
+                "repointing references in {}.{}",
+                column.table, column.column
+            )
+        };
+
+        if counted_by_update {
+            let mut counts: HashMap<String, u64> = HashMap::new();
+            for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
+                let rows: Vec<KeyCount> = conn
+                    .load(&column.update_counting_query(chunk))
+                    .context(context)?;
+                for row in rows {
+                    *counts.entry(row.old_key).or_default() +=
+                        u64::try_from(row.n).unwrap_or_default();
+                }
+            }
+            for entry in &entries {
+                if let Some(&rows) = counts.get(&entry.old.key()).filter(|rows| **rows > 0) {
+                    moved_updates.push(entry.update(index, &column, rows));
+                }
+            }
+            let cleared_now: u64 = moved_updates
+                .iter()
+                .filter(|u| u.reference == index && u.to.is_none())
+                .map(|u| u.rows)
+                .sum();
+            let cleared_planned: u64 = planned_here
+                .iter()
+                .filter(|u| u.to.is_none())
+                .map(|u| u.rows)
+                .sum();
+            if cleared_now != cleared_planned {
+                return Err(Error::Diverged(format!(
+                    "{}.{}: cleared {cleared_now} rows where the plan counted {cleared_planned}",
+                    column.table, column.column
+                )));
+            }
+        } else {
+            let mut touched: u64 = 0;
+            for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
+                let n = conn
+                    .execute(&column.update_query(conn.backend(), chunk))
+                    .context(context)?;
+                touched += u64::try_from(n).unwrap_or(u64::MAX);
+            }
+            let expected: u64 = planned_here.iter().map(|update| update.rows).sum();
+            if touched != expected {
+                return Err(Error::Diverged(format!(
+                    "{}.{}: updated {touched} rows where the plan counted {expected}",
+                    column.table, column.column
+                )));
+            }
+            moved_updates.extend(planned_here.into_iter().cloned());
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    planned.plan.reference_updates = moved_updates;
+    let mut moved = Moved::default();
     for update in &planned.plan.reference_updates {
-        match by_reference.last_mut() {
-            Some((index, updates)) if *index == update.reference => updates.push(update),
-            _ => by_reference.push((update.reference, vec![update])),
+        let rows = i64::try_from(update.rows).unwrap_or(i64::MAX);
+        if update.to.is_some() {
+            moved.repointed += rows;
+        } else {
+            moved.cleared += rows;
         }
     }
-    let bar = if progress && !by_reference.is_empty() {
-        ProgressBar::new(u64::try_from(by_reference.len()).unwrap_or(u64::MAX))
+    Ok(moved)
+}
+
+fn progress_bar(enabled: bool, columns: usize) -> ProgressBar {
+    let bar = if enabled && columns > 0 {
+        ProgressBar::new(u64::try_from(columns).unwrap_or(u64::MAX))
     } else {
         ProgressBar::hidden()
     };
@@ -143,65 +257,30 @@ pub(super) fn repoint_references(
     {
         bar.set_style(style.progress_chars("=> "));
     }
+    bar
+}
 
-    let mut moved = Moved::default();
-    for (index, updates) in by_reference {
-        let Some(Some(column)) = planned.columns.get(index) else {
-            return Err(Error::Diverged(format!(
-                "reference #{index} has no validated column"
-            )));
-        };
-        bar.set_message(format!("{}.{}", column.table, column.column));
-        let mut mapping = Vec::with_capacity(updates.len());
-        let mut expected: u64 = 0;
-        for update in &updates {
-            expected += update.rows;
-            let rows = i64::try_from(update.rows).unwrap_or(i64::MAX);
-            if update.to.is_some() {
-                moved.repointed += rows
-            } else {
-                moved.cleared += rows
-            }
-            mapping.push(match column.kind {
-                Kind::Text => (
-                    OldValue::Text(update.from.to_string()),
-                    NewValue::Text(update.to.as_ref().map(ToString::to_string)),
-                ),
-                Kind::Id | Kind::Json => {
-                    let old = update.from_id.ok_or_else(|| {
-                        Error::Diverged(format!("{} has no row id to repoint from", update.from))
-                    })?;
-                    let new = match &update.to {
-                        Some(to) => Some(*targets.get(to).ok_or_else(|| {
-                            Error::Diverged(format!("the replacement {to} has no global row"))
-                        })?),
-                        None => None,
-                    };
-                    (OldValue::Id(old), NewValue::Id(new))
-                }
-            });
+/// The stored value to look for and the one to write, for a column of `kind`.
+fn resolve(
+    entry: &MappingEntry,
+    kind: Kind,
+    targets: &Targets,
+) -> Result<(OldValue, NewValue), Error> {
+    Ok(match kind {
+        Kind::Text => (
+            entry.old.clone(),
+            NewValue::Text(entry.to.as_ref().map(ToString::to_string)),
+        ),
+        Kind::Id | Kind::Json => {
+            let new = match &entry.to {
+                Some(to) => Some(*targets.get(to).ok_or_else(|| {
+                    Error::Diverged(format!("the replacement {to} has no global row"))
+                })?),
+                None => None,
+            };
+            (entry.old.clone(), NewValue::Id(new))
         }
-        let mut touched: u64 = 0;
-        for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
-            let query = column.update_query(conn.backend(), chunk);
-            let n = conn.execute(&query).context(|| {
-                format!(
-                    "repointing references in {}.{}",
-                    column.table, column.column
-                )
-            })?;
-            touched += u64::try_from(n).unwrap_or(u64::MAX);
-        }
-        if touched != expected {
-            return Err(Error::Diverged(format!(
-                "{}.{}: updated {touched} rows where the plan counted {expected}",
-                column.table, column.column
-            )));
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(moved)
+    })
 }
 
 /// Steps 3 and 5: deletes merged team rows and deleted models' global rows.

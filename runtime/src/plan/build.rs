@@ -22,6 +22,31 @@ pub(crate) struct Planned {
     pub(crate) plan: Plan,
     /// The SQL view of each `[[references]]` entry (by index); `None` when refused.
     pub(crate) columns: Vec<Option<RefColumn>>,
+    /// Old→new mapping for `id` and `json` references (merges, then deletions).
+    pub(crate) id_mapping: Vec<MappingEntry>,
+    /// Old→new mapping for `text` references (every deleted entry).
+    pub(crate) text_mapping: Vec<MappingEntry>,
+}
+
+impl Planned {
+    /// The mapping a reference column of `kind` goes through.
+    pub(crate) fn mapping(&self, kind: Kind) -> &[MappingEntry] {
+        if kind == Kind::Text {
+            &self.text_mapping
+        } else {
+            &self.id_mapping
+        }
+    }
+}
+
+/// Which references the plan counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counting {
+    /// Every row that would be repointed or cleared (what `plan` shows).
+    All,
+    /// Only rows that would be cleared (to refuse NOT NULL columns before any
+    /// write); the apply counts repointed rows in the `UPDATE` itself.
+    ClearsOnly,
 }
 
 #[derive(QueryableByName)]
@@ -51,17 +76,47 @@ struct TeamRow {
 }
 
 /// One entry of the old→new mapping a reference column goes through.
-struct MappingEntry {
-    old: OldValue,
-    from: ModelId,
-    from_id: Option<i64>,
-    from_team: Option<i64>,
-    to: Option<ModelId>,
-    reason: Reason,
+#[derive(Debug, Clone)]
+pub(crate) struct MappingEntry {
+    /// The stored value to look for.
+    pub(crate) old: OldValue,
+    /// The model it denotes.
+    pub(crate) from: ModelId,
+    /// Its row id.
+    pub(crate) from_id: Option<i64>,
+    /// For merges, the team of the custom row.
+    pub(crate) from_team: Option<i64>,
+    /// Where references move; `None` clears them.
+    pub(crate) to: Option<ModelId>,
+    /// Merge or deletion.
+    pub(crate) reason: Reason,
+}
+
+impl MappingEntry {
+    /// The reference update for `rows` rows of `column` holding this entry's old value.
+    pub(crate) fn update(&self, index: usize, column: &RefColumn, rows: u64) -> ReferenceUpdate {
+        ReferenceUpdate {
+            reference: index,
+            table: column.table.clone(),
+            column: column.column.clone(),
+            kind: column.kind,
+            key: column.key.clone(),
+            from: self.from.clone(),
+            from_id: self.from_id,
+            from_team: self.from_team,
+            to: self.to.clone(),
+            rows,
+            reason: self.reason,
+        }
+    }
 }
 
 /// Computes the plan on `conn`. Reads only.
-pub(crate) fn build(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<Planned, Error> {
+pub(crate) fn build(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    counting: Counting,
+) -> Result<Planned, Error> {
     let schema_present = introspect::table_exists(conn, MODELS_TABLE)?;
     let globals = if schema_present {
         load_globals(conn)?
@@ -152,8 +207,22 @@ pub(crate) fn build(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<Planned, E
         plan.merges = load_merges(conn, &plan.creates)?;
     }
 
-    let columns = plan_references(conn, catalog, &mut plan)?;
-    Ok(Planned { plan, columns })
+    let id_mapping = id_mapping(&plan);
+    let text_mapping = text_mapping(catalog);
+    let columns = plan_references(
+        conn,
+        catalog,
+        &mut plan,
+        &id_mapping,
+        &text_mapping,
+        counting,
+    )?;
+    Ok(Planned {
+        plan,
+        columns,
+        id_mapping,
+        text_mapping,
+    })
 }
 
 /// The end of a deleted entry's replacement chain.
@@ -206,6 +275,9 @@ fn plan_references(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
     plan: &mut Plan,
+    id_mapping: &[MappingEntry],
+    text_mapping: &[MappingEntry],
+    counting: Counting,
 ) -> Result<Vec<Option<RefColumn>>, Error> {
     let mut tables: Vec<String> = Vec::new();
     for reference in catalog.references.iter() {
@@ -228,23 +300,26 @@ fn plan_references(
         }
     }
 
-    let id_mapping = id_mapping(plan);
-    let text_mapping = text_mapping(catalog);
     let mut columns = Vec::with_capacity(catalog.references.len());
     for (index, reference) in catalog.references.iter().enumerate() {
         let Some(column) = check_reference(reference, &schema, &mut plan.refusals) else {
             columns.push(None);
             continue;
         };
-        let mapping = if column.kind == Kind::Text {
-            &text_mapping
+        let all = if column.kind == Kind::Text {
+            text_mapping
         } else {
-            &id_mapping
+            id_mapping
         };
+        let mapping: Vec<MappingEntry> = all
+            .iter()
+            .filter(|entry| counting == Counting::All || entry.to.is_none())
+            .cloned()
+            .collect();
         let nullable = schema
             .get(&(column.table.clone(), column.column.clone()))
             .is_none_or(|info| info.nullable);
-        count_reference(conn, index, &column, mapping, nullable, plan)?;
+        count_reference(conn, index, &column, &mapping, nullable, plan)?;
         columns.push(Some(column));
     }
     Ok(columns)
@@ -386,19 +461,8 @@ fn count_reference(
                     model: entry.from.clone(),
                 });
             }
-            plan.reference_updates.push(ReferenceUpdate {
-                reference: index,
-                table: column.table.clone(),
-                column: column.column.clone(),
-                kind: column.kind,
-                key: column.key.clone(),
-                from: entry.from.clone(),
-                from_id: entry.from_id,
-                from_team: entry.from_team,
-                to: entry.to.clone(),
-                rows,
-                reason: entry.reason,
-            });
+            plan.reference_updates
+                .push(entry.update(index, column, rows));
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::db::Backend;
-pub(crate) use build::{Planned, build};
+pub(crate) use build::{Counting, MappingEntry, Planned, build};
 
 /// A model's full id, `provider/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
