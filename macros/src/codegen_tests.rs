@@ -1,10 +1,12 @@
+//! Unit tests of the code generator, with an insta snapshot of the code generated
+//! for a small catalogue.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::borrow::Cow::Borrowed as B;
 
 use llm_lifecycle_catalog::{Catalog, DeletedModel, Model, NotificationSettings, Provider};
 
-use super::{Options, expand_source};
+use crate::codegen::{Options, expand_source};
 
 fn model(name: &'static str, token_limit: u32) -> Model {
     Model {

@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 mod codegen;
+#[cfg(test)]
+mod codegen_tests;
 mod fallback;
 mod load;
 

@@ -94,6 +94,3 @@ pub(crate) use w;
 pub(crate) fn lit(text: &str) -> String {
     format!("{text:?}")
 }
-
-#[cfg(test)]
-mod tests;
