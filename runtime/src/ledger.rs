@@ -37,6 +37,8 @@ pub struct RunCounts {
     pub deleted: i64,
     /// Global rows reported as unmanaged.
     pub unmanaged: i64,
+    /// Team notifications written (teams told before are not counted again).
+    pub notified: i64,
 }
 
 /// One ledger row.
@@ -90,13 +92,16 @@ pub struct RunRecord {
     /// Unmanaged rows reported.
     #[diesel(sql_type = BigInt)]
     pub unmanaged: i64,
+    /// Team notifications written.
+    #[diesel(sql_type = BigInt)]
+    pub notified: i64,
 }
 
 /// One journal row to write.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Event {
-    /// `created`, `updated`, `merged`, `repointed`, `cleared` or `deleted`
-    /// (notifications will add `notified`).
+    /// `created`, `updated`, `merged`, `repointed`, `cleared`, `deleted` or
+    /// `notified` (a team notification written).
     pub action: &'static str,
     /// Provider of the model acted on.
     pub provider: String,
@@ -188,7 +193,7 @@ pub(crate) fn finish_run(
     let query = Query::new(format!(
         "UPDATE llm_lifecycle_runs SET status = ?, error = ?, finished_at = {}, duration_ms = ?, \
          created = ?, updated = ?, merged = ?, repointed_rows = ?, cleared_rows = ?, deleted = ?, \
-         unmanaged = ? WHERE id = ?",
+         unmanaged = ?, notified = ? WHERE id = ?",
         now(conn.backend())
     ))
     .bind(Bind::Text(status.to_owned()))
@@ -201,6 +206,7 @@ pub(crate) fn finish_run(
     .bind(Bind::BigInt(counts.cleared_rows))
     .bind(Bind::BigInt(counts.deleted))
     .bind(Bind::BigInt(counts.unmanaged))
+    .bind(Bind::BigInt(counts.notified))
     .bind(Bind::BigInt(run_id));
     conn.execute(&query)
         .context(|| format!("completing run {run_id} in the ledger"))?;
@@ -267,7 +273,7 @@ pub(crate) fn journal(conn: &mut Conn<'_>, run_id: i64, events: &[Event]) -> Res
 
 const RUN_COLUMNS: &str = "id, environment, catalog_digest, tool_version, status, error, \
     CAST(started_at AS TEXT) AS started_at, CAST(finished_at AS TEXT) AS finished_at, duration_ms, \
-    created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged";
+    created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged, notified";
 
 /// The latest `limit` runs, newest first (optionally of one environment).
 /// Empty when the schema does not exist yet.

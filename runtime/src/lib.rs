@@ -25,6 +25,7 @@ mod db;
 mod error;
 mod introspect;
 pub mod ledger;
+pub mod notify;
 pub mod plan;
 mod references;
 pub mod schema;
@@ -36,6 +37,7 @@ pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
 pub use db::{ADVISORY_LOCK_KEY, Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
 pub use error::Error;
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
+pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};
 pub use plan::{Plan, Refusal};
 pub use status::{Status, status};
 

@@ -76,39 +76,52 @@ impl RefColumn {
         }
     }
 
+    /// The SQL expression for the value a row stores, as old values are
+    /// matched against it (the integer or text column itself; for JSON the
+    /// key's value as text, `NULL` for anything that is not a JSON object),
+    /// and the value bound to its placeholder. Shared by the plan's counts and
+    /// the notifications' affected resources, so both match exactly the rows
+    /// the `UPDATE` rewrites.
+    pub(crate) fn stored_value(&self, backend: Backend) -> (String, Option<Bind>) {
+        let column = self.qualified();
+        match (self.kind, backend) {
+            (Kind::Id | Kind::Text, _) => (column, None),
+            (Kind::Json, Backend::Postgres) => (
+                format!("(CAST({column} AS jsonb) ->> ?)"),
+                Some(Bind::Text(self.key.clone().unwrap_or_default())),
+            ),
+            (Kind::Json, Backend::Sqlite) => (
+                format!(
+                    "CASE WHEN json_valid({column}) THEN CAST(json_extract({column}, ?) AS TEXT) END"
+                ),
+                Some(Bind::Text(self.json_path())),
+            ),
+        }
+    }
+
+    /// An old value bound for comparison with [`stored_value`](Self::stored_value).
+    pub(crate) fn old_value_bind(&self, value: &OldValue) -> Bind {
+        match (self.kind, value) {
+            (Kind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
+            _ => Bind::Text(value.key()),
+        }
+    }
+
     /// `SELECT old_key, n`: how many rows hold each of `values`, grouped.
     pub(crate) fn count_query(&self, backend: Backend, values: &[OldValue]) -> Query {
         let table = quote_ident(&self.table);
-        let column = self.qualified();
         let list = placeholders(values.len());
-        let mut query = match (self.kind, backend) {
-            (Kind::Id, _) => Query::new(format!(
-                "SELECT CAST({column} AS TEXT) AS old_key, COUNT(*) AS n FROM {table} \
-                 WHERE {column} IN ({list}) GROUP BY {column}"
-            )),
-            (Kind::Text, _) => Query::new(format!(
-                "SELECT CAST({column} AS TEXT) AS old_key, COUNT(*) AS n FROM {table} \
-                 WHERE {column} IN ({list}) GROUP BY {column}"
-            )),
-            (Kind::Json, Backend::Postgres) => Query::new(format!(
-                "SELECT s.k AS old_key, COUNT(*) AS n \
-                 FROM (SELECT (CAST({column} AS jsonb) ->> ?) AS k FROM {table}) s \
-                 WHERE s.k IN ({list}) GROUP BY s.k"
-            ))
-            .bind(Bind::Text(self.key.clone().unwrap_or_default())),
-            (Kind::Json, Backend::Sqlite) => Query::new(format!(
-                "SELECT s.k AS old_key, COUNT(*) AS n \
-                 FROM (SELECT CASE WHEN json_valid({column}) \
-                       THEN CAST(json_extract({column}, ?) AS TEXT) END AS k FROM {table}) s \
-                 WHERE s.k IN ({list}) GROUP BY s.k"
-            ))
-            .bind(Bind::Text(self.json_path())),
-        };
+        let (stored, bind) = self.stored_value(backend);
+        let mut query = Query::new(format!(
+            "SELECT CAST(s.k AS TEXT) AS old_key, COUNT(*) AS n \
+             FROM (SELECT {stored} AS k FROM {table}) s \
+             WHERE s.k IN ({list}) GROUP BY s.k"
+        ));
+        if let Some(bind) = bind {
+            query.push_bind(bind);
+        }
         for value in values {
-            query.push_bind(match (self.kind, value) {
-                (Kind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
-                _ => Bind::Text(value.key()),
-            });
+            query.push_bind(self.old_value_bind(value));
         }
         query
     }

@@ -148,7 +148,12 @@ fn run(
         return Err(Error::Refused(Box::new(planned.plan)));
     }
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
-    let counts = execute(conn, &mut planned, options, run_id)?;
+    // Notices of steps 4 and 5, before any reference moves (the plan counted
+    // the affected resources); teams told before are skipped by the insert.
+    let notified =
+        crate::notify::store::record(conn, run_id, &planned.plan, &catalog.notifications)?;
+    let mut counts = execute(conn, &mut planned, options, run_id)?;
+    counts.notified = notified;
     ledger::finish_run(
         conn,
         run_id,
@@ -197,6 +202,7 @@ fn execute(
         cleared_rows: moved.cleared,
         deleted: count(plan.deletions.len()),
         unmanaged: count(plan.unmanaged.len()),
+        notified: 0,
     })
 }
 

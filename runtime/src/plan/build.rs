@@ -139,6 +139,7 @@ pub(crate) fn build(
         reference_updates: Vec::new(),
         unmanaged: Vec::new(),
         refusals: Vec::new(),
+        affected: Vec::new(),
     };
 
     // Steps 1 and 2: create missing live models, update drifted rows.
@@ -217,6 +218,7 @@ pub(crate) fn build(
         &text_mapping,
         counting,
     )?;
+    crate::notify::affected(conn, catalog, &mut plan, &columns)?;
     Ok(Planned {
         plan,
         columns,

@@ -191,6 +191,17 @@ pub enum Refusal {
         /// The deleted model without replacement.
         model: ModelId,
     },
+    /// A `[[references]]` `filter` the database rejects.
+    InvalidFilter {
+        /// The referencing table.
+        table: String,
+        /// The referencing column.
+        column: String,
+        /// The filter as written.
+        filter: String,
+        /// The database's complaint.
+        reason: String,
+    },
 }
 
 impl Refusal {
@@ -240,6 +251,16 @@ impl fmt::Display for Refusal {
                  or make the column nullable",
                 render::rows(*rows)
             ),
+            Self::InvalidFilter {
+                table,
+                column,
+                filter,
+                reason,
+            } => write!(
+                f,
+                "the filter `{filter}` of the [[references]] entry {table}.{column} is not a valid \
+                 SQL condition on {table}: {reason}; fix it in models.toml"
+            ),
         }
     }
 }
@@ -265,6 +286,9 @@ pub struct Plan {
     pub reference_updates: Vec<ReferenceUpdate>,
     /// Step 6.
     pub unmanaged: Vec<Unmanaged>,
+    /// Steps 4 and 5: per deprecated or deleted model, the teams whose
+    /// resources use it (counted before any reference moves) and will be notified.
+    pub affected: Vec<crate::notify::AffectedModel>,
     /// Problems that stop the plan; nothing is written while any remain.
     pub refusals: Vec<Refusal>,
 }

@@ -1,0 +1,357 @@
+//! Affected resources, per model and per team, computed at plan time (so
+//! before any reference moves, in the apply's own transaction too).
+//!
+//! One `SELECT DISTINCT` per `[[references]]` entry that names a
+//! `team_column` (and per 10,000 candidate values), returning one row per
+//! distinct *(model, team, resource)*: the referencing rows themselves never
+//! leave the database, and three nodes of one pipeline come back as one row.
+//! Entries without `team_column` cannot be attributed to a team and notify
+//! nobody (their rows are still repointed).
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use llm_lifecycle_catalog::{Catalog, Reference};
+
+use super::texts::{self, Resource};
+use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
+use crate::db::{Bind, Conn, Query, placeholders, quote_ident};
+use crate::error::{Context, Error};
+use crate::introspect::MODELS_TABLE;
+use crate::plan::{Kind, ModelId, Plan, Refusal};
+use crate::references::{MAX_MAPPING_PER_STATEMENT, OldValue, RefColumn};
+
+/// Alias of the joined `through` table (never a host table name in practice).
+const OWNER_ALIAS: &str = "llm_lifecycle_owner";
+
+#[derive(QueryableByName)]
+struct GlobalRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct AffectedRow {
+    #[diesel(sql_type = Text)]
+    old_key: String,
+    #[diesel(sql_type = BigInt)]
+    team_id: i64,
+    #[diesel(sql_type = BigInt)]
+    resource_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+}
+
+/// A model whose users are told, and the stored values that denote it.
+struct Candidate {
+    model: AffectedModel,
+    /// Row id, for `id` and `json` references (none when it has no global row).
+    row_id: Option<i64>,
+}
+
+/// Per model (index into the candidates) and team: resources by kind.
+type Found = BTreeMap<(usize, i64), Vec<Resource>>;
+
+/// Validates every `filter` and computes [`Plan::affected`]: the deprecated
+/// models (every apply, step 4) and the deleted ones present in
+/// [`Plan::deletions`] or referenced by text (step 5). An invalid filter
+/// becomes a [`Refusal::InvalidFilter`].
+pub(crate) fn affected(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    plan: &mut Plan,
+    columns: &[Option<RefColumn>],
+) -> Result<(), Error> {
+    for (reference, column) in catalog.references.iter().zip(columns) {
+        if let (Some(filter), Some(_)) = (&reference.filter, column)
+            && let Some(reason) = check_filter(conn, reference, filter)?
+        {
+            plan.refusals.push(Refusal::InvalidFilter {
+                table: reference.table.to_string(),
+                column: reference.column.to_string(),
+                filter: filter.to_string(),
+                reason,
+            });
+        }
+    }
+    if plan.is_refused() {
+        return Ok(());
+    }
+    let candidates = candidates(conn, catalog, plan)?;
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let nouns = nouns(catalog);
+    let mut found = Found::new();
+    for (reference, column) in catalog.references.iter().zip(columns) {
+        let (Some(column), Some(_)) = (column, &reference.team_column) else {
+            continue;
+        };
+        find(conn, reference, column, &candidates, &mut found)?;
+    }
+
+    let mut models: Vec<AffectedModel> = candidates.into_iter().map(|c| c.model).collect();
+    for ((index, team_id), resources) in found {
+        let mut resources = resources;
+        resources.sort_by(|a, b| (&a.table, a.id, &a.kind).cmp(&(&b.table, b.id, &b.kind)));
+        resources.dedup_by(|a, b| a.table == b.table && a.id == b.id && a.kind == b.kind);
+        let counts = nouns
+            .iter()
+            .map(|noun| ResourceCount {
+                resource: noun.clone(),
+                count: resources.iter().filter(|r| &r.kind == noun).count() as u64,
+            })
+            .filter(|count| count.count > 0)
+            .collect();
+        if let Some(model) = models.get_mut(index) {
+            model.teams.push(AffectedTeam {
+                team_id,
+                resources: counts,
+                links: texts::links(team_id, &resources),
+            });
+        }
+    }
+    models.retain(|model| !model.teams.is_empty());
+    plan.affected = models;
+    Ok(())
+}
+
+/// Resource nouns in the order the `[[references]]` entries first declare them.
+fn nouns(catalog: &Catalog) -> Vec<String> {
+    let mut nouns: Vec<String> = Vec::new();
+    for reference in catalog.references.iter() {
+        let noun = noun(reference);
+        if !nouns.contains(&noun) {
+            nouns.push(noun);
+        }
+    }
+    nouns
+}
+
+fn noun(reference: &Reference) -> String {
+    reference
+        .resource
+        .as_deref()
+        .unwrap_or(&reference.table)
+        .to_owned()
+}
+
+/// Prepares and runs `SELECT 1 FROM table WHERE (filter) LIMIT 0` inside a
+/// savepoint (a failed statement would otherwise poison the transaction on
+/// PostgreSQL): the engine's complaint when the filter is invalid.
+fn check_filter(
+    conn: &mut Conn<'_>,
+    reference: &Reference,
+    filter: &str,
+) -> Result<Option<String>, Error> {
+    let savepoint = "llm_lifecycle_filter_check";
+    conn.execute(&Query::new(format!("SAVEPOINT {savepoint}")))
+        .context(|| "opening a savepoint to check a filter".into())?;
+    let probe = Query::new(format!(
+        "SELECT 1 AS n FROM {} WHERE ({filter}) LIMIT 0",
+        quote_ident(&reference.table)
+    ));
+    let outcome = conn.execute(&probe);
+    conn.execute(&Query::new(format!("ROLLBACK TO SAVEPOINT {savepoint}")))
+        .context(|| "rolling back the filter check".into())?;
+    conn.execute(&Query::new(format!("RELEASE SAVEPOINT {savepoint}")))
+        .context(|| "closing the filter check".into())?;
+    Ok(outcome
+        .err()
+        .map(|e| crate::error::one_line(&e.to_string())))
+}
+
+/// Deprecated models (with their global row, if any) and deleted ones.
+fn candidates(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    plan: &Plan,
+) -> Result<Vec<Candidate>, Error> {
+    let deprecated: Vec<ModelId> = catalog
+        .models()
+        .filter(|(_, model)| model.deprecated)
+        .map(|(provider, model)| ModelId::new(provider.key.as_ref(), model.name.as_ref()))
+        .collect();
+    let rows = if plan.schema_present && !deprecated.is_empty() {
+        global_rows(conn, &deprecated)?
+    } else {
+        HashMap::new()
+    };
+    let mut candidates: Vec<Candidate> = deprecated
+        .into_iter()
+        .map(|model| {
+            let replacement = catalog
+                .chain_end(&model.provider, &model.name)
+                .map(|to| ModelId::new(model.provider.clone(), to.name.as_ref()));
+            Candidate {
+                row_id: rows.get(&model).copied(),
+                model: AffectedModel {
+                    model,
+                    change: ModelChange::Deprecated,
+                    replacement,
+                    teams: Vec::new(),
+                },
+            }
+        })
+        .collect();
+    let row_ids: HashMap<&ModelId, i64> = plan
+        .deletions
+        .iter()
+        .map(|deletion| (&deletion.model, deletion.id))
+        .collect();
+    for (provider, entry) in catalog.deleted() {
+        let model = ModelId::new(provider.key.as_ref(), entry.name.as_ref());
+        let replacement = catalog
+            .chain_end(&provider.key, &entry.name)
+            .map(|to| ModelId::new(provider.key.as_ref(), to.name.as_ref()));
+        candidates.push(Candidate {
+            row_id: row_ids.get(&model).copied(),
+            model: AffectedModel {
+                model,
+                change: ModelChange::Deleted,
+                replacement,
+                teams: Vec::new(),
+            },
+        });
+    }
+    Ok(candidates)
+}
+
+fn global_rows(conn: &mut Conn<'_>, models: &[ModelId]) -> Result<HashMap<ModelId, i64>, Error> {
+    let mut rows = HashMap::new();
+    for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        let mut query = Query::new(format!(
+            "WITH c(provider, name) AS (VALUES {values}) \
+             SELECT p.id, p.provider, p.name FROM {} p \
+             JOIN c ON p.provider = c.provider AND p.name = c.name WHERE p.team_id IS NULL",
+            quote_ident(MODELS_TABLE)
+        ));
+        for model in chunk {
+            query.push_bind(Bind::Text(model.provider.clone()));
+            query.push_bind(Bind::Text(model.name.clone()));
+        }
+        let found: Vec<GlobalRow> = conn
+            .load(&query)
+            .context(|| "reading the rows of deprecated models".into())?;
+        rows.extend(
+            found
+                .into_iter()
+                .map(|row| (ModelId::new(row.provider, row.name), row.id)),
+        );
+    }
+    Ok(rows)
+}
+
+/// One `SELECT DISTINCT` (per chunk of candidate values) for one reference:
+/// the (model, team, resource, name) tuples that use a candidate model.
+fn find(
+    conn: &mut Conn<'_>,
+    reference: &Reference,
+    column: &RefColumn,
+    candidates: &[Candidate],
+    found: &mut Found,
+) -> Result<(), Error> {
+    let values: Vec<(OldValue, usize)> = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(index, candidate)| match column.kind {
+            Kind::Text => Some((OldValue::Text(candidate.model.model.to_string()), index)),
+            Kind::Id | Kind::Json => candidate.row_id.map(|id| (OldValue::Id(id), index)),
+        })
+        .collect();
+    let noun = noun(reference);
+    let owner_table = reference
+        .through
+        .as_ref()
+        .map_or(reference.table.as_ref(), |through| through.table.as_ref())
+        .to_owned();
+    for chunk in values.chunks(MAX_MAPPING_PER_STATEMENT) {
+        let by_key: HashMap<String, usize> = chunk
+            .iter()
+            .map(|(old, index)| (old.key(), *index))
+            .collect();
+        let query = affected_query(conn, reference, column, chunk);
+        let rows: Vec<AffectedRow> = conn.load(&query).context(|| {
+            format!(
+                "finding the teams whose resources reference a model in {}.{}",
+                column.table, column.column
+            )
+        })?;
+        for row in rows {
+            let Some(&index) = by_key.get(&row.old_key) else {
+                continue;
+            };
+            found
+                .entry((index, row.team_id))
+                .or_default()
+                .push(Resource {
+                    kind: noun.clone(),
+                    name: row.name,
+                    table: owner_table.clone(),
+                    id: row.resource_id,
+                    url: reference.url.as_ref().map(ToString::to_string),
+                });
+        }
+    }
+    Ok(())
+}
+
+/// ```sql
+/// SELECT DISTINCT CAST(s.old_key AS TEXT), s.team_id, s.resource_id, s.name FROM (
+///   SELECT <stored value> AS old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
+///   FROM (SELECT * FROM t WHERE (<filter>)) AS t [JOIN through AS owner ON owner.id = t.through_column]
+/// ) s WHERE s.old_key IN (…) AND s.team_id IS NOT NULL
+/// ```
+fn affected_query(
+    conn: &Conn<'_>,
+    reference: &Reference,
+    column: &RefColumn,
+    values: &[(OldValue, usize)],
+) -> Query {
+    let table = quote_ident(&reference.table);
+    let source = match &reference.filter {
+        Some(filter) => format!("(SELECT * FROM {table} WHERE ({filter})) AS {table}"),
+        None => table.clone(),
+    };
+    let (owner, join) = match &reference.through {
+        Some(through) => {
+            let alias = quote_ident(OWNER_ALIAS);
+            (
+                alias.clone(),
+                format!(
+                    " JOIN {} AS {alias} ON {alias}.\"id\" = {table}.{}",
+                    quote_ident(&through.table),
+                    quote_ident(&through.column)
+                ),
+            )
+        }
+        None => (table.clone(), String::new()),
+    };
+    let team = reference.team_column.as_deref().unwrap_or_default();
+    let name = match &reference.name_column {
+        Some(name) => format!("CAST({owner}.{} AS TEXT)", quote_ident(name)),
+        None => "CAST(NULL AS TEXT)".to_owned(),
+    };
+    let (stored, stored_bind) = column.stored_value(conn.backend());
+    let mut query = Query::new(format!(
+        "SELECT DISTINCT CAST(s.old_key AS TEXT) AS old_key, s.team_id, s.resource_id, s.name FROM (\
+         SELECT {stored} AS old_key, CAST({owner}.{} AS BIGINT) AS team_id, \
+         CAST({owner}.\"id\" AS BIGINT) AS resource_id, {name} AS name FROM {source}{join}) s \
+         WHERE s.old_key IN ({}) AND s.team_id IS NOT NULL",
+        quote_ident(team),
+        placeholders(values.len())
+    ));
+    if let Some(bind) = stored_bind {
+        query.push_bind(bind);
+    }
+    for (old, _) in values {
+        query.push_bind(column.old_value_bind(old));
+    }
+    query
+}

@@ -1,0 +1,224 @@
+//! Handing notifications to host sinks after commit.
+//!
+//! For each [`Notifier`], the notifications it has not yet accepted
+//! (`llm_model_notification_deliveries` has no `delivered_at` for its name)
+//! are loaded 200 at a time, oldest first, and delivered one by one: a
+//! delivery is a call to the host, so it cannot be set-based. Each outcome is
+//! recorded at once in its own short transaction: a success is never repeated,
+//! a failure (logged with `tracing`) counts an attempt, keeps the error and is
+//! retried on the next run.
+//!
+//! Two deploys delivering at the same moment could both hand over a notice
+//! before either records it; deliveries run after the apply's lock is released.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use llm_lifecycle_catalog::Catalog;
+use serde::Serialize;
+
+use super::{DELIVERIES_TABLE, NOTIFICATIONS_TABLE, Notice, Notifier, RECIPIENTS_TABLE};
+use crate::apply::{ApplyOptions, ApplyReport};
+use crate::db::{Backend, Bind, Database, Query, placeholders, quote_ident};
+use crate::error::{Context, Error};
+use crate::introspect;
+
+/// Notices loaded per page.
+const PAGE: i64 = 200;
+
+/// What [`deliver`] did, over every sink.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    /// Notices a sink accepted in this call.
+    pub delivered: u64,
+    /// Deliveries that failed (retried on the next run).
+    pub failed: u64,
+}
+
+#[derive(QueryableByName)]
+struct NoticeRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    team_id: i64,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    model: String,
+    #[diesel(sql_type = Text)]
+    level: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    message: String,
+    #[diesel(sql_type = Text)]
+    links: String,
+    #[diesel(sql_type = Text)]
+    permission: String,
+    #[diesel(sql_type = Text)]
+    created_at: String,
+}
+
+#[derive(QueryableByName)]
+struct RecipientRow {
+    #[diesel(sql_type = BigInt)]
+    notification_id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+}
+
+/// [`apply`](crate::apply()) then, once it committed, [`deliver`] to `notifiers`.
+/// A delivery failure does not fail the apply: it is logged and retried later.
+///
+/// # Errors
+/// Those of [`apply`](crate::apply()); [`Error::Database`] when the delivery
+/// state cannot be read or written (the apply itself is committed by then).
+pub fn apply_and_notify(
+    db: &mut Database,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    notifiers: &[&dyn Notifier],
+) -> Result<(ApplyReport, DeliveryReport), Error> {
+    let report = crate::apply(db, catalog, options)?;
+    let delivery = deliver(db, notifiers)?;
+    Ok((report, delivery))
+}
+
+/// Hands every notification not yet delivered to each of `notifiers`.
+///
+/// # Errors
+/// [`Error::Database`] when the notifications or the delivery state cannot be
+/// read or written. A failing [`Notifier`] is not an error: see [`DeliveryReport`].
+pub fn deliver(db: &mut Database, notifiers: &[&dyn Notifier]) -> Result<DeliveryReport, Error> {
+    let mut report = DeliveryReport::default();
+    if notifiers.is_empty() {
+        return Ok(report);
+    }
+    let present = db.transaction(|conn| introspect::table_exists(conn, DELIVERIES_TABLE))?;
+    if !present {
+        return Ok(report);
+    }
+    for notifier in notifiers {
+        let sink = notifier.name().to_owned();
+        let mut after = 0;
+        loop {
+            let page = db.transaction(|conn| {
+                let rows: Vec<NoticeRow> = conn
+                    .load(&pending_query(&sink, after))
+                    .context(|| format!("reading the notifications not yet delivered to {sink}"))?;
+                let recipients = if rows.is_empty() {
+                    HashMap::new()
+                } else {
+                    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                    let mut query = Query::new(format!(
+                        "SELECT notification_id, user_id FROM {} WHERE notification_id IN ({}) \
+                         ORDER BY notification_id, user_id",
+                        quote_ident(RECIPIENTS_TABLE),
+                        placeholders(ids.len())
+                    ));
+                    for id in &ids {
+                        query.push_bind(Bind::BigInt(*id));
+                    }
+                    let found: Vec<RecipientRow> = conn
+                        .load(&query)
+                        .context(|| "reading notification recipients".into())?;
+                    let mut by_id: HashMap<i64, Vec<i64>> = HashMap::new();
+                    for row in found {
+                        by_id
+                            .entry(row.notification_id)
+                            .or_default()
+                            .push(row.user_id);
+                    }
+                    by_id
+                };
+                Ok::<_, Error>((rows, recipients))
+            })?;
+            let (rows, mut recipients) = page;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            for row in rows {
+                let notice = Notice {
+                    id: row.id,
+                    team_id: row.team_id,
+                    slug: row.slug,
+                    model: row.model,
+                    level: row.level,
+                    title: row.title,
+                    message: row.message,
+                    links: serde_json::from_str::<BTreeMap<String, String>>(&row.links)
+                        .unwrap_or_default(),
+                    permission: row.permission,
+                    created_at: row.created_at,
+                    recipients: recipients.remove(&row.id).unwrap_or_default(),
+                };
+                let outcome = notifier.deliver(&notice);
+                let error = match &outcome {
+                    Ok(()) => {
+                        report.delivered += 1;
+                        None
+                    }
+                    Err(error) => {
+                        report.failed += 1;
+                        tracing::warn!(
+                            sink = %sink,
+                            notification = notice.id,
+                            team = notice.team_id,
+                            %error,
+                            "could not deliver a notification; it will be retried on the next run"
+                        );
+                        Some(crate::error::one_line(&error.to_string()))
+                    }
+                };
+                db.transaction(|conn| {
+                    conn.execute(&record_query(conn.backend(), notice.id, &sink, error))
+                        .context(|| {
+                            format!(
+                                "recording the delivery of notification {} to {sink}",
+                                notice.id
+                            )
+                        })
+                })?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn pending_query(sink: &str, after: i64) -> Query {
+    Query::new(format!(
+        "SELECT n.id, n.team_id, n.slug, n.model, n.level, n.title, n.message, \
+         CAST(n.links AS TEXT) AS links, n.permission, CAST(n.created_at AS TEXT) AS created_at \
+         FROM {} n LEFT JOIN {} d ON d.notification_id = n.id AND d.sink = ? \
+         WHERE d.delivered_at IS NULL AND n.id > ? ORDER BY n.id LIMIT ?",
+        quote_ident(NOTIFICATIONS_TABLE),
+        quote_ident(DELIVERIES_TABLE)
+    ))
+    .bind(Bind::Text(sink.to_owned()))
+    .bind(Bind::BigInt(after))
+    .bind(Bind::BigInt(PAGE))
+}
+
+/// Upserts one delivery outcome: delivered (`error` is `None`) or one more failed attempt.
+fn record_query(
+    backend: Backend,
+    notification_id: i64,
+    sink: &str,
+    error: Option<String>,
+) -> Query {
+    let now = match backend {
+        Backend::Postgres => "now()",
+        Backend::Sqlite => "CURRENT_TIMESTAMP",
+    };
+    let table = quote_ident(DELIVERIES_TABLE);
+    let delivered = if error.is_none() { now } else { "NULL" };
+    Query::new(format!(
+        "INSERT INTO {table} (notification_id, sink, attempts, last_error, delivered_at) \
+         VALUES (?, ?, 1, ?, {delivered}) ON CONFLICT (notification_id, sink) DO UPDATE SET \
+         attempts = {table}.attempts + 1, last_error = excluded.last_error, \
+         delivered_at = excluded.delivered_at"
+    ))
+    .bind(Bind::BigInt(notification_id))
+    .bind(Bind::Text(sink.to_owned()))
+    .bind(Bind::NullableText(error))
+}

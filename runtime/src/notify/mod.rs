@@ -1,0 +1,165 @@
+//! Team notifications (DESIGN.md step 4 and the notices of step 5).
+//!
+//! - [`affected`](crate::notify::affected()) computes, at plan time and before
+//!   any reference moves, which resources of which team use each deprecated or
+//!   deleted model: one `SELECT DISTINCT` per `[[references]]` entry over the
+//!   referencing table (joined once to `through.table` when given), filtered by
+//!   the entry's `filter`, matched exactly as the repointing `UPDATE` matches
+//!   (the same SQL fragment, see `references.rs`). The result is
+//!   [`Plan::affected`](crate::Plan::affected): per model, per team, the
+//!   number of distinct resources of each kind and a link to each.
+//! - [`texts`] turns one model × team into the exact title, message and links
+//!   of DESIGN.md.
+//! - [`store`] writes them into `llm_model_notifications` inside the apply
+//!   transaction with one multi-row `INSERT … ON CONFLICT DO NOTHING`: the
+//!   unique `(team_id, slug, model)` key means a team hears about a deprecated
+//!   model once across every later deploy and catalogue, and about a deletion
+//!   once. Only rows actually inserted are journalled (`notified`) and counted.
+//!   With `[notifications] recipients_query`, [`recipients`] fills
+//!   `llm_model_notification_recipients` (one row per user per notification).
+//! - [`deliver`](crate::notify::deliver()) hands notifications to host sinks
+//!   ([`Notifier`]) after commit, remembering per sink what was delivered in
+//!   `llm_model_notification_deliveries`: a failure is logged and retried on
+//!   the next run, a success is never repeated. The table itself is the
+//!   default sink: a platform that reads `llm_model_notifications` needs no
+//!   [`Notifier`] at all.
+//!
+//! Memory: the plan holds one small entry (kind, name, link) per distinct
+//! affected resource, never per referencing row (three nodes of one pipeline
+//! are one entry); the database does the `DISTINCT` and the matching.
+
+mod affected;
+mod deliver;
+pub mod recipients;
+pub(crate) mod store;
+pub mod texts;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::plan::ModelId;
+
+pub(crate) use affected::affected;
+pub use deliver::{DeliveryReport, apply_and_notify, deliver};
+
+/// Slug of the notice a team gets when a model it uses is deprecated.
+pub const SLUG_DEPRECATED: &str = "llm-model-deprecated";
+/// Slug of the notice a team gets when a model it used is deleted.
+pub const SLUG_DELETED: &str = "llm-model-deleted";
+/// Level of every notice.
+pub const LEVEL: &str = "warning";
+/// The runtime's notifications table.
+pub const NOTIFICATIONS_TABLE: &str = "llm_model_notifications";
+/// One row per user per notification, when `recipients_query` is set.
+pub const RECIPIENTS_TABLE: &str = "llm_model_notification_recipients";
+/// What each [`Notifier`] (by name) has been handed.
+pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
+
+/// Why a model's users are told about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelChange {
+    /// Still usable, flagged: step 4.
+    Deprecated,
+    /// Removed, references moved or cleared: step 5.
+    Deleted,
+}
+
+impl ModelChange {
+    /// The notification slug.
+    #[must_use]
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Deprecated => SLUG_DEPRECATED,
+            Self::Deleted => SLUG_DELETED,
+        }
+    }
+}
+
+/// A deprecated or deleted model and the teams that use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AffectedModel {
+    /// The model.
+    pub model: ModelId,
+    /// Deprecated or deleted.
+    pub change: ModelChange,
+    /// Deprecated: the end of its replacement chain (what to update to).
+    /// Deleted: the model references are moved to; `None` when they are cleared.
+    pub replacement: Option<ModelId>,
+    /// The teams with at least one affected resource, by team id.
+    pub teams: Vec<AffectedTeam>,
+}
+
+/// One team's resources that use a model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AffectedTeam {
+    /// The team id (from the reference's `team_column`).
+    pub team_id: i64,
+    /// Distinct resources per kind, only non-empty kinds, in the order the
+    /// `[[references]]` entries first declare each `resource` noun.
+    pub resources: Vec<ResourceCount>,
+    /// Each affected resource's display name (qualified `name (kind)` when
+    /// two kinds share it) → where it lives (the `url` template, else `table#id`).
+    pub links: BTreeMap<String, String>,
+}
+
+/// How many distinct resources of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceCount {
+    /// The noun (`chatbot`, `pipeline`; the table name when none is declared).
+    pub resource: String,
+    /// Distinct resources (rows of the owning table).
+    pub count: u64,
+}
+
+impl AffectedTeam {
+    /// All resources of every kind.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.resources.iter().map(|r| r.count).sum()
+    }
+}
+
+/// A notification as stored in `llm_model_notifications`, handed to sinks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// Row id in `llm_model_notifications`.
+    pub id: i64,
+    /// The team told.
+    pub team_id: i64,
+    /// [`SLUG_DEPRECATED`] or [`SLUG_DELETED`].
+    pub slug: String,
+    /// The model, `provider/name`.
+    pub model: String,
+    /// Always [`LEVEL`].
+    pub level: String,
+    /// E.g. `LLM Model 'openai/gpt-4' Deprecated`.
+    pub title: String,
+    /// The message of DESIGN.md.
+    pub message: String,
+    /// Resource name → URL.
+    pub links: BTreeMap<String, String>,
+    /// The permission recipients need (`[notifications] permission`).
+    pub permission: String,
+    /// When it was written (database clock, as text).
+    pub created_at: String,
+    /// User ids from `recipients_query` (empty without one).
+    pub recipients: Vec<i64>,
+}
+
+/// A host-side sink for notices (email, chat…), called after commit.
+///
+/// Each notification is handed to a sink until one call succeeds; a failure is
+/// logged and retried on the next apply; a success is recorded (per
+/// [`name`](Notifier::name)) and never repeated. Renaming a sink makes it a new
+/// sink that receives every notification again.
+pub trait Notifier {
+    /// A stable name, the key of the delivery state (e.g. `"email"`).
+    fn name(&self) -> &str;
+    /// Delivers one notice.
+    ///
+    /// # Errors
+    /// Anything; the notice is retried on the next run.
+    fn deliver(&self, notice: &Notice) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}

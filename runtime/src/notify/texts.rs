@@ -1,0 +1,243 @@
+//! The exact texts of DESIGN.md: titles, messages and links.
+//!
+//! ```text
+//! LLM Model 'openai/gpt-4' Deprecated
+//! The model 'openai/gpt-4' has been deprecated and will be removed soon.
+//!   1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'gpt-4o' before it is removed.
+//! LLM Model 'openai/gpt-4' Removed
+//! The model 'openai/gpt-4' has been removed from the platform. 2 chatbot(s) were affected.
+//!   References have been automatically updated to use 'gpt-4o'.
+//! ```
+//!
+//! The replacement is named by its model name (it is always of the same provider).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
+
+/// `LLM Model 'openai/gpt-4' Deprecated` / `… Removed`.
+#[must_use]
+pub fn title(model: &AffectedModel) -> String {
+    match model.change {
+        ModelChange::Deprecated => format!("LLM Model '{}' Deprecated", model.model),
+        ModelChange::Deleted => format!("LLM Model '{}' Removed", model.model),
+    }
+}
+
+/// `1 chatbot(s), 2 pipeline(s)`: the non-empty kinds, in declaration order.
+#[must_use]
+pub fn counts(resources: &[ResourceCount]) -> String {
+    resources
+        .iter()
+        .filter(|r| r.count > 0)
+        .map(|r| format!("{} {}(s)", r.count, r.resource))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The message for one team.
+#[must_use]
+pub fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
+    let counts = counts(&team.resources);
+    let id = &model.model;
+    match (model.change, &model.replacement) {
+        (ModelChange::Deprecated, Some(to)) => format!(
+            "The model '{id}' has been deprecated and will be removed soon. {counts} are still \
+             using it. Please update to '{}' before it is removed.",
+            to.name
+        ),
+        (ModelChange::Deprecated, None) => format!(
+            "The model '{id}' has been deprecated and will be removed soon. {counts} are still \
+             using it."
+        ),
+        (ModelChange::Deleted, Some(to)) => format!(
+            "The model '{id}' has been removed from the platform. {counts} were affected. \
+             References have been automatically updated to use '{}'.",
+            to.name
+        ),
+        (ModelChange::Deleted, None) => format!(
+            "The model '{id}' has been removed from the platform. {counts} were affected. \
+             References have been cleared and will need to be updated manually."
+        ),
+    }
+}
+
+/// One affected resource, before its link key is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resource {
+    /// The kind (noun).
+    pub(crate) kind: String,
+    /// Its `name_column` value, if any.
+    pub(crate) name: Option<String>,
+    /// The owning table (`through.table` when given).
+    pub(crate) table: String,
+    /// Its id in that table.
+    pub(crate) id: i64,
+    /// The reference's `url` template, if any.
+    pub(crate) url: Option<String>,
+}
+
+impl Resource {
+    fn display_name(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => self.fallback(),
+        }
+    }
+
+    fn fallback(&self) -> String {
+        format!("{}#{}", self.table, self.id)
+    }
+
+    /// The URL template with `{id}` and `{team_id}` filled in, else `table#id`.
+    fn location(&self, team_id: i64) -> String {
+        match &self.url {
+            Some(template) => template
+                .replace("{id}", &self.id.to_string())
+                .replace("{team_id}", &team_id.to_string()),
+            None => self.fallback(),
+        }
+    }
+}
+
+/// Name → location for one team's resources. A name two kinds share becomes
+/// `name (kind)`; two resources of one kind with the same name (two chatbots
+/// called "Support") keep both links as `name #id`.
+pub(crate) fn links(team_id: i64, resources: &[Resource]) -> BTreeMap<String, String> {
+    let mut kinds_by_name: HashMap<String, Vec<&str>> = HashMap::new();
+    for resource in resources {
+        let kinds = kinds_by_name.entry(resource.display_name()).or_default();
+        if !kinds.contains(&resource.kind.as_str()) {
+            kinds.push(&resource.kind);
+        }
+    }
+    let keyed: Vec<(String, &Resource)> = resources
+        .iter()
+        .map(|resource| {
+            let name = resource.display_name();
+            let shared = kinds_by_name
+                .get(&name)
+                .is_some_and(|kinds| kinds.len() > 1);
+            let key = if shared {
+                format!("{name} ({})", resource.kind)
+            } else {
+                name
+            };
+            (key, resource)
+        })
+        .collect();
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for (key, _) in &keyed {
+        *uses.entry(key.as_str()).or_default() += 1;
+    }
+    keyed
+        .iter()
+        .map(|(key, resource)| {
+            let key = if uses.get(key.as_str()).is_some_and(|n| *n > 1) {
+                format!("{key} #{}", resource.id)
+            } else {
+                key.clone()
+            };
+            (key, resource.location(team_id))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::ModelId;
+
+    fn model(change: ModelChange, replacement: Option<&str>) -> AffectedModel {
+        AffectedModel {
+            model: ModelId::new("openai", "gpt-4"),
+            change,
+            replacement: replacement.map(|name| ModelId::new("openai", name)),
+            teams: Vec::new(),
+        }
+    }
+
+    fn team(counts: &[(&str, u64)]) -> AffectedTeam {
+        AffectedTeam {
+            team_id: 1,
+            resources: counts
+                .iter()
+                .map(|(resource, count)| ResourceCount {
+                    resource: (*resource).to_owned(),
+                    count: *count,
+                })
+                .collect(),
+            links: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_texts_of_the_design() {
+        let deprecated = model(ModelChange::Deprecated, Some("gpt-4o"));
+        let team = team(&[("chatbot", 1), ("assistant", 0), ("pipeline", 2)]);
+        assert_eq!(title(&deprecated), "LLM Model 'openai/gpt-4' Deprecated");
+        assert_eq!(
+            message(&deprecated, &team),
+            "The model 'openai/gpt-4' has been deprecated and will be removed soon. \
+             1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'gpt-4o' before it is removed."
+        );
+        assert_eq!(
+            message(&model(ModelChange::Deprecated, None), &team),
+            "The model 'openai/gpt-4' has been deprecated and will be removed soon. \
+             1 chatbot(s), 2 pipeline(s) are still using it."
+        );
+        let deleted = model(ModelChange::Deleted, Some("gpt-4o"));
+        let chatbots = super::tests::team(&[("chatbot", 2)]);
+        assert_eq!(title(&deleted), "LLM Model 'openai/gpt-4' Removed");
+        assert_eq!(
+            message(&deleted, &chatbots),
+            "The model 'openai/gpt-4' has been removed from the platform. 2 chatbot(s) were affected. \
+             References have been automatically updated to use 'gpt-4o'."
+        );
+        assert_eq!(
+            message(&model(ModelChange::Deleted, None), &chatbots),
+            "The model 'openai/gpt-4' has been removed from the platform. 2 chatbot(s) were affected. \
+             References have been cleared and will need to be updated manually."
+        );
+    }
+
+    fn resource(kind: &str, name: Option<&str>, id: i64, url: Option<&str>) -> Resource {
+        Resource {
+            kind: kind.to_owned(),
+            name: name.map(ToOwned::to_owned),
+            table: format!("{kind}s"),
+            id,
+            url: url.map(ToOwned::to_owned),
+        }
+    }
+
+    #[test]
+    fn links_qualify_shared_names_and_keep_homonyms_apart() {
+        let links = links(
+            7,
+            &[
+                resource(
+                    "chatbot",
+                    Some("Support"),
+                    1,
+                    Some("/a/{team_id}/chatbots/{id}/"),
+                ),
+                resource("pipeline", Some("Support"), 2, None),
+                resource("chatbot", Some("Sales"), 3, None),
+                resource("chatbot", Some("Sales"), 4, None),
+                resource("chatbot", None, 5, None),
+            ],
+        );
+        let expected: BTreeMap<String, String> = [
+            ("Support (chatbot)", "/a/7/chatbots/1/"),
+            ("Support (pipeline)", "pipelines#2"),
+            ("Sales #3", "chatbots#3"),
+            ("Sales #4", "chatbots#4"),
+            ("chatbots#5", "chatbots#5"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(links, expected);
+    }
+}
