@@ -1,19 +1,11 @@
 //! `apply-models`: converge the database on the catalogue compiled into this binary.
 //!
 //! `cargo run --bin apply-models [apply|plan|status|history|migrate]`; see
-//! `llm_lifecycle_runtime::cli`.
+//! `llm_lifecycle_runtime::cli`. The catalogue is [`llm_lifecycle::CATALOG`],
+//! generated from `models.toml` at compile time: the deployed binary can only
+//! apply the catalogue it was built with.
 #![forbid(unsafe_code)]
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    // The catalogue is embedded at compile time: the deployed binary can only
-    // apply the catalogue it was built with.
-    match llm_lifecycle_catalog::Catalog::parse(include_str!("../../models.toml"), "models.toml") {
-        Ok(catalog) => llm_lifecycle_runtime::cli::main(&catalog),
-        Err(diagnostics) => {
-            eprintln!("{diagnostics}");
-            ExitCode::from(1)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    llm_lifecycle_runtime::cli::main(&llm_lifecycle::CATALOG)
 }
