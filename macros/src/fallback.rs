@@ -81,11 +81,17 @@ pub(crate) fn expand(input: FallbackInput) -> TokenStream {
         );
     };
     match resolve(&catalog, &id.value(), &origin) {
-        Ok(variant) => {
-            let krate = input.krate;
-            let variant = Ident::new(&variant, id.span());
-            quote_spanned!(id.span()=> #krate::LlmModel::#variant)
-        }
+        Ok(variant) => match syn::parse_str::<Ident>(&variant) {
+            Ok(mut variant) => {
+                variant.set_span(id.span());
+                let krate = input.krate;
+                quote_spanned!(id.span()=> #krate::LlmModel::#variant)
+            }
+            Err(_) => error(
+                id.span(),
+                &format!("`{variant}` is not a Rust identifier: set `ident`"),
+            ),
+        },
         Err(message) => error(id.span(), &message),
     }
 }

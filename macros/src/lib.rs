@@ -38,6 +38,10 @@ use syn::LitStr;
 /// - `static CATALOG: llm_lifecycle_catalog::Catalog`, the whole catalogue;
 /// - `model!("provider/name")`, the variant checked at compile time.
 ///
+/// `serde` and `diesel` support is gated on the calling crate's features of
+/// those names: declare them (`[features] serde = ["dep:serde"]`, or empty) to
+/// avoid `unexpected_cfgs` warnings.
+///
 /// An invalid catalogue is one compile error per problem, each rendered
 /// `models.toml:LINE:COL: message` with the offending line and a fix hint.
 #[proc_macro]
