@@ -54,8 +54,18 @@ fn updates_a_drifted_token_limit_and_deprecated_flag(db: &TestDb) {
         ]
     );
     assert_eq!(
-        count(db, "llm_lifecycle_events WHERE action = 'updated'"),
-        2
+        count(
+            db,
+            "llm_lifecycle_events WHERE action = 'updated' AND name = 'gpt-4.1'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events WHERE action = 'deprecated' AND name = 'gpt-4o'"
+        ),
+        1
     );
 }
 

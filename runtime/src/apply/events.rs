@@ -4,8 +4,8 @@ use super::steps::Targets;
 use crate::ledger::Event;
 use crate::plan::{Plan, Reason};
 
-/// Journal rows for an executed plan: created, updated, merged, repointed /
-/// cleared (per column and model) and deleted.
+/// Journal rows for an executed plan: created, updated (or deprecated, when the
+/// flag is newly set), merged, repointed / cleared (per column and model) and deleted.
 pub(super) fn for_plan(plan: &Plan, targets: &Targets) -> Vec<Event> {
     let mut events = Vec::new();
     for create in &plan.creates {
@@ -26,8 +26,13 @@ pub(super) fn for_plan(plan: &Plan, targets: &Targets) -> Vec<Event> {
         if let Some(change) = update.deprecated {
             changes.push(format!("deprecated {} -> {}", change.from, change.to));
         }
+        let newly_deprecated = update.deprecated.is_some_and(|change| change.to);
         events.push(Event {
-            action: "updated",
+            action: if newly_deprecated {
+                "deprecated"
+            } else {
+                "updated"
+            },
             provider: update.model.provider.clone(),
             name: update.model.name.clone(),
             model_id: Some(update.id),
