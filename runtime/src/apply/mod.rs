@@ -2,14 +2,14 @@
 //! re-plans (the plan shown before locking may be stale), refuses on any problem,
 //! then executes the plan with set-based SQL and records the run.
 //!
-//! The steps, in order (see [`execute`]):
-//! 1. [`steps::create_models`], [`steps::update_models`] (DESIGN steps 1–2);
-//! 2. [`steps::resolve_targets`]: the row ids references move to;
-//! 3. *notifications seam*: affected resources must be computed here, before
-//!    any reference moves (issue 4 adds its step between 2 and 4);
-//! 4. [`steps::repoint_references`]: one `UPDATE` per reference column (steps 3 and 5);
-//! 5. [`steps::delete_rows`]: one `DELETE` for merged team rows and deleted models;
-//! 6. the journal ([`events::for_plan`]) and the ledger row.
+//! The steps, in order (see `execute`):
+//! 1. `steps::create_models`, `steps::update_models` (DESIGN steps 1–2);
+//! 2. `steps::resolve_targets`: the row ids references move to;
+//! 3. notifications: the notices are written before any reference moves
+//!    (the affected resources were counted by the plan);
+//! 4. `steps::repoint_references`: one `UPDATE` per reference column (steps 3 and 5);
+//! 5. `steps::delete_rows`: one `DELETE` for merged team rows and deleted models;
+//! 6. the journal (`events::for_plan`) and the ledger row.
 
 mod events;
 mod steps;

@@ -1,7 +1,7 @@
 //! The plan: the full diff between the catalogue and the database, computed and
 //! validated before anything is written (DESIGN.md steps 1, 2, 3, 5 and 6).
 //!
-//! A [`Plan`] is plain data: [`build`](crate::plan::build()) computes it from a
+//! A [`Plan`] is plain data: the planner (`build`) computes it from a
 //! connection, the applier executes it, [`render`] prints it like a diff and
 //! `serde` gives `--format json`.
 
