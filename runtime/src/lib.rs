@@ -27,6 +27,7 @@ mod introspect;
 pub mod ledger;
 pub mod notify;
 pub mod plan;
+pub mod prune;
 mod references;
 pub mod schema;
 mod status;
@@ -39,6 +40,7 @@ pub use error::Error;
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};
 pub use plan::{Plan, Refusal};
+pub use prune::{PruneOptions, PruneReport, prune};
 pub use status::{Status, status};
 
 /// Computes the plan for `catalog` against `db` without writing anything (not

@@ -55,6 +55,9 @@ pub enum Command {
     /// Create or update only the runtime's own schema (for platforms whose
     /// migrations add foreign keys to llm_provider_models before the first apply).
     Migrate,
+    /// List the deleted entries that are safe to remove from models.toml
+    /// (applied in every environment, on the main branch long enough); --write removes them.
+    Prune(super::prune::PruneArgs),
 }
 
 /// How results are printed on stdout.

@@ -1,11 +1,12 @@
 //! The `apply-models` command line: `apply` (default), `plan`, `status`,
-//! `history`, `migrate`.
+//! `history`, `migrate`, `prune`.
 //!
 //! The binary in the root crate is one call to [`main`]; tests call [`run`]
 //! with arguments and output buffers.
 
 mod args;
 mod output;
+mod prune;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write};
@@ -16,6 +17,7 @@ use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
 pub use args::{Cli, Command, Format};
+pub use prune::{EnvArg, PruneArgs};
 
 use crate::apply::{ApplyOptions, FailPoint};
 use crate::db::{Database, DatabaseUrl};
@@ -123,6 +125,10 @@ fn execute(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
+    if let Some(Command::Prune(args)) = &cli.command {
+        // Prune reads the catalogue file and its own list of environments.
+        return Ok(prune::run(cli, args, out, err));
+    }
     let url = location(cli, err)?;
     let mut db = Database::connect(&url)?;
     tracing::info!(database = %url, "connected");
@@ -165,6 +171,8 @@ fn execute(
             }
             Ok(exit::OK)
         }
+        // Handled above, before any connection; kept for exhaustiveness.
+        Command::Prune(args) => Ok(prune::run(cli, &args, out, err)),
         Command::Migrate => {
             let applied = crate::migrate(&mut db)?;
             match cli.format {
