@@ -453,6 +453,24 @@ fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     );
 }
 
+/// One model deprecated (`gpt-4o-mini`), one deleted (`gpt-4`): the plan as a
+/// pull-request comment.
+fn the_plan_renders_as_a_pull_request_comment(db: &TestDb) {
+    prepared(db);
+    let source = format!("{MODELS}\n{REFERENCES}")
+        .replace(
+            "  { name = \"gpt-3.5\", token_limit = 16_000 },",
+            "  { name = \"gpt-3.5\", token_limit = 16_000 },\n  { name = \"o1-mini\", token_limit = 128_000 },",
+        )
+        .replace("  { name = \"o1-mini\" },\n", "");
+    let plan = plan(db, &catalog(&source));
+    // One snapshot for both backends: the comment must not depend on the engine.
+    insta::assert_snapshot!(
+        "plan_as_pull_request_comment",
+        llm_lifecycle_runtime::plan::markdown::markdown(&plan)
+    );
+}
+
 llm_lifecycle_test_support::backend_tests!(
     deletion_notices_have_the_exact_texts_counts_and_links,
     teams_without_references_get_nothing,
@@ -462,4 +480,5 @@ llm_lifecycle_test_support::backend_tests!(
     an_invalid_filter_refuses_the_plan,
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
+    the_plan_renders_as_a_pull_request_comment,
 );

@@ -31,6 +31,7 @@
 mod affected;
 mod deliver;
 pub mod recipients;
+pub mod render;
 pub(crate) mod store;
 pub mod texts;
 

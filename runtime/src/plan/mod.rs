@@ -6,6 +6,7 @@
 //! `serde` gives `--format json`.
 
 mod build;
+pub mod markdown;
 pub mod render;
 
 use std::fmt;

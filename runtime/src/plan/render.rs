@@ -124,6 +124,7 @@ pub fn text(plan: &Plan) -> String {
             merge.team_id, merge.model, merge.id
         );
     }
+    out.push_str(&crate::notify::render::text(plan));
     for unmanaged in &plan.unmanaged {
         let _ = writeln!(
             out,

@@ -1,0 +1,59 @@
+//! The affected teams as plan text, one line per model:
+//!
+//! ```text
+//! ✉ openai/gpt-4o (deprecated, use gpt-4.1) is used by 2 teams: team 1 (1 chatbot(s)); team 2 (2 pipeline(s))
+//! ✉ openai/o1-mini (deleted, references cleared) was used by 1 team: team 2 (2 chatbot(s))
+//! ```
+//!
+//! A team is told about each model once: a deprecated model's teams that were
+//! already notified are listed here but not notified again.
+
+use std::fmt::Write as _;
+
+use super::{AffectedModel, ModelChange, texts};
+use crate::plan::Plan;
+
+/// Teams listed per line before `… and N more`.
+pub const TEAMS_PER_LINE: usize = 20;
+
+/// What happens to the model, in words: `deprecated, use gpt-4.1`.
+#[must_use]
+pub fn change(model: &AffectedModel) -> String {
+    match (model.change, &model.replacement) {
+        (ModelChange::Deprecated, Some(to)) => format!("deprecated, use {}", to.name),
+        (ModelChange::Deprecated, None) => "deprecated, no replacement".to_owned(),
+        (ModelChange::Deleted, Some(to)) => format!("deleted, references move to {}", to.name),
+        (ModelChange::Deleted, None) => "deleted, references cleared".to_owned(),
+    }
+}
+
+/// One line per affected model (empty when no team is affected).
+#[must_use]
+pub fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    for model in &plan.affected {
+        let verb = match model.change {
+            ModelChange::Deprecated => "is",
+            ModelChange::Deleted => "was",
+        };
+        let n = model.teams.len();
+        let mut teams: Vec<String> = model
+            .teams
+            .iter()
+            .take(TEAMS_PER_LINE)
+            .map(|team| format!("team {} ({})", team.team_id, texts::counts(&team.resources)))
+            .collect();
+        if n > TEAMS_PER_LINE {
+            teams.push(format!("… and {} more", n - TEAMS_PER_LINE));
+        }
+        let _ = writeln!(
+            out,
+            "✉ {} ({}) {verb} used by {n} team{}: {}",
+            model.model,
+            change(model),
+            if n == 1 { "" } else { "s" },
+            teams.join("; ")
+        );
+    }
+    out
+}
