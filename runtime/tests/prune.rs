@@ -165,6 +165,7 @@ fn verdicts_follow_environments_history_and_replacements() {
         return;
     };
     let outcome = prune(&repo, &env_args(staging.url(), prod.url()), &[]);
+    println!("{}", outcome.out);
     assert_eq!(outcome.code, 0, "{}\n{}", outcome.out, outcome.err);
     assert!(outcome.err.is_empty(), "{}", outcome.err);
     assert!(
@@ -337,6 +338,7 @@ fn an_unreachable_environment_is_reported_never_applied() {
     apply(&staging, &catalog(&file)).unwrap();
     let envs = env_args(staging.url(), "postgres://app:hunter2@127.0.0.1:1/app");
     let outcome = prune(&repo, &envs, &[]);
+    println!("{}", outcome.out);
     assert_eq!(outcome.code, 1, "{}", outcome.out);
     assert!(
         outcome.err.starts_with("error: could not decide"),
@@ -512,4 +514,35 @@ fn min_age_and_env_arguments_are_checked() {
     assert!(bad_env.err.contains("expected NAME=URL"), "{}", bad_env.err);
     let dirty_without_write = apply_models(&["prune", "--allow-dirty"]);
     assert_eq!(dirty_without_write.code, 2);
+}
+
+#[test]
+fn without_env_the_database_in_use_is_checked_under_the_environment_name() {
+    let repo = TestRepo::new();
+    let text = "[providers.p]\nmodels = [{ name = \"m\", token_limit = 1, default = true }]\ndeleted = [{ name = \"old\" }]\n";
+    repo.commit(text, 40, "one deletion");
+    let env = TestDb::sqlite();
+    seed_model_db(&env);
+    apply(&env, &catalog(text)).unwrap();
+    let outcome = prune(
+        &repo,
+        &[],
+        &["--database-url", env.url(), "--environment", "staging"],
+    );
+    assert_eq!(outcome.code, 0, "{}\n{}", outcome.out, outcome.err);
+    let header = outcome
+        .out
+        .lines()
+        .find(|l| l.starts_with("ENTRY"))
+        .unwrap();
+    assert!(header.contains("staging"), "{header}");
+    let old = row(&outcome, "p/old");
+    assert!(old.contains("applied 20"), "{old}");
+    assert!(old.contains("40 days (git"), "{old}");
+    assert!(old.ends_with("safe"), "{old}");
+}
+
+fn seed_model_db(db: &TestDb) {
+    migrate(db);
+    seed_model(db, 100, None, "p/old", 10, false);
 }

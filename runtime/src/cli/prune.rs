@@ -134,20 +134,19 @@ fn execute(
     } else {
         Vec::new()
     };
-    match cli.format {
-        Format::Text => {
-            print(out, &prune::render::text(&report));
-            if args.write {
-                print(out, &prune::render::removed(&report, &removed));
-            }
-        }
-        Format::Json => print_json(
+    if cli.format == Format::Json {
+        print_json(
             out,
             &Output {
                 report: &report,
                 removed,
             },
-        ),
+        );
+    } else {
+        print(out, &prune::render::text(&report));
+        if args.write {
+            print(out, &prune::render::removed(&report, &removed));
+        }
     }
     Ok(match report.undecided() {
         Some(reason) => {
