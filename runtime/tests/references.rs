@@ -215,6 +215,62 @@ fn handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite(db: &TestDb
     assert_eq!(json_value(db, "evaluators", 2), "null");
 }
 
+fn text_references_move_even_when_the_deleted_row_is_already_gone(db: &TestDb) {
+    migrate(db);
+    host_schema(db);
+    db.execute(
+        "INSERT INTO experiments (id, team_id, name, llm) VALUES \
+           (1, 1, 'Stale', 'openai/gpt-4-turbo'), (2, 1, 'Stale too', 'openai/gpt-4');",
+    );
+    let plan = plan(db, &full_catalog());
+    assert!(plan.deletions.is_empty(), "no row to delete");
+    assert_eq!(plan.repointed_rows(), 2);
+    let report = apply(db, &full_catalog()).unwrap();
+    assert_eq!(report.counts.repointed_rows, 2);
+    assert_eq!(
+        db.strings("SELECT llm AS v FROM experiments ORDER BY id"),
+        [
+            Some("openai/gpt-4.1".to_owned()),
+            Some("openai/gpt-4.1".to_owned())
+        ]
+    );
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events WHERE action = 'repointed' AND table_name = 'experiments'"
+        ),
+        2
+    );
+    assert_eq!(
+        count(db, "llm_lifecycle_events WHERE action = 'deleted'"),
+        0
+    );
+}
+
+fn json_in_a_plain_text_column_is_rewritten_as_text(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "CREATE TABLE settings (id BIGINT PRIMARY KEY, blob TEXT NOT NULL);
+         INSERT INTO settings (id, blob) VALUES (1, '{\"model\": \"101\", \"x\": [1, 2]}'), (2, '{\"model\": 102}');",
+    );
+    let catalog = catalog(&format!(
+        "{MODELS}\n{REFERENCES}\n[[references]]\ntable = \"settings\"\ncolumn = \"blob\"\nkind = \"json\"\nkey = \"model\"\n"
+    ));
+    apply(db, &catalog).unwrap();
+    let target = global_id(db, "openai/gpt-4.1").unwrap();
+    let blobs: Vec<String> = db
+        .strings("SELECT blob AS v FROM settings ORDER BY id")
+        .into_iter()
+        .map(|v| v.unwrap().replace(' ', ""))
+        .collect();
+    assert!(
+        blobs[0].contains(&format!("\"model\":{target}")),
+        "{blobs:?}"
+    );
+    assert!(blobs[0].contains("\"x\":[1,2]"), "{blobs:?}");
+    assert_eq!(blobs[1], "{\"model\":null}");
+}
+
 llm_lifecycle_test_support::backend_tests!(
     repoints_id_json_and_text_references_of_a_deleted_model,
     clears_nullable_references_of_a_model_without_replacement,
@@ -223,4 +279,6 @@ llm_lifecycle_test_support::backend_tests!(
     refuses_an_undeclared_foreign_key_showing_the_entry_to_add,
     refuses_a_declared_table_or_column_that_does_not_exist,
     handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite,
+    text_references_move_even_when_the_deleted_row_is_already_gone,
+    json_in_a_plain_text_column_is_rewritten_as_text,
 );
