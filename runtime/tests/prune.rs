@@ -410,7 +410,9 @@ fn without_history_deleted_on_counts_and_nothing_else_is_guessed() {
     assert_eq!(outcome.code, 1, "{}", outcome.out);
     assert!(outcome.out.contains("deleted_on only ("), "{}", outcome.out);
     assert!(
-        outcome.out.contains("not in a git repository"),
+        outcome
+            .out
+            .contains("not in a usable git repository: not a git repository"),
         "{}",
         outcome.out
     );

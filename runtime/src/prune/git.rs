@@ -82,22 +82,32 @@ pub(crate) fn locate(file: &Path) -> Result<Repo, String> {
         .ok_or_else(|| format!("{} is not a file name", file.display()))?;
     let mut command = git(&dir);
     command.args(["rev-parse", "--show-toplevel", "--show-prefix"]);
-    match output(&mut command) {
-        Err(error) => Err(format!("git is not available ({error})")),
-        Ok(None) => Err(format!("{} is not in a git repository", dir.display())),
-        Ok(Some(text)) => {
-            let mut lines = text.lines();
-            let root = lines.next().unwrap_or_default().trim().to_owned();
-            let prefix = lines.next().unwrap_or_default().trim().to_owned();
-            if root.is_empty() {
-                return Err(format!("{} is not in a git work tree", dir.display()));
-            }
-            Ok(Repo {
-                root: PathBuf::from(root),
-                path: format!("{prefix}{name}"),
-            })
-        }
+    let out = command
+        .output()
+        .map_err(|error| format!("git is not available ({error})"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let why = stderr
+            .lines()
+            .map(|line| line.trim_start_matches("fatal: ").trim())
+            .find(|line| !line.is_empty())
+            .unwrap_or("git rev-parse failed");
+        return Err(format!(
+            "{} is not in a usable git repository: {why}",
+            dir.display()
+        ));
     }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let root = lines.next().unwrap_or_default().trim().to_owned();
+    let prefix = lines.next().unwrap_or_default().trim().to_owned();
+    if root.is_empty() {
+        return Err(format!("{} is not in a git work tree", dir.display()));
+    }
+    Ok(Repo {
+        root: PathBuf::from(root),
+        path: format!("{prefix}{name}"),
+    })
 }
 
 /// The branch to read history from: `explicit` (which must exist), else

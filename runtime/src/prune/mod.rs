@@ -414,6 +414,10 @@ pub fn write(report: &PruneReport, allow_dirty: bool) -> Result<Vec<String>, Pru
     }
     let temporary = path.with_extension("toml.prune-tmp");
     std::fs::write(&temporary, edited)
+        .and_then(|()| {
+            let permissions = std::fs::metadata(path)?.permissions();
+            std::fs::set_permissions(&temporary, permissions)
+        })
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|source| PruneError::Write {
             path: path.clone(),
