@@ -10,7 +10,7 @@
 //! unknown age, is reported as such: never guessed.
 //!
 //! [`prune()`] reads the file, the history and the environments into a
-//! [`PruneReport`]; [`render`] prints it; [`write`] removes the safe entries
+//! [`PruneReport`]; [`render`] prints it; [`write()`] removes the safe entries
 //! with toml_edit, keeping every other byte of the file.
 
 mod dates;
@@ -40,7 +40,7 @@ pub const DEFAULT_MIN_AGE_DAYS: u32 = 30;
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct PruneOptions {
-    /// The catalogue file to read (and, with [`write`], edit).
+    /// The catalogue file to read (and, with [`write()`], edit).
     pub catalog: PathBuf,
     /// The environments that must all have applied a deletion.
     pub environments: Vec<Environment>,
@@ -337,7 +337,7 @@ fn age(
 /// `text` (a catalogue) without the deleted `entries`, every other byte kept:
 /// an entry on its own line goes with that line (its trailing comment
 /// included), comment lines above it stay; an entry sharing a line goes with
-/// one separating comma. The result is not validated (see [`write`]).
+/// one separating comma. The result is not validated (see [`write()`]).
 ///
 /// # Errors
 /// [`PruneError::Rewrite`] when the text is not TOML, toml_edit would not
