@@ -471,6 +471,33 @@ fn the_plan_renders_as_a_pull_request_comment(db: &TestDb) {
     );
 }
 
+fn apply_models_plan_prints_the_comment_with_format_markdown(db: &TestDb) {
+    prepared(db);
+    let catalog = full(MODELS, "");
+    let run = |args: &[&str]| {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let mut argv = vec!["apply-models", "--database-url", db.url()];
+        argv.extend_from_slice(args);
+        let code = llm_lifecycle_runtime::cli::run(&catalog, argv, &mut out, &mut err);
+        (code, String::from_utf8(out).unwrap())
+    };
+    let (code, out) = run(&["plan", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        format!(
+            "{}\n",
+            llm_lifecycle_runtime::plan::markdown::markdown(&plan(db, &catalog))
+        )
+    );
+    assert_eq!(count(db, "llm_model_notifications"), 0);
+    let (code, out) = run(&["apply", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("## LLM model catalogue: plan"), "{out}");
+    assert!(out.ends_with("3 team notification(s) written.\n"), "{out}");
+}
+
 llm_lifecycle_test_support::backend_tests!(
     deletion_notices_have_the_exact_texts_counts_and_links,
     teams_without_references_get_nothing,
@@ -481,4 +508,5 @@ llm_lifecycle_test_support::backend_tests!(
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
     the_plan_renders_as_a_pull_request_comment,
+    apply_models_plan_prints_the_comment_with_format_markdown,
 );

@@ -67,4 +67,6 @@ pub enum Format {
     Text,
     /// One JSON document.
     Json,
+    /// A pull-request comment (`plan` and `apply`; other commands print text).
+    Markdown,
 }

@@ -22,7 +22,7 @@ pub use prune::{EnvArg, PruneArgs};
 use crate::apply::{ApplyOptions, FailPoint};
 use crate::db::{Database, DatabaseUrl};
 use crate::error::Error;
-use crate::plan::render;
+use crate::plan::{self, render};
 
 /// Process exit codes.
 pub mod exit {
@@ -140,6 +140,7 @@ fn execute(
             match cli.format {
                 Format::Text => print(out, &render::text(&plan)),
                 Format::Json => print_json(out, &plan),
+                Format::Markdown => print(out, &markdown_line(&plan::markdown::markdown(&plan))),
             }
             Ok(if plan.is_refused() {
                 exit::REFUSED
@@ -150,7 +151,7 @@ fn execute(
         Command::Status => {
             let status = crate::status(&mut db, catalog, &cli.environment)?;
             match cli.format {
-                Format::Text => print(
+                Format::Text | Format::Markdown => print(
                     out,
                     &output::status(&status, &url.to_string(), &cli.environment),
                 ),
@@ -166,7 +167,7 @@ fn execute(
             let environment = (!all).then_some(cli.environment.as_str());
             let runs = crate::history(&mut db, environment, limit)?;
             match cli.format {
-                Format::Text => print(out, &output::history(&runs)),
+                Format::Text | Format::Markdown => print(out, &output::history(&runs)),
                 Format::Json => print_json(out, &runs),
             }
             Ok(exit::OK)
@@ -176,8 +177,10 @@ fn execute(
         Command::Migrate => {
             let applied = crate::migrate(&mut db)?;
             match cli.format {
-                Format::Text if applied.is_empty() => print(out, "Schema up to date.\n"),
-                Format::Text => print(
+                Format::Text | Format::Markdown if applied.is_empty() => {
+                    print(out, "Schema up to date.\n")
+                }
+                Format::Text | Format::Markdown => print(
                     out,
                     &format!("Applied schema migrations: {}\n", applied.join(", ")),
                 ),
@@ -205,6 +208,14 @@ fn apply(
             match cli.format {
                 Format::Text => print(out, &output::applied(&report)),
                 Format::Json => print_json(out, &report),
+                Format::Markdown => print(
+                    out,
+                    &format!(
+                        "{}\n\n{}",
+                        plan::markdown::markdown(&report.plan),
+                        output::applied_line(&report)
+                    ),
+                ),
             }
             Ok(exit::OK)
         }
@@ -212,6 +223,7 @@ fn apply(
             match cli.format {
                 Format::Text => print(out, &render::text(&plan)),
                 Format::Json => print_json(out, &plan),
+                Format::Markdown => print(out, &markdown_line(&plan::markdown::markdown(&plan))),
             }
             let _ = writeln!(
                 err,
@@ -222,6 +234,11 @@ fn apply(
         }
         Err(error) => Err(error),
     }
+}
+
+/// Markdown ends with one newline on stdout.
+fn markdown_line(markdown: &str) -> String {
+    format!("{markdown}\n")
 }
 
 fn print(out: &mut dyn Write, text: &str) {

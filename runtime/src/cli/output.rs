@@ -27,10 +27,15 @@ pub(super) fn applied(report: &ApplyReport) -> String {
     for line in lines {
         let _ = writeln!(out, "{line}");
     }
+    out.push_str(&applied_line(report));
+    out
+}
+
+/// `Applied (run 7, 120 ms): 2 created, …; 7 rows repointed, 3 rows cleared; 2 teams notified.`
+pub(super) fn applied_line(report: &ApplyReport) -> String {
     let c = &report.counts;
-    let _ = writeln!(
-        out,
-        "Applied (run {}, {} ms): {} created, {} updated, {} merged, {} deleted; {} repointed, {} cleared.",
+    format!(
+        "Applied (run {}, {} ms): {} created, {} updated, {} merged, {} deleted; {} repointed, {} cleared; {} team notification(s) written.\n",
         report.run_id,
         report.duration_ms,
         c.created,
@@ -39,8 +44,8 @@ pub(super) fn applied(report: &ApplyReport) -> String {
         c.deleted,
         render::rows(u64::try_from(c.repointed_rows).unwrap_or_default()),
         render::rows(u64::try_from(c.cleared_rows).unwrap_or_default()),
-    );
-    out
+        c.notified,
+    )
 }
 
 fn with_unmanaged(mut out: String, report: &ApplyReport) -> String {
