@@ -92,5 +92,5 @@ fn two_processes_serialize_and_the_second_finds_nothing_to_do(db: &TestDb) {
 }
 
 llm_lifecycle_test_support::backend_tests!(
-    two_processes_serialize_and_the_second_finds_nothing_to_do
+    concurrency: two_processes_serialize_and_the_second_finds_nothing_to_do
 );

@@ -244,13 +244,38 @@ fn admin_url() -> Option<String> {
 
 /// Defines one `#[test]` per scenario function and backend: `sqlite::NAME` and
 /// `postgres::NAME`, each calling `NAME(&TestDb)` on a database of its own.
+/// Prefix the list with `GROUP:` to nest them in `mod GROUP` (so a file can
+/// invoke the macro more than once): `GROUP::sqlite::NAME`.
 ///
 /// ```ignore
 /// fn creates_models(db: &TestDb) { /* … */ }
 /// llm_lifecycle_test_support::backend_tests!(creates_models);
+/// llm_lifecycle_test_support::backend_tests!(rendering: renders_plans, renders_history);
 /// ```
 #[macro_export]
 macro_rules! backend_tests {
+    ($group:ident : $($name:ident),* $(,)?) => {
+        mod $group {
+            mod sqlite {
+                $(
+                    #[test]
+                    fn $name() {
+                        super::super::$name(&$crate::TestDb::sqlite());
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[test]
+                    fn $name() {
+                        if let Some(db) = $crate::TestDb::postgres() {
+                            super::super::$name(&db);
+                        }
+                    }
+                )*
+            }
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
