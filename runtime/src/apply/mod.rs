@@ -184,10 +184,8 @@ fn execute(
     fail_if(options, FailPoint::AfterModelWrites)?;
 
     let targets = steps::resolve_targets(conn, &planned.plan)?;
-    // Notifications (issue 4) compute the affected resources here, while
-    // references still point at the old rows: `planned.id_mapping` /
-    // `planned.text_mapping` say which stored values move, `planned.columns`
-    // which columns hold them.
+    // The notices were written by `run` before this call, from the affected
+    // resources the plan counted while references still pointed at the old rows.
     let moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
     fail_if(options, FailPoint::AfterRepoint)?;
     let plan = &planned.plan;
