@@ -448,6 +448,10 @@ fn without_history_deleted_on_counts_and_nothing_else_is_guessed() {
 fn the_branch_is_origin_head_then_main_and_must_exist() {
     let repo = TestRepo::new();
     let v1 = "[providers.p]\nmodels = [{ name = \"m\", token_limit = 1, default = true }]\ndeleted = [\n  { name = \"old\" },\n]\n";
+    // Provider q's `new` is deleted from the start: it must not date p's `new`.
+    let v1 = &format!(
+        "{v1}\n[providers.q]\nmodels = [{{ name = \"m\", token_limit = 1, default = true }}]\ndeleted = [{{ name = \"new\" }}]\n"
+    );
     let first = repo.commit(v1, 100, "old deletion");
     let v2 = v1.replace(
         "  { name = \"old\" },\n",
@@ -492,6 +496,7 @@ fn the_branch_is_origin_head_then_main_and_must_exist() {
     let explicit = prune(&repo, &env_arg, &["--branch", "main", "--min-age", "60d"]);
     assert!(row(&explicit, "p/new").ends_with("too recent (50 days)"));
     assert!(row(&explicit, "p/old").ends_with("safe"));
+    assert!(row(&explicit, "q/new").ends_with("safe"));
 
     let unknown = prune(&repo, &env_arg, &["--branch", "nope"]);
     assert_eq!(unknown.code, 1);
