@@ -12,6 +12,17 @@
 //! [`prune()`] reads the file, the history and the environments into a
 //! [`PruneReport`]; [`render`] prints it; [`write()`] removes the safe entries
 //! with toml_edit, keeping every other byte of the file.
+//!
+//! The maintenance routine, from the repository root:
+//!
+//! ```text
+//! apply-models prune --env staging=$STAGING_DATABASE_URL --env prod=$PROD_DATABASE_URL
+//! apply-models prune --env staging=$STAGING_DATABASE_URL --env prod=$PROD_DATABASE_URL --write
+//! cargo build && git commit -m "models.toml: prune deleted entries" models.toml
+//! ```
+//!
+//! Exit code 0 when every entry could be decided; 1 (with one line on stderr)
+//! when an environment was unreachable or an entry's age is unknown.
 
 mod dates;
 mod edit;
