@@ -7,6 +7,7 @@ use std::path::Path;
 use llm_lifecycle_catalog::{Catalog, Lookup, naming, suggest};
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
@@ -20,7 +21,8 @@ pub(crate) struct FallbackInput {
 
 impl Parse for FallbackInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let krate = input.call(Ident::parse_any_ident)?;
+        // `$crate` arrives as an identifier that `Ident::parse` rejects.
+        let krate = input.call(Ident::parse_any)?;
         let absolute_path = input.parse()?;
         let origin = input.parse()?;
         let user = input.parse()?;
@@ -30,17 +32,6 @@ impl Parse for FallbackInput {
             origin,
             user,
         })
-    }
-}
-
-trait ParseAnyIdent {
-    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident>;
-}
-
-impl ParseAnyIdent for Ident {
-    /// `$crate` arrives as an identifier that `Ident::parse` rejects.
-    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
-        syn::ext::IdentExt::parse_any(input)
     }
 }
 
@@ -128,4 +119,77 @@ fn first_span(tokens: &TokenStream) -> Span {
 
 fn error(span: Span, message: &str) -> TokenStream {
     quote_spanned!(span=> ::core::compile_error!(#message))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r#"
+[providers.openai]
+models = [
+  { name = "gpt-4.1", token_limit = 1, default = true },
+  { name = "gpt-4.1-mini", token_limit = 1 },
+  { name = "gpt-4.1-nano", token_limit = 1, deprecated = true, replacement = "gpt-4.1-mini" },
+]
+deleted = [
+  { name = "gpt-4-turbo", replacement = "gpt-4.1-nano" },
+  { name = "o1-mini" },
+]
+"#;
+
+    fn catalog() -> Catalog {
+        Catalog::parse(SOURCE, "models.toml").unwrap()
+    }
+
+    #[test]
+    fn live_ids_give_their_variant() {
+        assert_eq!(
+            resolve(&catalog(), "openai/gpt-4.1-nano", "models.toml"),
+            Ok("OpenaiGpt4_1Nano".into())
+        );
+    }
+
+    #[test]
+    fn deleted_ids_name_the_end_of_their_chain() {
+        assert_eq!(
+            resolve(&catalog(), "openai/gpt-4-turbo", "models.toml"),
+            Err("`openai/gpt-4-turbo` has been deleted from models.toml: use `model!(\"openai/gpt-4.1-mini\")` instead".into())
+        );
+        assert_eq!(
+            resolve(&catalog(), "openai/o1-mini", "models.toml"),
+            Err("`openai/o1-mini` has been deleted from models.toml and has no replacement: choose another model".into())
+        );
+    }
+
+    #[test]
+    fn unknown_ids_suggest_the_closest() {
+        let error = resolve(&catalog(), "openai/gpt-4.1-mimi", "models.toml").unwrap_err();
+        assert!(error.starts_with("unknown model `openai/gpt-4.1-mimi` in models.toml: did you mean `openai/gpt-4.1-mini`"), "{error}");
+        let error = resolve(&catalog(), "mistral", "models.toml").unwrap_err();
+        assert_eq!(
+            error,
+            "unknown model `mistral` in models.toml: use a `provider/name` id declared in models.toml"
+        );
+    }
+
+    #[test]
+    fn malformed_calls_are_errors_not_panics() {
+        let input: FallbackInput =
+            syn::parse_str(r#"crate "/nonexistent/models.toml" "models.toml" 42"#).unwrap();
+        assert!(
+            expand(input)
+                .to_string()
+                .contains("model! takes one string literal")
+        );
+        let input: FallbackInput =
+            syn::parse_str(r#"crate "/nonexistent/models.toml" "models.toml" "openai/gpt-4.1""#)
+                .unwrap();
+        assert!(
+            expand(input)
+                .to_string()
+                .contains("cannot read the model catalogue models.toml")
+        );
+    }
 }
