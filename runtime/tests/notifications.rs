@@ -365,6 +365,43 @@ fn an_invalid_filter_refuses_the_plan(db: &TestDb) {
     assert_eq!(global_id(db, "openai/gpt-4"), Some(101), "nothing written");
 }
 
+fn an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan(db: &TestDb) {
+    prepared(db);
+    let two_columns = full(
+        MODELS,
+        &RECIPIENTS.replace("SELECT user_id FROM", "SELECT user_id, team_id FROM"),
+    );
+    let refused = plan(db, &two_columns);
+    assert!(
+        matches!(
+            refused.refusals.as_slice(),
+            [Refusal::InvalidRecipientsQuery { .. }]
+        ),
+        "{:?}",
+        refused.refusals
+    );
+    assert!(
+        refused.refusals[0]
+            .to_string()
+            .contains("one column of user ids")
+    );
+    let unknown_table = full(MODELS, &RECIPIENTS.replace("memberships", "no_such_table"));
+    assert!(matches!(
+        apply(db, &unknown_table),
+        Err(Error::Refused(plan)) if matches!(plan.refusals.as_slice(), [Refusal::InvalidRecipientsQuery { .. }])
+    ));
+    let placeholder =
+        catalog(&format!("{MODELS}\n{REFERENCES}").replace("archived = FALSE", "name <> ?"));
+    let plan = plan(db, &placeholder);
+    assert!(
+        matches!(plan.refusals.as_slice(), [Refusal::InvalidFilter { reason, .. }] if reason.contains("`?`")),
+        "{:?}",
+        plan.refusals
+    );
+    assert_eq!(count(db, "llm_model_notifications"), 0);
+    assert_eq!(global_id(db, "openai/gpt-4"), Some(101), "nothing written");
+}
+
 fn recipients_are_one_row_per_user_per_notification(db: &TestDb) {
     prepared(db);
     apply(db, &full(MODELS, RECIPIENTS)).unwrap();
@@ -505,6 +542,7 @@ llm_lifecycle_test_support::backend_tests!(
     a_deprecated_model_notifies_its_team_once,
     plan_shows_affected_teams_and_writes_no_notification,
     an_invalid_filter_refuses_the_plan,
+    an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan,
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
     the_plan_renders_as_a_pull_request_comment,

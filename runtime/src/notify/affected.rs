@@ -15,6 +15,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use llm_lifecycle_catalog::{Catalog, Reference};
 
 use super::texts::{self, Resource};
+use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
 use crate::db::{Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
@@ -59,8 +60,8 @@ type Found = BTreeMap<(usize, i64), Vec<Resource>>;
 
 /// Validates every `filter` and computes [`Plan::affected`]: the deprecated
 /// models (every apply, step 4) and the deleted ones present in
-/// [`Plan::deletions`] or referenced by text (step 5). An invalid filter
-/// becomes a [`Refusal::InvalidFilter`].
+/// [`Plan::deletions`] or referenced by text (step 5). An invalid filter or
+/// recipients query becomes a [`Refusal`].
 pub(crate) fn affected(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
@@ -69,7 +70,7 @@ pub(crate) fn affected(
 ) -> Result<(), Error> {
     for (reference, column) in catalog.references.iter().zip(columns) {
         if let (Some(filter), Some(_)) = (&reference.filter, column)
-            && let Some(reason) = check_filter(conn, reference, filter)?
+            && let Some(reason) = validate::filter(conn, &reference.table, filter)?
         {
             plan.refusals.push(Refusal::InvalidFilter {
                 table: reference.table.to_string(),
@@ -78,6 +79,15 @@ pub(crate) fn affected(
                 reason,
             });
         }
+    }
+    let settings = &catalog.notifications;
+    if let Some(query) = &settings.recipients_query
+        && let Some(reason) = validate::recipients_query(conn, query, &settings.permission)?
+    {
+        plan.refusals.push(Refusal::InvalidRecipientsQuery {
+            query: query.to_string(),
+            reason,
+        });
     }
     if plan.is_refused() {
         return Ok(());
@@ -139,31 +149,6 @@ fn noun(reference: &Reference) -> String {
         .as_deref()
         .unwrap_or(&reference.table)
         .to_owned()
-}
-
-/// Prepares and runs `SELECT 1 FROM table WHERE (filter) LIMIT 0` inside a
-/// savepoint (a failed statement would otherwise poison the transaction on
-/// PostgreSQL): the engine's complaint when the filter is invalid.
-fn check_filter(
-    conn: &mut Conn<'_>,
-    reference: &Reference,
-    filter: &str,
-) -> Result<Option<String>, Error> {
-    let savepoint = "llm_lifecycle_filter_check";
-    conn.execute(&Query::new(format!("SAVEPOINT {savepoint}")))
-        .context(|| "opening a savepoint to check a filter".into())?;
-    let probe = Query::new(format!(
-        "SELECT 1 AS n FROM {} WHERE ({filter}) LIMIT 0",
-        quote_ident(&reference.table)
-    ));
-    let outcome = conn.execute(&probe);
-    conn.execute(&Query::new(format!("ROLLBACK TO SAVEPOINT {savepoint}")))
-        .context(|| "rolling back the filter check".into())?;
-    conn.execute(&Query::new(format!("RELEASE SAVEPOINT {savepoint}")))
-        .context(|| "closing the filter check".into())?;
-    Ok(outcome
-        .err()
-        .map(|e| crate::error::one_line(&e.to_string())))
 }
 
 /// Deprecated models (with their global row, if any) and deleted ones.

@@ -1,6 +1,6 @@
 //! Team notifications (DESIGN.md step 4 and the notices of step 5).
 //!
-//! - [`affected`](crate::notify::affected()) computes, at plan time and before
+//! - `affected` computes, at plan time and before
 //!   any reference moves, which resources of which team use each deprecated or
 //!   deleted model: one `SELECT DISTINCT` per `[[references]]` entry over the
 //!   referencing table (joined once to `through.table` when given), filtered by
@@ -10,7 +10,7 @@
 //!   number of distinct resources of each kind and a link to each.
 //! - [`texts`] turns one model × team into the exact title, message and links
 //!   of DESIGN.md.
-//! - [`store`] writes them into `llm_model_notifications` inside the apply
+//! - `store` writes them into `llm_model_notifications` inside the apply
 //!   transaction with one multi-row `INSERT … ON CONFLICT DO NOTHING`: the
 //!   unique `(team_id, slug, model)` key means a team hears about a deprecated
 //!   model once across every later deploy and catalogue, and about a deletion
@@ -34,6 +34,7 @@ pub mod recipients;
 pub mod render;
 pub(crate) mod store;
 pub mod texts;
+mod validate;
 
 use std::collections::BTreeMap;
 

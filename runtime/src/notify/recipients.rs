@@ -113,6 +113,12 @@ fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> (String, Vec<
     (sql, binds)
 }
 
+/// The query's SQL and bound values as it runs for one team: what plan-time
+/// validation prepares.
+pub(crate) fn for_team(query: &str, team_id: i64, permission: &str) -> (String, Vec<Bind>) {
+    substitute(query, &TeamId::Value(team_id), permission)
+}
+
 enum TeamId<'a> {
     Sql(&'a str),
     Value(i64),

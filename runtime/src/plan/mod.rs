@@ -203,6 +203,13 @@ pub enum Refusal {
         /// The database's complaint.
         reason: String,
     },
+    /// `[notifications] recipients_query` cannot run for a team.
+    InvalidRecipientsQuery {
+        /// The query as written.
+        query: String,
+        /// The database's complaint.
+        reason: String,
+    },
 }
 
 impl Refusal {
@@ -261,6 +268,11 @@ impl fmt::Display for Refusal {
                 f,
                 "the filter `{filter}` of the [[references]] entry {table}.{column} is not a valid \
                  SQL condition on {table}: {reason}; fix it in models.toml"
+            ),
+            Self::InvalidRecipientsQuery { query, reason } => write!(
+                f,
+                "[notifications] recipients_query `{query}` cannot run: {reason}; it must return \
+                 one column of user ids, using $team_id and $permission for the values; fix it in models.toml"
             ),
         }
     }
