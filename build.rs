@@ -4,33 +4,41 @@
 
 use std::process::ExitCode;
 
-use llm_lifecycle_catalog::{Catalog, LoadError};
+use llm_lifecycle_catalog::Catalog;
 
 const CATALOGUE: &str = "models.toml";
 
 fn main() -> ExitCode {
     println!("cargo::rerun-if-changed={CATALOGUE}");
-    let source = match std::fs::read_to_string(CATALOGUE) {
-        Ok(source) => source,
-        Err(error) => {
-            let error = LoadError::Io {
-                path: CATALOGUE.into(),
-                source: error,
-            };
-            println!("cargo::error={error}: it must sit next to Cargo.toml");
-            return ExitCode::FAILURE;
-        }
+    let lines = match std::fs::read_to_string(CATALOGUE) {
+        Ok(source) => error_directives(&source, CATALOGUE),
+        Err(error) => vec![format!(
+            "cargo::error=cannot read the model catalogue {CATALOGUE}: {error}: \
+             it must sit next to Cargo.toml"
+        )],
     };
-    match Catalog::parse(&source, CATALOGUE) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(diagnostics) => {
-            for diagnostic in diagnostics.iter() {
-                println!("cargo::error={}", diagnostic.headline());
-                if let Some(help) = &diagnostic.help {
-                    println!("cargo::error=  help: {help}");
-                }
-            }
-            ExitCode::FAILURE
+    for line in &lines {
+        println!("{line}");
+    }
+    if lines.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The `cargo::error=` lines for a catalogue: for each problem its headline
+/// (`models.toml:LINE:COL: message`), then its fix hint. None when it is valid.
+pub(crate) fn error_directives(source: &str, origin: &str) -> Vec<String> {
+    let Err(diagnostics) = Catalog::parse(source, origin) else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for diagnostic in diagnostics.iter() {
+        lines.push(format!("cargo::error={}", diagnostic.headline()));
+        if let Some(help) = &diagnostic.help {
+            lines.push(format!("cargo::error=  help: {help}"));
         }
     }
+    lines
 }
