@@ -286,6 +286,8 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
     );
     assert_eq!(first.counts.notified, 3);
 
+    // The plan no longer lists teams already told.
+    assert!(plan(db, &full(MODELS, "")).affected.is_empty());
     // Same catalogue again: nobody is told twice, nothing journalled.
     let second = apply(db, &full(MODELS, "")).unwrap();
     assert_eq!(second.counts.notified, 0);

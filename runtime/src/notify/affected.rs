@@ -2,9 +2,12 @@
 //! before any reference moves, in the apply's own transaction too).
 //!
 //! One `SELECT DISTINCT` per `[[references]]` entry that names a
-//! `team_column` (and per 10,000 candidate values), returning one row per
+//! `team_column` (and per 5,000 candidate values), returning one row per
 //! distinct *(model, team, resource)*: the referencing rows themselves never
 //! leave the database, and three nodes of one pipeline come back as one row.
+//! Teams that already have the notification (same team, slug and model) are
+//! excluded by the query (`NOT EXISTS`), so an apply where everyone was told
+//! loads nothing.
 //! Entries without `team_column` cannot be attributed to a team and notify
 //! nobody (their rows are still repointed).
 
@@ -16,12 +19,16 @@ use llm_lifecycle_catalog::{Catalog, Reference};
 
 use super::texts::{self, Resource};
 use super::validate;
-use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
+use super::{AffectedModel, AffectedTeam, ModelChange, NOTIFICATIONS_TABLE, ResourceCount};
 use crate::db::{Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
-use crate::introspect::MODELS_TABLE;
+use crate::introspect::{self, MODELS_TABLE};
 use crate::plan::{Kind, ModelId, Plan, Refusal};
 use crate::references::{MAX_MAPPING_PER_STATEMENT, OldValue, RefColumn};
+
+/// Candidate values per `SELECT` (four bound values each: far below the bind
+/// limits of both engines, SQLite's 32,766 included).
+const VALUES_PER_STATEMENT: usize = 5_000;
 
 /// Alias of the joined `through` table (never a host table name in practice).
 const OWNER_ALIAS: &str = "llm_lifecycle_owner";
@@ -97,12 +104,22 @@ pub(crate) fn affected(
         return Ok(());
     }
     let nouns = nouns(catalog);
+    // Teams already told are left out by the query itself: in the steady state
+    // (everyone told about every deprecation) nothing comes back.
+    let skip_notified = introspect::table_exists(conn, NOTIFICATIONS_TABLE)?;
     let mut found = Found::new();
     for (reference, column) in catalog.references.iter().zip(columns) {
         let (Some(column), Some(_)) = (column, &reference.team_column) else {
             continue;
         };
-        find(conn, reference, column, &candidates, &mut found)?;
+        find(
+            conn,
+            reference,
+            column,
+            &candidates,
+            skip_notified,
+            &mut found,
+        )?;
     }
 
     let mut models: Vec<AffectedModel> = candidates.into_iter().map(|c| c.model).collect();
@@ -240,6 +257,7 @@ fn find(
     reference: &Reference,
     column: &RefColumn,
     candidates: &[Candidate],
+    skip_notified: bool,
     found: &mut Found,
 ) -> Result<(), Error> {
     let values: Vec<(OldValue, usize)> = candidates
@@ -256,12 +274,12 @@ fn find(
         .as_ref()
         .map_or(reference.table.as_ref(), |through| through.table.as_ref())
         .to_owned();
-    for chunk in values.chunks(MAX_MAPPING_PER_STATEMENT) {
+    for chunk in values.chunks(VALUES_PER_STATEMENT) {
         let by_key: HashMap<String, usize> = chunk
             .iter()
             .map(|(old, index)| (old.key(), *index))
             .collect();
-        let query = affected_query(conn, reference, column, chunk);
+        let query = affected_query(conn, reference, column, chunk, candidates, skip_notified);
         let rows: Vec<AffectedRow> = conn.load(&query).context(|| {
             format!(
                 "finding the teams whose resources reference a model in {}.{}",
@@ -298,6 +316,8 @@ fn affected_query(
     reference: &Reference,
     column: &RefColumn,
     values: &[(OldValue, usize)],
+    candidates: &[Candidate],
+    skip_notified: bool,
 ) -> Query {
     let table = quote_ident(&reference.table);
     let source = match &reference.filter {
@@ -337,6 +357,25 @@ fn affected_query(
     }
     for (old, _) in values {
         query.push_bind(column.old_value_bind(old));
+    }
+    if skip_notified {
+        let rows = vec!["(?, ?, ?)"; values.len()].join(", ");
+        query.push_sql(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM {} n \
+             JOIN (VALUES {rows}) AS k ON n.slug = k.column2 AND n.model = k.column3 \
+             WHERE k.column1 = CAST(s.old_key AS TEXT) AND n.team_id = s.team_id)",
+            quote_ident(NOTIFICATIONS_TABLE)
+        ));
+        // `VALUES` columns are `column1…` on both engines (SQLite cannot rename them).
+        for (old, index) in values {
+            let (slug, model) = candidates.get(*index).map_or_else(Default::default, |c| {
+                (c.model.change.slug().to_owned(), c.model.model.to_string())
+            });
+            query
+                .push_bind(Bind::Text(old.key()))
+                .push_bind(Bind::Text(slug))
+                .push_bind(Bind::Text(model));
+        }
     }
     query
 }

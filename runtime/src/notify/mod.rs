@@ -89,7 +89,8 @@ pub struct AffectedModel {
     /// Deprecated: the end of its replacement chain (what to update to).
     /// Deleted: the model references are moved to; `None` when they are cleared.
     pub replacement: Option<ModelId>,
-    /// The teams with at least one affected resource, by team id.
+    /// The teams with at least one affected resource and no notification
+    /// about this model yet, by team id.
     pub teams: Vec<AffectedTeam>,
 }
 

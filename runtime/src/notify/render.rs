@@ -1,12 +1,11 @@
 //! The affected teams as plan text, one line per model:
 //!
 //! ```text
-//! ✉ openai/gpt-4o (deprecated, use gpt-4.1) is used by 2 teams: team 1 (1 chatbot(s)); team 2 (2 pipeline(s))
-//! ✉ openai/o1-mini (deleted, references cleared) was used by 1 team: team 2 (2 chatbot(s))
+//! ✉ notify 2 teams about openai/gpt-4o (deprecated, use gpt-4.1): team 1 (1 chatbot(s)); team 2 (2 pipeline(s))
+//! ✉ notify 1 team about openai/o1-mini (deleted, references cleared): team 2 (2 chatbot(s))
 //! ```
 //!
-//! A team is told about each model once: a deprecated model's teams that were
-//! already notified are listed here but not notified again.
+//! A team is told about each model once: teams already notified are not listed.
 
 use std::fmt::Write as _;
 
@@ -32,10 +31,6 @@ pub fn change(model: &AffectedModel) -> String {
 pub fn text(plan: &Plan) -> String {
     let mut out = String::new();
     for model in &plan.affected {
-        let verb = match model.change {
-            ModelChange::Deprecated => "is",
-            ModelChange::Deleted => "was",
-        };
         let n = model.teams.len();
         let mut teams: Vec<String> = model
             .teams
@@ -48,10 +43,10 @@ pub fn text(plan: &Plan) -> String {
         }
         let _ = writeln!(
             out,
-            "✉ {} ({}) {verb} used by {n} team{}: {}",
+            "✉ notify {n} team{} about {} ({}): {}",
+            if n == 1 { "" } else { "s" },
             model.model,
             change(model),
-            if n == 1 { "" } else { "s" },
             teams.join("; ")
         );
     }

@@ -152,10 +152,10 @@ fn affected(plan: &Plan, out: &mut String) {
     if plan.affected.is_empty() {
         return;
     }
-    let _ = writeln!(out, "### Affected teams\n");
+    let _ = writeln!(out, "### Teams to notify\n");
     let _ = writeln!(
         out,
-        "Each team is notified once per model (teams already told about a deprecation are not told again).\n"
+        "Each team is told about a model once; teams already notified are not listed.\n"
     );
     for model in &plan.affected {
         let _ = writeln!(

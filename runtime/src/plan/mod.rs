@@ -300,7 +300,8 @@ pub struct Plan {
     /// Step 6.
     pub unmanaged: Vec<Unmanaged>,
     /// Steps 4 and 5: per deprecated or deleted model, the teams whose
-    /// resources use it (counted before any reference moves) and will be notified.
+    /// resources use it (counted before any reference moves) and that have not
+    /// been notified about it yet: those the apply notifies.
     pub affected: Vec<crate::notify::AffectedModel>,
     /// Problems that stop the plan; nothing is written while any remain.
     pub refusals: Vec<Refusal>,
