@@ -140,7 +140,7 @@ fn run(
     let migrations = schema::run_pending(conn)?;
     // PostgreSQL counts repointed rows in the UPDATE itself (one pass per column).
     let counting = match conn.backend() {
-        Backend::Postgres => plan::Counting::ClearsOnly,
+        Backend::Postgres => plan::Counting::NotNullClears,
         Backend::Sqlite => plan::Counting::All,
     };
     let mut planned = plan::build(conn, catalog, counting)?;

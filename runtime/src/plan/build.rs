@@ -44,9 +44,9 @@ impl Planned {
 pub(crate) enum Counting {
     /// Every row that would be repointed or cleared (what `plan` shows).
     All,
-    /// Only rows that would be cleared (to refuse NOT NULL columns before any
-    /// write); the apply counts repointed rows in the `UPDATE` itself.
-    ClearsOnly,
+    /// Only rows that would be cleared in NOT NULL columns (refused before any
+    /// write); the apply counts every row it moves in the `UPDATE` itself.
+    NotNullClears,
 }
 
 #[derive(QueryableByName)]
@@ -313,14 +313,19 @@ fn plan_references(
         } else {
             id_mapping
         };
-        let mapping: Vec<MappingEntry> = all
-            .iter()
-            .filter(|entry| counting == Counting::All || entry.to.is_none())
-            .cloned()
-            .collect();
         let nullable = schema
             .get(&(column.table.clone(), column.column.clone()))
             .is_none_or(|info| info.nullable);
+        // JSON references are cleared to JSON null, whatever the column allows.
+        let clears_refused = !nullable && column.kind != Kind::Json;
+        let mapping: Vec<MappingEntry> = all
+            .iter()
+            .filter(|entry| match counting {
+                Counting::All => true,
+                Counting::NotNullClears => clears_refused && entry.to.is_none(),
+            })
+            .cloned()
+            .collect();
         count_reference(conn, index, &column, &mapping, nullable, plan)?;
         columns.push(Some(column));
     }
