@@ -537,6 +537,56 @@ fn apply_models_plan_prints_the_comment_with_format_markdown(db: &TestDb) {
     assert!(out.ends_with("3 team notification(s) written.\n"), "{out}");
 }
 
+fn apply_models_delivers_to_host_notifiers_and_shows_affected_teams_in_json(db: &TestDb) {
+    prepared(db);
+    let catalog = full(MODELS, "");
+    let sink = Flaky {
+        failing: Cell::new(true),
+        accepted: std::cell::RefCell::new(Vec::new()),
+    };
+    let run = |args: &[&str]| {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let mut argv = vec!["apply-models", "--database-url", db.url()];
+        argv.extend_from_slice(args);
+        let code = llm_lifecycle_runtime::cli::run_with_notifiers(
+            &catalog,
+            argv,
+            &mut out,
+            &mut err,
+            &[&sink],
+        );
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    };
+    let (code, out, _) = run(&["plan", "--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["affected"][1]["model"]["name"], "gpt-4");
+    assert_eq!(json["affected"][1]["change"], "deleted");
+    assert_eq!(json["affected"][1]["teams"][0]["team_id"], 1);
+    assert_eq!(
+        json["affected"][1]["teams"][0]["resources"][1]["resource"],
+        "pipeline"
+    );
+    assert!(sink.accepted.borrow().is_empty(), "plan delivers nothing");
+
+    let (code, _, err) = run(&["apply", "--quiet"]);
+    assert_eq!(code, 0, "a failed delivery does not fail the apply");
+    assert!(
+        err.contains("3 notification deliveries failed; they are retried on the next run"),
+        "{err}"
+    );
+    sink.failing.set(false);
+    let (code, _, err) = run(&["apply", "--quiet"]);
+    assert_eq!(code, 0);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(sink.accepted.borrow().len(), 3);
+}
+
 llm_lifecycle_test_support::backend_tests!(
     deletion_notices_have_the_exact_texts_counts_and_links,
     teams_without_references_get_nothing,
@@ -549,4 +599,5 @@ llm_lifecycle_test_support::backend_tests!(
     a_failing_notifier_is_retried_and_never_resent,
     the_plan_renders_as_a_pull_request_comment,
     apply_models_plan_prints_the_comment_with_format_markdown,
+    apply_models_delivers_to_host_notifiers_and_shows_affected_teams_in_json,
 );

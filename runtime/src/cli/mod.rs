@@ -22,6 +22,7 @@ pub use prune::{EnvArg, PruneArgs};
 use crate::apply::{ApplyOptions, FailPoint};
 use crate::db::{Database, DatabaseUrl};
 use crate::error::Error;
+use crate::notify::Notifier;
 use crate::plan::{self, render};
 
 /// Process exit codes.
@@ -40,13 +41,21 @@ pub mod exit {
 /// arguments, runs, and returns the exit code.
 #[must_use]
 pub fn main(catalog: &Catalog) -> ExitCode {
+    main_with_notifiers(catalog, &[])
+}
+
+/// [`main`] for a host binary that also delivers notices to its own sinks
+/// (email, chat) after each successful `apply`; see [`crate::notify`].
+#[must_use]
+pub fn main_with_notifiers(catalog: &Catalog, notifiers: &[&dyn Notifier]) -> ExitCode {
     // A missing .env is normal; a malformed one is reported by the variable it breaks.
     let _ = dotenvy::dotenv();
-    let code = run(
+    let code = run_with_notifiers(
         catalog,
         std::env::args_os(),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
+        notifiers,
     );
     ExitCode::from(code)
 }
@@ -54,6 +63,23 @@ pub fn main(catalog: &Catalog) -> ExitCode {
 /// Runs `apply-models` with `args` (the first is the program name), printing
 /// results on `out` and messages on `err`; the exit code.
 pub fn run<I, T>(catalog: &Catalog, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_with_notifiers(catalog, args, out, err, &[])
+}
+
+/// [`run`], delivering notices to `notifiers` after a successful `apply`. A
+/// failed delivery is reported on `err` and retried on the next run; it does
+/// not change the exit code (the apply is committed).
+pub fn run_with_notifiers<I, T>(
+    catalog: &Catalog,
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    notifiers: &[&dyn Notifier],
+) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -75,7 +101,7 @@ where
         }
     };
     init_tracing(cli.verbose, cli.quiet);
-    match execute(catalog, &cli, out, err) {
+    match execute(catalog, &cli, out, err, notifiers) {
         Ok(code) => code,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
@@ -124,6 +150,7 @@ fn execute(
     cli: &Cli,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    notifiers: &[&dyn Notifier],
 ) -> Result<u8, Error> {
     if let Some(Command::Prune(args)) = &cli.command {
         // Prune reads the catalogue file and its own list of environments.
@@ -134,7 +161,7 @@ fn execute(
     tracing::info!(database = %url, "connected");
     let command = cli.command.clone().unwrap_or(Command::Apply);
     match command {
-        Command::Apply => apply(catalog, cli, &mut db, out, err),
+        Command::Apply => apply(catalog, cli, &mut db, out, err, notifiers),
         Command::Plan => {
             let plan = crate::plan(&mut db, catalog)?;
             match cli.format {
@@ -197,6 +224,7 @@ fn apply(
     db: &mut Database,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    notifiers: &[&dyn Notifier],
 ) -> Result<u8, Error> {
     let options = ApplyOptions {
         environment: cli.environment.clone(),
@@ -216,6 +244,22 @@ fn apply(
                         output::applied_line(&report)
                     ),
                 ),
+            }
+            match crate::notify::deliver(db, notifiers) {
+                Ok(delivery) if delivery.failed > 0 => {
+                    let _ = writeln!(
+                        err,
+                        "warning: {} notification deliveries failed; they are retried on the next run",
+                        delivery.failed
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    let _ = writeln!(
+                        err,
+                        "warning: notifications were not delivered ({error}); they are retried on the next run"
+                    );
+                }
             }
             Ok(exit::OK)
         }
