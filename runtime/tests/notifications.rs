@@ -4,164 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod notifications_support;
 
-use std::cell::Cell;
-use std::collections::BTreeMap;
-
-use common::{apply, catalog, connect, count, global_id, migrate, plan, seed_model};
-use llm_lifecycle_catalog::Catalog;
+use common::{apply, catalog, connect, count, global_id, plan};
 use llm_lifecycle_runtime::notify::{ModelChange, SLUG_DELETED, SLUG_DEPRECATED};
-use llm_lifecycle_runtime::{
-    ApplyOptions, Error, Notice, Notifier, Refusal, apply_and_notify, history,
-};
-use llm_lifecycle_test_support::{Backend, TestDb};
-
-const MODELS: &str = r#"
-[providers.openai]
-models = [
-  { name = "gpt-4.1", token_limit = 1_000_000, default = true },
-  { name = "gpt-4o", token_limit = 128_000 },
-  { name = "gpt-4o-mini", token_limit = 128_000, deprecated = true, replacement = "gpt-4o" },
-  { name = "gpt-3.5", token_limit = 16_000 },
-]
-deleted = [
-  { name = "gpt-4", replacement = "gpt-4-turbo" },
-  { name = "gpt-4-turbo", replacement = "gpt-4o" },
-  { name = "o1-mini" },
-]
-"#;
-
-/// `gpt-3.5` deprecated too, without replacement (a later catalogue).
-const MODELS_LATER: &str = r#"
-[providers.openai]
-models = [
-  { name = "gpt-4.1", token_limit = 1_000_000, default = true },
-  { name = "gpt-4o", token_limit = 128_000 },
-  { name = "gpt-4o-mini", token_limit = 128_000, deprecated = true, replacement = "gpt-4o" },
-  { name = "gpt-3.5", token_limit = 16_000, deprecated = true },
-]
-deleted = [
-  { name = "gpt-4", replacement = "gpt-4-turbo" },
-  { name = "gpt-4-turbo", replacement = "gpt-4o" },
-  { name = "o1-mini" },
-]
-"#;
-
-/// Declared in the order chatbot, pipeline, experiment (not alphabetical).
-const REFERENCES: &str = r#"
-[[references]]
-table = "chatbots"
-column = "llm_provider_model_id"
-resource = "chatbot"
-team_column = "team_id"
-name_column = "name"
-url = "/a/{team_id}/chatbots/{id}/"
-filter = "archived = FALSE"
-
-[[references]]
-table = "pipeline_nodes"
-column = "params"
-kind = "json"
-key = "llm_provider_model_id"
-resource = "pipeline"
-through = { table = "pipelines", column = "pipeline_id" }
-team_column = "team_id"
-name_column = "name"
-
-[[references]]
-table = "experiments"
-column = "llm"
-kind = "text"
-resource = "experiment"
-team_column = "team_id"
-name_column = "name"
-"#;
-
-const RECIPIENTS: &str = r#"
-[notifications]
-permission = "llm.manage"
-recipients_query = "SELECT user_id FROM memberships WHERE team_id = $team_id AND permission = $permission"
-"#;
-
-fn full(models: &str, extra: &str) -> Catalog {
-    catalog(&format!("{models}\n{REFERENCES}\n{extra}"))
-}
-
-/// Host tables, model rows 101 (gpt-4), 102 (o1-mini), 103 (gpt-4o-mini), 104 (gpt-3.5), and:
-/// - team 1: chatbot "Support" (gpt-4), archived chatbot "Old" (gpt-4), pipeline
-///   "Support" with three gpt-4 nodes, experiment "A/B" naming gpt-4, chatbot "Mini" (gpt-4o-mini);
-/// - team 2: two chatbots both called "Helper" (o1-mini), pipeline "Triage" (gpt-3.5);
-/// - team 3: a chatbot on no model; team 4: nothing at all.
-fn prepared(db: &TestDb) {
-    migrate(db);
-    let (serial, json) = match db.backend() {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
-    };
-    db.execute(&format!(
-        "CREATE TABLE chatbots (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, \
-           archived BOOLEAN NOT NULL DEFAULT FALSE, \
-           llm_provider_model_id BIGINT NULL REFERENCES llm_provider_models (id));
-         CREATE TABLE pipelines (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL REFERENCES pipelines (id), \
-           params {json} NOT NULL);
-         CREATE TABLE experiments (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, llm TEXT NULL);
-         CREATE TABLE memberships (team_id BIGINT NOT NULL, user_id BIGINT NOT NULL, permission TEXT NOT NULL);"
-    ));
-    seed_model(db, 101, None, "openai/gpt-4", 8_192, false);
-    seed_model(db, 102, None, "openai/o1-mini", 128_000, false);
-    seed_model(db, 103, None, "openai/gpt-4o-mini", 128_000, false);
-    seed_model(db, 104, None, "openai/gpt-3.5", 16_000, false);
-    db.execute(
-        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES \
-           (1, 1, 'Support', FALSE, 101), (2, 1, 'Old', TRUE, 101), (3, 2, 'Helper', FALSE, 102), \
-           (4, 2, 'Helper', FALSE, 102), (5, 3, 'Idle', FALSE, NULL), (6, 1, 'Mini', FALSE, 103);
-         INSERT INTO pipelines (id, team_id, name) VALUES (1, 1, 'Support'), (2, 2, 'Triage');
-         INSERT INTO pipeline_nodes (id, pipeline_id, params) VALUES \
-           (1, 1, '{\"llm_provider_model_id\": 101}'), (2, 1, '{\"llm_provider_model_id\": \"101\"}'), \
-           (3, 1, '{\"llm_provider_model_id\": 101, \"temperature\": 1}'), \
-           (4, 2, '{\"llm_provider_model_id\": 104}');
-         INSERT INTO experiments (id, team_id, name, llm) VALUES (1, 1, 'A/B', 'openai/gpt-4');
-         INSERT INTO memberships (team_id, user_id, permission) VALUES \
-           (1, 10, 'llm.manage'), (1, 11, 'llm.manage'), (1, 12, 'billing'), (2, 20, 'llm.manage');",
-    );
-}
-
-/// `(team, slug, model, title, message)` of every notification, ordered.
-fn notifications(db: &TestDb) -> Vec<(i64, String, String, String, String)> {
-    db.strings(
-        "SELECT CAST(team_id AS TEXT) || '|' || slug || '|' || model || '|' || title || '|' || message AS v \
-         FROM llm_model_notifications ORDER BY team_id, slug, model",
-    )
-    .into_iter()
-    .map(|v| {
-        let v = v.unwrap();
-        let parts: Vec<&str> = v.splitn(5, '|').collect();
-        (
-            parts[0].parse().unwrap(),
-            parts[1].to_owned(),
-            parts[2].to_owned(),
-            parts[3].to_owned(),
-            parts[4].to_owned(),
-        )
-    })
-    .collect()
-}
-
-fn links(db: &TestDb, team: i64, model: &str) -> BTreeMap<String, String> {
-    let text = db.string(&format!(
-        "SELECT CAST(links AS TEXT) AS v FROM llm_model_notifications \
-         WHERE team_id = {team} AND model = '{model}'"
-    ));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use llm_lifecycle_runtime::{ApplyOptions, Error, Refusal, apply_and_notify, history};
+use llm_lifecycle_test_support::TestDb;
+use notifications_support::*;
 
 fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
     prepared(db);
@@ -428,36 +277,9 @@ fn recipients_are_one_row_per_user_per_notification(db: &TestDb) {
     );
 }
 
-/// A sink that fails while `failing` is set and records what it accepted.
-struct Flaky {
-    failing: Cell<bool>,
-    accepted: std::cell::RefCell<Vec<(i64, String, Vec<i64>)>>,
-}
-
-impl Notifier for Flaky {
-    fn name(&self) -> &str {
-        "flaky"
-    }
-
-    fn deliver(&self, notice: &Notice) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        if self.failing.get() {
-            return Err("mail server down".into());
-        }
-        self.accepted.borrow_mut().push((
-            notice.team_id,
-            notice.model.clone(),
-            notice.recipients.clone(),
-        ));
-        Ok(())
-    }
-}
-
 fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     prepared(db);
-    let sink = Flaky {
-        failing: Cell::new(true),
-        accepted: std::cell::RefCell::new(Vec::new()),
-    };
+    let sink = Flaky::failing();
     let catalog = full(MODELS, RECIPIENTS);
     let options = ApplyOptions::default();
     let (_, first) = apply_and_notify(&mut connect(db), &catalog, &options, &[&sink]).unwrap();
@@ -492,101 +314,6 @@ fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     );
 }
 
-/// One model deprecated (`gpt-4o-mini`), one deleted (`gpt-4`): the plan as a
-/// pull-request comment.
-fn the_plan_renders_as_a_pull_request_comment(db: &TestDb) {
-    prepared(db);
-    let source = format!("{MODELS}\n{REFERENCES}")
-        .replace(
-            "  { name = \"gpt-3.5\", token_limit = 16_000 },",
-            "  { name = \"gpt-3.5\", token_limit = 16_000 },\n  { name = \"o1-mini\", token_limit = 128_000 },",
-        )
-        .replace("  { name = \"o1-mini\" },\n", "");
-    let plan = plan(db, &catalog(&source));
-    // One snapshot for both backends: the comment must not depend on the engine.
-    insta::assert_snapshot!(
-        "plan_as_pull_request_comment",
-        llm_lifecycle_runtime::plan::markdown::markdown(&plan)
-    );
-}
-
-fn apply_models_plan_prints_the_comment_with_format_markdown(db: &TestDb) {
-    prepared(db);
-    let catalog = full(MODELS, "");
-    let run = |args: &[&str]| {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let mut argv = vec!["apply-models", "--database-url", db.url()];
-        argv.extend_from_slice(args);
-        let code = llm_lifecycle_runtime::cli::run(&catalog, argv, &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap())
-    };
-    let (code, out) = run(&["plan", "--format", "markdown"]);
-    assert_eq!(code, 0);
-    assert_eq!(
-        out,
-        format!(
-            "{}\n",
-            llm_lifecycle_runtime::plan::markdown::markdown(&plan(db, &catalog))
-        )
-    );
-    assert_eq!(count(db, "llm_model_notifications"), 0);
-    let (code, out) = run(&["apply", "--format", "markdown"]);
-    assert_eq!(code, 0);
-    assert!(out.starts_with("## LLM model catalogue: plan"), "{out}");
-    assert!(out.ends_with("3 team notification(s) written.\n"), "{out}");
-}
-
-fn apply_models_delivers_to_host_notifiers_and_shows_affected_teams_in_json(db: &TestDb) {
-    prepared(db);
-    let catalog = full(MODELS, "");
-    let sink = Flaky {
-        failing: Cell::new(true),
-        accepted: std::cell::RefCell::new(Vec::new()),
-    };
-    let run = |args: &[&str]| {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let mut argv = vec!["apply-models", "--database-url", db.url()];
-        argv.extend_from_slice(args);
-        let code = llm_lifecycle_runtime::cli::run_with_notifiers(
-            &catalog,
-            argv,
-            &mut out,
-            &mut err,
-            &[&sink],
-        );
-        (
-            code,
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-        )
-    };
-    let (code, out, _) = run(&["plan", "--format", "json"]);
-    assert_eq!(code, 0);
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(json["affected"][1]["model"]["name"], "gpt-4");
-    assert_eq!(json["affected"][1]["change"], "deleted");
-    assert_eq!(json["affected"][1]["teams"][0]["team_id"], 1);
-    assert_eq!(
-        json["affected"][1]["teams"][0]["resources"][1]["resource"],
-        "pipeline"
-    );
-    assert!(sink.accepted.borrow().is_empty(), "plan delivers nothing");
-
-    let (code, _, err) = run(&["apply", "--quiet"]);
-    assert_eq!(code, 0, "a failed delivery does not fail the apply");
-    assert!(
-        err.contains("3 notification deliveries failed; they are retried on the next run"),
-        "{err}"
-    );
-    sink.failing.set(false);
-    let (code, _, err) = run(&["apply", "--quiet"]);
-    assert_eq!(code, 0);
-    assert!(err.is_empty(), "{err}");
-    assert_eq!(sink.accepted.borrow().len(), 3);
-}
-
 llm_lifecycle_test_support::backend_tests!(
     deletion_notices_have_the_exact_texts_counts_and_links,
     teams_without_references_get_nothing,
@@ -597,7 +324,4 @@ llm_lifecycle_test_support::backend_tests!(
     an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan,
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
-    the_plan_renders_as_a_pull_request_comment,
-    apply_models_plan_prints_the_comment_with_format_markdown,
-    apply_models_delivers_to_host_notifiers_and_shows_affected_teams_in_json,
 );
