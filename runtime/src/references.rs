@@ -171,10 +171,12 @@ impl RefColumn {
         let table = quote_ident(&self.table);
         let column = quote_ident(&self.column);
         let qualified = self.qualified();
+        // The same match as the counts and the notifications' affected resources.
+        let (stored, stored_bind) = self.stored_value(backend);
         match (self.kind, backend) {
             (Kind::Id | Kind::Text, _) => {
                 query.push_sql(&format!(
-                    "UPDATE {table} SET {column} = m.new_value FROM m WHERE {qualified} = m.old_value"
+                    "UPDATE {table} SET {column} = m.new_value FROM m WHERE {stored} = m.old_value"
                 ));
             }
             (Kind::Json, Backend::Postgres) => {
@@ -183,21 +185,21 @@ impl RefColumn {
                     .push_sql(&format!(
                         "UPDATE {table} SET {column} = CAST(jsonb_set(CAST({qualified} AS jsonb), \
                          ARRAY[CAST(? AS TEXT)], COALESCE(to_jsonb(m.new_value), 'null'::jsonb)) AS {cast}) \
-                         FROM m WHERE (CAST({qualified} AS jsonb) ->> ?) = m.old_value"
+                         FROM m WHERE {stored} = m.old_value"
                     ))
-                    .push_bind(Bind::Text(self.key.clone().unwrap_or_default()))
                     .push_bind(Bind::Text(self.key.clone().unwrap_or_default()));
             }
             (Kind::Json, Backend::Sqlite) => {
                 query
                     .push_sql(&format!(
                         "UPDATE {table} SET {column} = json_set({qualified}, ?, m.new_value) FROM m \
-                         WHERE (CASE WHEN json_valid({qualified}) \
-                         THEN CAST(json_extract({qualified}, ?) AS TEXT) END) = m.old_value"
+                         WHERE ({stored}) = m.old_value"
                     ))
-                    .push_bind(Bind::Text(self.json_path()))
                     .push_bind(Bind::Text(self.json_path()));
             }
+        }
+        if let Some(bind) = stored_bind {
+            query.push_bind(bind);
         }
     }
 }
