@@ -117,7 +117,7 @@ pub(super) fn history(runs: &[RunRecord]) -> String {
     for run in runs {
         let _ = write!(
             out,
-            "#{:<5} {:<10} {:<12} {}  {} ms  +{} ~{} ⇄{} -{} →{} ∅{}  catalogue {}",
+            "#{:<5} {:<10} {:<12} {}  {} ms  +{} ~{} ⇄{} -{} →{} ∅{} ✉{}  catalogue {}",
             run.id,
             run.status,
             run.environment,
@@ -129,6 +129,7 @@ pub(super) fn history(runs: &[RunRecord]) -> String {
             run.deleted,
             run.repointed_rows,
             run.cleared_rows,
+            run.notified,
             run.catalog_digest.get(..12).unwrap_or(&run.catalog_digest),
         );
         if let Some(error) = &run.error {
