@@ -169,6 +169,30 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
     let runs = history(&mut connect(db), None, 10).unwrap();
     let notified: Vec<i64> = runs.iter().rev().map(|run| run.notified).collect();
     assert_eq!(notified, [3, 0, 1]);
+
+    // Nothing else changes, but a team starts using a deprecated model: the
+    // plan is not a no-op, and the apply tells that team (and only it).
+    assert!(plan(db, &full(MODELS_LATER, "")).is_noop());
+    db.execute(
+        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
+         VALUES (7, 3, 'New', FALSE, 103)",
+    );
+    let pending = plan(db, &full(MODELS_LATER, ""));
+    assert!(!pending.is_noop());
+    assert_eq!(
+        llm_lifecycle_runtime::plan::render::summary(&pending),
+        "Plan: 1 team notification(s) to write."
+    );
+    let fourth = apply(db, &full(MODELS_LATER, "")).unwrap();
+    assert_eq!(fourth.counts.notified, 1);
+    assert_eq!(
+        count(
+            db,
+            "llm_model_notifications WHERE team_id = 3 AND model = 'openai/gpt-4o-mini'"
+        ),
+        1
+    );
+    assert!(plan(db, &full(MODELS_LATER, "")).is_noop());
 }
 
 fn plan_shows_affected_teams_and_writes_no_notification(db: &TestDb) {

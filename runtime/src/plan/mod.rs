@@ -308,7 +308,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// `true` when applying would change nothing (unmanaged rows are only reported).
+    /// `true` when applying would change nothing (unmanaged rows are only
+    /// reported); a team notification still to write is a change.
     #[must_use]
     pub fn is_noop(&self) -> bool {
         self.creates.is_empty()
@@ -316,6 +317,13 @@ impl Plan {
             && self.merges.is_empty()
             && self.deletions.is_empty()
             && self.reference_updates.is_empty()
+            && self.affected.is_empty()
+    }
+
+    /// Team notifications the apply will write (one per model and team).
+    #[must_use]
+    pub fn notifications(&self) -> usize {
+        self.affected.iter().map(|model| model.teams.len()).sum()
     }
 
     /// `true` when the plan has problems and will not be applied.

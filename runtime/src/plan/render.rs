@@ -171,6 +171,7 @@ pub fn summary(plan: &Plan) -> String {
     count(plan.updates.len(), "to update");
     count(plan.merges.len(), "to merge");
     count(plan.deletions.len(), "to delete");
+    count(plan.notifications(), "team notification(s) to write");
     let mut line = format!("Plan: {}", parts.join(", "));
     if plan.repointed_rows() > 0 {
         let _ = write!(line, "; {} to repoint", rows(plan.repointed_rows()));
