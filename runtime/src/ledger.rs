@@ -228,14 +228,20 @@ pub(crate) fn record_unsuccessful_run(
             return Ok(None);
         }
         let run_id = start_run(conn, environment, digest)?;
-        finish_run(
-            conn,
-            run_id,
-            status,
-            Some(error),
-            &RunCounts::default(),
-            duration_ms,
-        )?;
+        // The failed transaction rolled back any pending migration, so only the
+        // columns of the first migration are written (the counts keep their
+        // default of zero): recording must not depend on a later schema.
+        let query = Query::new(format!(
+            "UPDATE llm_lifecycle_runs SET status = ?, error = ?, finished_at = {}, \
+             duration_ms = ? WHERE id = ?",
+            now(conn.backend())
+        ))
+        .bind(Bind::Text(status.to_owned()))
+        .bind(Bind::NullableText(Some(error.to_owned())))
+        .bind(Bind::BigInt(duration_ms))
+        .bind(Bind::BigInt(run_id));
+        conn.execute(&query)
+            .context(|| format!("recording the {status} run {run_id} in the ledger"))?;
         Ok(Some(run_id))
     })
 }
