@@ -1,0 +1,316 @@
+//! Apply benchmark against PostgreSQL (DESIGN.md, "Performance targets").
+//!
+//! Builds a data set once in a throwaway database (100 k teams, 200 k
+//! assistants, 1 M JSONB pipeline nodes reached through pipelines, 100 models
+//! of which the new catalogue deletes 20, referenced by 15 % of the rows), then
+//! runs each variant on its own `CREATE DATABASE … TEMPLATE base` copy, the
+//! variants interleaved, `--reps` times each, and prints the median wall time
+//! and its ratio to the hand-written optimal SQL. Every run's end state is
+//! checked against the state the mapping predicts. Then the no-op case: a
+//! 5,000-model catalogue applied a second time.
+//!
+//! ```text
+//! CARGO_TARGET_DIR=/work/target-bench cargo run --release -p llm-lifecycle-apply-bench -- --scale 0.01
+//! cargo run --release -p llm-lifecycle-apply-bench --            # full scale
+//! cargo run --release -p llm-lifecycle-apply-bench -- --per-row  # + one UPDATE per row, at 1/10 scale
+//! ```
+//!
+//! Every database it creates is dropped at the end (`--keep` keeps the base
+//! data set for `EXPLAIN ANALYZE`). `--trace` prints the runtime's SQL with
+//! timestamps on stderr.
+#![forbid(unsafe_code)]
+
+mod dataset;
+mod memory;
+mod noop;
+mod server;
+mod timing;
+mod variants;
+mod verify;
+
+use anyhow::{Result, ensure};
+use clap::Parser;
+
+use dataset::{References, Scale};
+use server::Server;
+use timing::{median, ratio, secs};
+use variants::{Inputs, Sample, Variant};
+
+/// Times `llm_lifecycle_runtime::apply` against hand-written optimal SQL.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Server to create the throwaway databases on (any database on it).
+    #[arg(
+        long,
+        env = "LLM_LIFECYCLE_TEST_PG",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    admin_url: String,
+    /// Multiplies the default sizes (100 k teams, 200 k assistants, 125 k
+    /// pipelines, 1 M nodes); explicit sizes are taken as given.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Teams.
+    #[arg(long)]
+    teams: Option<u64>,
+    /// Assistants (integer FK reference).
+    #[arg(long)]
+    assistants: Option<u64>,
+    /// Pipelines (own the nodes' team and name).
+    #[arg(long)]
+    pipelines: Option<u64>,
+    /// Pipeline nodes (JSONB reference).
+    #[arg(long)]
+    nodes: Option<u64>,
+    /// Models in the old catalogue.
+    #[arg(long, default_value_t = 100)]
+    models: usize,
+    /// Models the new catalogue deletes (each with a replacement).
+    #[arg(long, default_value_t = 20)]
+    deleted: usize,
+    /// Share of the referencing rows that point at a deleted model.
+    #[arg(long, default_value_t = 0.15)]
+    deleted_share: f64,
+    /// Repetitions of each variant (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+    /// Also time one UPDATE per row (and the baseline again) on a smaller data set.
+    #[arg(long)]
+    per_row: bool,
+    /// Size of the per-row data set relative to the main one.
+    #[arg(long, default_value_t = 0.1)]
+    per_row_scale: f64,
+    /// Models in the no-op case's catalogue.
+    #[arg(long, default_value_t = 5_000)]
+    noop_models: usize,
+    /// Skip the main comparison (only the no-op case and, with --per-row, the per-row one).
+    #[arg(long)]
+    skip_apply: bool,
+    /// Skip the no-op case.
+    #[arg(long)]
+    skip_noop: bool,
+    /// Keep the base database (its name is printed) for `EXPLAIN ANALYZE`.
+    #[arg(long)]
+    keep: bool,
+    /// Print the runtime's statements with timestamps on stderr (tracing, TRACE level).
+    #[arg(long)]
+    trace: bool,
+}
+
+impl Args {
+    fn scale(&self, factor: f64) -> Scale {
+        let sized = |explicit: Option<u64>, default: f64| {
+            explicit.map_or_else(
+                || ((default * self.scale * factor).round() as u64).max(1),
+                |n| ((n as f64 * factor).round() as u64).max(1),
+            )
+        };
+        Scale {
+            teams: sized(self.teams, 100_000.0),
+            assistants: sized(self.assistants, 200_000.0),
+            pipelines: sized(self.pipelines, 125_000.0),
+            nodes: sized(self.nodes, 1_000_000.0),
+            models: self.models,
+            deleted: self.deleted,
+            deleted_share: self.deleted_share,
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.trace {
+        tracing_subscriber::fmt()
+            .with_env_filter("llm_lifecycle_runtime=trace")
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let mut server = Server::new(&args.admin_url)?;
+    println!(
+        "PostgreSQL at {}; {} repetitions per variant, median wall time; peak RSS is the \
+         process's VmHWM during the measured call (reset before it)\n",
+        llm_lifecycle_runtime::redact(&args.admin_url),
+        args.reps
+    );
+    if !args.skip_apply {
+        let variants = [
+            Variant::Apply,
+            Variant::ApplyWithoutNotices,
+            Variant::Baseline,
+        ];
+        compare(&mut server, &args, &args.scale(1.0), &variants)?;
+    }
+    if args.per_row {
+        let variants = [Variant::Baseline, Variant::PerRow];
+        compare(
+            &mut server,
+            &args,
+            &args.scale(args.per_row_scale),
+            &variants,
+        )?;
+    }
+    if !args.skip_noop {
+        eprintln!("no-op case: {} models…", args.noop_models);
+        let noop = noop::run(&mut server, args.noop_models, args.reps.max(3) + 2)?;
+        println!(
+            "no-op apply, {}-model catalogue (empty host tables): first apply {} s, then median {} ms \
+             over {} applies (samples {}): target < 100 ms",
+            noop.models,
+            secs(noop.first),
+            (noop.median().as_secs_f64() * 1000.0).round(),
+            noop.samples.len(),
+            noop.samples
+                .iter()
+                .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// Builds the data set at `scale`, runs `variants` on fresh copies, prints the table.
+fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]) -> Result<()> {
+    scale.check()?;
+    println!(
+        "data set: {} teams, {} assistants, {} pipelines, {} pipeline nodes; {} models, {} deleted, \
+         {:.0} % of the rows reference a deleted one",
+        scale.teams,
+        scale.assistants,
+        scale.pipelines,
+        scale.nodes,
+        scale.models,
+        scale.deleted,
+        scale.deleted_share * 100.0
+    );
+    let with_teams = dataset::parse(
+        &dataset::catalogue_toml(scale, true, References::WithTeams),
+        "new-catalogue.toml",
+    )?;
+    let without_teams = dataset::parse(
+        &dataset::catalogue_toml(scale, true, References::WithoutTeams),
+        "new-catalogue-without-teams.toml",
+    )?;
+    let base = server.create("base")?;
+    if args.keep {
+        server.keep(&base);
+    }
+    eprintln!("generating the base data set in {base}…");
+    let started = std::time::Instant::now();
+    let ids = dataset::build(&server.url(&base), scale)?;
+    let expected = verify::expected(&server.url(&base), &ids)?;
+    eprintln!(
+        "generated in {} s; {} rows reference a deleted model",
+        secs(started.elapsed()),
+        expected.repointed_rows
+    );
+    let inputs = Inputs {
+        with_teams: &with_teams,
+        without_teams: &without_teams,
+        ids: &ids,
+    };
+
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); variants.len()];
+    for rep in 0..args.reps.max(1) {
+        // Rotate the order so no variant always runs first.
+        for offset in 0..variants.len() {
+            let index = (rep + offset) % variants.len();
+            let variant = variants[index];
+            let copy = server.copy(&base, "run")?;
+            let url = server.url(&copy);
+            eprintln!("rep {}: {}…", rep + 1, variant.label());
+            let sample = variants::run(variant, &url, &inputs)?;
+            let fingerprint = verify::fingerprint(&url, &ids)?;
+            server.drop_database(&copy)?;
+            ensure!(
+                fingerprint == expected.fingerprint,
+                "{} left the data in an unexpected state: {fingerprint:?}, expected {:?}",
+                variant.label(),
+                expected.fingerprint
+            );
+            ensure!(
+                sample.rows == expected.repointed_rows,
+                "{} moved {} rows, expected {}",
+                variant.label(),
+                sample.rows,
+                expected.repointed_rows
+            );
+            eprintln!(
+                "  {} s, peak RSS {} MiB",
+                secs(sample.wall),
+                sample.memory.peak_kib / 1024
+            );
+            samples[index].push(sample);
+        }
+    }
+    if !args.keep {
+        server.drop_database(&base)?;
+    }
+    print_table(variants, &samples, expected.repointed_rows);
+    Ok(())
+}
+
+fn print_table(variants: &[Variant], samples: &[Vec<Sample>], rows: i64) {
+    let baseline = variants
+        .iter()
+        .position(|v| *v == Variant::Baseline)
+        .and_then(|i| samples.get(i))
+        .map(|s| median(s.iter().map(|s| s.wall).collect()))
+        .unwrap_or_default();
+    println!("{rows} referencing rows moved by every variant (end states checked identical)\n");
+    println!(
+        "{:<38} | {:>8} | {:>7} | {:>22} | {:>9} | {:>8} | {:>10}",
+        "variant", "median s", "ratio", "all runs s", "RSS MiB", "notices", "no-op ms"
+    );
+    println!("{}", "-".repeat(122));
+    for (variant, runs) in variants.iter().zip(samples) {
+        let wall = median(runs.iter().map(|s| s.wall).collect());
+        let all: Vec<String> = runs.iter().map(|s| secs(s.wall)).collect();
+        let rss = runs
+            .iter()
+            .map(|s| s.memory.peak_kib)
+            .max()
+            .unwrap_or_default();
+        let before = runs
+            .iter()
+            .map(|s| s.memory.before_kib)
+            .min()
+            .unwrap_or_default();
+        let noop: Vec<_> = runs.iter().filter_map(|s| s.noop).collect();
+        let noop = if noop.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.0}", median(noop).as_secs_f64() * 1000.0)
+        };
+        let notices = runs.first().map_or(0, |s| s.notified);
+        println!(
+            "{:<38} | {:>8} | {:>6.2}x | {:>22} | {:>4}→{:<4} | {:>8} | {:>10}",
+            variant.label(),
+            secs(wall),
+            ratio(wall, baseline),
+            all.join(" "),
+            before / 1024,
+            rss / 1024,
+            notices,
+            noop
+        );
+    }
+    let runtime_ms: Vec<String> = samples
+        .iter()
+        .flatten()
+        .filter_map(|s| s.runtime_ms)
+        .map(|ms| ms.to_string())
+        .collect();
+    if !runtime_ms.is_empty() {
+        println!(
+            "\n(the runtime's own duration_ms of each apply: {}; RSS: resident before → peak during; \
+             no-op: a second apply of the same catalogue on the migrated data)",
+            runtime_ms.join(" ")
+        );
+    }
+    if samples.iter().flatten().any(|s| !s.memory.reset) {
+        println!("(the kernel refused to reset VmHWM: the peaks cover the whole process)");
+    }
+    println!();
+}

@@ -1,0 +1,222 @@
+//! The measured variants: the runtime's `apply` (with and without team
+//! notifications), the hand-written optimal SQL, and one `UPDATE` per row.
+//! Each runs on a fresh copy of the base data set; only the work itself is
+//! timed (connections are opened before the clock starts).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sql_types::{BigInt, Text};
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+use llm_lifecycle_catalog::Catalog;
+use llm_lifecycle_runtime::{ApplyOptions, Database, DatabaseUrl, apply};
+
+use crate::dataset::{ModelIds, array};
+use crate::memory::{self, Memory};
+
+/// One way of deleting the models and moving their references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Variant {
+    /// `llm_lifecycle_runtime::apply`, references declared with team and name:
+    /// affected teams computed and notifications written.
+    Apply,
+    /// The same apply with `[[references]]` that name no team (the runtime
+    /// has no switch for notifications; this is how a catalogue opts out).
+    ApplyWithoutNotices,
+    /// One `UPDATE … FROM (VALUES old→new)` per table, one `DELETE`, one transaction.
+    Baseline,
+    /// Load every referencing row, one `UPDATE … WHERE id = ?` per row, one `DELETE`.
+    PerRow,
+}
+
+impl Variant {
+    /// The row label of the results table.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Apply => "apply (runtime, notifications)",
+            Self::ApplyWithoutNotices => "apply, refs without team (no notices)",
+            Self::Baseline => "baseline: hand-written SQL",
+            Self::PerRow => "one UPDATE per row",
+        }
+    }
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    /// Wall time of the work (apply call / transaction), commit included.
+    pub(crate) wall: Duration,
+    /// Resident memory before and peak during the work.
+    pub(crate) memory: Memory,
+    /// Referencing rows moved.
+    pub(crate) rows: i64,
+    /// Notifications written (apply only).
+    pub(crate) notified: i64,
+    /// The apply's own `duration_ms` (apply only).
+    pub(crate) runtime_ms: Option<i64>,
+    /// A second apply right after, finding nothing to do (apply only).
+    pub(crate) noop: Option<Duration>,
+}
+
+/// The catalogues and ids the variants need.
+#[derive(Debug)]
+pub(crate) struct Inputs<'a> {
+    /// The new catalogue, references with team and name.
+    pub(crate) with_teams: &'a Catalog,
+    /// The new catalogue, references without team.
+    pub(crate) without_teams: &'a Catalog,
+    /// Model row ids of the base data set.
+    pub(crate) ids: &'a ModelIds,
+}
+
+/// Runs `variant` on the database at `url`.
+pub(crate) fn run(variant: Variant, url: &str, inputs: &Inputs<'_>) -> Result<Sample> {
+    match variant {
+        Variant::Apply => run_apply(url, inputs.with_teams),
+        Variant::ApplyWithoutNotices => run_apply(url, inputs.without_teams),
+        Variant::Baseline => run_sql(url, inputs.ids, baseline),
+        Variant::PerRow => run_sql(url, inputs.ids, per_row),
+    }
+}
+
+fn run_apply(url: &str, catalog: &Catalog) -> Result<Sample> {
+    let mut db = Database::connect(&DatabaseUrl::parse(url)?)?;
+    let options = ApplyOptions {
+        environment: "bench".to_owned(),
+        ..ApplyOptions::default()
+    };
+    let ((report, wall), memory) = memory::measure(|| {
+        let started = Instant::now();
+        let report = apply(&mut db, catalog, &options);
+        (report, started.elapsed())
+    });
+    let report = report.context("the measured apply")?;
+    let started = Instant::now();
+    let again = apply(&mut db, catalog, &options).context("the second (no-op) apply")?;
+    let noop = started.elapsed();
+    if !again.plan.is_noop() {
+        bail!("the second apply was not a no-op: {:?}", again.counts);
+    }
+    Ok(Sample {
+        wall,
+        memory,
+        rows: report.counts.repointed_rows + report.counts.cleared_rows,
+        notified: report.counts.notified,
+        runtime_ms: Some(report.duration_ms),
+        noop: Some(noop),
+    })
+}
+
+type Work = fn(&mut PgConnection, &ModelIds) -> Result<i64>;
+
+fn run_sql(url: &str, ids: &ModelIds, work: Work) -> Result<Sample> {
+    let mut conn = PgConnection::establish(url).with_context(|| format!("connecting to {url}"))?;
+    conn.batch_execute("SELECT 1")?;
+    let ((rows, wall), memory) = memory::measure(|| {
+        let started = Instant::now();
+        let rows = conn.transaction(|conn| work(conn, ids));
+        (rows, started.elapsed())
+    });
+    Ok(Sample {
+        wall,
+        memory,
+        rows: rows?,
+        notified: 0,
+        runtime_ms: None,
+        noop: None,
+    })
+}
+
+/// `(VALUES (old, new), …) AS m(old_id, new_id)`.
+fn mapping(ids: &ModelIds) -> String {
+    let rows: Vec<String> = ids
+        .mapping
+        .iter()
+        .map(|(old, new)| format!("({old}::bigint, {new}::bigint)"))
+        .collect();
+    format!("(VALUES {}) AS m(old_id, new_id)", rows.join(", "))
+}
+
+fn delete_models(conn: &mut PgConnection, ids: &ModelIds) -> Result<()> {
+    let deleted = diesel::sql_query(format!(
+        "DELETE FROM llm_provider_models WHERE id = ANY({})",
+        array(&ids.deleted())
+    ))
+    .execute(conn)?;
+    ensure!(
+        deleted == ids.mapping.len(),
+        "deleted {deleted} model rows, expected {}",
+        ids.mapping.len()
+    );
+    Ok(())
+}
+
+/// The hand-written optimal SQL: one `UPDATE` per table, one `DELETE`.
+fn baseline(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
+    let m = mapping(ids);
+    let assistants = diesel::sql_query(format!(
+        "UPDATE assistants SET llm_provider_model_id = m.new_id FROM {m} \
+         WHERE assistants.llm_provider_model_id = m.old_id"
+    ))
+    .execute(conn)?;
+    let nodes = diesel::sql_query(format!(
+        "UPDATE pipeline_nodes \
+         SET params = jsonb_set(params, '{{llm_provider_model_id}}', to_jsonb(m.new_id)) FROM {m} \
+         WHERE pipeline_nodes.params ->> 'llm_provider_model_id' = m.old_id::text"
+    ))
+    .execute(conn)?;
+    delete_models(conn, ids)?;
+    Ok(i64::try_from(assistants + nodes)?)
+}
+
+#[derive(QueryableByName)]
+struct RowToMove {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    new_id: i64,
+}
+
+#[derive(QueryableByName)]
+struct NodeToMove {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    params: String,
+    #[diesel(sql_type = BigInt)]
+    new_id: i64,
+}
+
+/// What an ORM loop does: load the rows, save each one back.
+fn per_row(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
+    let m = mapping(ids);
+    let assistants: Vec<RowToMove> = diesel::sql_query(format!(
+        "SELECT a.id, m.new_id FROM assistants a JOIN {m} ON a.llm_provider_model_id = m.old_id"
+    ))
+    .load(conn)?;
+    for row in &assistants {
+        diesel::sql_query("UPDATE assistants SET llm_provider_model_id = $1 WHERE id = $2")
+            .bind::<BigInt, _>(row.new_id)
+            .bind::<BigInt, _>(row.id)
+            .execute(conn)?;
+    }
+    let nodes: Vec<NodeToMove> = diesel::sql_query(format!(
+        "SELECT p.id, p.params::text AS params, m.new_id FROM pipeline_nodes p \
+         JOIN {m} ON p.params ->> 'llm_provider_model_id' = m.old_id::text"
+    ))
+    .load(conn)?;
+    for node in &nodes {
+        let mut params: serde_json::Value = serde_json::from_str(&node.params)?;
+        if let Some(object) = params.as_object_mut() {
+            object.insert("llm_provider_model_id".to_owned(), node.new_id.into());
+        }
+        diesel::sql_query("UPDATE pipeline_nodes SET params = CAST($1 AS jsonb) WHERE id = $2")
+            .bind::<Text, _>(params.to_string())
+            .bind::<BigInt, _>(node.id)
+            .execute(conn)?;
+    }
+    delete_models(conn, ids)?;
+    Ok(i64::try_from(assistants.len() + nodes.len())?)
+}

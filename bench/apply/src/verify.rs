@@ -1,0 +1,122 @@
+//! Checks that every variant leaves the data in the same state: a fingerprint
+//! of the referencing columns after the run, compared with the state the
+//! mapping predicts (computed on the base data set before any run).
+
+use anyhow::{Context, Result};
+use diesel::pg::PgConnection;
+use diesel::sql_types::BigInt;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+
+use crate::dataset::{ModelIds, array};
+
+/// What the referencing columns and the model rows add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub(crate) struct Fingerprint {
+    /// Assistants still pointing at a deleted model.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) dead_assistants: i64,
+    /// Sum of the assistants' model ids.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) assistants_sum: i64,
+    /// Nodes still pointing at a deleted model.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) dead_nodes: i64,
+    /// Sum of the nodes' model ids.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) nodes_sum: i64,
+    /// Nodes holding the id as a JSON string.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) string_nodes: i64,
+    /// Global model rows.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) global_models: i64,
+}
+
+/// The expected end state, and how many rows a run must repoint.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Expected {
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) repointed_rows: i64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn values(ids: &ModelIds) -> String {
+    let rows: Vec<String> = ids
+        .mapping
+        .iter()
+        .map(|(old, new)| format!("({old}::bigint, {new}::bigint)"))
+        .collect();
+    format!("(VALUES {}) AS m(old_id, new_id)", rows.join(", "))
+}
+
+/// The fingerprint of the database at `url` now.
+pub(crate) fn fingerprint(url: &str, ids: &ModelIds) -> Result<Fingerprint> {
+    let dead = array(&ids.deleted());
+    let mut conn = PgConnection::establish(url)?;
+    let sql = format!(
+        "SELECT
+           (SELECT count(*) FROM assistants WHERE llm_provider_model_id = ANY({dead})) AS dead_assistants,
+           (SELECT coalesce(sum(llm_provider_model_id), 0)::bigint FROM assistants) AS assistants_sum,
+           (SELECT count(*) FROM pipeline_nodes
+             WHERE (params ->> 'llm_provider_model_id')::bigint = ANY({dead})) AS dead_nodes,
+           (SELECT coalesce(sum((params ->> 'llm_provider_model_id')::bigint), 0)::bigint
+              FROM pipeline_nodes) AS nodes_sum,
+           (SELECT count(*) FROM pipeline_nodes
+             WHERE jsonb_typeof(params -> 'llm_provider_model_id') = 'string') AS string_nodes,
+           (SELECT count(*) FROM llm_provider_models WHERE team_id IS NULL) AS global_models"
+    );
+    diesel::sql_query(sql)
+        .get_result(&mut conn)
+        .context("fingerprinting the referencing columns")
+}
+
+/// The state every variant must reach, computed on the base data set.
+pub(crate) fn expected(url: &str, ids: &ModelIds) -> Result<Expected> {
+    let mapping = values(ids);
+    let mut conn = PgConnection::establish(url)?;
+    let before = fingerprint(url, ids)?;
+    let sum = |sql: String, conn: &mut PgConnection| -> Result<i64> {
+        Ok(diesel::sql_query(sql).get_result::<Count>(conn)?.n)
+    };
+    let assistants_sum = sum(
+        format!(
+            "SELECT coalesce(sum(coalesce(m.new_id, a.llm_provider_model_id)), 0)::bigint AS n \
+             FROM assistants a LEFT JOIN {mapping} ON a.llm_provider_model_id = m.old_id"
+        ),
+        &mut conn,
+    )?;
+    let nodes_sum = sum(
+        format!(
+            "SELECT coalesce(sum(coalesce(m.new_id, (p.params ->> 'llm_provider_model_id')::bigint)), 0)::bigint AS n \
+             FROM pipeline_nodes p LEFT JOIN {mapping} \
+             ON (p.params ->> 'llm_provider_model_id')::bigint = m.old_id"
+        ),
+        &mut conn,
+    )?;
+    let dead = array(&ids.deleted());
+    let dead_strings = sum(
+        format!(
+            "SELECT count(*) AS n FROM pipeline_nodes \
+             WHERE jsonb_typeof(params -> 'llm_provider_model_id') = 'string' \
+             AND (params ->> 'llm_provider_model_id')::bigint = ANY({dead})"
+        ),
+        &mut conn,
+    )?;
+    let deleted = i64::try_from(ids.mapping.len())?;
+    Ok(Expected {
+        fingerprint: Fingerprint {
+            dead_assistants: 0,
+            assistants_sum,
+            dead_nodes: 0,
+            nodes_sum,
+            string_nodes: before.string_nodes - dead_strings,
+            global_models: before.global_models - deleted,
+        },
+        repointed_rows: before.dead_assistants + before.dead_nodes,
+    })
+}
