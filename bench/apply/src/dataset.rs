@@ -295,7 +295,8 @@ pub(crate) fn build(url: &str, scale: &Scale) -> Result<ModelIds> {
     Ok(ids)
 }
 
-fn model_ids(conn: &mut PgConnection, scale: &Scale) -> Result<ModelIds> {
+/// Reads the model row ids (of the base data set or a copy) by name.
+pub(crate) fn model_ids(conn: &mut PgConnection, scale: &Scale) -> Result<ModelIds> {
     let rows: Vec<ModelRow> = diesel::sql_query(
         "SELECT id, provider, name FROM llm_provider_models WHERE team_id IS NULL",
     )

@@ -28,8 +28,11 @@ mod timing;
 mod variants;
 mod verify;
 
-use anyhow::{Result, ensure};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
+use diesel::Connection;
 
 use dataset::{References, Scale};
 use server::Server;
@@ -96,6 +99,14 @@ struct Args {
     /// Print the runtime's statements with timestamps on stderr (tracing, TRACE level).
     #[arg(long)]
     trace: bool,
+    /// Internal: run this one variant on `--child-url` and print its sample
+    /// as JSON (each measured run is a process of its own, so its peak RSS is
+    /// its own).
+    #[arg(long, hide = true, requires = "child_url")]
+    child_run: Option<String>,
+    /// Internal: the database the child runs on.
+    #[arg(long, hide = true)]
+    child_url: Option<String>,
 }
 
 impl Args {
@@ -125,6 +136,9 @@ fn main() -> Result<()> {
             .with_env_filter("llm_lifecycle_runtime=trace")
             .with_writer(std::io::stderr)
             .init();
+    }
+    if let (Some(variant), Some(url)) = (&args.child_run, &args.child_url) {
+        return child(&args, Variant::from_key(variant)?, url);
     }
     let mut server = Server::new(&args.admin_url)?;
     println!(
@@ -184,14 +198,6 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
         scale.deleted,
         scale.deleted_share * 100.0
     );
-    let with_teams = dataset::parse(
-        &dataset::catalogue_toml(scale, true, References::WithTeams),
-        "new-catalogue.toml",
-    )?;
-    let without_teams = dataset::parse(
-        &dataset::catalogue_toml(scale, true, References::WithoutTeams),
-        "new-catalogue-without-teams.toml",
-    )?;
     let base = server.create("base")?;
     if args.keep {
         server.keep(&base);
@@ -205,11 +211,6 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
         secs(started.elapsed()),
         expected.repointed_rows
     );
-    let inputs = Inputs {
-        with_teams: &with_teams,
-        without_teams: &without_teams,
-        ids: &ids,
-    };
 
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); variants.len()];
     for rep in 0..args.reps.max(1) {
@@ -220,7 +221,7 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             let copy = server.copy(&base, "run")?;
             let url = server.url(&copy);
             eprintln!("rep {}: {}…", rep + 1, variant.label());
-            let sample = variants::run(variant, &url, &inputs)?;
+            let sample = spawn(variant, &url)?;
             let fingerprint = verify::fingerprint(&url, &ids)?;
             server.drop_database(&copy)?;
             ensure!(
@@ -249,6 +250,52 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
     }
     print_table(variants, &samples, expected.repointed_rows);
     Ok(())
+}
+
+/// Child mode: runs one variant on `url`, prints its sample as one JSON line.
+fn child(args: &Args, variant: Variant, url: &str) -> Result<()> {
+    let scale = args.scale(1.0);
+    let with_teams = dataset::parse(
+        &dataset::catalogue_toml(&scale, true, References::WithTeams),
+        "new-catalogue.toml",
+    )?;
+    let without_teams = dataset::parse(
+        &dataset::catalogue_toml(&scale, true, References::WithoutTeams),
+        "new-catalogue-without-teams.toml",
+    )?;
+    let ids = {
+        let mut conn =
+            diesel::PgConnection::establish(url).with_context(|| format!("connecting to {url}"))?;
+        dataset::model_ids(&mut conn, &scale)?
+    };
+    let inputs = Inputs {
+        with_teams: &with_teams,
+        without_teams: &without_teams,
+        ids: &ids,
+    };
+    let sample = variants::run(variant, url, &inputs)?;
+    println!("{}", sample.to_json());
+    Ok(())
+}
+
+/// Runs one variant in a child process (this binary, same arguments).
+fn spawn(variant: Variant, url: &str) -> Result<Sample> {
+    let output = Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .args(["--child-run", variant.key(), "--child-url", url])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("starting the child process")?;
+    if !output.status.success() {
+        bail!(
+            "{} failed in its child process ({})",
+            variant.label(),
+            output.status
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    Sample::from_json(line)
 }
 
 fn print_table(variants: &[Variant], samples: &[Vec<Sample>], rows: i64) {

@@ -32,6 +32,32 @@ pub(crate) enum Variant {
 }
 
 impl Variant {
+    /// Every variant, as named on the child's command line.
+    pub(crate) const ALL: [Self; 4] = [
+        Self::Apply,
+        Self::ApplyWithoutNotices,
+        Self::Baseline,
+        Self::PerRow,
+    ];
+
+    /// The name a child process is told.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Self::Apply => "apply",
+            Self::ApplyWithoutNotices => "apply-without-notices",
+            Self::Baseline => "baseline",
+            Self::PerRow => "per-row",
+        }
+    }
+
+    /// The variant named `key`.
+    pub(crate) fn from_key(key: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|variant| variant.key() == key)
+            .with_context(|| format!("unknown variant {key}"))
+    }
+
     /// The row label of the results table.
     pub(crate) fn label(self) -> &'static str {
         match self {
@@ -69,6 +95,43 @@ pub(crate) struct Inputs<'a> {
     pub(crate) without_teams: &'a Catalog,
     /// Model row ids of the base data set.
     pub(crate) ids: &'a ModelIds,
+}
+
+impl Sample {
+    /// One line of JSON, as a child process reports it.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::json!({
+            "wall_ns": u64::try_from(self.wall.as_nanos()).unwrap_or(u64::MAX),
+            "before_kib": self.memory.before_kib,
+            "peak_kib": self.memory.peak_kib,
+            "reset": self.memory.reset,
+            "rows": self.rows,
+            "notified": self.notified,
+            "runtime_ms": self.runtime_ms,
+            "noop_ns": self.noop.map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+        })
+        .to_string()
+    }
+
+    /// Reads what [`to_json`](Self::to_json) wrote.
+    pub(crate) fn from_json(line: &str) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(line.trim())
+            .with_context(|| format!("reading the child's result {line:?}"))?;
+        let u = |key: &str| value[key].as_u64();
+        let i = |key: &str| value[key].as_i64();
+        Ok(Self {
+            wall: Duration::from_nanos(u("wall_ns").context("wall_ns")?),
+            memory: Memory {
+                before_kib: u("before_kib").unwrap_or_default(),
+                peak_kib: u("peak_kib").unwrap_or_default(),
+                reset: value["reset"].as_bool().unwrap_or_default(),
+            },
+            rows: i("rows").context("rows")?,
+            notified: i("notified").unwrap_or_default(),
+            runtime_ms: i("runtime_ms"),
+            noop: u("noop_ns").map(Duration::from_nanos),
+        })
+    }
 }
 
 /// Runs `variant` on the database at `url`.
