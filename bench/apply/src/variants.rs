@@ -99,7 +99,7 @@ pub(crate) struct Inputs<'a> {
 
 impl Sample {
     /// One line of JSON, as a child process reports it.
-    pub(crate) fn to_json(&self) -> String {
+    pub(crate) fn to_json(self) -> String {
         serde_json::json!({
             "wall_ns": u64::try_from(self.wall.as_nanos()).unwrap_or(u64::MAX),
             "before_kib": self.memory.before_kib,
