@@ -74,10 +74,13 @@ fn report_missing(
              same provider (`{key}`)"
         )
     } else {
+        // The entry itself is never a valid replacement: don't suggest it.
+        let own_name = id.split_once('/').map_or(id, |(_, name)| name);
         let mut names: Vec<(usize, &str)> = index
             .entries
             .values()
             .map(|entry| (entry.name().span.start, entry.name().value.as_str()))
+            .filter(|&(_, name)| name != own_name)
             .collect();
         names.sort_unstable();
         suggest::did_you_mean(wanted, names.into_iter().map(|(_, name)| name)).unwrap_or_else(

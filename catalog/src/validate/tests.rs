@@ -112,6 +112,27 @@ fn a_replacement_must_exist_in_the_provider() {
 }
 
 #[test]
+fn a_missing_replacement_never_suggests_the_entry_itself() {
+    // `mainn` is one edit from the entry's own name `main2` and from `main`:
+    // only `main` may be suggested.
+    let source = provider(
+        "p",
+        &[
+            DEFAULT,
+            "{ name = \"main2\", token_limit = 8, deprecated = true, replacement = \"mainn\" }",
+        ],
+        &[],
+    );
+    assert_single(
+        &source,
+        4,
+        71,
+        "replacement `mainn` of `p/main2` is not a model of provider `p`",
+        Some("did you mean `main`?"),
+    );
+}
+
+#[test]
 fn a_replacement_in_another_provider_is_explained() {
     let source = format!(
         "{OPENAI}{}",
