@@ -27,16 +27,21 @@ pub(crate) enum Variant {
     ApplyWithoutNotices,
     /// One `UPDATE … FROM (VALUES old→new)` per table, one `DELETE`, one transaction.
     Baseline,
+    /// The baseline plus the teams' notices written by hand as one
+    /// `INSERT … SELECT` (same texts, counts and links as the runtime's):
+    /// what the full apply does, hand-written.
+    BaselineWithNotices,
     /// Load every referencing row, one `UPDATE … WHERE id = ?` per row, one `DELETE`.
     PerRow,
 }
 
 impl Variant {
     /// Every variant, as named on the child's command line.
-    pub(crate) const ALL: [Self; 4] = [
+    pub(crate) const ALL: [Self; 5] = [
         Self::Apply,
         Self::ApplyWithoutNotices,
         Self::Baseline,
+        Self::BaselineWithNotices,
         Self::PerRow,
     ];
 
@@ -46,6 +51,7 @@ impl Variant {
             Self::Apply => "apply",
             Self::ApplyWithoutNotices => "apply-without-notices",
             Self::Baseline => "baseline",
+            Self::BaselineWithNotices => "baseline-with-notices",
             Self::PerRow => "per-row",
         }
     }
@@ -64,6 +70,7 @@ impl Variant {
             Self::Apply => "apply (runtime, notifications)",
             Self::ApplyWithoutNotices => "apply, refs without team (no notices)",
             Self::Baseline => "baseline: hand-written SQL",
+            Self::BaselineWithNotices => "hand-written SQL + notices",
             Self::PerRow => "one UPDATE per row",
         }
     }
@@ -140,6 +147,7 @@ pub(crate) fn run(variant: Variant, url: &str, inputs: &Inputs<'_>) -> Result<Sa
         Variant::Apply => run_apply(url, inputs.with_teams),
         Variant::ApplyWithoutNotices => run_apply(url, inputs.without_teams),
         Variant::Baseline => run_sql(url, inputs.ids, baseline),
+        Variant::BaselineWithNotices => run_sql(url, inputs.ids, baseline_with_notices),
         Variant::PerRow => run_sql(url, inputs.ids, per_row),
     }
 }
@@ -172,21 +180,23 @@ fn run_apply(url: &str, catalog: &Catalog) -> Result<Sample> {
     })
 }
 
-type Work = fn(&mut PgConnection, &ModelIds) -> Result<i64>;
+/// Rows moved and notices written.
+type Work = fn(&mut PgConnection, &ModelIds) -> Result<(i64, i64)>;
 
 fn run_sql(url: &str, ids: &ModelIds, work: Work) -> Result<Sample> {
     let mut conn = PgConnection::establish(url).with_context(|| format!("connecting to {url}"))?;
     conn.batch_execute("SELECT 1")?;
-    let ((rows, wall), memory) = memory::measure(|| {
+    let ((outcome, wall), memory) = memory::measure(|| {
         let started = Instant::now();
-        let rows = conn.transaction(|conn| work(conn, ids));
-        (rows, started.elapsed())
+        let outcome = conn.transaction(|conn| work(conn, ids));
+        (outcome, started.elapsed())
     });
+    let (rows, notified) = outcome?;
     Ok(Sample {
         wall,
         memory,
-        rows: rows?,
-        notified: 0,
+        rows,
+        notified,
         runtime_ms: None,
         noop: None,
     })
@@ -217,7 +227,48 @@ fn delete_models(conn: &mut PgConnection, ids: &ModelIds) -> Result<()> {
 }
 
 /// The hand-written optimal SQL: one `UPDATE` per table, one `DELETE`.
-fn baseline(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
+fn baseline(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
+    Ok((repoint_and_delete(conn, ids)?, 0))
+}
+
+/// The baseline, the notices first (as the runtime does: before references
+/// move): per deleted model and team, the distinct resources of each kind,
+/// the DESIGN.md texts and a `name → table#id` link map, in one statement.
+fn baseline_with_notices(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
+    let m = mapping(ids);
+    let dead = array(&ids.deleted());
+    let notices = diesel::sql_query(format!(
+        "INSERT INTO llm_model_notifications (team_id, slug, model, level, title, message, links, permission) \
+         SELECT g.team_id, 'llm-model-deleted', o.provider || '/' || o.name, 'warning', \
+           'LLM Model ''' || o.provider || '/' || o.name || ''' Removed', \
+           'The model ''' || o.provider || '/' || o.name || ''' has been removed from the platform. ' || \
+           concat_ws(', ', nullif(g.assistants, 0) || ' assistant(s)', nullif(g.pipelines, 0) || ' pipeline(s)') || \
+           ' were affected. References have been automatically updated to use ''' || t.name || '''.', \
+           g.links, 'service_providers.change_llmprovidermodel' \
+         FROM (SELECT r.old_id, r.team_id, \
+                 count(*) FILTER (WHERE r.kind = 'assistant') AS assistants, \
+                 count(*) FILTER (WHERE r.kind = 'pipeline') AS pipelines, \
+                 jsonb_object_agg(r.name, r.link) AS links \
+               FROM (SELECT DISTINCT a.llm_provider_model_id AS old_id, a.team_id, 'assistant' AS kind, \
+                       a.name, 'assistants#' || a.id AS link \
+                     FROM assistants a WHERE a.llm_provider_model_id = ANY({dead}) \
+                     UNION ALL \
+                     SELECT DISTINCT (n.params ->> 'llm_provider_model_id')::bigint, p.team_id, 'pipeline', \
+                       p.name, 'pipelines#' || p.id \
+                     FROM pipeline_nodes n JOIN pipelines p ON p.id = n.pipeline_id \
+                     WHERE n.params ->> 'llm_provider_model_id' = ANY({dead}::text[])) r \
+               GROUP BY r.old_id, r.team_id) g \
+         JOIN {m} ON m.old_id = g.old_id \
+         JOIN llm_provider_models o ON o.id = g.old_id \
+         JOIN llm_provider_models t ON t.id = m.new_id \
+         ON CONFLICT (team_id, slug, model) DO NOTHING"
+    ))
+    .execute(conn)?;
+    Ok((repoint_and_delete(conn, ids)?, i64::try_from(notices)?))
+}
+
+/// One `UPDATE` per table, one `DELETE`; the rows moved.
+fn repoint_and_delete(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
     let m = mapping(ids);
     let assistants = diesel::sql_query(format!(
         "UPDATE assistants SET llm_provider_model_id = m.new_id FROM {m} \
@@ -253,7 +304,7 @@ struct NodeToMove {
 }
 
 /// What an ORM loop does: load the rows, save each one back.
-fn per_row(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
+fn per_row(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
     let m = mapping(ids);
     let assistants: Vec<RowToMove> = diesel::sql_query(format!(
         "SELECT a.id, m.new_id FROM assistants a JOIN {m} ON a.llm_provider_model_id = m.old_id"
@@ -281,5 +332,5 @@ fn per_row(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
             .execute(conn)?;
     }
     delete_models(conn, ids)?;
-    Ok(i64::try_from(assistants.len() + nodes.len())?)
+    Ok((i64::try_from(assistants.len() + nodes.len())?, 0))
 }
