@@ -190,6 +190,24 @@ fn apply_then_no_op_then_history(db: &TestDb) {
         "{}",
         history.out
     );
+    // Another environment has no runs: say which one was looked at, and how to see the others.
+    let other = cli(
+        &catalog,
+        &[
+            "--database-url",
+            db.url(),
+            "--environment",
+            "prod",
+            "history",
+        ],
+    );
+    assert_eq!(
+        other.out,
+        "No runs recorded for environment \"prod\" (--environment NAME picks another, \
+         --all shows every environment).\n"
+    );
+    let all = cli(&catalog, &["--database-url", db.url(), "history", "--all"]);
+    assert_eq!(all.out.lines().count(), 2, "{}", all.out);
     let status = cli(
         &catalog,
         &[

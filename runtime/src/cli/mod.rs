@@ -194,7 +194,7 @@ fn execute(
             let environment = (!all).then_some(cli.environment.as_str());
             let runs = crate::history(&mut db, environment, limit)?;
             match cli.format {
-                Format::Text | Format::Markdown => print(out, &output::history(&runs)),
+                Format::Text | Format::Markdown => print(out, &output::history(&runs, environment)),
                 Format::Json => print_json(out, &runs),
             }
             Ok(exit::OK)

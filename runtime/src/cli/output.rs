@@ -108,10 +108,17 @@ pub(super) fn status(status: &Status, location: &str, environment: &str) -> Stri
     out
 }
 
-/// What `history` prints: one line per run.
-pub(super) fn history(runs: &[RunRecord]) -> String {
+/// What `history` prints: one line per run (`environment`: the one shown, or
+/// `None` for every environment).
+pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
     if runs.is_empty() {
-        return "No runs recorded yet.\n".to_owned();
+        return match environment {
+            Some(environment) => format!(
+                "No runs recorded for environment \"{environment}\" \
+                 (--environment NAME picks another, --all shows every environment).\n"
+            ),
+            None => "No runs recorded yet.\n".to_owned(),
+        };
     }
     let mut out = String::new();
     for run in runs {
