@@ -53,28 +53,25 @@ pub(crate) fn record(
     plan: &Plan,
     settings: &NotificationSettings,
 ) -> Result<i64, Error> {
-    // Texts are rendered one statement's worth at a time: memory holds one
-    // chunk of messages, not every team's.
-    let mut rows = plan.affected.iter().flat_map(|model| {
-        model.teams.iter().map(move |team| Row {
-            team_id: team.team_id,
-            slug: model.change.slug(),
-            model: model.model.to_string(),
-            title: texts::title(model),
-            message: texts::message(model, team),
-            links: serde_json::to_string(&team.links).unwrap_or_else(|_| "{}".to_owned()),
+    let rows: Vec<Row> = plan
+        .affected
+        .iter()
+        .flat_map(|model| {
+            model.teams.iter().map(move |team| Row {
+                team_id: team.team_id,
+                slug: model.change.slug(),
+                model: model.model.to_string(),
+                title: texts::title(model),
+                message: texts::message(model, team),
+                links: serde_json::to_string(&team.links).unwrap_or_else(|_| "{}".to_owned()),
+            })
         })
-    });
+        .collect();
     // The new ids are only needed to give the notifications recipients.
     let returning = settings.recipients_query.is_some();
     let mut inserted: Vec<Inserted> = Vec::new();
     let mut written: usize = 0;
-    loop {
-        let chunk: Vec<Row> = rows.by_ref().take(NOTICES_PER_STATEMENT).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let chunk = chunk.as_slice();
+    for chunk in rows.chunks(NOTICES_PER_STATEMENT) {
         let query = insert_query(
             conn.backend(),
             run_id,
