@@ -161,38 +161,81 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
             )
         ]
     );
-    // Journal and ledger agree with what was written.
+    // Journal and ledger agree with what was written: one `notified` row per
+    // model told about, the number of teams in `row_count`.
     assert_eq!(
-        count(db, "llm_lifecycle_events WHERE action = 'notified'"),
-        4
+        notified_journal(db),
+        [
+            "openai/gpt-4o-mini llm-model-deprecated 1 gpt-4o",
+            "openai/gpt-4 llm-model-deleted 1 gpt-4o",
+            "openai/o1-mini llm-model-deleted 1 -",
+            "openai/gpt-3.5 llm-model-deprecated 1 -",
+        ]
     );
     let runs = history(&mut connect(db), None, 10).unwrap();
     let notified: Vec<i64> = runs.iter().rev().map(|run| run.notified).collect();
     assert_eq!(notified, [3, 0, 1]);
+    // Each notice names the run that wrote it.
+    let run_ids: Vec<i64> = runs.iter().rev().map(|run| run.id).collect();
+    assert_eq!(
+        count(
+            db,
+            &format!(
+                "llm_model_notifications WHERE run_id = {} AND model = 'openai/gpt-3.5'",
+                run_ids[2]
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            db,
+            &format!("llm_model_notifications WHERE run_id = {}", run_ids[0])
+        ),
+        3
+    );
 
-    // Nothing else changes, but a team starts using a deprecated model: the
-    // plan is not a no-op, and the apply tells that team (and only it).
+    // Nothing else changes, but two teams start using a deprecated model: the
+    // plan is not a no-op, and the apply tells those teams (and only them).
     assert!(plan(db, &full(MODELS_LATER, "")).is_noop());
     db.execute(
         "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
-         VALUES (7, 3, 'New', FALSE, 103)",
+         VALUES (7, 3, 'New', FALSE, 103), (8, 4, 'Newer', FALSE, 103)",
     );
     let pending = plan(db, &full(MODELS_LATER, ""));
     assert!(!pending.is_noop());
     assert_eq!(
         llm_lifecycle_runtime::plan::render::summary(&pending),
-        "Plan: 1 team notification(s) to write."
+        "Plan: 2 team notification(s) to write."
     );
     let fourth = apply(db, &full(MODELS_LATER, "")).unwrap();
-    assert_eq!(fourth.counts.notified, 1);
+    assert_eq!(fourth.counts.notified, 2);
     assert_eq!(
         count(
             db,
-            "llm_model_notifications WHERE team_id = 3 AND model = 'openai/gpt-4o-mini'"
+            "llm_model_notifications WHERE team_id IN (3, 4) AND model = 'openai/gpt-4o-mini'"
         ),
-        1
+        2
     );
+    // One journal row for the model, counting both teams.
+    assert_eq!(
+        notified_journal(db).last().map(String::as_str),
+        Some("openai/gpt-4o-mini llm-model-deprecated 2 gpt-4o")
+    );
+    assert_eq!(notified_journal(db).len(), 5);
     assert!(plan(db, &full(MODELS_LATER, "")).is_noop());
+}
+
+/// `provider/name slug teams replacement` of every `notified` journal row, in order.
+fn notified_journal(db: &TestDb) -> Vec<String> {
+    db.strings(
+        "SELECT provider || '/' || name || ' ' || detail || ' ' || CAST(row_count AS TEXT) || ' ' \
+         || COALESCE(target_name, '-') AS v FROM llm_lifecycle_events WHERE action = 'notified' \
+         ORDER BY id",
+    )
+    .into_iter()
+    .map(Option::unwrap_or_default)
+    .collect()
 }
 
 fn plan_shows_affected_teams_and_writes_no_notification(db: &TestDb) {

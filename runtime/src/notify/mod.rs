@@ -15,10 +15,14 @@
 //! - [`texts`] turns one model × team into the exact title, message and links
 //!   of DESIGN.md.
 //! - `store` writes them into `llm_model_notifications` inside the apply
-//!   transaction with one multi-row `INSERT … ON CONFLICT DO NOTHING`: the
-//!   unique `(team_id, slug, model)` key means a team hears about a deprecated
-//!   model once across every later deploy and catalogue, and about a deletion
-//!   once. Only rows actually inserted are journalled (`notified`) and counted.
+//!   transaction, one `INSERT … ON CONFLICT DO NOTHING` per model (PostgreSQL:
+//!   the teams' columns as arrays expanded by `unnest`; SQLite: a multi-row
+//!   `VALUES`, 10,000 teams per statement): the unique `(team_id, slug, model)`
+//!   key means a team hears about a deprecated model once across every later
+//!   deploy and catalogue, and about a deletion once. Only rows actually
+//!   inserted are counted; the journal gets one `notified` row per model with
+//!   the number of teams told in `row_count`, and each notice keeps the
+//!   `run_id` of the run that wrote it.
 //!   With `[notifications] recipients_query`, [`recipients`] fills
 //!   `llm_model_notification_recipients` (one row per user per notification).
 //! - [`deliver`](crate::notify::deliver()) hands notifications to host sinks

@@ -1,40 +1,47 @@
-//! Writing notifications inside the apply transaction: one multi-row
-//! `INSERT … ON CONFLICT (team_id, slug, model) DO NOTHING` per 500
-//! notices. Conflicts are the teams told before (a deprecated model is
-//! announced once across every later deploy); only the rows the statement
-//! really inserted are journalled, counted and given recipients.
+//! Writing notifications inside the apply transaction, model by model, with
+//! `INSERT … ON CONFLICT (team_id, slug, model) DO NOTHING`. Conflicts are
+//! the teams told before (a deprecated model is announced once across every
+//! later deploy); only the rows a statement really inserted are journalled,
+//! counted and given recipients.
 //!
-//! The rows inserted are the ones carrying this run's `run_id`, so their
-//! `notified` journal rows are written by one `INSERT … SELECT` in the
-//! database (one statement however many teams are told), and `RETURNING` is
-//! only asked for when a `recipients_query` needs the new ids.
+//! - **PostgreSQL**: one statement per model (per [`PG_NOTICES_PER_STATEMENT`]
+//!   teams), the per-team columns bound as three arrays and expanded by
+//!   `unnest`, the columns shared by the model's notices (slug, model, level,
+//!   title, permission, run) bound once:
+//!   `INSERT … SELECT t.team_id, $1, …, t.message, CAST(t.links AS JSONB), …
+//!   FROM unnest($7::bigint[], $8::text[], $9::text[]) AS t(team_id, message, links)`.
+//! - **SQLite**: the same `INSERT … SELECT` over a multi-row `VALUES` of three
+//!   bound values per team, [`SQLITE_NOTICES_PER_STATEMENT`] teams per statement
+//!   (within SQLite's 32,766 bound values).
+//!
+//! Only one statement's worth of messages and links is rendered at a time.
+//! Each statement's affected-row count is the number of teams the model's
+//! notice reached, so the journal gets one `notified` row per model and slug
+//! with that number in `row_count` (like `repointed N rows in T.C`); which
+//! run wrote each notice stays in `llm_model_notifications.run_id`.
+//! `RETURNING` is only asked for when a `recipients_query` needs the new ids.
 
-use diesel::QueryableByName;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{Array, BigInt, Text};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use llm_lifecycle_catalog::NotificationSettings;
 
-use super::{LEVEL, NOTIFICATIONS_TABLE, recipients, texts};
-use crate::db::{Backend, Bind, Conn, Query, quote_ident};
+use super::{AffectedModel, AffectedTeam, LEVEL, NOTIFICATIONS_TABLE, recipients, texts};
+use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
+use crate::ledger::{self, Event};
 use crate::plan::Plan;
 
-/// The run journal (see `ledger`), where each new notification gets a row.
-const EVENTS_TABLE: &str = "llm_lifecycle_events";
-/// The journal action of a notification written.
+/// The journal action of notifications written (one row per model and slug).
 const NOTIFIED: &str = "notified";
 
-/// Notices per `INSERT` (9 bound values each).
-const NOTICES_PER_STATEMENT: usize = 500;
+/// Teams per PostgreSQL `INSERT` (three array binds, whatever their length).
+const PG_NOTICES_PER_STATEMENT: usize = 50_000;
 
-/// A notification row to insert.
-struct Row {
-    team_id: i64,
-    slug: &'static str,
-    model: String,
-    title: String,
-    message: String,
-    links: String,
-}
+/// Teams per SQLite `INSERT`: three bound values each, six shared, below 32,766.
+const SQLITE_NOTICES_PER_STATEMENT: usize = 10_000;
+
+/// The inserted columns, in the order of every statement's `SELECT`.
+const COLUMNS: &str = "team_id, slug, model, level, title, message, links, permission, run_id";
 
 /// A row the `INSERT` really wrote.
 #[derive(QueryableByName, Debug)]
@@ -45,48 +52,101 @@ pub(crate) struct Inserted {
     pub(crate) team_id: i64,
 }
 
+/// What every notice about one model shares.
+struct Shared<'a> {
+    slug: &'static str,
+    model: String,
+    title: String,
+    permission: &'a str,
+    run_id: i64,
+}
+
+/// One statement's teams, rendered: ids, messages, links as JSON text.
+struct Batch {
+    team_ids: Vec<i64>,
+    messages: Vec<String>,
+    links: Vec<String>,
+}
+
+impl Batch {
+    fn render(model: &AffectedModel, teams: &[AffectedTeam]) -> Self {
+        Self {
+            team_ids: teams.iter().map(|team| team.team_id).collect(),
+            messages: teams
+                .iter()
+                .map(|team| texts::message(model, team))
+                .collect(),
+            links: teams
+                .iter()
+                .map(|team| serde_json::to_string(&team.links).unwrap_or_else(|_| "{}".to_owned()))
+                .collect(),
+        }
+    }
+}
+
+/// How many teams a statement wrote, and their new ids when asked for.
+struct Written {
+    count: usize,
+    inserted: Vec<Inserted>,
+}
+
 /// Steps 4 and 5: writes the notices of [`Plan::affected`] not sent before,
-/// their recipients, and a `notified` journal row for each; how many were new.
+/// their recipients, and one `notified` journal row per model told about;
+/// how many notices were new.
 pub(crate) fn record(
     conn: &mut Conn<'_>,
     run_id: i64,
     plan: &Plan,
     settings: &NotificationSettings,
 ) -> Result<i64, Error> {
-    let rows: Vec<Row> = plan
-        .affected
-        .iter()
-        .flat_map(|model| {
-            model.teams.iter().map(move |team| Row {
-                team_id: team.team_id,
-                slug: model.change.slug(),
-                model: model.model.to_string(),
-                title: texts::title(model),
-                message: texts::message(model, team),
-                links: serde_json::to_string(&team.links).unwrap_or_else(|_| "{}".to_owned()),
-            })
-        })
-        .collect();
     // The new ids are only needed to give the notifications recipients.
     let returning = settings.recipients_query.is_some();
+    let per_statement = match conn {
+        Conn::Postgres(_) => PG_NOTICES_PER_STATEMENT,
+        Conn::Sqlite(_) => SQLITE_NOTICES_PER_STATEMENT,
+    };
     let mut inserted: Vec<Inserted> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
     let mut written: usize = 0;
-    for chunk in rows.chunks(NOTICES_PER_STATEMENT) {
-        let query = insert_query(
-            conn.backend(),
+    for model in &plan.affected {
+        let shared = Shared {
+            slug: model.change.slug(),
+            model: model.model.to_string(),
+            title: texts::title(model),
+            permission: &settings.permission,
             run_id,
-            chunk,
-            &settings.permission,
-            returning,
-        );
-        let context = || format!("writing {} team notifications", chunk.len());
-        if returning {
-            let rows: Vec<Inserted> = conn.load(&query).context(context)?;
-            written += rows.len();
-            inserted.extend(rows);
-        } else {
-            written += conn.execute(&query).context(context)?;
+        };
+        let mut told: usize = 0;
+        for teams in model.teams.chunks(per_statement) {
+            let batch = Batch::render(model, teams);
+            let context = || {
+                format!(
+                    "writing {} team notifications about {}",
+                    teams.len(),
+                    shared.model
+                )
+            };
+            let result = match conn {
+                Conn::Postgres(c) => insert_pg(c, &shared, batch, returning),
+                Conn::Sqlite(_) => insert_sqlite(conn, &shared, &batch, returning),
+            };
+            let rows = result.context(context)?;
+            told += rows.count;
+            inserted.extend(rows.inserted);
         }
+        if told > 0 {
+            events.push(Event {
+                action: NOTIFIED,
+                provider: model.model.provider.clone(),
+                name: model.model.name.clone(),
+                target_provider: model.replacement.as_ref().map(|to| to.provider.clone()),
+                target_name: model.replacement.as_ref().map(|to| to.name.clone()),
+                row_count: Some(i64::try_from(told).unwrap_or(i64::MAX)),
+                detail: Some(shared.slug.to_owned()),
+                ..Event::default()
+            });
+        }
+        written += told;
     }
     if written == 0 {
         return Ok(0);
@@ -94,70 +154,100 @@ pub(crate) fn record(
     if let Some(query) = &settings.recipients_query {
         recipients::insert(conn, query, &settings.permission, &inserted)?;
     }
-    journal_notified(conn, run_id)?;
+    ledger::journal(conn, run_id, &events)?;
     Ok(i64::try_from(written).unwrap_or(i64::MAX))
 }
 
-/// One `notified` journal row per notification this run inserted (the rows
-/// carrying its `run_id`: teams told before kept theirs), in one statement.
-fn journal_notified(conn: &mut Conn<'_>, run_id: i64) -> Result<(), Error> {
-    let (provider, name) = match conn.backend() {
-        Backend::Postgres => (
-            "split_part(model, '/', 1)",
-            "substr(model, strpos(model, '/') + 1)",
-        ),
-        Backend::Sqlite => (
-            "substr(model, 1, instr(model, '/') - 1)",
-            "substr(model, instr(model, '/') + 1)",
-        ),
-    };
-    let query = Query::new(format!(
-        "INSERT INTO {EVENTS_TABLE} (run_id, action, provider, name, team_id, detail) \
-         SELECT run_id, ?, {provider}, {name}, team_id, \
-         slug || ' (notification ' || CAST(id AS TEXT) || ')' \
-         FROM {} WHERE run_id = ? ORDER BY id",
-        quote_ident(NOTIFICATIONS_TABLE)
-    ))
-    .bind(Bind::Text(NOTIFIED.to_owned()))
-    .bind(Bind::BigInt(run_id));
-    conn.execute(&query)
-        .context(|| format!("writing the journal of run {run_id}"))?;
-    Ok(())
+fn on_conflict(returning: bool) -> &'static str {
+    if returning {
+        " ON CONFLICT (team_id, slug, model) DO NOTHING RETURNING id, team_id"
+    } else {
+        " ON CONFLICT (team_id, slug, model) DO NOTHING"
+    }
 }
 
-fn insert_query(
-    backend: Backend,
-    run_id: i64,
-    rows: &[Row],
-    permission: &str,
+/// PostgreSQL: the batch as three arrays, expanded by `unnest` (one statement
+/// whatever the number of teams, nine bound values).
+fn insert_pg(
+    conn: &mut PgConnection,
+    shared: &Shared<'_>,
+    batch: Batch,
     returning: bool,
-) -> Query {
-    let links = match backend {
-        Backend::Postgres => "CAST(? AS JSONB)",
-        Backend::Sqlite => "?",
-    };
-    let values = vec![format!("(?, ?, ?, ?, ?, ?, {links}, ?, ?)"); rows.len()].join(", ");
-    let mut query = Query::new(format!(
-        "INSERT INTO {} (team_id, slug, model, level, title, message, links, permission, run_id) \
-         VALUES {values} ON CONFLICT (team_id, slug, model) DO NOTHING{}",
+) -> diesel::QueryResult<Written> {
+    let sql = format!(
+        "INSERT INTO {} ({COLUMNS}) \
+         SELECT t.team_id, $1, $2, $3, $4, t.message, CAST(t.links AS JSONB), $5, $6 \
+         FROM unnest(CAST($7 AS BIGINT[]), CAST($8 AS TEXT[]), CAST($9 AS TEXT[])) \
+         AS t(team_id, message, links){}",
         quote_ident(NOTIFICATIONS_TABLE),
-        if returning {
-            " RETURNING id, team_id"
-        } else {
-            ""
-        }
-    ));
-    for row in rows {
-        query
-            .push_bind(Bind::BigInt(row.team_id))
-            .push_bind(Bind::Text(row.slug.to_owned()))
-            .push_bind(Bind::Text(row.model.clone()))
-            .push_bind(Bind::Text(LEVEL.to_owned()))
-            .push_bind(Bind::Text(row.title.clone()))
-            .push_bind(Bind::Text(row.message.clone()))
-            .push_bind(Bind::Text(row.links.clone()))
-            .push_bind(Bind::Text(permission.to_owned()))
-            .push_bind(Bind::BigInt(run_id));
+        on_conflict(returning)
+    );
+    tracing::trace!(%sql, teams = batch.team_ids.len(), "execute");
+    let query = diesel::sql_query(sql)
+        .bind::<Text, _>(shared.slug)
+        .bind::<Text, _>(&shared.model)
+        .bind::<Text, _>(LEVEL)
+        .bind::<Text, _>(&shared.title)
+        .bind::<Text, _>(shared.permission)
+        .bind::<BigInt, _>(shared.run_id)
+        .bind::<Array<BigInt>, _>(batch.team_ids)
+        .bind::<Array<Text>, _>(batch.messages)
+        .bind::<Array<Text>, _>(batch.links);
+    if returning {
+        let inserted: Vec<Inserted> = query.load(conn)?;
+        Ok(Written {
+            count: inserted.len(),
+            inserted,
+        })
+    } else {
+        Ok(Written {
+            count: query.execute(conn)?,
+            inserted: Vec::new(),
+        })
     }
+}
+
+/// SQLite: `INSERT … SELECT` over a multi-row `VALUES (team, message, links)`;
+/// the shared columns bound once. (`WHERE true` tells SQLite's parser the
+/// `ON CONFLICT` belongs to the `INSERT`, not to a join.)
+fn insert_sqlite(
+    conn: &mut Conn<'_>,
+    shared: &Shared<'_>,
+    batch: &Batch,
+    returning: bool,
+) -> diesel::QueryResult<Written> {
+    let values = vec!["(?, ?, ?)"; batch.team_ids.len()].join(", ");
+    let mut query = Query::new(format!(
+        "INSERT INTO {} ({COLUMNS}) \
+         SELECT t.column1, ?, ?, ?, ?, t.column2, t.column3, ?, ? \
+         FROM (VALUES {values}) AS t WHERE true{}",
+        quote_ident(NOTIFICATIONS_TABLE),
+        on_conflict(returning)
+    ));
     query
+        .push_bind(Bind::Text(shared.slug.to_owned()))
+        .push_bind(Bind::Text(shared.model.clone()))
+        .push_bind(Bind::Text(LEVEL.to_owned()))
+        .push_bind(Bind::Text(shared.title.clone()))
+        .push_bind(Bind::Text(shared.permission.to_owned()))
+        .push_bind(Bind::BigInt(shared.run_id));
+    for ((team_id, message), links) in batch.team_ids.iter().zip(&batch.messages).zip(&batch.links)
+    {
+        query
+            .push_bind(Bind::BigInt(*team_id))
+            .push_bind(Bind::Text(message.clone()))
+            .push_bind(Bind::Text(links.clone()));
+    }
+    if returning {
+        let inserted: Vec<Inserted> = conn.load(&query)?;
+        Ok(Written {
+            count: inserted.len(),
+            inserted,
+        })
+    } else {
+        Ok(Written {
+            count: conn.execute(&query)?,
+            inserted: Vec::new(),
+        })
+    }
 }
