@@ -11,7 +11,7 @@
 //! Entries without `team_column` cannot be attributed to a team and notify
 //! nobody (their rows are still repointed).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -62,8 +62,27 @@ struct Candidate {
     row_id: Option<i64>,
 }
 
-/// Per model (index into the candidates) and team: resources by kind.
-type Found = BTreeMap<(usize, i64), Vec<Resource>>;
+/// One resource found, with the model (index into the candidates) and team
+/// it counts for. Kept in one flat list, sorted and grouped once every
+/// reference was read: no map node or small vector per model and team.
+struct Hit<'a> {
+    index: usize,
+    team_id: i64,
+    resource: Resource<'a>,
+}
+
+impl Hit<'_> {
+    /// What makes a hit distinct: model, team, then resource (table, id, kind).
+    fn key(&self) -> (usize, i64, &str, i64, &str) {
+        (
+            self.index,
+            self.team_id,
+            self.resource.table,
+            self.resource.id,
+            self.resource.kind,
+        )
+    }
+}
 
 /// Validates every `filter` and computes [`Plan::affected`]: the deprecated
 /// models (every apply, step 4) and the deleted ones present in
@@ -107,7 +126,7 @@ pub(crate) fn affected(
     // Teams already told are left out by the query itself: in the steady state
     // (everyone told about every deprecation) nothing comes back.
     let skip_notified = introspect::table_exists(conn, NOTIFICATIONS_TABLE)?;
-    let mut found = Found::new();
+    let mut found: Vec<Hit<'_>> = Vec::new();
     for (reference, column) in catalog.references.iter().zip(columns) {
         let (Some(column), Some(_)) = (column, &reference.team_column) else {
             continue;
@@ -123,15 +142,18 @@ pub(crate) fn affected(
     }
 
     let mut models: Vec<AffectedModel> = candidates.into_iter().map(|c| c.model).collect();
-    for ((index, team_id), resources) in found {
-        let mut resources = resources;
-        resources.sort_by(|a, b| (&a.table, a.id, &a.kind).cmp(&(&b.table, b.id, &b.kind)));
-        resources.dedup_by(|a, b| a.table == b.table && a.id == b.id && a.kind == b.kind);
+    found.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
+    found.dedup_by(|a, b| a.key() == b.key());
+    for hits in found.chunk_by(|a, b| (a.index, a.team_id) == (b.index, b.team_id)) {
+        let Some(&Hit { index, team_id, .. }) = hits.first() else {
+            continue;
+        };
+        let resources: Vec<&Resource<'_>> = hits.iter().map(|hit| &hit.resource).collect();
         let counts = nouns
             .iter()
             .map(|noun| ResourceCount {
                 resource: noun.clone(),
-                count: resources.iter().filter(|r| &r.kind == noun).count() as u64,
+                count: resources.iter().filter(|r| r.kind == noun).count() as u64,
             })
             .filter(|count| count.count > 0)
             .collect();
@@ -161,11 +183,12 @@ fn nouns(catalog: &Catalog) -> Vec<String> {
 }
 
 fn noun(reference: &Reference) -> String {
-    reference
-        .resource
-        .as_deref()
-        .unwrap_or(&reference.table)
-        .to_owned()
+    noun_of(reference).to_owned()
+}
+
+/// The `resource` noun, else the table name.
+fn noun_of(reference: &Reference) -> &str {
+    reference.resource.as_deref().unwrap_or(&reference.table)
 }
 
 /// Deprecated models (with their global row, if any) and deleted ones.
@@ -252,13 +275,13 @@ fn global_rows(conn: &mut Conn<'_>, models: &[ModelId]) -> Result<HashMap<ModelI
 
 /// One `SELECT DISTINCT` (per chunk of candidate values) for one reference:
 /// the (model, team, resource, name) tuples that use a candidate model.
-fn find(
+fn find<'a>(
     conn: &mut Conn<'_>,
-    reference: &Reference,
+    reference: &'a Reference,
     column: &RefColumn,
     candidates: &[Candidate],
     skip_notified: bool,
-    found: &mut Found,
+    found: &mut Vec<Hit<'a>>,
 ) -> Result<(), Error> {
     let values: Vec<(OldValue, usize)> = candidates
         .iter()
@@ -268,12 +291,12 @@ fn find(
             Kind::Id | Kind::Json => candidate.row_id.map(|id| (OldValue::Id(id), index)),
         })
         .collect();
-    let noun = noun(reference);
-    let owner_table = reference
+    let noun = noun_of(reference);
+    let owner_table: &str = reference
         .through
         .as_ref()
-        .map_or(reference.table.as_ref(), |through| through.table.as_ref())
-        .to_owned();
+        .map_or(&reference.table, |through| &through.table);
+    let url = reference.url.as_deref();
     for chunk in values.chunks(VALUES_PER_STATEMENT) {
         let by_key: HashMap<String, usize> = chunk
             .iter()
@@ -286,20 +309,22 @@ fn find(
                 column.table, column.column
             )
         })?;
+        found.reserve_exact(rows.len());
         for row in rows {
             let Some(&index) = by_key.get(&row.old_key) else {
                 continue;
             };
-            found
-                .entry((index, row.team_id))
-                .or_default()
-                .push(Resource {
-                    kind: noun.clone(),
+            found.push(Hit {
+                index,
+                team_id: row.team_id,
+                resource: Resource {
+                    kind: noun,
                     name: row.name,
-                    table: owner_table.clone(),
+                    table: owner_table,
                     id: row.resource_id,
-                    url: reference.url.as_ref().map(ToString::to_string),
-                });
+                    url,
+                },
+            });
         }
     }
     Ok(())

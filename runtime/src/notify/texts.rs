@@ -62,22 +62,24 @@ pub fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
     }
 }
 
-/// One affected resource, before its link key is decided.
+/// One affected resource, before its link key is decided. The kind, table
+/// and URL template are borrowed from the catalogue: a plan that finds
+/// hundreds of thousands of resources allocates only their names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Resource {
+pub(crate) struct Resource<'a> {
     /// The kind (noun).
-    pub(crate) kind: String,
+    pub(crate) kind: &'a str,
     /// Its `name_column` value, if any.
     pub(crate) name: Option<String>,
     /// The owning table (`through.table` when given).
-    pub(crate) table: String,
+    pub(crate) table: &'a str,
     /// Its id in that table.
     pub(crate) id: i64,
     /// The reference's `url` template, if any.
-    pub(crate) url: Option<String>,
+    pub(crate) url: Option<&'a str>,
 }
 
-impl Resource {
+impl Resource<'_> {
     fn display_name(&self) -> String {
         match &self.name {
             Some(name) => name.clone(),
@@ -91,7 +93,7 @@ impl Resource {
 
     /// The URL template with `{id}` and `{team_id}` filled in, else `table#id`.
     fn location(&self, team_id: i64) -> String {
-        match &self.url {
+        match self.url {
             Some(template) => template
                 .replace("{id}", &self.id.to_string())
                 .replace("{team_id}", &team_id.to_string()),
@@ -103,16 +105,17 @@ impl Resource {
 /// Name → location for one team's resources. A name two kinds share becomes
 /// `name (kind)`; two resources of one kind with the same name (two chatbots
 /// called "Support") keep both links as `name #id`.
-pub(crate) fn links(team_id: i64, resources: &[Resource]) -> BTreeMap<String, String> {
+pub(crate) fn links(team_id: i64, resources: &[&Resource<'_>]) -> BTreeMap<String, String> {
     let mut kinds_by_name: HashMap<String, Vec<&str>> = HashMap::new();
     for resource in resources {
         let kinds = kinds_by_name.entry(resource.display_name()).or_default();
-        if !kinds.contains(&resource.kind.as_str()) {
-            kinds.push(&resource.kind);
+        if !kinds.contains(&resource.kind) {
+            kinds.push(resource.kind);
         }
     }
-    let keyed: Vec<(String, &Resource)> = resources
+    let keyed: Vec<(String, &Resource<'_>)> = resources
         .iter()
+        .copied()
         .map(|resource| {
             let name = resource.display_name();
             let shared = kinds_by_name
@@ -201,33 +204,38 @@ mod tests {
         );
     }
 
-    fn resource(kind: &str, name: Option<&str>, id: i64, url: Option<&str>) -> Resource {
+    fn resource<'a>(
+        kind: &'a str,
+        table: &'a str,
+        name: Option<&str>,
+        id: i64,
+        url: Option<&'a str>,
+    ) -> Resource<'a> {
         Resource {
-            kind: kind.to_owned(),
+            kind,
             name: name.map(ToOwned::to_owned),
-            table: format!("{kind}s"),
+            table,
             id,
-            url: url.map(ToOwned::to_owned),
+            url,
         }
     }
 
     #[test]
     fn links_qualify_shared_names_and_keep_homonyms_apart() {
-        let links = links(
-            7,
-            &[
-                resource(
-                    "chatbot",
-                    Some("Support"),
-                    1,
-                    Some("/a/{team_id}/chatbots/{id}/"),
-                ),
-                resource("pipeline", Some("Support"), 2, None),
-                resource("chatbot", Some("Sales"), 3, None),
-                resource("chatbot", Some("Sales"), 4, None),
-                resource("chatbot", None, 5, None),
-            ],
-        );
+        let resources = [
+            resource(
+                "chatbot",
+                "chatbots",
+                Some("Support"),
+                1,
+                Some("/a/{team_id}/chatbots/{id}/"),
+            ),
+            resource("pipeline", "pipelines", Some("Support"), 2, None),
+            resource("chatbot", "chatbots", Some("Sales"), 3, None),
+            resource("chatbot", "chatbots", Some("Sales"), 4, None),
+            resource("chatbot", "chatbots", None, 5, None),
+        ];
+        let links = links(7, &resources.iter().collect::<Vec<_>>());
         let expected: BTreeMap<String, String> = [
             ("Support (chatbot)", "/a/7/chatbots/1/"),
             ("Support (pipeline)", "pipelines#2"),
