@@ -381,6 +381,51 @@ fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     );
 }
 
+/// More teams than one statement holds (10,000 per `INSERT` on SQLite): every
+/// team is told once, one journal row counts them all.
+fn more_teams_than_one_statement_holds_are_all_told_once(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "WITH RECURSIVE g(n) AS (SELECT 1000 UNION ALL SELECT n + 1 FROM g WHERE n < 11499) \
+         INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
+         SELECT n, n, 'Bot ' || CAST(n AS TEXT), FALSE, 103 FROM g",
+    );
+    let first = apply(db, &full(MODELS, "")).unwrap();
+    // 10,500 new teams and team 1 about gpt-4o-mini; gpt-4 and o1-mini as before.
+    assert_eq!(first.counts.notified, 10_503);
+    assert_eq!(
+        count(
+            db,
+            "llm_model_notifications WHERE model = 'openai/gpt-4o-mini'"
+        ),
+        10_501
+    );
+    assert_eq!(
+        notified_journal(db),
+        [
+            "openai/gpt-4o-mini llm-model-deprecated 10501 gpt-4o",
+            "openai/gpt-4 llm-model-deleted 1 gpt-4o",
+            "openai/o1-mini llm-model-deleted 1 -",
+        ]
+    );
+    let last = notifications(db)
+        .into_iter()
+        .find(|n| n.0 == 11_499)
+        .expect("the last team is told");
+    assert_eq!(
+        last.4,
+        "The model 'openai/gpt-4o-mini' has been deprecated and will be removed soon. \
+         1 chatbot(s) are still using it. Please update to 'gpt-4o' before it is removed."
+    );
+    assert_eq!(
+        links(db, 11_499, "openai/gpt-4o-mini"),
+        map(&[("Bot 11499", "/a/11499/chatbots/11499/")])
+    );
+    let second = apply(db, &full(MODELS, "")).unwrap();
+    assert_eq!(second.counts.notified, 0);
+    assert_eq!(notified_journal(db).len(), 3);
+}
+
 llm_lifecycle_test_support::backend_tests!(
     deletion_notices_have_the_exact_texts_counts_and_links,
     teams_without_references_get_nothing,
@@ -391,4 +436,5 @@ llm_lifecycle_test_support::backend_tests!(
     an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan,
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
+    more_teams_than_one_statement_holds_are_all_told_once,
 );

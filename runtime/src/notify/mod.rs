@@ -122,7 +122,76 @@ pub struct AffectedTeam {
     pub resources: Vec<ResourceCount>,
     /// Each affected resource's display name (qualified `name (kind)` when
     /// two kinds share it) → where it lives (the `url` template, else `table#id`).
-    pub links: BTreeMap<String, String>,
+    pub links: Links,
+}
+
+/// Resource name → where it lives, sorted by name, serialized as a JSON
+/// object (`{"Support": "/a/1/chatbots/1/"}`).
+///
+/// A sorted vector rather than a map: a plan holds one per affected team, and
+/// a `BTreeMap` allocates a whole node (over 500 bytes) for a single link.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links(Vec<(String, String)>);
+
+impl Links {
+    /// Where the resource called `name` lives.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(key, _)| key.as_str().cmp(name))
+            .ok()
+            .and_then(|index| self.0.get(index))
+            .map(|(_, location)| location.as_str())
+    }
+
+    /// `(name, location)` pairs, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(name, at)| (name.as_str(), at.as_str()))
+    }
+
+    /// How many links.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// No link at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Sorted by name; of two links with one name the last is kept (as a map would).
+impl FromIterator<(String, String)> for Links {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(links: I) -> Self {
+        let mut links: Vec<(String, String)> = links.into_iter().collect();
+        links.sort_by(|a, b| a.0.cmp(&b.0));
+        links.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
+        Self(links)
+    }
+}
+
+impl PartialEq<BTreeMap<String, String>> for Links {
+    fn eq(&self, other: &BTreeMap<String, String>) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other)
+                .all(|((name, at), (other_name, other_at))| name == other_name && at == other_at)
+    }
+}
+
+impl Serialize for Links {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
 }
 
 /// How many distinct resources of one kind.
@@ -183,4 +252,31 @@ pub trait Notifier {
     /// # Errors
     /// Anything; the notice is retried on the next run.
     fn deliver(&self, notice: &Notice) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_sorted_by_name_and_serialize_as_an_object() {
+        let links: Links = [("b", "2"), ("a", "1"), ("b", "3")]
+            .into_iter()
+            .map(|(name, at)| (name.to_owned(), at.to_owned()))
+            .collect();
+        assert_eq!(links.len(), 2);
+        assert_eq!(links.get("a"), Some("1"));
+        assert_eq!(links.get("b"), Some("3"), "the last of two homonyms wins");
+        assert_eq!(links.get("c"), None);
+        assert_eq!(
+            serde_json::to_string(&links).ok().as_deref(),
+            Some(r#"{"a":"1","b":"3"}"#)
+        );
+        let map: BTreeMap<String, String> = [("a", "1"), ("b", "3")]
+            .into_iter()
+            .map(|(name, at)| (name.to_owned(), at.to_owned()))
+            .collect();
+        assert_eq!(links, map);
+        assert!(Links::default().is_empty());
+    }
 }

@@ -11,9 +11,9 @@
 //!
 //! The replacement is named by its model name (it is always of the same provider).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
+use super::{AffectedModel, AffectedTeam, Links, ModelChange, ResourceCount};
 
 /// `LLM Model 'openai/gpt-4' Deprecated` / `… Removed`.
 #[must_use]
@@ -105,7 +105,7 @@ impl Resource<'_> {
 /// Name → location for one team's resources. A name two kinds share becomes
 /// `name (kind)`; two resources of one kind with the same name (two chatbots
 /// called "Support") keep both links as `name #id`.
-pub(crate) fn links(team_id: i64, resources: &[&Resource<'_>]) -> BTreeMap<String, String> {
+pub(crate) fn links(team_id: i64, resources: &[&Resource<'_>]) -> Links {
     let mut kinds_by_name: HashMap<String, Vec<&str>> = HashMap::new();
     for resource in resources {
         let kinds = kinds_by_name.entry(resource.display_name()).or_default();
@@ -148,6 +148,8 @@ pub(crate) fn links(team_id: i64, resources: &[&Resource<'_>]) -> BTreeMap<Strin
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::plan::ModelId;
 
@@ -170,7 +172,7 @@ mod tests {
                     count: *count,
                 })
                 .collect(),
-            links: BTreeMap::new(),
+            links: Links::default(),
         }
     }
 
