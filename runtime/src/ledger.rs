@@ -101,7 +101,8 @@ pub struct RunRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Event {
     /// `created`, `updated`, `merged`, `repointed`, `cleared`, `deleted` or
-    /// `notified` (a team notification written).
+    /// `notified` (the notices about one model: the number of teams told in
+    /// `row_count`, the slug in `detail`, the replacement in `target_*`).
     pub action: &'static str,
     /// Provider of the model acted on.
     pub provider: String,
