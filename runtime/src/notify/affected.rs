@@ -22,9 +22,9 @@ use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, NOTIFICATIONS_TABLE, ResourceCount};
 use crate::db::{Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
-use crate::introspect::{self, MODELS_TABLE};
+use crate::introspect;
 use crate::plan::{Kind, ModelId, Plan, Refusal};
-use crate::references::{MAX_MAPPING_PER_STATEMENT, OldValue, RefColumn};
+use crate::references::{OldValue, RefColumn};
 
 /// Candidate values per `SELECT` (four bound values each: far below the bind
 /// limits of both engines, SQLite's 32,766 included).
@@ -32,16 +32,6 @@ const VALUES_PER_STATEMENT: usize = 5_000;
 
 /// Alias of the joined `through` table (never a host table name in practice).
 const OWNER_ALIAS: &str = "llm_lifecycle_owner";
-
-#[derive(QueryableByName)]
-struct GlobalRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    provider: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-}
 
 #[derive(QueryableByName)]
 struct AffectedRow {
@@ -93,6 +83,7 @@ pub(crate) fn affected(
     catalog: &Catalog,
     plan: &mut Plan,
     columns: &[Option<RefColumn>],
+    global_ids: &HashMap<(&str, &str), i64>,
 ) -> Result<(), Error> {
     for (reference, column) in catalog.references.iter().zip(columns) {
         if let (Some(filter), Some(_)) = (&reference.filter, column)
@@ -118,7 +109,7 @@ pub(crate) fn affected(
     if plan.is_refused() {
         return Ok(());
     }
-    let candidates = candidates(conn, catalog, plan)?;
+    let candidates = candidates(catalog, plan, global_ids);
     if candidates.is_empty() {
         return Ok(());
     }
@@ -191,22 +182,18 @@ fn noun_of(reference: &Reference) -> &str {
     reference.resource.as_deref().unwrap_or(&reference.table)
 }
 
-/// Deprecated models (with their global row, if any) and deleted ones.
+/// The deprecated and deleted models whose users may be told, with the row id
+/// that `id` and `json` references hold (`global_ids`: the plan's global rows).
 fn candidates(
-    conn: &mut Conn<'_>,
     catalog: &Catalog,
     plan: &Plan,
-) -> Result<Vec<Candidate>, Error> {
+    global_ids: &HashMap<(&str, &str), i64>,
+) -> Vec<Candidate> {
     let deprecated: Vec<ModelId> = catalog
         .models()
         .filter(|(_, model)| model.deprecated)
         .map(|(provider, model)| ModelId::new(provider.key.as_ref(), model.name.as_ref()))
         .collect();
-    let rows = if plan.schema_present && !deprecated.is_empty() {
-        global_rows(conn, &deprecated)?
-    } else {
-        HashMap::new()
-    };
     let mut candidates: Vec<Candidate> = deprecated
         .into_iter()
         .map(|model| {
@@ -214,7 +201,9 @@ fn candidates(
                 .chain_end(&model.provider, &model.name)
                 .map(|to| ModelId::new(model.provider.clone(), to.name.as_ref()));
             Candidate {
-                row_id: rows.get(&model).copied(),
+                row_id: global_ids
+                    .get(&(model.provider.as_str(), model.name.as_str()))
+                    .copied(),
                 model: AffectedModel {
                     model,
                     change: ModelChange::Deprecated,
@@ -244,33 +233,7 @@ fn candidates(
             },
         });
     }
-    Ok(candidates)
-}
-
-fn global_rows(conn: &mut Conn<'_>, models: &[ModelId]) -> Result<HashMap<ModelId, i64>, Error> {
-    let mut rows = HashMap::new();
-    for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
-        let values = vec!["(?, ?)"; chunk.len()].join(", ");
-        let mut query = Query::new(format!(
-            "WITH c(provider, name) AS (VALUES {values}) \
-             SELECT p.id, p.provider, p.name FROM {} p \
-             JOIN c ON p.provider = c.provider AND p.name = c.name WHERE p.team_id IS NULL",
-            quote_ident(MODELS_TABLE)
-        ));
-        for model in chunk {
-            query.push_bind(Bind::Text(model.provider.clone()));
-            query.push_bind(Bind::Text(model.name.clone()));
-        }
-        let found: Vec<GlobalRow> = conn
-            .load(&query)
-            .context(|| "reading the rows of deprecated models".into())?;
-        rows.extend(
-            found
-                .into_iter()
-                .map(|row| (ModelId::new(row.provider, row.name), row.id)),
-        );
-    }
-    Ok(rows)
+    candidates
 }
 
 /// One `SELECT DISTINCT` (per chunk of candidate values) for one reference:

@@ -218,7 +218,9 @@ pub(crate) fn build(
         &text_mapping,
         counting,
     )?;
-    crate::notify::affected(conn, catalog, &mut plan, &columns)?;
+    let global_ids: HashMap<(&str, &str), i64> =
+        by_id.iter().map(|(&key, row)| (key, row.id)).collect();
+    crate::notify::affected(conn, catalog, &mut plan, &columns, &global_ids)?;
     Ok(Planned {
         plan,
         columns,
