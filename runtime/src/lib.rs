@@ -35,7 +35,10 @@ mod status;
 use llm_lifecycle_catalog::Catalog;
 
 pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
-pub use db::{ADVISORY_LOCK_KEY, Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
+pub use db::{
+    ADVISORY_LOCK_KEY, Backend, DEFAULT_SQLITE_FILE, DELIVERY_LOCK_KEY, Database, DatabaseUrl,
+    redact,
+};
 pub use error::Error;
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};

@@ -381,6 +381,58 @@ fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     );
 }
 
+/// Counts what it is handed, slowly, from any thread.
+struct SlowCountingSink {
+    accepted: std::sync::Mutex<Vec<i64>>,
+}
+
+impl llm_lifecycle_runtime::Notifier for SlowCountingSink {
+    fn name(&self) -> &str {
+        "slow"
+    }
+
+    fn deliver(
+        &self,
+        notice: &llm_lifecycle_runtime::Notice,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        // Widens the window in which a second deployer could pick the same notice.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        self.accepted.lock().unwrap().push(notice.id);
+        Ok(())
+    }
+}
+
+/// Two deploys delivering at the same moment hand each notice over once.
+fn concurrent_deliveries_hand_each_notice_over_once(db: &TestDb) {
+    prepared(db);
+    apply(db, &full(MODELS, RECIPIENTS)).unwrap();
+    let sink = SlowCountingSink {
+        accepted: std::sync::Mutex::new(Vec::new()),
+    };
+    let reports: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    llm_lifecycle_runtime::notify::deliver(&mut connect(db), &[&sink]).unwrap()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let mut accepted = sink.accepted.lock().unwrap().clone();
+    accepted.sort_unstable();
+    assert_eq!(
+        accepted.len(),
+        3,
+        "each of the 3 notices once: {accepted:?}"
+    );
+    accepted.dedup();
+    assert_eq!(accepted.len(), 3, "no notice twice");
+    let delivered: u64 = reports.iter().map(|r| r.delivered).sum();
+    assert_eq!(delivered, 3);
+    assert!(reports.iter().all(|r| r.failed == 0));
+}
+
 /// More teams than one statement holds (10,000 per `INSERT` on SQLite): every
 /// team is told once, one journal row counts them all.
 fn more_teams_than_one_statement_holds_are_all_told_once(db: &TestDb) {
@@ -437,4 +489,5 @@ llm_lifecycle_test_support::backend_tests!(
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
     more_teams_than_one_statement_holds_are_all_told_once,
+    concurrent_deliveries_hand_each_notice_over_once,
 );

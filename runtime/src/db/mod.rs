@@ -21,6 +21,12 @@ pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 /// (`llm_life` in ASCII): two deploys never interleave.
 pub const ADVISORY_LOCK_KEY: i64 = 0x6c6c_6d5f_6c69_6665;
 
+/// The key of the PostgreSQL advisory lock held while one notification is
+/// handed to a sink (`llm_note` in ASCII): two deploys delivering at once never
+/// hand the same notice over twice. Distinct from [`ADVISORY_LOCK_KEY`], so a
+/// slow sink never holds up an apply.
+pub const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
+
 /// How long a SQLite writer waits for another one before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 
@@ -91,10 +97,23 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
+        self.transaction_holding(ADVISORY_LOCK_KEY, f)
+    }
+
+    /// Runs `f` in one transaction holding the advisory lock `key` on
+    /// PostgreSQL (SQLite: `BEGIN IMMEDIATE`, its one write lock).
+    pub(crate) fn transaction_holding<T, E>(
+        &mut self,
+        key: i64,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
         match self {
             Self::Postgres(c) => c.transaction(|c| {
                 Query::new("SELECT pg_advisory_xact_lock(?)")
-                    .bind(Bind::BigInt(ADVISORY_LOCK_KEY))
+                    .bind(Bind::BigInt(key))
                     .run_pg(c)?;
                 f(&mut Conn::Postgres(c))
             }),

@@ -8,8 +8,12 @@
 //! a failure (logged with `tracing`) counts an attempt, keeps the error and is
 //! retried on the next run.
 //!
-//! Two deploys delivering at the same moment could both hand over a notice
-//! before either records it; deliveries run after the apply's lock is released.
+//! Each notice is handed over in a transaction holding the delivery lock
+//! ([`DELIVERY_LOCK_KEY`](crate::DELIVERY_LOCK_KEY) on PostgreSQL,
+//! `BEGIN IMMEDIATE` on SQLite) that first checks it is still undelivered, so
+//! two deploys delivering at the same moment never hand the same notice to a
+//! sink twice. (A process killed between the sink's success and the commit
+//! delivers that one notice again on the next run: at least once, never lost.)
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -152,37 +156,60 @@ pub fn deliver(db: &mut Database, notifiers: &[&dyn Notifier]) -> Result<Deliver
                     created_at: row.created_at,
                     recipients: recipients.remove(&row.id).unwrap_or_default(),
                 };
-                let outcome = notifier.deliver(&notice);
-                let error = match &outcome {
-                    Ok(()) => {
-                        report.delivered += 1;
-                        None
+                let id = notice.id;
+                let outcome = db.transaction_holding(crate::db::DELIVERY_LOCK_KEY, |conn| {
+                    // A concurrent deploy may have delivered it since the page was read.
+                    let done: Vec<NoticeId> =
+                        conn.load(&delivered_query(id, &sink)).context(|| {
+                            format!("checking the delivery of notification {id} to {sink}")
+                        })?;
+                    if !done.is_empty() {
+                        return Ok::<_, Error>(None);
                     }
-                    Err(error) => {
-                        report.failed += 1;
+                    let error = notifier.deliver(&notice).err().map(|error| {
                         tracing::warn!(
                             sink = %sink,
-                            notification = notice.id,
+                            notification = id,
                             team = notice.team_id,
                             %error,
                             "could not deliver a notification; it will be retried on the next run"
                         );
-                        Some(crate::error::one_line(&error.to_string()))
-                    }
-                };
-                db.transaction(|conn| {
-                    conn.execute(&record_query(conn.backend(), notice.id, &sink, error))
+                        crate::error::one_line(&error.to_string())
+                    });
+                    let failed = error.is_some();
+                    conn.execute(&record_query(conn.backend(), id, &sink, error))
                         .context(|| {
-                            format!(
-                                "recording the delivery of notification {} to {sink}",
-                                notice.id
-                            )
-                        })
+                            format!("recording the delivery of notification {id} to {sink}")
+                        })?;
+                    Ok(Some(failed))
                 })?;
+                match outcome {
+                    Some(false) => report.delivered += 1,
+                    Some(true) => report.failed += 1,
+                    None => {}
+                }
             }
         }
     }
     Ok(report)
+}
+
+#[derive(QueryableByName)]
+struct NoticeId {
+    #[diesel(sql_type = BigInt)]
+    #[allow(dead_code)]
+    notification_id: i64,
+}
+
+/// The delivery row of `notification_id` to `sink`, when it was delivered.
+fn delivered_query(notification_id: i64, sink: &str) -> Query {
+    Query::new(format!(
+        "SELECT notification_id FROM {} WHERE notification_id = ? AND sink = ? \
+         AND delivered_at IS NOT NULL",
+        quote_ident(DELIVERIES_TABLE)
+    ))
+    .bind(Bind::BigInt(notification_id))
+    .bind(Bind::Text(sink.to_owned()))
 }
 
 fn pending_query(sink: &str, after: i64) -> Query {
