@@ -214,6 +214,17 @@ impl ModelIds {
     pub(crate) fn deleted(&self) -> Vec<i64> {
         self.mapping.iter().map(|(old, _)| *old).collect()
     }
+
+    /// The old → new mapping as SQL: `(VALUES (old, new), …) AS m(old_id, new_id)`
+    /// (integers the bench generated itself, so writing them inline is safe).
+    pub(crate) fn mapping_sql(&self) -> String {
+        let rows: Vec<String> = self
+            .mapping
+            .iter()
+            .map(|(old, new)| format!("({old}::bigint, {new}::bigint)"))
+            .collect();
+        format!("(VALUES {}) AS m(old_id, new_id)", rows.join(", "))
+    }
 }
 
 /// Builds the base database at `url`: host tables, the old catalogue applied

@@ -202,16 +202,6 @@ fn run_sql(url: &str, ids: &ModelIds, work: Work) -> Result<Sample> {
     })
 }
 
-/// `(VALUES (old, new), …) AS m(old_id, new_id)`.
-fn mapping(ids: &ModelIds) -> String {
-    let rows: Vec<String> = ids
-        .mapping
-        .iter()
-        .map(|(old, new)| format!("({old}::bigint, {new}::bigint)"))
-        .collect();
-    format!("(VALUES {}) AS m(old_id, new_id)", rows.join(", "))
-}
-
 fn delete_models(conn: &mut PgConnection, ids: &ModelIds) -> Result<()> {
     let deleted = diesel::sql_query(format!(
         "DELETE FROM llm_provider_models WHERE id = ANY({})",
@@ -235,7 +225,7 @@ fn baseline(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
 /// move): per deleted model and team, the distinct resources of each kind,
 /// the DESIGN.md texts and a `name → table#id` link map, in one statement.
 fn baseline_with_notices(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
-    let m = mapping(ids);
+    let m = ids.mapping_sql();
     let dead = array(&ids.deleted());
     let notices = diesel::sql_query(format!(
         "INSERT INTO llm_model_notifications (team_id, slug, model, level, title, message, links, permission) \
@@ -269,7 +259,7 @@ fn baseline_with_notices(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64
 
 /// One `UPDATE` per table, one `DELETE`; the rows moved.
 fn repoint_and_delete(conn: &mut PgConnection, ids: &ModelIds) -> Result<i64> {
-    let m = mapping(ids);
+    let m = ids.mapping_sql();
     let assistants = diesel::sql_query(format!(
         "UPDATE assistants SET llm_provider_model_id = m.new_id FROM {m} \
          WHERE assistants.llm_provider_model_id = m.old_id"
@@ -305,7 +295,7 @@ struct NodeToMove {
 
 /// What an ORM loop does: load the rows, save each one back.
 fn per_row(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
-    let m = mapping(ids);
+    let m = ids.mapping_sql();
     let assistants: Vec<RowToMove> = diesel::sql_query(format!(
         "SELECT a.id, m.new_id FROM assistants a JOIN {m} ON a.llm_provider_model_id = m.old_id"
     ))

@@ -45,15 +45,6 @@ struct Count {
     n: i64,
 }
 
-fn values(ids: &ModelIds) -> String {
-    let rows: Vec<String> = ids
-        .mapping
-        .iter()
-        .map(|(old, new)| format!("({old}::bigint, {new}::bigint)"))
-        .collect();
-    format!("(VALUES {}) AS m(old_id, new_id)", rows.join(", "))
-}
-
 /// The fingerprint of the database at `url` now.
 pub(crate) fn fingerprint(url: &str, ids: &ModelIds) -> Result<Fingerprint> {
     let dead = array(&ids.deleted());
@@ -77,7 +68,7 @@ pub(crate) fn fingerprint(url: &str, ids: &ModelIds) -> Result<Fingerprint> {
 
 /// The state every variant must reach, computed on the base data set.
 pub(crate) fn expected(url: &str, ids: &ModelIds) -> Result<Expected> {
-    let mapping = values(ids);
+    let mapping = ids.mapping_sql();
     let mut conn = PgConnection::establish(url)?;
     let before = fingerprint(url, ids)?;
     let sum = |sql: String, conn: &mut PgConnection| -> Result<i64> {
