@@ -7,9 +7,10 @@ mod common;
 mod notifications_support;
 
 use common::{apply, catalog, connect, count, global_id, plan};
+use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::notify::{ModelChange, SLUG_DELETED, SLUG_DEPRECATED};
 use llm_lifecycle_runtime::{ApplyOptions, Error, Refusal, apply_and_notify, history};
-use llm_lifecycle_test_support::TestDb;
+use llm_lifecycle_test_support::{Backend, TestDb};
 use notifications_support::*;
 
 fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
@@ -308,16 +309,65 @@ fn an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan(db:
         apply(db, &unknown_table),
         Err(Error::Refused(plan)) if matches!(plan.refusals.as_slice(), [Refusal::InvalidRecipientsQuery { .. }])
     ));
-    let placeholder =
-        catalog(&format!("{MODELS}\n{REFERENCES}").replace("archived = FALSE", "name <> ?"));
+    // The engine's own bind placeholder: `?` on SQLite, `$1` on PostgreSQL
+    // (where `?` is a JSON operator and allowed).
+    let (bind, named) = match db.backend() {
+        Backend::Postgres => ("name <> $1", "`$1`"),
+        Backend::Sqlite => ("name <> ?", "`?`"),
+    };
+    let placeholder = catalog(&format!("{MODELS}\n{REFERENCES}").replace("archived = FALSE", bind));
     let plan = plan(db, &placeholder);
     assert!(
-        matches!(plan.refusals.as_slice(), [Refusal::InvalidFilter { reason, .. }] if reason.contains("`?`")),
+        matches!(plan.refusals.as_slice(), [Refusal::InvalidFilter { reason, .. }] if reason.contains(named)),
         "{:?}",
         plan.refusals
     );
     assert_eq!(count(db, "llm_model_notifications"), 0);
     assert_eq!(global_id(db, "openai/gpt-4"), Some(101), "nothing written");
+}
+
+/// A filter is the engine's SQL, not ours: a quote inside a comment and
+/// PostgreSQL's `?` operator mean what they mean to the engine.
+fn a_filter_with_comments_and_engine_operators_counts_like_the_plain_one(db: &TestDb) {
+    prepared(db);
+    let teams = |catalog: &Catalog| {
+        let plan = plan(db, catalog);
+        assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+        plan.affected
+            .iter()
+            .map(|model| {
+                (
+                    model.model.to_string(),
+                    model.teams.iter().map(|t| t.team_id).collect::<Vec<_>>(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let plain = teams(&full(MODELS, ""));
+    let source = format!("{MODELS}\n{REFERENCES}").replace(
+        "archived = FALSE",
+        "archived = FALSE /* don't count drafts */ -- nor 'these'",
+    );
+    assert!(!plain.is_empty());
+    assert_eq!(teams(&catalog(&source)), plain);
+    if db.backend() == Backend::Postgres {
+        // Only nodes whose params hold the key: all of them here.
+        let source = format!("{MODELS}\n{REFERENCES}").replace(
+            "through = { table = \"pipelines\", column = \"pipeline_id\" }",
+            "through = { table = \"pipelines\", column = \"pipeline_id\" }\nfilter = \"params ? 'llm_provider_model_id'\"",
+        );
+        assert!(source.contains("params ?"));
+        assert_eq!(teams(&catalog(&source)), plain);
+    }
+    // The same in the recipients query, with a comment at its very end.
+    let recipients = RECIPIENTS.replace(
+        "permission = $permission\"",
+        "/* who's */ permission = $permission -- isn't it\"",
+    );
+    assert!(recipients.contains("isn't"));
+    let applied = apply(db, &full(MODELS, &recipients)).unwrap();
+    assert!(applied.counts.notified > 0);
+    assert!(count(db, "llm_model_notification_recipients") > 0);
 }
 
 fn recipients_are_one_row_per_user_per_notification(db: &TestDb) {
@@ -486,6 +536,7 @@ llm_lifecycle_test_support::backend_tests!(
     plan_shows_affected_teams_and_writes_no_notification,
     an_invalid_filter_refuses_the_plan,
     an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan,
+    a_filter_with_comments_and_engine_operators_counts_like_the_plain_one,
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
     more_teams_than_one_statement_holds_are_all_told_once,

@@ -1,6 +1,7 @@
 //! Connections to the two supported backends and the few operations the runtime
 //! needs from them: run a statement, load rows, a locked transaction.
 
+pub(crate) mod lex;
 mod query;
 mod url;
 

@@ -1,8 +1,12 @@
 //! Raw SQL with bound values, run the same way on every backend.
 //!
-//! SQL is written once with `?` placeholders; [`Query::render`] turns them into
-//! `$1, $2…` for PostgreSQL. Values are always bound, never formatted into the
-//! text; identifiers go through [`quote_ident`].
+//! The runtime's own SQL is written once with `?` placeholders;
+//! [`Query::render`] turns them into `$1, $2…` for PostgreSQL. SQL from the
+//! catalogue (`filter`, `recipients_query`) is pushed with
+//! [`Query::push_foreign`] and rendered verbatim: it is never scanned for
+//! placeholders, so its literals, comments and operators (PostgreSQL's `?`)
+//! mean what they mean to the engine. Values are always bound, never formatted
+//! into the text; identifiers go through [`quote_ident`].
 
 use super::url::Backend;
 
@@ -21,10 +25,19 @@ pub(crate) enum Bind {
     NullableBool(Option<bool>),
 }
 
+/// A piece of a statement's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    /// The runtime's own SQL: `?` is a placeholder.
+    Own(String),
+    /// SQL from the catalogue, rendered exactly as written.
+    Foreign(String),
+}
+
 /// An SQL statement and its bound values.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Query {
-    sql: String,
+    parts: Vec<Part>,
     binds: Vec<Bind>,
 }
 
@@ -32,14 +45,53 @@ impl Query {
     /// A statement with `?` placeholders.
     pub(crate) fn new(sql: impl Into<String>) -> Self {
         Self {
-            sql: sql.into(),
+            parts: vec![Part::Own(sql.into())],
             binds: Vec::new(),
         }
     }
 
     /// Appends SQL text (with `?` placeholders for the values pushed next).
     pub(crate) fn push_sql(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
+        match self.parts.last_mut() {
+            Some(Part::Own(text)) => text.push_str(sql),
+            _ => self.parts.push(Part::Own(sql.to_owned())),
+        }
+        self
+    }
+
+    /// Appends SQL from the catalogue, verbatim: nothing in it is a placeholder
+    /// of ours (the catalogue crate and plan-time checks keep engine
+    /// placeholders out of it).
+    pub(crate) fn push_foreign(&mut self, sql: &str) -> &mut Self {
+        self.parts.push(Part::Foreign(sql.to_owned()));
+        self
+    }
+
+    /// The catalogue SQL in this statement, its pieces separated by spaces:
+    /// what is checked for engine placeholders.
+    pub(crate) fn foreign_text(&self) -> String {
+        let pieces: Vec<&str> = self
+            .parts
+            .iter()
+            .filter_map(|part| match part {
+                Part::Foreign(text) => Some(text.as_str()),
+                Part::Own(_) => None,
+            })
+            .collect();
+        pieces.join(" ")
+    }
+
+    /// Appends another query: its text, then its bound values.
+    pub(crate) fn append(&mut self, other: Query) -> &mut Self {
+        for part in other.parts {
+            match part {
+                Part::Own(text) => {
+                    self.push_sql(&text);
+                }
+                Part::Foreign(text) => self.parts.push(Part::Foreign(text)),
+            }
+        }
+        self.binds.extend(other.binds);
         self
     }
 
@@ -60,35 +112,33 @@ impl Query {
         &self.binds
     }
 
-    /// The SQL text for `backend`: `?` placeholders outside quotes become `$n` on PostgreSQL.
+    /// The SQL text for `backend`: on PostgreSQL the `?` placeholders of the
+    /// runtime's own SQL become `$n`; catalogue SQL is copied as written.
     pub(crate) fn render(&self, backend: Backend) -> String {
-        match backend {
-            Backend::Sqlite => self.sql.clone(),
-            Backend::Postgres => {
-                let mut out = String::with_capacity(self.sql.len() + 16);
-                let mut quote: Option<char> = None;
-                let mut n = 0;
-                for c in self.sql.chars() {
-                    match (quote, c) {
-                        (None, '\'' | '"') => {
-                            quote = Some(c);
-                            out.push(c);
+        let mut out = String::new();
+        let mut n = 0;
+        for part in &self.parts {
+            match (part, backend) {
+                (Part::Foreign(text), _) | (Part::Own(text), Backend::Sqlite) => {
+                    out.push_str(text);
+                }
+                (Part::Own(text), Backend::Postgres) => {
+                    // The runtime's own literals never hold a `?`: every one is a placeholder.
+                    for piece in text.split_inclusive('?') {
+                        match piece.strip_suffix('?') {
+                            Some(before) => {
+                                n += 1;
+                                out.push_str(before);
+                                out.push('$');
+                                out.push_str(&n.to_string());
+                            }
+                            None => out.push_str(piece),
                         }
-                        (Some(q), _) if q == c => {
-                            quote = None;
-                            out.push(c);
-                        }
-                        (None, '?') => {
-                            n += 1;
-                            out.push('$');
-                            out.push_str(&n.to_string());
-                        }
-                        _ => out.push(c),
                     }
                 }
-                out
             }
         }
+        out
     }
 }
 
@@ -107,13 +157,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_numbered_for_postgres_outside_quotes() {
-        let q = Query::new("SELECT '?' , \"a?\", ? FROM t WHERE x = ? AND y = '?'");
+    fn own_placeholders_are_numbered_for_postgres_and_catalogue_sql_is_verbatim() {
+        let mut q = Query::new("SELECT n FROM t WHERE x = ? AND (");
+        q.push_foreign("params ? 'k' /* don't ? */")
+            .push_sql(") AND y = ?");
         assert_eq!(
             q.render(Backend::Postgres),
-            "SELECT '?' , \"a?\", $1 FROM t WHERE x = $2 AND y = '?'"
+            "SELECT n FROM t WHERE x = $1 AND (params ? 'k' /* don't ? */) AND y = $2"
         );
-        assert_eq!(q.render(Backend::Sqlite), q.sql);
+        assert_eq!(
+            q.render(Backend::Sqlite),
+            "SELECT n FROM t WHERE x = ? AND (params ? 'k' /* don't ? */) AND y = ?"
+        );
+        let mut outer = Query::new("SELECT ? FROM (");
+        outer.push_bind(Bind::BigInt(1));
+        let mut inner = Query::new("SELECT ? AS a");
+        inner.push_bind(Bind::BigInt(2));
+        outer.append(inner).push_sql(") s WHERE s.a = ?");
+        assert_eq!(
+            outer.render(Backend::Postgres),
+            "SELECT $1 FROM (SELECT $2 AS a) s WHERE s.a = $3"
+        );
+        assert_eq!(outer.binds(), [Bind::BigInt(1), Bind::BigInt(2)]);
     }
 
     #[test]

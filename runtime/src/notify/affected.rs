@@ -308,10 +308,6 @@ fn affected_query(
     skip_notified: bool,
 ) -> Query {
     let table = quote_ident(&reference.table);
-    let source = match &reference.filter {
-        Some(filter) => format!("(SELECT * FROM {table} WHERE ({filter})) AS {table}"),
-        None => table.clone(),
-    };
     let (owner, join) = match &reference.through {
         Some(through) => {
             let alias = quote_ident(OWNER_ALIAS);
@@ -335,9 +331,23 @@ fn affected_query(
     let mut query = Query::new(format!(
         "SELECT DISTINCT CAST(s.old_key AS TEXT) AS old_key, s.team_id, s.resource_id, s.name FROM (\
          SELECT {stored} AS old_key, CAST({owner}.{} AS BIGINT) AS team_id, \
-         CAST({owner}.\"id\" AS BIGINT) AS resource_id, {name} AS name FROM {source}{join}) s \
-         WHERE s.old_key IN ({}) AND s.team_id IS NOT NULL",
+         CAST({owner}.\"id\" AS BIGINT) AS resource_id, {name} AS name FROM ",
         quote_ident(team),
+    ));
+    match &reference.filter {
+        Some(filter) => {
+            query
+                .push_sql(&format!("(SELECT * FROM {table} WHERE ("))
+                .push_foreign(filter)
+                // A line break ends a trailing `--` comment of the filter.
+                .push_sql(&format!("\n)) AS {table}"));
+        }
+        None => {
+            query.push_sql(&table);
+        }
+    }
+    query.push_sql(&format!(
+        "{join}) s WHERE s.old_key IN ({}) AND s.team_id IS NOT NULL",
         placeholders(values.len())
     ));
     if let Some(bind) = stored_bind {

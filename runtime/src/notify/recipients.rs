@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use super::store::Inserted;
 use super::{NOTIFICATIONS_TABLE, RECIPIENTS_TABLE};
-use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query, lex, placeholders, quote_ident};
 use crate::error::{Context, Error};
 use crate::references::MAX_MAPPING_PER_STATEMENT;
 
@@ -39,83 +39,56 @@ pub const PERMISSION_PLACEHOLDER: &str = "$permission";
 const NOTIFICATION_ALIAS: &str = "llm_lifecycle_notification";
 const RECIPIENT_ALIAS: &str = "llm_lifecycle_recipient";
 
-/// What a placeholder becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placeholder {
-    TeamId,
-    Permission,
-}
-
-/// Splits the query at its placeholders (outside quotes): the text pieces and,
-/// between them, which placeholder stood there.
-fn split(query: &str) -> (Vec<String>, Vec<Placeholder>) {
-    let mut pieces = vec![String::new()];
-    let mut found = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut rest = query;
-    while let Some(c) = rest.chars().next() {
-        if quote.is_none() && c == '$' {
-            let matched = [
-                (TEAM_ID_PLACEHOLDER, Placeholder::TeamId),
-                (PERMISSION_PLACEHOLDER, Placeholder::Permission),
-            ]
-            .into_iter()
-            .find(|(text, _)| {
-                rest.starts_with(text)
-                    && !rest[text.len()..]
-                        .chars()
-                        .next()
-                        .is_some_and(|next| next.is_ascii_alphanumeric() || next == '_')
-            });
-            if let Some((text, placeholder)) = matched {
-                found.push(placeholder);
-                pieces.push(String::new());
-                rest = &rest[text.len()..];
+/// The query with its placeholders (in code: not in literals or comments)
+/// replaced: the team id by `team` (SQL text or a bound value), the permission
+/// by a bound value. The platform's SQL around them is kept verbatim.
+fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Query {
+    let mut out = Query::new("");
+    for span in lex::spans(query) {
+        if !span.code {
+            out.push_foreign(span.text);
+            continue;
+        }
+        let mut rest = span.text;
+        while let Some(at) = rest.find('$') {
+            let (before, from) = rest.split_at(at);
+            let placeholder = [TEAM_ID_PLACEHOLDER, PERMISSION_PLACEHOLDER]
+                .into_iter()
+                .find(|text| {
+                    from.starts_with(text)
+                        && !from[text.len()..]
+                            .chars()
+                            .next()
+                            .is_some_and(|next| next.is_ascii_alphanumeric() || next == '_')
+                });
+            let Some(placeholder) = placeholder else {
+                out.push_foreign(&rest[..=at]);
+                rest = &rest[at + 1..];
                 continue;
+            };
+            out.push_foreign(before);
+            if placeholder == PERMISSION_PLACEHOLDER {
+                out.push_sql("?")
+                    .push_bind(Bind::Text(permission.to_owned()));
+            } else {
+                match team {
+                    TeamId::Sql(expr) => out.push_sql(expr),
+                    TeamId::Value(id) => out
+                        .push_sql("CAST(? AS BIGINT)")
+                        .push_bind(Bind::BigInt(*id)),
+                };
             }
+            rest = &from[placeholder.len()..];
         }
-        match (quote, c) {
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), _) if q == c => quote = None,
-            _ => {}
-        }
-        if let Some(last) = pieces.last_mut() {
-            last.push(c);
-        }
-        rest = &rest[c.len_utf8()..];
+        out.push_foreign(rest);
     }
-    (pieces, found)
+    // A line break ends a trailing `--` comment before the SQL that follows.
+    out.push_sql("\n");
+    out
 }
 
-/// The query with its placeholders replaced: the team id by `team` (SQL text
-/// or a bound value), the permission by a bound value.
-fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> (String, Vec<Bind>) {
-    let (pieces, found) = split(query);
-    let mut sql = String::with_capacity(query.len());
-    let mut binds = Vec::new();
-    for (index, piece) in pieces.iter().enumerate() {
-        sql.push_str(piece);
-        match found.get(index) {
-            Some(Placeholder::Permission) => {
-                sql.push('?');
-                binds.push(Bind::Text(permission.to_owned()));
-            }
-            Some(Placeholder::TeamId) => match team {
-                TeamId::Sql(expr) => sql.push_str(expr),
-                TeamId::Value(id) => {
-                    sql.push_str("CAST(? AS BIGINT)");
-                    binds.push(Bind::BigInt(*id));
-                }
-            },
-            None => {}
-        }
-    }
-    (sql, binds)
-}
-
-/// The query's SQL and bound values as it runs for one team: what plan-time
-/// validation prepares.
-pub(crate) fn for_team(query: &str, team_id: i64, permission: &str) -> (String, Vec<Bind>) {
+/// The query as it runs for one team: what plan-time validation prepares.
+pub(crate) fn for_team(query: &str, team_id: i64, permission: &str) -> Query {
     substitute(query, &TeamId::Value(team_id), permission)
 }
 
@@ -135,22 +108,22 @@ pub(crate) fn insert(
     match conn.backend() {
         Backend::Postgres => {
             let team = format!("{}.\"team_id\"", quote_ident(NOTIFICATION_ALIAS));
-            let (users, binds) = substitute(query, &TeamId::Sql(&team), permission);
+            let users = substitute(query, &TeamId::Sql(&team), permission);
             for chunk in inserted.chunks(MAX_MAPPING_PER_STATEMENT) {
                 let n = quote_ident(NOTIFICATION_ALIAS);
                 let r = quote_ident(RECIPIENT_ALIAS);
                 let mut statement = Query::new(format!(
                     "INSERT INTO {} (notification_id, user_id) \
                      SELECT {n}.\"id\", CAST({r}.user_id AS BIGINT) FROM {} AS {n} \
-                     CROSS JOIN LATERAL ({users}) AS {r}(user_id) \
-                     WHERE {n}.\"id\" IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
+                     CROSS JOIN LATERAL (",
                     quote_ident(RECIPIENTS_TABLE),
                     quote_ident(NOTIFICATIONS_TABLE),
+                ));
+                statement.append(users.clone()).push_sql(&format!(
+                    ") AS {r}(user_id) \
+                     WHERE {n}.\"id\" IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
                     placeholders(chunk.len())
                 ));
-                for bind in &binds {
-                    statement.push_bind(bind.clone());
-                }
                 for row in chunk {
                     statement.push_bind(Bind::BigInt(row.id));
                 }
@@ -163,21 +136,18 @@ pub(crate) fn insert(
                 by_team.entry(row.team_id).or_default().push(row.id);
             }
             for (team_id, ids) in by_team {
-                let (users, binds) = substitute(query, &TeamId::Value(team_id), permission);
+                let users = substitute(query, &TeamId::Value(team_id), permission);
                 for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
                     let r = quote_ident(RECIPIENT_ALIAS);
-                    let mut statement = Query::new(format!(
-                        "WITH {r}(user_id) AS ({users}) \
-                         INSERT INTO {} (notification_id, user_id) \
+                    let mut statement = Query::new(format!("WITH {r}(user_id) AS ("));
+                    statement.append(users.clone()).push_sql(&format!(
+                        ") INSERT INTO {} (notification_id, user_id) \
                          SELECT n.id, CAST({r}.user_id AS BIGINT) FROM {} AS n, {r} \
                          WHERE n.id IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
                         quote_ident(RECIPIENTS_TABLE),
                         quote_ident(NOTIFICATIONS_TABLE),
                         placeholders(chunk.len())
                     ));
-                    for bind in &binds {
-                        statement.push_bind(bind.clone());
-                    }
                     for id in chunk {
                         statement.push_bind(Bind::BigInt(*id));
                     }
@@ -194,23 +164,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_outside_quotes_are_replaced_in_order() {
-        let (sql, binds) = substitute(
-            "SELECT id FROM users WHERE team = $team_id AND perm = $permission AND note <> '$team_id' AND x = $team_idx",
+    fn placeholders_in_code_are_replaced_in_order() {
+        let query = substitute(
+            "SELECT id FROM users WHERE team = $team_id AND perm = $permission AND note <> '$team_id' \
+             AND x = $team_idx -- $permission isn't here\n AND p ? 'k'",
             &TeamId::Value(4),
             "llm.manage",
         );
         assert_eq!(
-            sql,
-            "SELECT id FROM users WHERE team = CAST(? AS BIGINT) AND perm = ? AND note <> '$team_id' AND x = $team_idx"
+            query.render(Backend::Postgres),
+            "SELECT id FROM users WHERE team = CAST($1 AS BIGINT) AND perm = $2 AND note <> '$team_id' \
+             AND x = $team_idx -- $permission isn't here\n AND p ? 'k'\n"
         );
-        assert_eq!(binds, [Bind::BigInt(4), Bind::Text("llm.manage".into())]);
-        let (sql, binds) = substitute(
+        assert_eq!(
+            query.binds(),
+            [Bind::BigInt(4), Bind::Text("llm.manage".into())]
+        );
+        let query = substitute(
             "SELECT $permission, $team_id",
             &TeamId::Sql("n.team_id"),
             "p",
         );
-        assert_eq!(sql, "SELECT ?, n.team_id");
-        assert_eq!(binds, [Bind::Text("p".into())]);
+        assert_eq!(query.render(Backend::Sqlite), "SELECT ?, n.team_id\n");
+        assert_eq!(query.binds(), [Bind::Text("p".into())]);
     }
 }

@@ -5,25 +5,10 @@
 //! (PostgreSQL aborts a transaction on any failed statement).
 
 use super::recipients;
-use crate::db::{Conn, Query, quote_ident};
+use crate::db::{Conn, Query, lex, quote_ident};
 use crate::error::{Context, Error, one_line};
 
 const SAVEPOINT: &str = "llm_lifecycle_sql_check";
-
-/// `?` outside quotes: the runtime binds values through `?` placeholders (turned
-/// into `$n` on PostgreSQL), so catalogue SQL must not contain any.
-fn has_placeholder(sql: &str) -> bool {
-    let mut quote: Option<char> = None;
-    for c in sql.chars() {
-        match (quote, c) {
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), _) if q == c => quote = None,
-            (None, '?') => return true,
-            _ => {}
-        }
-    }
-    false
-}
 
 /// Runs `probe` in a savepoint that is rolled back; the engine's complaint, if any.
 fn probe(conn: &mut Conn<'_>, probe: &Query) -> Result<Option<String>, Error> {
@@ -43,18 +28,15 @@ pub(super) fn filter(
     table: &str,
     filter: &str,
 ) -> Result<Option<String>, Error> {
-    if has_placeholder(filter) {
-        return Ok(Some(
-            "`?` is reserved for bound values; write the value as a literal".to_owned(),
-        ));
+    if let Some(found) = lex::placeholder(filter, conn.backend()) {
+        return Ok(Some(format!(
+            "`{found}` is a bind placeholder on {}; write the value as a literal",
+            conn.backend()
+        )));
     }
-    probe(
-        conn,
-        &Query::new(format!(
-            "SELECT 1 AS n FROM {} WHERE ({filter}) LIMIT 0",
-            quote_ident(table)
-        )),
-    )
+    let mut check = Query::new(format!("SELECT 1 AS n FROM {} WHERE (", quote_ident(table)));
+    check.push_foreign(filter).push_sql("\n) LIMIT 0");
+    probe(conn, &check)
 }
 
 /// Why the recipients query cannot run for a team (one column of user ids,
@@ -64,29 +46,17 @@ pub(super) fn recipients_query(
     query: &str,
     permission: &str,
 ) -> Result<Option<String>, Error> {
-    if has_placeholder(query) {
-        return Ok(Some(
-            "`?` is reserved; use `$team_id` and `$permission` for the values".to_owned(),
-        ));
+    let for_team = recipients::for_team(query, 0, permission);
+    if let Some(found) = lex::placeholder(&for_team.foreign_text(), conn.backend()) {
+        return Ok(Some(format!(
+            "`{found}` is a bind placeholder on {}; use `$team_id` and `$permission` for the values",
+            conn.backend()
+        )));
     }
-    let (sql, binds) = recipients::for_team(query, 0, permission);
     // A scalar subquery: both engines reject one that returns several columns.
-    let mut check = Query::new(format!(
-        "SELECT CAST((SELECT * FROM ({sql}) AS llm_lifecycle_recipient LIMIT 0) AS BIGINT) AS user_id"
-    ));
-    for bind in binds {
-        check.push_bind(bind);
-    }
+    let mut check = Query::new("SELECT CAST((SELECT * FROM (");
+    check
+        .append(for_team)
+        .push_sql(") AS llm_lifecycle_recipient LIMIT 0) AS BIGINT) AS user_id");
     probe(conn, &check)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::has_placeholder;
-
-    #[test]
-    fn question_marks_in_literals_are_not_placeholders() {
-        assert!(has_placeholder("params ? 'key'"));
-        assert!(!has_placeholder("name <> '?' AND \"odd?\" IS NULL"));
-    }
 }
