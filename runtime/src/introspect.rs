@@ -50,6 +50,18 @@ struct CountRow {
     n: i64,
 }
 
+/// PostgreSQL: whether the runtime's `llm_lifecycle_try_jsonb(text)` exists
+/// (installed by its migration of 2026-12-01).
+pub(crate) fn pg_try_jsonb_exists(conn: &mut Conn<'_>) -> Result<bool, Error> {
+    let rows: Vec<CountRow> = conn
+        .load(&Query::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n \
+             WHERE to_regprocedure('llm_lifecycle_try_jsonb(text)') IS NOT NULL",
+        ))
+        .context(|| "looking for the function llm_lifecycle_try_jsonb".into())?;
+    Ok(rows.first().is_some_and(|row| row.n > 0))
+}
+
 /// Whether `table` exists (in the current schema on PostgreSQL).
 pub(crate) fn table_exists(conn: &mut Conn<'_>, table: &str) -> Result<bool, Error> {
     let sql = match conn.backend() {

@@ -148,6 +148,60 @@ pub struct AppliedDeletion {
     pub finished_at: Option<String>,
 }
 
+/// A model row an earlier committed run removed (deleted, or merged into a
+/// global row), as the journal records it: what a later apply looks for in
+/// columns without a foreign key, where a late writer may still have put its id.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub(crate) struct RemovedRow {
+    /// The removed row's id (no row has it now).
+    #[diesel(sql_type = BigInt)]
+    pub(crate) model_id: i64,
+    /// `deleted` or `merged`.
+    #[diesel(sql_type = Text)]
+    pub(crate) action: String,
+    /// Its provider.
+    #[diesel(sql_type = Text)]
+    pub(crate) provider: String,
+    /// Its name.
+    #[diesel(sql_type = Text)]
+    pub(crate) name: String,
+    /// For a merged team row: the team.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub(crate) team_id: Option<i64>,
+}
+
+/// How long after a merge its team rows' ids are still looked for. A deleted
+/// model's row id is looked for as long as `models.toml` lists it as deleted
+/// (until it is pruned, like text references to it).
+pub(crate) const MERGED_ROWS_LOOKED_FOR_DAYS: u32 = 30;
+
+/// The rows earlier committed runs removed and that no row has the id of now,
+/// oldest first; merged team rows only within [`MERGED_ROWS_LOOKED_FOR_DAYS`].
+pub(crate) fn removed_rows(conn: &mut Conn<'_>) -> Result<Vec<RemovedRow>, Error> {
+    if !introspect::table_exists(conn, "llm_lifecycle_events")? {
+        return Ok(Vec::new());
+    }
+    let recent = match conn.backend() {
+        Backend::Postgres => {
+            format!("r.finished_at > now() - interval '{MERGED_ROWS_LOOKED_FOR_DAYS} days'")
+        }
+        Backend::Sqlite => {
+            format!("r.finished_at > datetime('now', '-{MERGED_ROWS_LOOKED_FOR_DAYS} days')")
+        }
+    };
+    let query = Query::new(format!(
+        "SELECT e.model_id, e.action, e.provider, e.name, e.team_id \
+         FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
+         WHERE r.status = ? AND e.model_id IS NOT NULL \
+         AND (e.action = 'deleted' OR (e.action = 'merged' AND {recent})) \
+         AND NOT EXISTS (SELECT 1 FROM {} p WHERE p.id = e.model_id) ORDER BY e.id",
+        crate::db::quote_ident(introspect::MODELS_TABLE)
+    ))
+    .bind(Bind::Text(STATUS_SUCCEEDED.to_owned()));
+    conn.load(&query)
+        .context(|| "reading the rows earlier runs removed from the event journal".into())
+}
+
 #[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = BigInt)]

@@ -23,6 +23,12 @@ pub(crate) struct RefColumn {
     pub(crate) key: Option<String>,
     /// The column's declared type, lower case (decides the JSON cast on PostgreSQL).
     pub(crate) data_type: String,
+    /// Whether a real foreign key to the model table guards the column (then it
+    /// can never hold the id of a row that is gone).
+    pub(crate) foreign_key: bool,
+    /// PostgreSQL, JSON in a text column: whether the runtime's
+    /// `llm_lifecycle_try_jsonb` exists (its migration ran) to parse values.
+    pub(crate) pg_try_jsonb: bool,
 }
 
 /// How a stored value is recognised: the model's row id or its `provider/name`.
@@ -76,27 +82,92 @@ impl RefColumn {
         }
     }
 
-    /// The SQL expression for the value a row stores, as old values are
-    /// matched against it (the integer or text column itself; for JSON the
-    /// key's value as text, `NULL` for anything that is not a JSON object),
-    /// and the value bound to its placeholder. Shared by the plan's counts and
-    /// the notifications' affected resources, so both match exactly the rows
-    /// the `UPDATE` rewrites.
-    pub(crate) fn stored_value(&self, backend: Backend) -> (String, Option<Bind>) {
+    /// Whether the column holds JSON as text on PostgreSQL, so a value may not
+    /// be JSON at all and is parsed through `llm_lifecycle_try_jsonb`.
+    pub(crate) fn pg_json_in_text(&self) -> bool {
+        self.kind == Kind::Json && !matches!(self.data_type.as_str(), "json" | "jsonb")
+    }
+
+    /// PostgreSQL: the column as `jsonb`, `NULL` where it is not valid JSON.
+    fn pg_jsonb(&self) -> String {
         let column = self.qualified();
-        match (self.kind, backend) {
-            (Kind::Id | Kind::Text, _) => (column, None),
-            (Kind::Json, Backend::Postgres) => (
-                format!("(CAST({column} AS jsonb) ->> ?)"),
-                Some(Bind::Text(self.key.clone().unwrap_or_default())),
-            ),
-            (Kind::Json, Backend::Sqlite) => (
-                format!(
-                    "CASE WHEN json_valid({column}) THEN CAST(json_extract({column}, ?) AS TEXT) END"
-                ),
-                Some(Bind::Text(self.json_path())),
+        match self.data_type.as_str() {
+            "jsonb" => column,
+            "json" => format!("CAST({column} AS jsonb)"),
+            _ if self.pg_try_jsonb => format!("llm_lifecycle_try_jsonb({column})"),
+            // A schema from before the function (only `plan`, which cannot
+            // migrate, sees one): values that do not look like an object are
+            // skipped; a malformed one inside braces still fails the plan,
+            // until `apply-models migrate` installs the function.
+            _ => format!(
+                "(CASE WHEN {column} ~ '^\\s*[{{].*[}}]\\s*$' THEN CAST({column} AS jsonb) END)"
             ),
         }
+    }
+
+    /// SQLite: the column's JSON type, `NULL` where it is not valid JSON.
+    fn sqlite_json_type(&self) -> String {
+        let column = self.qualified();
+        format!("CASE WHEN json_valid({column}) THEN json_type({column}) END")
+    }
+
+    /// The SQL expression for the value a row stores, as old values are
+    /// matched against it, and the values bound to its placeholders: the
+    /// integer or text column itself; for JSON, the key's value as the text of
+    /// an integer when it is a number equal to an integer (`3`, `3.0`, `3e0`
+    /// all give `"3"`) or a string's contents, and `NULL` for anything else
+    /// (booleans, null, objects, arrays, and rows that are not a JSON object
+    /// at all: never an error). Shared by the plan's counts, the notifications'
+    /// affected resources and the `UPDATE`, so all three match exactly the same rows.
+    pub(crate) fn stored_value(&self, backend: Backend) -> (String, Vec<Bind>) {
+        let column = self.qualified();
+        let key = || Bind::Text(self.key.clone().unwrap_or_default());
+        match (self.kind, backend) {
+            (Kind::Id | Kind::Text, _) => (column, Vec::new()),
+            (Kind::Json, Backend::Postgres) => {
+                let j = self.pg_jsonb();
+                (
+                    format!(
+                        "(CASE jsonb_typeof({j} -> CAST(? AS TEXT)) \
+                         WHEN 'number' THEN CAST(trim_scale(CAST({j} -> CAST(? AS TEXT) AS numeric)) AS TEXT) \
+                         WHEN 'string' THEN {j} ->> CAST(? AS TEXT) END)"
+                    ),
+                    vec![key(), key(), key()],
+                )
+            }
+            (Kind::Json, Backend::Sqlite) => {
+                let path = || Bind::Text(self.json_path());
+                let value = format!("json_extract({column}, ?)");
+                (
+                    format!(
+                        "(CASE WHEN ({}) = 'object' THEN (CASE json_type({column}, ?) \
+                         WHEN 'integer' THEN CAST({value} AS TEXT) \
+                         WHEN 'real' THEN (CASE WHEN {value} = CAST({value} AS INTEGER) \
+                           THEN CAST(CAST({value} AS INTEGER) AS TEXT) END) \
+                         WHEN 'text' THEN {value} END) END)",
+                        self.sqlite_json_type()
+                    ),
+                    vec![path(), path(), path(), path(), path(), path()],
+                )
+            }
+        }
+    }
+
+    /// JSON references: `SELECT n`, how many non-NULL values are not a JSON
+    /// object (they are skipped, never rewritten).
+    pub(crate) fn not_object_count_query(&self, backend: Backend) -> Query {
+        let table = quote_ident(&self.table);
+        let column = self.qualified();
+        let not_object = match backend {
+            Backend::Postgres => format!(
+                "jsonb_typeof({}) IS DISTINCT FROM 'object'",
+                self.pg_jsonb()
+            ),
+            Backend::Sqlite => format!("({}) IS NOT 'object'", self.sqlite_json_type()),
+        };
+        Query::new(format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE {column} IS NOT NULL AND {not_object}"
+        ))
     }
 
     /// An old value bound for comparison with [`stored_value`](Self::stored_value).
@@ -111,13 +182,13 @@ impl RefColumn {
     pub(crate) fn count_query(&self, backend: Backend, values: &[OldValue]) -> Query {
         let table = quote_ident(&self.table);
         let list = placeholders(values.len());
-        let (stored, bind) = self.stored_value(backend);
+        let (stored, binds) = self.stored_value(backend);
         let mut query = Query::new(format!(
             "SELECT CAST(s.k AS TEXT) AS old_key, COUNT(*) AS n \
              FROM (SELECT {stored} AS k FROM {table}) s \
              WHERE s.k IN ({list}) GROUP BY s.k"
         ));
-        if let Some(bind) = bind {
+        for bind in binds {
             query.push_bind(bind);
         }
         for value in values {
@@ -172,7 +243,7 @@ impl RefColumn {
         let column = quote_ident(&self.column);
         let qualified = self.qualified();
         // The same match as the counts and the notifications' affected resources.
-        let (stored, stored_bind) = self.stored_value(backend);
+        let (stored, stored_binds) = self.stored_value(backend);
         match (self.kind, backend) {
             (Kind::Id | Kind::Text, _) => {
                 query.push_sql(&format!(
@@ -180,12 +251,14 @@ impl RefColumn {
                 ));
             }
             (Kind::Json, Backend::Postgres) => {
+                // Only the key changes: jsonb_set keeps every other key.
                 let cast = self.pg_json_type();
                 query
                     .push_sql(&format!(
-                        "UPDATE {table} SET {column} = CAST(jsonb_set(CAST({qualified} AS jsonb), \
+                        "UPDATE {table} SET {column} = CAST(jsonb_set({}, \
                          ARRAY[CAST(? AS TEXT)], COALESCE(to_jsonb(m.new_value), 'null'::jsonb)) AS {cast}) \
-                         FROM m WHERE {stored} = m.old_value"
+                         FROM m WHERE {stored} = m.old_value",
+                        self.pg_jsonb()
                     ))
                     .push_bind(Bind::Text(self.key.clone().unwrap_or_default()));
             }
@@ -193,12 +266,12 @@ impl RefColumn {
                 query
                     .push_sql(&format!(
                         "UPDATE {table} SET {column} = json_set({qualified}, ?, m.new_value) FROM m \
-                         WHERE ({stored}) = m.old_value"
+                         WHERE {stored} = m.old_value"
                     ))
                     .push_bind(Bind::Text(self.json_path()));
             }
         }
-        if let Some(bind) = stored_bind {
+        for bind in stored_binds {
             query.push_bind(bind);
         }
     }
@@ -215,6 +288,8 @@ mod tests {
             kind,
             key: (kind == Kind::Json).then(|| "llm_provider_model_id".into()),
             data_type: "jsonb".into(),
+            foreign_key: false,
+            pg_try_jsonb: true,
         }
     }
 
@@ -255,8 +330,8 @@ mod tests {
         assert_eq!(pg.binds()[0], Bind::Text("1".into()));
         let lite = column(Kind::Json).update_query(Backend::Sqlite, &mapping);
         assert_eq!(
-            lite.binds()[2],
-            Bind::Text("$.\"llm_provider_model_id\"".into())
+            lite.binds()[2..],
+            vec![Bind::Text("$.\"llm_provider_model_id\"".into()); 7]
         );
     }
 }

@@ -172,7 +172,7 @@ fn apply_then_no_op_then_history(db: &TestDb) {
             "apply",
         ],
     );
-    assert_eq!(second.code, exit::OK);
+    assert_eq!(second.code, exit::OK, "{} {}", second.out, second.err);
     assert!(second.out.starts_with("Nothing to do"), "{}", second.out);
     let history = cli(
         &catalog,

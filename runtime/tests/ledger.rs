@@ -101,7 +101,29 @@ fn history_of_a_database_never_applied_to_is_empty(db: &TestDb) {
     assert!(applied_deletions(&mut connect(db)).unwrap().is_empty());
 }
 
+/// A run that only creates rows journals each with its row id.
+fn created_events_name_their_row_on_a_run_that_only_creates(db: &TestDb) {
+    let report = apply(db, &catalog(MODELS)).unwrap();
+    assert!(!report.plan.creates.is_empty());
+    assert!(report.plan.reference_updates.is_empty() && report.plan.deletions.is_empty());
+    assert_eq!(
+        count(db, "llm_lifecycle_events WHERE action = 'created'"),
+        i64::try_from(report.plan.creates.len()).unwrap()
+    );
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events e WHERE action = 'created' AND NOT EXISTS \
+             (SELECT 1 FROM llm_provider_models p WHERE p.id = e.model_id AND p.team_id IS NULL \
+              AND p.provider = e.provider AND p.name = e.name)"
+        ),
+        0,
+        "every created event names its own row"
+    );
+}
+
 llm_lifecycle_test_support::backend_tests!(
+    created_events_name_their_row_on_a_run_that_only_creates,
     journal_rows_identify_the_deleted_model_and_the_run,
     history_lists_runs_newest_first_with_failures_and_their_error,
     history_of_a_database_never_applied_to_is_empty,

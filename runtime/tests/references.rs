@@ -271,6 +271,144 @@ fn json_in_a_plain_text_column_is_rewritten_as_text(db: &TestDb) {
     assert_eq!(blobs[1], "{\"model\":null}");
 }
 
+/// One empty, non-JSON or non-object value in a JSON reference column (stored
+/// as text on both engines) never fails `plan` or `apply`: it is skipped,
+/// counted and reported; the other rows are repointed.
+fn values_that_are_not_a_json_object_are_skipped_and_reported(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "CREATE TABLE settings (id BIGINT PRIMARY KEY, blob TEXT NULL);
+         INSERT INTO settings (id, blob) VALUES (1, '{\"model\": 101}'), (2, ''), (3, 'not json'), \
+           (4, '{\"model\": 101'), (5, '[101]'), (6, '101'), (7, 'null'), (8, NULL), (9, '{\"broken\": }');",
+    );
+    let catalog = catalog(&format!(
+        "{MODELS}\n{REFERENCES}\n[[references]]\ntable = \"settings\"\ncolumn = \"blob\"\nkind = \"json\"\nkey = \"model\"\n"
+    ));
+    let plan = plan(db, &catalog);
+    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+    let skipped: Vec<_> = plan
+        .skipped
+        .iter()
+        .filter(|s| s.table == "settings")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:?}", plan.skipped);
+    // '', 'not json', the unclosed object, the array, the number, JSON null, the broken object.
+    assert_eq!(skipped[0].rows, 7);
+    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    assert!(
+        text.contains("! skip 7 rows in settings.blob: not a JSON object"),
+        "{text}"
+    );
+    let settings_update = plan
+        .reference_updates
+        .iter()
+        .find(|u| u.table == "settings")
+        .unwrap();
+    assert_eq!(settings_update.rows, 1);
+    apply(db, &catalog).unwrap();
+    let target = global_id(db, "openai/gpt-4.1").unwrap();
+    assert_eq!(
+        db.strings("SELECT COALESCE(blob, '<null>') AS v FROM settings ORDER BY id")
+            .into_iter()
+            .map(|v| v.unwrap().replace(' ', ""))
+            .collect::<Vec<_>>(),
+        [
+            format!("{{\"model\":{target}}}"),
+            String::new(),
+            "notjson".into(),
+            "{\"model\":101".into(),
+            "[101]".into(),
+            "101".into(),
+            "null".into(),
+            "<null>".into(),
+            "{\"broken\":}".into(),
+        ]
+    );
+    assert!(plan_is_noop_but_for_skips(db, &catalog));
+}
+
+fn plan_is_noop_but_for_skips(db: &TestDb, catalog: &llm_lifecycle_catalog::Catalog) -> bool {
+    let again = plan(db, catalog);
+    again.refusals.is_empty() && again.is_noop()
+}
+
+/// A JSON id matches the row id when it is a number equal to it (`101`,
+/// `101.0`, `1.01e2`) or a string of it; never a boolean (SQLite reads `true`
+/// as 1), a fraction, an array or an object. Rewriting keeps the other keys.
+fn json_ids_match_numbers_and_strings_of_the_id_never_booleans(db: &TestDb) {
+    prepared(db);
+    // Row 1: a deleted model too, so `true` (1 to SQLite) would match it.
+    seed_model(db, 1, None, "openai/gpt-4-turbo-preview", 128_000, false);
+    if db.backend() == Backend::Postgres {
+        // The rows the apply creates must not take id 1 from the sequence.
+        db.execute("SELECT setval(pg_get_serial_sequence('llm_provider_models', 'id'), 1000)");
+    }
+    db.execute(
+        "INSERT INTO pipeline_nodes (id, pipeline_id, params) VALUES \
+           (10, 1, '{\"llm_provider_model_id\": 101.0, \"keep\": \"a\"}'), \
+           (11, 1, '{\"llm_provider_model_id\": 1.01e2}'), \
+           (12, 1, '{\"llm_provider_model_id\": true, \"keep\": 1}'), \
+           (13, 1, '{\"llm_provider_model_id\": false}'), \
+           (14, 1, '{\"llm_provider_model_id\": 101.5}'), \
+           (15, 1, '{\"llm_provider_model_id\": [101]}'), \
+           (16, 1, '{\"llm_provider_model_id\": {\"id\": 101}}'), \
+           (17, 1, '{\"llm_provider_model_id\": 1, \"keep\": [1, 2]}'), \
+           (18, 1, '{\"llm_provider_model_id\": \"1\"}');",
+    );
+    let source = MODELS.replace(
+        "  { name = \"o1-mini\" },",
+        "  { name = \"o1-mini\" },\n  { name = \"gpt-4-turbo-preview\", replacement = \"gpt-4.1-mini\" },",
+    );
+    assert_ne!(source, MODELS);
+    let catalog = catalog(&format!("{source}\n{REFERENCES}"));
+    apply(db, &catalog).unwrap();
+    let to_41 = global_id(db, "openai/gpt-4.1").unwrap().to_string();
+    let to_mini = global_id(db, "openai/gpt-4.1-mini").unwrap().to_string();
+    let params = |id: i64| {
+        db.string(&format!(
+            "SELECT CAST(params AS TEXT) AS v FROM pipeline_nodes WHERE id = {id}"
+        ))
+        .replace(' ', "")
+    };
+    let values: Vec<String> = (10..=18)
+        .map(|id| json_value(db, "pipeline_nodes", id))
+        .collect();
+    assert_eq!(
+        values
+            .iter()
+            .map(|v| v.replace(' ', ""))
+            .collect::<Vec<_>>()[..2],
+        [to_41.clone(), to_41]
+    );
+    // Booleans stay booleans (read from the stored text: SQLite shows `true` as 1).
+    assert!(
+        params(12).contains("\"llm_provider_model_id\":true"),
+        "{}",
+        params(12)
+    );
+    assert!(
+        params(13).contains("\"llm_provider_model_id\":false"),
+        "{}",
+        params(13)
+    );
+    assert_eq!(
+        values
+            .iter()
+            .map(|v| v.replace(' ', ""))
+            .collect::<Vec<_>>()[4..],
+        [
+            "101.5".to_owned(),
+            "[101]".into(),
+            "{\"id\":101}".into(),
+            to_mini.clone(),
+            to_mini,
+        ]
+    );
+    assert!(params(10).contains("\"keep\":\"a\""), "{}", params(10));
+    assert!(params(12).contains("\"keep\":1"), "{}", params(12));
+    assert!(params(17).contains("\"keep\":[1,2]"), "{}", params(17));
+}
+
 llm_lifecycle_test_support::backend_tests!(
     repoints_id_json_and_text_references_of_a_deleted_model,
     clears_nullable_references_of_a_model_without_replacement,
@@ -281,4 +419,6 @@ llm_lifecycle_test_support::backend_tests!(
     handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite,
     text_references_move_even_when_the_deleted_row_is_already_gone,
     json_in_a_plain_text_column_is_rewritten_as_text,
+    values_that_are_not_a_json_object_are_skipped_and_reported,
+    json_ids_match_numbers_and_strings_of_the_id_never_booleans,
 );

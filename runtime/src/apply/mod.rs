@@ -138,6 +138,9 @@ fn run(
     started: Instant,
 ) -> Result<ApplyReport, Error> {
     let migrations = schema::run_pending(conn)?;
+    // Before planning: a host write racing this apply is either seen by the
+    // plan or fails on its foreign key after COMMIT, never lost.
+    steps::lock_rows_to_remove(conn, catalog)?;
     // PostgreSQL counts repointed rows in the UPDATE itself (one pass per column).
     let counting = match conn.backend() {
         Backend::Postgres => plan::Counting::NotNullClears,
@@ -183,7 +186,7 @@ fn execute(
     steps::update_models(conn, &planned.plan.updates)?;
     fail_if(options, FailPoint::AfterModelWrites)?;
 
-    let targets = steps::resolve_targets(conn, &planned.plan)?;
+    let targets = steps::resolve_targets(conn, planned)?;
     // The notices were written by `run` before this call, from the affected
     // resources the plan counted while references still pointed at the old rows.
     let moved = steps::repoint_references(conn, planned, &targets, options.progress)?;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use indicatif::{ProgressBar, ProgressStyle};
+use llm_lifecycle_catalog::Catalog;
 
 use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
@@ -42,6 +43,57 @@ fn now(backend: Backend) -> &'static str {
         Backend::Postgres => "now()",
         Backend::Sqlite => "CURRENT_TIMESTAMP",
     }
+}
+
+/// PostgreSQL: locks (`FOR UPDATE`) the model rows this apply may remove, before
+/// it plans: the global rows of deleted entries and the team rows that merge
+/// into a global row the plan creates. A host transaction that references one
+/// of them (taking its `FOR KEY SHARE` lock through the foreign key) either
+/// committed before, so the plan and the repointing see its row, or waits for
+/// this apply's COMMIT and then fails on the foreign key (the row is gone), so
+/// a racing write is never repointed by nobody, cascaded away or nulled.
+/// SQLite needs nothing: `BEGIN IMMEDIATE` already keeps every other writer out.
+pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<(), Error> {
+    if conn.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let table = quote_ident(MODELS_TABLE);
+    let deleted: Vec<(&str, &str)> = catalog
+        .deleted()
+        .map(|(provider, entry)| (provider.key.as_ref(), entry.name.as_ref()))
+        .collect();
+    let live: Vec<(&str, &str)> = catalog
+        .models()
+        .filter(|(_, model)| !model.deprecated)
+        .map(|(provider, model)| (provider.key.as_ref(), model.name.as_ref()))
+        .collect();
+    let statements = [
+        (deleted, "p.team_id IS NULL".to_owned()),
+        (
+            live,
+            format!(
+                "p.team_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} g \
+                 WHERE g.team_id IS NULL AND g.provider = p.provider AND g.name = p.name)"
+            ),
+        ),
+    ];
+    for (models, condition) in statements {
+        for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
+            let values = vec!["(?, ?)"; chunk.len()].join(", ");
+            let mut query = Query::new(format!(
+                "SELECT p.id FROM {table} p JOIN (VALUES {values}) AS c(provider, name) \
+                 ON p.provider = c.provider AND p.name = c.name WHERE {condition} FOR UPDATE OF p"
+            ));
+            for (provider, name) in chunk {
+                query
+                    .push_bind(Bind::Text((*provider).to_owned()))
+                    .push_bind(Bind::Text((*name).to_owned()));
+            }
+            conn.execute(&query)
+                .context(|| "locking the model rows this apply may remove".into())?;
+        }
+    }
+    Ok(())
 }
 
 /// Step 1: inserts the missing global rows (never deprecated ones).
@@ -100,9 +152,13 @@ pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(
     Ok(())
 }
 
-/// The ids of the global rows (after creation): where references move to.
-pub(super) fn resolve_targets(conn: &mut Conn<'_>, plan: &Plan) -> Result<Targets, Error> {
-    if plan.reference_updates.is_empty() && plan.merges.is_empty() && plan.deletions.is_empty() {
+/// The ids of the global rows (after creation): where references move to,
+/// and the row ids the journal names. Read whenever the apply creates rows or
+/// may move a reference (the mapping includes rows earlier runs removed).
+pub(super) fn resolve_targets(conn: &mut Conn<'_>, planned: &Planned) -> Result<Targets, Error> {
+    let plan = &planned.plan;
+    if plan.creates.is_empty() && plan.reference_updates.is_empty() && planned.id_mapping.is_empty()
+    {
         return Ok(Targets::new());
     }
     let query = Query::new(format!(
@@ -138,7 +194,7 @@ pub(super) fn repoint_references(
         .filter_map(|(index, column)| column.clone().map(|column| (index, column)))
         .filter(|(index, column)| {
             if counted_by_update {
-                !planned.mapping(column.kind).is_empty()
+                planned.mapping(column).next().is_some()
             } else {
                 planned
                     .plan
@@ -160,8 +216,7 @@ pub(super) fn repoint_references(
             .filter(|update| update.reference == index)
             .collect();
         let entries: Vec<&MappingEntry> = planned
-            .mapping(column.kind)
-            .iter()
+            .mapping(&column)
             .filter(|entry| {
                 counted_by_update
                     || planned_here

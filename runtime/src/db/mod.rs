@@ -102,7 +102,8 @@ impl Database {
     }
 
     /// Runs `f` in one transaction holding the advisory lock `key` on
-    /// PostgreSQL (SQLite: `BEGIN IMMEDIATE`, its one write lock).
+    /// PostgreSQL, at READ COMMITTED (SQLite: `BEGIN IMMEDIATE`, its one write
+    /// lock; SQLite transactions are serializable).
     pub(crate) fn transaction_holding<T, E>(
         &mut self,
         key: i64,
@@ -112,7 +113,12 @@ impl Database {
         E: From<diesel::result::Error>,
     {
         match self {
-            Self::Postgres(c) => c.transaction(|c| {
+            // READ COMMITTED whatever the database's default_transaction_isolation:
+            // the algorithm relies on each statement seeing what committed
+            // before it, the lock's previous holder included. Under REPEATABLE
+            // READ the snapshot would predate the lock (taken by the lock's own
+            // SELECT) and a queued apply or deliverer would work from stale rows.
+            Self::Postgres(c) => c.build_transaction().read_committed().run(|c| {
                 Query::new("SELECT pg_advisory_xact_lock(?)")
                     .bind(Bind::BigInt(key))
                     .run_pg(c)?;

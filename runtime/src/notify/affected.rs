@@ -327,7 +327,7 @@ fn affected_query(
         Some(name) => format!("CAST({owner}.{} AS TEXT)", quote_ident(name)),
         None => "CAST(NULL AS TEXT)".to_owned(),
     };
-    let (stored, stored_bind) = column.stored_value(conn.backend());
+    let (stored, stored_binds) = column.stored_value(conn.backend());
     let mut query = Query::new(format!(
         "SELECT DISTINCT CAST(s.old_key AS TEXT) AS old_key, s.team_id, s.resource_id, s.name FROM (\
          SELECT {stored} AS old_key, CAST({owner}.{} AS BIGINT) AS team_id, \
@@ -350,7 +350,7 @@ fn affected_query(
         "{join}) s WHERE s.old_key IN ({}) AND s.team_id IS NOT NULL",
         placeholders(values.len())
     ));
-    if let Some(bind) = stored_bind {
+    for bind in stored_binds {
         query.push_bind(bind);
     }
     for (old, _) in values {

@@ -9,11 +9,12 @@ use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
 use super::{
     Change, Create, Deletion, Kind, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
-    Unmanaged, Update,
+    SkippedValues, Unmanaged, Update,
 };
-use crate::db::{Bind, Conn, Query, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect::{self, Columns, MODELS_TABLE};
+use crate::ledger::{self, RemovedRow};
 use crate::references::{MAX_MAPPING_PER_STATEMENT, OldValue, RefColumn};
 
 /// A plan plus what the applier needs to execute it.
@@ -29,14 +30,28 @@ pub(crate) struct Planned {
 }
 
 impl Planned {
-    /// The mapping a reference column of `kind` goes through.
-    pub(crate) fn mapping(&self, kind: Kind) -> &[MappingEntry] {
-        if kind == Kind::Text {
-            &self.text_mapping
-        } else {
-            &self.id_mapping
-        }
+    /// The mapping `column` goes through: every deleted entry for text
+    /// references; for id and JSON references the merged and deleted rows,
+    /// plus, where no foreign key guards the column, the rows earlier runs removed.
+    pub(crate) fn mapping<'a>(
+        &'a self,
+        column: &RefColumn,
+    ) -> impl Iterator<Item = &'a MappingEntry> + 'a {
+        column_mapping(&self.id_mapping, &self.text_mapping, column)
     }
+}
+
+fn column_mapping<'a>(
+    id_mapping: &'a [MappingEntry],
+    text_mapping: &'a [MappingEntry],
+    column: &RefColumn,
+) -> impl Iterator<Item = &'a MappingEntry> + 'a {
+    let (all, skip_stale) = match column.kind {
+        Kind::Text => (text_mapping, false),
+        Kind::Id | Kind::Json => (id_mapping, column.foreign_key),
+    };
+    all.iter()
+        .filter(move |entry| !(skip_stale && entry.reason == Reason::Stale))
 }
 
 /// Which references the plan counts.
@@ -138,6 +153,7 @@ pub(crate) fn build(
         deletions: Vec::new(),
         reference_updates: Vec::new(),
         unmanaged: Vec::new(),
+        skipped: Vec::new(),
         refusals: Vec::new(),
         affected: Vec::new(),
     };
@@ -208,7 +224,16 @@ pub(crate) fn build(
         plan.merges = load_merges(conn, &plan.creates)?;
     }
 
-    let id_mapping = id_mapping(&plan);
+    let removed = if schema_present {
+        ledger::removed_rows(conn)?
+    } else {
+        Vec::new()
+    };
+    let has_row = |model: &ModelId| {
+        by_id.contains_key(&(model.provider.as_str(), model.name.as_str()))
+            || plan.creates.iter().any(|create| create.model == *model)
+    };
+    let id_mapping = id_mapping(&plan, catalog, &removed, has_row);
     let text_mapping = text_mapping(catalog);
     let columns = plan_references(
         conn,
@@ -294,47 +319,93 @@ fn plan_references(
     tables.dedup();
     let schema = introspect::columns(conn, &tables)?;
 
-    for (table, column) in introspect::foreign_keys_to_models(conn)? {
+    let foreign_keys = introspect::foreign_keys_to_models(conn)?;
+    for (table, column) in &foreign_keys {
         let declared = catalog.references.iter().any(|r| {
             r.kind == ReferenceKind::Id && r.table.as_ref() == table && r.column.as_ref() == column
         });
         if !declared {
-            plan.refusals
-                .push(Refusal::UndeclaredForeignKey { table, column });
+            plan.refusals.push(Refusal::UndeclaredForeignKey {
+                table: table.clone(),
+                column: column.clone(),
+            });
         }
     }
 
     let mut columns = Vec::with_capacity(catalog.references.len());
+    let mut try_jsonb: Option<bool> = None;
     for (index, reference) in catalog.references.iter().enumerate() {
-        let Some(column) = check_reference(reference, &schema, &mut plan.refusals) else {
+        let Some(mut column) = check_reference(reference, &schema, &mut plan.refusals) else {
             columns.push(None);
             continue;
         };
-        let all = if column.kind == Kind::Text {
-            text_mapping
-        } else {
-            id_mapping
-        };
+        column.foreign_key = foreign_keys
+            .iter()
+            .any(|(table, name)| *table == column.table && *name == column.column);
+        if conn.backend() == Backend::Postgres && column.pg_json_in_text() {
+            column.pg_try_jsonb = match try_jsonb {
+                Some(exists) => exists,
+                None => *try_jsonb.insert(introspect::pg_try_jsonb_exists(conn)?),
+            };
+        }
         let nullable = schema
             .get(&(column.table.clone(), column.column.clone()))
             .is_none_or(|info| info.nullable);
         // JSON references are cleared to JSON null, whatever the column allows.
         let clears_refused = !nullable && column.kind != Kind::Json;
+        let all: Vec<&MappingEntry> = column_mapping(id_mapping, text_mapping, &column).collect();
         let mapping: Vec<MappingEntry> = all
             .iter()
             .filter(|entry| match counting {
                 Counting::All => true,
                 Counting::NotNullClears => clears_refused && entry.to.is_none(),
             })
-            .cloned()
+            .map(|entry| (*entry).clone())
             .collect();
         count_reference(conn, index, &column, &mapping, nullable, plan)?;
+        if column.kind == Kind::Json && counting == Counting::All && !all.is_empty() {
+            count_skipped(conn, &column, plan)?;
+        }
         columns.push(Some(column));
     }
     Ok(columns)
 }
 
-fn id_mapping(plan: &Plan) -> Vec<MappingEntry> {
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Counts the values of a JSON reference column that are not a JSON object.
+fn count_skipped(conn: &mut Conn<'_>, column: &RefColumn, plan: &mut Plan) -> Result<(), Error> {
+    let rows: Vec<Count> = conn
+        .load(&column.not_object_count_query(conn.backend()))
+        .context(|| {
+            format!(
+                "counting the values of {}.{} that are not a JSON object",
+                column.table, column.column
+            )
+        })?;
+    let rows = rows
+        .first()
+        .map_or(0, |row| u64::try_from(row.n).unwrap_or_default());
+    if rows > 0 {
+        plan.skipped.push(SkippedValues {
+            table: column.table.clone(),
+            column: column.column.clone(),
+            rows,
+        });
+    }
+    Ok(())
+}
+
+fn id_mapping(
+    plan: &Plan,
+    catalog: &Catalog,
+    removed: &[RemovedRow],
+    has_row: impl Fn(&ModelId) -> bool,
+) -> Vec<MappingEntry> {
     let merges = plan.merges.iter().map(|merge| MappingEntry {
         old: OldValue::Id(merge.id),
         from: merge.model.clone(),
@@ -351,7 +422,45 @@ fn id_mapping(plan: &Plan) -> Vec<MappingEntry> {
         to: deletion.replacement.clone(),
         reason: Reason::Delete,
     });
-    merges.chain(deletions).collect()
+    // Rows removed by earlier runs: a late writer's id moves where the model
+    // stands in the catalogue now (a merged model to its global row, a deleted
+    // one to the end of its chain); one the catalogue no longer lists as deleted
+    // (pruned) or knows at all is no longer looked for.
+    let mut seen = HashSet::new();
+    let stale = removed.iter().filter_map(|row| {
+        if !seen.insert(row.model_id) {
+            return None;
+        }
+        let from = ModelId::new(&row.provider, &row.name);
+        let live = catalog
+            .models()
+            .any(|(p, m)| p.key.as_ref() == row.provider && m.name.as_ref() == row.name);
+        let deleted = catalog
+            .deleted()
+            .any(|(p, d)| p.key.as_ref() == row.provider && d.name.as_ref() == row.name);
+        let to = if live && row.action == "merged" {
+            Some(from.clone())
+        } else if deleted {
+            replacement(catalog, &row.provider, &row.name)
+        } else {
+            return None;
+        };
+        if to.as_ref().is_some_and(|to| !has_row(to)) {
+            return None;
+        }
+        Some(MappingEntry {
+            old: OldValue::Id(row.model_id),
+            from,
+            from_id: Some(row.model_id),
+            from_team: row.team_id,
+            to,
+            reason: Reason::Stale,
+        })
+    });
+    merges
+        .chain(deletions)
+        .chain(stale.collect::<Vec<_>>())
+        .collect()
 }
 
 /// Text references name models by id, so every deleted entry is looked for,
@@ -433,6 +542,8 @@ fn check_reference(
         },
         key: reference.key.as_ref().map(ToString::to_string),
         data_type,
+        foreign_key: false,
+        pg_try_jsonb: false,
     })
 }
 

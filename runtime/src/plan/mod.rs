@@ -103,6 +103,10 @@ pub enum Reason {
     Merge,
     /// A deleted model's references move to its replacement (or are cleared).
     Delete,
+    /// A reference written after an earlier run removed its row (by a slow or
+    /// old application instance; the column has no foreign key to stop it):
+    /// moved where that run moved the others, as its journal says.
+    Stale,
 }
 
 /// How a referencing column stores the model (mirrors the catalogue's kind).
@@ -143,6 +147,19 @@ pub struct ReferenceUpdate {
     pub rows: u64,
     /// Merge or deletion.
     pub reason: Reason,
+}
+
+/// Values of a JSON reference column that are not a JSON object (empty, not
+/// JSON, an array or a scalar): they cannot hold a model id, so they are
+/// skipped, never rewritten, and reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedValues {
+    /// Referencing table.
+    pub table: String,
+    /// Referencing column.
+    pub column: String,
+    /// How many rows (NULLs are not counted).
+    pub rows: u64,
 }
 
 /// Step 6: a global row the catalogue neither declares nor deletes. Left alone.
@@ -299,6 +316,9 @@ pub struct Plan {
     pub reference_updates: Vec<ReferenceUpdate>,
     /// Step 6.
     pub unmanaged: Vec<Unmanaged>,
+    /// JSON reference values skipped because they are not a JSON object
+    /// (counted by `plan`; the apply skips them the same way).
+    pub skipped: Vec<SkippedValues>,
     /// Steps 4 and 5: per deprecated or deleted model, the teams whose
     /// resources use it (counted before any reference moves) and that have not
     /// been notified about it yet: those the apply notifies.

@@ -82,8 +82,12 @@ pub fn text(plan: &Plan) -> String {
             (Kind::Json, Some(key)) => format!("{}.{}→{key}", update.table, update.column),
             _ => format!("{}.{}", update.table, update.column),
         };
-        let from = match (update.reason, update.from_team) {
-            (Reason::Merge, Some(team)) => format!("team {team}'s {}", update.from),
+        let from = match (update.reason, update.from_team, update.from_id) {
+            (Reason::Merge, Some(team), _) => format!("team {team}'s {}", update.from),
+            (Reason::Stale, _, Some(id)) => format!(
+                "{} (row {id}, written after an earlier run removed it)",
+                update.from
+            ),
             _ => update.from.to_string(),
         };
         match &update.to {
@@ -130,6 +134,15 @@ pub fn text(plan: &Plan) -> String {
             out,
             "! unmanaged {} (row {}): neither declared nor deleted in models.toml; left alone",
             unmanaged.model, unmanaged.id
+        );
+    }
+    for skipped in &plan.skipped {
+        let _ = writeln!(
+            out,
+            "! skip {} in {}.{}: not a JSON object, so no model id; left as they are",
+            rows(skipped.rows),
+            skipped.table,
+            skipped.column
         );
     }
     for refusal in &plan.refusals {

@@ -143,7 +143,9 @@ fn status(entry: &ModelId, journal: &HashMap<ModelId, Option<String>>, plan: &Pl
     let references: u64 = plan
         .reference_updates
         .iter()
-        .filter(|update| update.reason == Reason::Delete && &update.from == entry)
+        .filter(|update| {
+            matches!(update.reason, Reason::Delete | Reason::Stale) && &update.from == entry
+        })
         .map(|update| update.rows)
         .sum();
     if references > 0 {

@@ -1,0 +1,1 @@
+DROP FUNCTION llm_lifecycle_try_jsonb(text);

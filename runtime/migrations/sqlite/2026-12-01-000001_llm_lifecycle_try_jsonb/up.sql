@@ -1,0 +1,1 @@
+-- Nothing on SQLite: json_valid() guards every JSON read. This version keeps both backends' schema versions alike.
