@@ -15,6 +15,7 @@ use diesel::{Connection, QueryResult, QueryableByName};
 use crate::error::{Error, one_line};
 
 pub(crate) use query::{Bind, Query, placeholders, quote_ident};
+pub(crate) use url::is_keyword_value;
 pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 
 /// The key of the PostgreSQL advisory lock every apply and migrate holds
@@ -57,25 +58,26 @@ impl Database {
     /// [`Error::Connect`] when the server cannot be reached, the credentials are
     /// refused or the SQLite file cannot be opened; the message never contains a password.
     pub fn connect(url: &DatabaseUrl) -> Result<Self, Error> {
-        let connect_error = |message: String| Error::Connect {
-            url: url.to_string(),
-            backend: url.backend(),
-            reason: one_line(&redact(&message)),
-        };
         match url.backend() {
-            Backend::Postgres => PgConnection::establish(&url.connect_string())
-                .map(Self::Postgres)
-                .map_err(|e| connect_error(e.to_string())),
-            Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&url.connect_string())
-                    .map_err(|e| connect_error(e.to_string()))?;
-                conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
-                ))
-                .map_err(|e| connect_error(e.to_string()))?;
-                Ok(Self::Sqlite(conn))
-            }
+            Backend::Postgres => Self::connect_postgres(url),
+            Backend::Sqlite => Self::connect_sqlite(url, &url.connect_string()),
         }
+    }
+
+    fn connect_postgres(url: &DatabaseUrl) -> Result<Self, Error> {
+        PgConnection::establish(&url.connect_string())
+            .map(Self::Postgres)
+            .map_err(|e| connect_error(url, &e.to_string()))
+    }
+
+    fn connect_sqlite(url: &DatabaseUrl, open: &str) -> Result<Self, Error> {
+        let mut conn =
+            SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+        ))
+        .map_err(|e| connect_error(url, &e.to_string()))?;
+        Ok(Self::Sqlite(conn))
     }
 
     /// Which engine this connection talks to.
@@ -153,6 +155,15 @@ impl Database {
             Self::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
             Self::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
         }
+    }
+}
+
+/// [`Error::Connect`] for `url` with the driver's `message`, its password scrubbed.
+fn connect_error(url: &DatabaseUrl, message: &str) -> Error {
+    Error::Connect {
+        url: url.to_string(),
+        backend: url.backend(),
+        reason: one_line(&url.scrub(message)),
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
-use crate::db::{Backend, Database, DatabaseUrl, redact};
+use crate::db::{Backend, Database, DatabaseUrl};
 use crate::plan::{ModelId, Plan, Reason};
 
 /// A database to check, by the name it is shown under.
@@ -87,7 +87,7 @@ pub(crate) fn inspect(
                 .collect();
         }
         Err(error) => {
-            report.error = Some(redact(&error));
+            report.error = Some(environment.url.scrub(&error));
             report.statuses = vec![EntryStatus::Unreachable; entries.len()];
         }
     }
