@@ -35,6 +35,16 @@ pub enum Error {
         /// The database's explanation, on one line.
         reason: String,
     },
+    /// A read-only command was pointed at a SQLite file that does not exist.
+    #[error(
+        "the SQLite database {} does not exist yet; check the path (`apply-models` or \
+         `apply-models migrate` would create it; read-only commands never do)",
+        redact(.url)
+    )]
+    NoDatabase {
+        /// The location, password redacted.
+        url: String,
+    },
     /// The runtime's own schema could not be brought up to date.
     #[error("cannot migrate the llm-lifecycle schema: {} (is the database writable?)", redact(.reason))]
     Migration {
@@ -112,6 +122,9 @@ mod tests {
             Error::BadUrl {
                 url: "postgres://app:pa?hunter2@db/x".into(),
                 reason: "no".into(),
+            },
+            Error::NoDatabase {
+                url: "x.db password=hunter2".into(),
             },
         ];
         for error in errors {

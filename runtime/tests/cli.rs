@@ -457,6 +457,143 @@ fn passwords_never_reach_the_process_output() {
     }
 }
 
+/// Issue 8 item 9: `plan`, `status` and `history` on a SQLite path that does
+/// not exist create nothing.
+#[test]
+fn read_only_commands_never_create_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let path = missing.to_string_lossy().into_owned();
+    let sqlite_url = format!("sqlite://{path}");
+    for location in [path.as_str(), sqlite_url.as_str()] {
+        // plan: what an apply would do to an empty database.
+        let plan = cli(&catalog(MODELS), &["--database-url", location, "plan"]);
+        assert_eq!(plan.code, exit::OK, "{}", plan.err);
+        assert!(
+            plan.out.contains("+ create openai/gpt-4.1 "),
+            "{}",
+            plan.out
+        );
+        assert!(
+            plan.err
+                .contains("does not exist yet: planning against an empty database"),
+            "{}",
+            plan.err
+        );
+        let json = cli(
+            &catalog(MODELS),
+            &["--database-url", location, "-q", "plan", "--format", "json"],
+        );
+        assert_eq!(json.code, exit::OK, "{}", json.err);
+        assert!(json.err.is_empty(), "{}", json.err);
+        let value: serde_json::Value = serde_json::from_str(&json.out).unwrap();
+        assert_eq!(value["schema_present"], false);
+        // status and history: one clear line, exit 1.
+        for command in ["status", "history"] {
+            let outcome = cli(&catalog(MODELS), &["--database-url", location, command]);
+            assert_one_clear_line(
+                &outcome,
+                &format!("the SQLite database {path} does not exist yet; check the path"),
+            );
+        }
+        assert!(!missing.exists(), "{location} was created");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
+
+/// Issue 8 item 9: on an existing SQLite file, read-only commands change no byte
+/// and no modification time, and leave no journal behind.
+#[test]
+fn read_only_commands_leave_an_existing_sqlite_file_untouched() {
+    let db = TestDb::sqlite();
+    migrate(&db);
+    host_schema(&db);
+    seed_references(&db);
+    let applied = cli(&full_catalog(), &["--database-url", db.url(), "-q"]);
+    assert_eq!(applied.code, exit::OK, "{}", applied.err);
+    // Something left to plan: a catalogue with one more model.
+    let more = format!("{MODELS}\n{REFERENCES}").replace(
+        "  { name = \"claude-sonnet-4-6\", token_limit = 1_000_000, default = true },\n",
+        "  { name = \"claude-sonnet-4-6\", token_limit = 1_000_000, default = true },\n  \
+         { name = \"claude-haiku-4-5\", token_limit = 200_000 },\n",
+    );
+    assert_ne!(more, format!("{MODELS}\n{REFERENCES}"));
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(db.dir().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = (
+        std::fs::read(db.url()).unwrap(),
+        std::fs::metadata(db.url()).unwrap().modified().unwrap(),
+        listing(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for args in [
+        vec!["plan"],
+        vec!["status"],
+        vec!["history", "--all"],
+        vec!["plan", "--format", "json"],
+    ] {
+        let mut argv = vec!["--database-url", db.url()];
+        argv.extend(args.iter().copied());
+        let outcome = cli(&catalog(&more), &argv);
+        assert_eq!(outcome.code, exit::OK, "{args:?}: {}", outcome.err);
+        let after = (
+            std::fs::read(db.url()).unwrap(),
+            std::fs::metadata(db.url()).unwrap().modified().unwrap(),
+            listing(),
+        );
+        assert!(after == before, "{args:?} changed the database file");
+    }
+    // The read-only connection itself refuses to write.
+    let url = llm_lifecycle_runtime::DatabaseUrl::parse(db.url()).unwrap();
+    let mut read_only = llm_lifecycle_runtime::Database::connect_read_only(&url).unwrap();
+    let refused = llm_lifecycle_runtime::apply(
+        &mut read_only,
+        &catalog(&more),
+        &llm_lifecycle_runtime::ApplyOptions::default(),
+    );
+    let Err(refused) = refused else {
+        panic!("a read-only connection applied");
+    };
+    assert!(refused.to_string().contains("readonly"), "{refused}");
+    assert!(std::fs::read(db.url()).unwrap() == before.0);
+}
+
+/// Issue 8 item 9 on PostgreSQL: a read-only connection runs every transaction
+/// `READ ONLY`, so a command that tried to write would fail, not write.
+#[test]
+fn a_read_only_postgres_connection_cannot_write() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let url = llm_lifecycle_runtime::DatabaseUrl::parse(db.url()).unwrap();
+    let mut read_only = llm_lifecycle_runtime::Database::connect_read_only(&url).unwrap();
+    let Err(refused) = llm_lifecycle_runtime::migrate(&mut read_only) else {
+        panic!("a read-only connection migrated");
+    };
+    assert!(
+        refused.to_string().contains("read-only transaction"),
+        "{refused}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "information_schema.tables WHERE table_name = 'llm_provider_models'"
+        ),
+        0
+    );
+    // plan, status and history still read it.
+    for command in ["plan", "status", "history"] {
+        let outcome = cli(&catalog(MODELS), &["--database-url", db.url(), command]);
+        assert_eq!(outcome.code, exit::OK, "{command}: {}", outcome.err);
+    }
+}
+
 llm_lifecycle_test_support::backend_tests!(
     apply_then_no_op_then_history,
     a_refused_plan_exits_3,

@@ -64,6 +64,37 @@ impl Database {
         }
     }
 
+    /// Opens a connection to `url` that never creates or writes anything: a
+    /// SQLite file is opened read-only (`file:…?mode=ro`), a PostgreSQL session
+    /// runs every transaction `READ ONLY`. For `plan`, `status`, `history` and
+    /// prune's reads.
+    ///
+    /// # Errors
+    /// [`Error::NoDatabase`] when `url` is a SQLite file path that does not
+    /// exist (it is not created); [`Error::Connect`] as for [`Database::connect`].
+    pub fn connect_read_only(url: &DatabaseUrl) -> Result<Self, Error> {
+        match url.backend() {
+            Backend::Postgres => {
+                let mut db = Self::connect_postgres(url)?;
+                if let Self::Postgres(conn) = &mut db {
+                    conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                        .map_err(|e| connect_error(url, &e.to_string()))?;
+                }
+                Ok(db)
+            }
+            Backend::Sqlite => {
+                if let Some(file) = url.sqlite_file()
+                    && !file.exists()
+                {
+                    return Err(Error::NoDatabase {
+                        url: url.to_string(),
+                    });
+                }
+                Self::connect_sqlite(url, &url.sqlite_read_only_string())
+            }
+        }
+    }
+
     fn connect_postgres(url: &DatabaseUrl) -> Result<Self, Error> {
         PgConnection::establish(&url.connect_string())
             .map(Self::Postgres)
@@ -124,7 +155,8 @@ impl Database {
     }
 
     /// Runs `f` in a plain transaction (a consistent snapshot for reading),
-    /// always rolled back: nothing `f` does is kept.
+    /// always rolled back: nothing `f` does is kept. On PostgreSQL the
+    /// transaction is `READ ONLY`, so `f` cannot write even by mistake.
     pub(crate) fn read_transaction<T, E>(
         &mut self,
         f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
@@ -133,7 +165,10 @@ impl Database {
         E: From<diesel::result::Error>,
     {
         let result: Result<(), Stop<T, E>> = match self {
-            Self::Postgres(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
+            Self::Postgres(c) => c
+                .build_transaction()
+                .read_only()
+                .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
             Self::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
         };
         match result {
@@ -230,5 +265,32 @@ impl Conn<'_> {
             Self::Postgres(c) => boxed!(Pg, query, Backend::Postgres).load(*c),
             Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).load(*c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 8 item 9: the snapshot `plan`, `status` and `history` read in is
+    /// `READ ONLY` on PostgreSQL, even on a connection that may write.
+    #[test]
+    fn read_transactions_cannot_write_on_postgres() -> Result<(), Error> {
+        let Some(test_db) = llm_lifecycle_test_support::TestDb::postgres() else {
+            return Ok(());
+        };
+        let mut db = Database::connect(&DatabaseUrl::parse(test_db.url())?)?;
+        let create = Query::new("CREATE TABLE written_by_a_read (x BIGINT)");
+        let refused = db.read_transaction(|conn| conn.execute(&create).map_err(Error::from));
+        let Err(refused) = refused else {
+            return Err(Error::Diverged("a read transaction wrote".into()));
+        };
+        assert!(
+            refused.to_string().contains("read-only transaction"),
+            "{refused}"
+        );
+        // The same connection still writes in an ordinary transaction.
+        db.transaction(|conn| conn.execute(&create).map_err(Error::from))?;
+        Ok(())
     }
 }

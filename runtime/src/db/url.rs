@@ -159,6 +159,15 @@ impl DatabaseUrl {
         }
     }
 
+    /// A SQLite database that lives in memory only (nothing on disk).
+    #[must_use]
+    pub fn sqlite_in_memory() -> Self {
+        Self {
+            backend: Backend::Sqlite,
+            raw: ":memory:".to_owned(),
+        }
+    }
+
     /// The engine this location names.
     #[must_use]
     pub fn backend(&self) -> Backend {
@@ -204,6 +213,44 @@ impl DatabaseUrl {
                 )
             }
         }
+    }
+
+    /// The SQLite file this location names, when it is a plain path (not a
+    /// `file:` URI, not `:memory:`).
+    pub(crate) fn sqlite_file(&self) -> Option<&std::path::Path> {
+        (self.backend == Backend::Sqlite
+            && !self.raw.starts_with("file:")
+            && self.raw != ":memory:")
+            .then(|| std::path::Path::new(&self.raw))
+    }
+
+    /// What to hand SQLite to open this location without ever creating or
+    /// writing it: a `file:` URI with `mode=ro` (a URI's own `mode` replaced,
+    /// unless it is `memory`).
+    pub(crate) fn sqlite_read_only_string(&self) -> String {
+        if self.raw == ":memory:" {
+            return self.raw.clone();
+        }
+        let Some(uri) = self.raw.strip_prefix("file:") else {
+            // Characters with a meaning in a SQLite URI path are escaped.
+            const URI_PATH: &percent_encoding::AsciiSet =
+                &percent_encoding::CONTROLS.add(b'%').add(b'?').add(b'#');
+            return format!(
+                "file:{}?mode=ro",
+                percent_encoding::utf8_percent_encode(&self.raw, URI_PATH)
+            );
+        };
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let mut parameters: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+        if parameters
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("mode=memory"))
+        {
+            return self.raw.clone();
+        }
+        parameters.retain(|p| !p.to_ascii_lowercase().starts_with("mode="));
+        parameters.push("mode=ro");
+        format!("file:{path}?{}", parameters.join("&"))
     }
 }
 
@@ -560,6 +607,28 @@ mod tests {
             DatabaseUrl::parse("host=db dbname=x")?.connect_string(),
             "host=db dbname=x connect_timeout=10"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn sqlite_opens_read_only_through_a_uri() -> Result<(), Error> {
+        assert_eq!(
+            DatabaseUrl::parse("/tmp/a?b#c%d.db")?.sqlite_read_only_string(),
+            "file:/tmp/a%3Fb%23c%25d.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("file:x.db?cache=shared&mode=rwc")?.sqlite_read_only_string(),
+            "file:x.db?cache=shared&mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("file:mem?mode=memory")?.sqlite_read_only_string(),
+            "file:mem?mode=memory"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://x.db")?.sqlite_file(),
+            Some(std::path::Path::new("x.db"))
+        );
+        assert_eq!(DatabaseUrl::parse("file:x.db")?.sqlite_file(), None);
         Ok(())
     }
 
