@@ -111,6 +111,13 @@ impl DatabaseUrl {
         if let Some(path) = location.strip_prefix("sqlite://") {
             return Self::sqlite_path(location, path);
         }
+        // Before the scheme check: a keyword/value string may quote a `://`.
+        if is_keyword_value(location) {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                raw: location.to_owned(),
+            });
+        }
         if let Some((scheme, _)) = location.split_once("://") {
             return Err(Error::BadUrl {
                 url: redact_location(location),
@@ -126,12 +133,6 @@ impl DatabaseUrl {
                         "…"
                     }
                 ),
-            });
-        }
-        if is_keyword_value(location) {
-            return Ok(Self {
-                backend: Backend::Postgres,
-                raw: location.to_owned(),
             });
         }
         Self::sqlite_path(location, location)
@@ -235,8 +236,10 @@ impl DatabaseUrl {
             // Characters with a meaning in a SQLite URI path are escaped.
             const URI_PATH: &percent_encoding::AsciiSet =
                 &percent_encoding::CONTROLS.add(b'%').add(b'?').add(b'#');
+            // An absolute path gets an empty authority, so `//x` is never taken for a host.
+            let authority = if self.raw.starts_with('/') { "//" } else { "" };
             return format!(
-                "file:{}?mode=ro",
+                "file:{authority}{}?mode=ro",
                 percent_encoding::utf8_percent_encode(&self.raw, URI_PATH)
             );
         };
@@ -614,7 +617,15 @@ mod tests {
     fn sqlite_opens_read_only_through_a_uri() -> Result<(), Error> {
         assert_eq!(
             DatabaseUrl::parse("/tmp/a?b#c%d.db")?.sqlite_read_only_string(),
-            "file:/tmp/a%3Fb%23c%25d.db?mode=ro"
+            "file:///tmp/a%3Fb%23c%25d.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("//tmp/x.db")?.sqlite_read_only_string(),
+            "file:////tmp/x.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("x.db")?.sqlite_read_only_string(),
+            "file:x.db?mode=ro"
         );
         assert_eq!(
             DatabaseUrl::parse("file:x.db?cache=shared&mode=rwc")?.sqlite_read_only_string(),
@@ -652,6 +663,10 @@ mod tests {
             Backend::Sqlite
         );
         assert!(DatabaseUrl::parse("mysql://root:pw@h/x").is_err());
+        assert_eq!(
+            DatabaseUrl::parse("host=db options='-c search_path=x://y'")?.backend(),
+            Backend::Postgres
+        );
         assert!(DatabaseUrl::parse(" ").is_err());
         let shown = DatabaseUrl::parse("postgres://u:pw@h/d")?.to_string();
         assert!(!shown.contains("pw@"), "{shown}");
