@@ -1,14 +1,16 @@
 //! What can go wrong while converging a database, each with what to do about it.
 
-use crate::db::Backend;
+use crate::db::{Backend, redact};
 use crate::plan::Plan;
 
 /// An error from the runtime. Every message is one line, names where it happened
-/// and never contains a password.
+/// and never contains a password: the constructors redact what the driver said,
+/// and `Display` redacts every field that can carry a database URL once more
+/// (see [`redact`]).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database location cannot be used.
-    #[error("bad database URL `{url}`: {reason}")]
+    #[error("bad database URL `{}`: {reason}", redact(.url))]
     BadUrl {
         /// The location, password redacted.
         url: String,
@@ -16,7 +18,7 @@ pub enum Error {
         reason: String,
     },
     /// The database could not be reached or opened.
-    #[error("cannot connect to the {backend} database at {url}: {reason}")]
+    #[error("cannot connect to the {backend} database at {}: {}", redact(.url), redact(.reason))]
     Connect {
         /// The location, password redacted.
         url: String,
@@ -26,15 +28,25 @@ pub enum Error {
         reason: String,
     },
     /// A statement failed; nothing the current transaction did was kept.
-    #[error("database error while {context}: {reason}")]
+    #[error("database error while {context}: {}", redact(.reason))]
     Database {
         /// What the runtime was doing.
         context: String,
         /// The database's explanation, on one line.
         reason: String,
     },
+    /// A read-only command was pointed at a SQLite file that does not exist.
+    #[error(
+        "the SQLite database {} does not exist yet; check the path (`apply-models` or \
+         `apply-models migrate` would create it; read-only commands never do)",
+        redact(.url)
+    )]
+    NoDatabase {
+        /// The location, password redacted.
+        url: String,
+    },
     /// The runtime's own schema could not be brought up to date.
-    #[error("cannot migrate the llm-lifecycle schema: {reason} (is the database writable?)")]
+    #[error("cannot migrate the llm-lifecycle schema: {} (is the database writable?)", redact(.reason))]
     Migration {
         /// The migration harness's explanation, on one line.
         reason: String,
@@ -55,7 +67,7 @@ impl Error {
     pub(crate) fn database(context: impl Into<String>, error: &diesel::result::Error) -> Self {
         Self::Database {
             context: context.into(),
-            reason: one_line(&error.to_string()),
+            reason: one_line(&redact(&error.to_string())),
         }
     }
 }
@@ -81,4 +93,47 @@ impl<T> Context<T> for Result<T, diesel::result::Error> {
 /// Collapses a multi-line driver message (libpq adds hints on new lines) into one line.
 pub(crate) fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A driver message that quotes a URL, through every variant that carries one.
+    #[test]
+    fn driver_messages_quoting_a_url_are_redacted() {
+        let quoted = "could not connect to \"postgres://app:hunter2@db/x?password=hunter3\"";
+        let diesel = diesel::result::Error::QueryBuilderError(quoted.into());
+        let errors = [
+            Error::database("reading", &diesel),
+            Error::from(diesel::result::Error::QueryBuilderError(quoted.into())),
+            Error::Database {
+                context: "reading".into(),
+                reason: quoted.into(),
+            },
+            Error::Connect {
+                url: "postgres://app:hunter2@db/x".into(),
+                backend: Backend::Postgres,
+                reason: quoted.into(),
+            },
+            Error::Migration {
+                reason: quoted.into(),
+            },
+            Error::BadUrl {
+                url: "postgres://app:pa?hunter2@db/x".into(),
+                reason: "no".into(),
+            },
+            Error::NoDatabase {
+                url: "x.db password=hunter2".into(),
+            },
+        ];
+        for error in errors {
+            let shown = error.to_string();
+            assert!(!shown.contains("hunter"), "{shown}");
+            assert!(shown.contains("***"), "{shown}");
+        }
+        // The constructors store the redacted text: Debug is safe too.
+        let debug = format!("{:?}", Error::database("reading", &diesel));
+        assert!(!debug.contains("hunter"), "{debug}");
+    }
 }

@@ -4,6 +4,7 @@
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::db::Conn;
+use crate::db::redact;
 use crate::error::{Error, one_line};
 
 /// Migrations for PostgreSQL (`runtime/migrations/postgres`).
@@ -22,7 +23,7 @@ pub(crate) fn run_pending(conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
             .map(|versions| versions.iter().map(ToString::to_string).collect()),
     };
     let applied: Vec<String> = applied.map_err(|e| Error::Migration {
-        reason: one_line(&e.to_string()),
+        reason: one_line(&redact(&e.to_string())),
     })?;
     for version in &applied {
         tracing::info!(version, "applied schema migration");

@@ -281,6 +281,319 @@ fn passwords_are_never_printed(db: &TestDb) {
     assert!(!outcome.out.contains("hunter2") && !outcome.err.contains("hunter2"));
 }
 
+/// Issue 8 item 3: each location whose password used to be printed, with that
+/// password. Every server is unreachable (port 1 refuses at once), so each
+/// command fails on the connection, where the driver's message is shown.
+const LEAKY_LOCATIONS: &[(&str, &str)] = &[
+    // `?` in the password: no parser agrees with libpq on where it ends.
+    (
+        "postgres://app:pa?ss-hunter2@127.0.0.1:1/app",
+        "pa?ss-hunter2",
+    ),
+    // `/`: libpq takes `hunter2` for a port and says so.
+    ("postgres://app:hunter2/pw@127.0.0.1:1/app", "hunter2/pw"),
+    // `@`: libpq splits at the first one and quotes the rest as a host name.
+    ("postgres://app:hunter@two2@127.0.0.1:1/app", "hunter@two2"),
+    // An invalid percent escape, which libpq quotes.
+    ("postgres://app:hunter2%zz@127.0.0.1:1/app", "hunter2%zz"),
+    // A `password=` query parameter.
+    (
+        "postgres://app@127.0.0.1:1/app?sslmode=disable&password=hunter2",
+        "hunter2",
+    ),
+    // A libpq keyword/value string.
+    (
+        "host=127.0.0.1 port=1 user=app password='hunter 2' dbname=app",
+        "hunter 2",
+    ),
+    // libpq quotes this whole URL in its message.
+    ("postgres://app:hunter2@[::1/app", "hunter2"),
+];
+
+/// The password and each of its pieces a driver might quote (3 characters or more).
+fn secret_pieces(password: &str) -> Vec<&str> {
+    let mut pieces: Vec<&str> = password
+        .split(['/', '?', '#', '@', ':', '&', '='])
+        .filter(|piece| piece.len() >= 3)
+        .collect();
+    pieces.push(password);
+    pieces
+}
+
+fn assert_no_secret(what: &str, printed: &str, password: &str) {
+    for piece in secret_pieces(password) {
+        assert!(
+            !printed.contains(piece),
+            "{what}: `{piece}` of the password was printed:\n{printed}"
+        );
+    }
+}
+
+#[test]
+fn awkward_passwords_are_never_printed() {
+    for (location, password) in LEAKY_LOCATIONS {
+        for command in ["status", "plan", "history", "apply", "migrate"] {
+            let outcome = cli(&catalog(MODELS), &["--database-url", location, command]);
+            let what = format!("{command} {location}");
+            assert_eq!(outcome.code, exit::ERROR, "{what}: {}", outcome.err);
+            assert_eq!(outcome.err.lines().count(), 1, "{what}: {}", outcome.err);
+            assert!(
+                outcome
+                    .err
+                    .starts_with("error: cannot connect to the PostgreSQL database at "),
+                "{what}: {}",
+                outcome.err
+            );
+            assert_no_secret(&what, &outcome.out, password);
+            assert_no_secret(&what, &outcome.err, password);
+        }
+    }
+}
+
+#[test]
+fn prune_environments_never_print_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models.toml");
+    std::fs::write(
+        &models,
+        "[providers.p]\nmodels = [{ name = \"m\", token_limit = 1, default = true }]\n\
+         deleted = [{ name = \"old\", deleted_on = 2020-01-01 }]\n",
+    )
+    .unwrap();
+    let models = models.to_string_lossy().into_owned();
+    for (location, password) in LEAKY_LOCATIONS {
+        let env = format!("prod={location}");
+        for format in ["text", "json"] {
+            let outcome = cli(
+                &catalog(MODELS),
+                &[
+                    "prune",
+                    "--catalog",
+                    &models,
+                    "--env",
+                    &env,
+                    "--format",
+                    format,
+                ],
+            );
+            let what = format!("prune --env {env} --format {format}");
+            assert_eq!(outcome.code, exit::ERROR, "{what}: {}", outcome.err);
+            assert!(
+                outcome.err.contains("unreachable environment(s): prod"),
+                "{what}: {}",
+                outcome.err
+            );
+            assert_no_secret(&what, &outcome.out, password);
+            assert_no_secret(&what, &outcome.err, password);
+        }
+    }
+    // Without NAME=: a usage error that names the form and never echoes the
+    // value, even when its query has an `=` (never split there into a name).
+    for value in [
+        "postgres://app:hunter2@127.0.0.1:1/app?sslmode=disable",
+        "postgres://app:pa?ss-hunter2@127.0.0.1:1/app",
+        "host=127.0.0.1 password=hunter2",
+    ] {
+        let outcome = cli(
+            &catalog(MODELS),
+            &["prune", "--catalog", &models, "--env", value],
+        );
+        assert_eq!(outcome.code, exit::USAGE, "{value}: {}", outcome.err);
+        assert!(
+            outcome.err.contains("expected NAME=URL"),
+            "{value}: {}",
+            outcome.err
+        );
+        assert_no_secret(value, &outcome.out, "hunter2");
+        assert_no_secret(value, &outcome.err, "hunter2");
+    }
+}
+
+const CHILD_ARGS_VAR: &str = "LLM_LIFECYCLE_CHILD_CLI_ARGS";
+
+/// Child-process entry point (run by `passwords_never_reach_the_process_output`):
+/// runs the CLI on the process's own stdout and stderr, logging included.
+#[test]
+#[ignore = "entry point of the child processes of passwords_never_reach_the_process_output"]
+fn child_cli() {
+    let args = std::env::var(CHILD_ARGS_VAR).expect("started by its parent test");
+    let mut argv = vec!["apply-models"];
+    argv.extend(args.split('\u{1f}'));
+    let code = run(
+        &catalog(MODELS),
+        argv,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    println!("CHILD-EXIT {code}");
+}
+
+/// The whole process output (every log level included) of the real CLI,
+/// not only what `run` writes to its buffers.
+#[test]
+fn passwords_never_reach_the_process_output() {
+    for (location, password) in LEAKY_LOCATIONS {
+        for args in [
+            vec!["-vvv", "--database-url", location, "status"],
+            vec!["-vvv", "--database-url", location, "apply"],
+        ] {
+            let child = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--ignored", "--exact", "child_cli", "--nocapture"])
+                .env(CHILD_ARGS_VAR, args.join("\u{1f}"))
+                .env_remove("APPLY_MODELS_LOG")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&child.stdout);
+            let stderr = String::from_utf8_lossy(&child.stderr);
+            let what = format!("{args:?}");
+            assert!(
+                stdout.contains("CHILD-EXIT 1"),
+                "{what}: {stdout}\n{stderr}"
+            );
+            assert!(stderr.contains("cannot connect"), "{what}: {stderr}");
+            assert_no_secret(&what, &stdout, password);
+            assert_no_secret(&what, &stderr, password);
+        }
+    }
+}
+
+/// Issue 8 item 9: `plan`, `status` and `history` on a SQLite path that does
+/// not exist create nothing.
+#[test]
+fn read_only_commands_never_create_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let path = missing.to_string_lossy().into_owned();
+    let sqlite_url = format!("sqlite://{path}");
+    for location in [path.as_str(), sqlite_url.as_str()] {
+        // plan: what an apply would do to an empty database.
+        let plan = cli(&catalog(MODELS), &["--database-url", location, "plan"]);
+        assert_eq!(plan.code, exit::OK, "{}", plan.err);
+        assert!(
+            plan.out.contains("+ create openai/gpt-4.1 "),
+            "{}",
+            plan.out
+        );
+        assert!(
+            plan.err
+                .contains("does not exist yet: planning against an empty database"),
+            "{}",
+            plan.err
+        );
+        let json = cli(
+            &catalog(MODELS),
+            &["--database-url", location, "-q", "plan", "--format", "json"],
+        );
+        assert_eq!(json.code, exit::OK, "{}", json.err);
+        assert!(json.err.is_empty(), "{}", json.err);
+        let value: serde_json::Value = serde_json::from_str(&json.out).unwrap();
+        assert_eq!(value["schema_present"], false);
+        // status and history: one clear line, exit 1.
+        for command in ["status", "history"] {
+            let outcome = cli(&catalog(MODELS), &["--database-url", location, command]);
+            assert_one_clear_line(
+                &outcome,
+                &format!("the SQLite database {path} does not exist yet; check the path"),
+            );
+        }
+        assert!(!missing.exists(), "{location} was created");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
+
+/// Issue 8 item 9: on an existing SQLite file, read-only commands change no byte
+/// and no modification time, and leave no journal behind.
+#[test]
+fn read_only_commands_leave_an_existing_sqlite_file_untouched() {
+    let db = TestDb::sqlite();
+    migrate(&db);
+    host_schema(&db);
+    seed_references(&db);
+    let applied = cli(&full_catalog(), &["--database-url", db.url(), "-q"]);
+    assert_eq!(applied.code, exit::OK, "{}", applied.err);
+    // Something left to plan: a catalogue with one more model.
+    let more = format!("{MODELS}\n{REFERENCES}").replace(
+        "  { name = \"claude-sonnet-4-6\", token_limit = 1_000_000, default = true },\n",
+        "  { name = \"claude-sonnet-4-6\", token_limit = 1_000_000, default = true },\n  \
+         { name = \"claude-haiku-4-5\", token_limit = 200_000 },\n",
+    );
+    assert_ne!(more, format!("{MODELS}\n{REFERENCES}"));
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(db.dir().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = (
+        std::fs::read(db.url()).unwrap(),
+        std::fs::metadata(db.url()).unwrap().modified().unwrap(),
+        listing(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for args in [
+        vec!["plan"],
+        vec!["status"],
+        vec!["history", "--all"],
+        vec!["plan", "--format", "json"],
+    ] {
+        let mut argv = vec!["--database-url", db.url()];
+        argv.extend(args.iter().copied());
+        let outcome = cli(&catalog(&more), &argv);
+        assert_eq!(outcome.code, exit::OK, "{args:?}: {}", outcome.err);
+        let after = (
+            std::fs::read(db.url()).unwrap(),
+            std::fs::metadata(db.url()).unwrap().modified().unwrap(),
+            listing(),
+        );
+        assert!(after == before, "{args:?} changed the database file");
+    }
+    // The read-only connection itself refuses to write.
+    let url = llm_lifecycle_runtime::DatabaseUrl::parse(db.url()).unwrap();
+    let mut read_only = llm_lifecycle_runtime::Database::connect_read_only(&url).unwrap();
+    let refused = llm_lifecycle_runtime::apply(
+        &mut read_only,
+        &catalog(&more),
+        &llm_lifecycle_runtime::ApplyOptions::default(),
+    );
+    let Err(refused) = refused else {
+        panic!("a read-only connection applied");
+    };
+    assert!(refused.to_string().contains("readonly"), "{refused}");
+    assert!(std::fs::read(db.url()).unwrap() == before.0);
+}
+
+/// Issue 8 item 9 on PostgreSQL: a read-only connection runs every transaction
+/// `READ ONLY`, so a command that tried to write would fail, not write.
+#[test]
+fn a_read_only_postgres_connection_cannot_write() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let url = llm_lifecycle_runtime::DatabaseUrl::parse(db.url()).unwrap();
+    let mut read_only = llm_lifecycle_runtime::Database::connect_read_only(&url).unwrap();
+    let Err(refused) = llm_lifecycle_runtime::migrate(&mut read_only) else {
+        panic!("a read-only connection migrated");
+    };
+    assert!(
+        refused.to_string().contains("read-only transaction"),
+        "{refused}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "information_schema.tables WHERE table_name = 'llm_provider_models'"
+        ),
+        0
+    );
+    // plan, status and history still read it.
+    for command in ["plan", "status", "history"] {
+        let outcome = cli(&catalog(MODELS), &["--database-url", db.url(), command]);
+        assert_eq!(outcome.code, exit::OK, "{command}: {}", outcome.err);
+    }
+}
+
 llm_lifecycle_test_support::backend_tests!(
     apply_then_no_op_then_history,
     a_refused_plan_exits_3,

@@ -553,3 +553,38 @@ fn seed_model_db(db: &TestDb) {
     migrate(db);
     seed_model(db, 100, None, "p/old", 10, false);
 }
+
+/// Issue 8 item 7: a live deprecated model whose replacement is a deleted entry
+/// (itself replaced) keeps that entry in the catalogue: removing it would leave
+/// the live model's `replacement` dangling, and `--write` would refuse the run.
+#[test]
+fn a_deleted_entry_a_live_model_replaces_with_is_needed_by_it() {
+    let repo = TestRepo::new();
+    let text = "[providers.p]\nmodels = [\n  { name = \"m\", token_limit = 1, default = true },\n  \
+                { name = \"old\", token_limit = 1, deprecated = true, replacement = \"gone\" },\n]\n\
+                deleted = [\n  { name = \"gone\", replacement = \"m\" },\n  { name = \"other\" },\n]\n";
+    repo.commit(text, 100, "two deletions");
+    let env = TestDb::sqlite();
+    migrate(&env);
+    seed_model(&env, 100, None, "p/gone", 10, false);
+    seed_model(&env, 101, None, "p/other", 10, false);
+    apply(&env, &catalog(text)).unwrap();
+    let envs = vec!["--env".to_owned(), format!("only={}", env.url())];
+
+    let outcome = prune(&repo, &envs, &[]);
+    assert_eq!(outcome.code, 0, "{}\n{}", outcome.out, outcome.err);
+    let gone = row(&outcome, "p/gone");
+    assert!(gone.ends_with("needed by p/old"), "{gone}");
+    assert!(
+        row(&outcome, "p/other").ends_with("  safe"),
+        "{}",
+        outcome.out
+    );
+
+    // --write removes only the entry nothing needs, and the result is valid.
+    let write = prune(&repo, &envs, &["--write"]);
+    assert_eq!(write.code, 0, "{}\n{}", write.out, write.err);
+    let after = std::fs::read_to_string(repo.catalog()).unwrap();
+    assert_eq!(after, without_lines(text, &["\"other\""]));
+    assert!(llm_lifecycle_catalog::Catalog::parse(&after, "models.toml").is_ok());
+}

@@ -157,9 +157,27 @@ fn execute(
         return Ok(prune::run(cli, args, out, err));
     }
     let url = location(cli, err)?;
-    let mut db = Database::connect(&url)?;
-    tracing::info!(database = %url, "connected");
     let command = cli.command.clone().unwrap_or(Command::Apply);
+    let mut db = match command {
+        Command::Apply | Command::Migrate | Command::Prune(_) => Database::connect(&url)?,
+        // Read-only commands never create or write anything (a typo in the path
+        // must not leave an empty database behind).
+        Command::Plan => match Database::connect_read_only(&url) {
+            Err(Error::NoDatabase { url: shown }) => {
+                if !cli.quiet {
+                    let _ = writeln!(
+                        err,
+                        "note: the SQLite database {shown} does not exist yet: planning against an \
+                         empty database (apply would create it; plan does not)."
+                    );
+                }
+                Database::connect(&DatabaseUrl::sqlite_in_memory())?
+            }
+            connected => connected?,
+        },
+        Command::Status | Command::History { .. } => Database::connect_read_only(&url)?,
+    };
+    tracing::info!(database = %url, "connected");
     match command {
         Command::Apply => apply(catalog, cli, &mut db, out, err, notifiers),
         Command::Plan => {

@@ -14,8 +14,10 @@ use crate::prune::{self, Environment, PruneOptions, PruneReport};
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct PruneArgs {
     /// An environment that must have applied a deletion, as NAME=URL (repeatable;
-    /// default: the database in use, named by --environment).
-    #[arg(long = "env", value_name = "NAME=URL", value_parser = parse_env)]
+    /// default: the database in use, named by --environment). NAME is letters,
+    /// digits, `_`, `.` and `-`; a value without it is a usage error that never
+    /// echoes the value (it may hold a password).
+    #[arg(long = "env", value_name = "NAME=URL", value_parser = EnvArgParser)]
     pub envs: Vec<EnvArg>,
 
     /// The catalogue file to read (and edit with --write).
@@ -55,17 +57,76 @@ impl std::fmt::Debug for EnvArg {
     }
 }
 
+/// Parses `--env` values without ever echoing one in an error (clap's own
+/// "invalid value '…'" would print the password).
+#[derive(Clone, Copy)]
+struct EnvArgParser;
+
+impl clap::builder::TypedValueParser for EnvArgParser {
+    type Value = EnvArg;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<EnvArg, clap::Error> {
+        let usage = |message: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--env: {message}\n"),
+            )
+            .with_cmd(command)
+        };
+        let value = value
+            .to_str()
+            .ok_or_else(|| usage("the value is not valid UTF-8".into()))?;
+        parse_env(value).map_err(usage)
+    }
+}
+
+/// Whether `name` is a plain environment name: `[A-Za-z0-9_.-]+`.
+fn is_environment_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// `NAME=URL`, split at the first `=` only when what comes before it is a plain
+/// environment name: `postgres://u:pw@h/db?sslmode=disable` (no `NAME=`) is
+/// refused, never taken as the environment `postgres://u:pw@h/db?sslmode`. The
+/// messages never contain the value.
 fn parse_env(value: &str) -> Result<EnvArg, String> {
-    let (name, url) = value
+    const EXPECTED: &str = "expected NAME=URL, e.g. --env prod=postgres://app@db/app \
+                            (NAME: letters, digits, `_`, `.`, `-`)";
+    let value = value.trim();
+    let Some((name, url)) = value
         .split_once('=')
-        .ok_or_else(|| "expected NAME=URL, e.g. prod=postgres://app@db/app".to_owned())?;
-    let name = name.trim();
-    if name.is_empty() || url.trim().is_empty() {
-        return Err("expected NAME=URL with a non-empty name and URL".into());
+        .filter(|(name, _)| is_environment_name(name.trim()))
+    else {
+        return Err(format!(
+            "{EXPECTED}; this value does not start with NAME= (it is not shown: it may hold a password)"
+        ));
+    };
+    let (name, url) = (name.trim(), url.trim());
+    // `host=db password=…`: a libpq keyword/value string without NAME=.
+    let looks_like_keyword_value = crate::db::is_keyword_value(value)
+        && url.contains('=')
+        && !crate::db::is_keyword_value(url)
+        && !url.contains("://");
+    if looks_like_keyword_value {
+        return Err(format!(
+            "{EXPECTED}; this value looks like a libpq keyword/value string without NAME= \
+             (write e.g. --env 'prod={name}=…'; it is not shown: it may hold a password)"
+        ));
+    }
+    if url.is_empty() {
+        return Err(format!("{EXPECTED}; the URL after `{name}=` is empty"));
     }
     Ok(EnvArg {
         name: name.to_owned(),
-        url: url.trim().to_owned(),
+        url: url.to_owned(),
     })
 }
 
@@ -155,4 +216,36 @@ fn execute(
         }
         None => exit::OK,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values_split_at_a_plain_name_only() {
+        let env = parse_env("prod=postgres://u:pw@h/db?sslmode=disable").ok();
+        assert_eq!(
+            env.map(|env| (env.name, env.url)),
+            Some(("prod".into(), "postgres://u:pw@h/db?sslmode=disable".into()))
+        );
+        let env = parse_env("st.ag-e_1 = host=db password=x").ok();
+        assert_eq!(env.map(|env| env.name), Some("st.ag-e_1".into()));
+        for value in [
+            "postgres://u:hunter2@h/db?sslmode=disable",
+            "postgres://u:hunter2@h/db",
+            "host=db password=hunter2",
+            "a/b=postgres://u:hunter2@h/db",
+            "=postgres://u:hunter2@h/db",
+        ] {
+            let Err(message) = parse_env(value) else {
+                panic!("{value} was accepted");
+            };
+            assert!(message.contains("expected NAME=URL"), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        assert!(parse_env("prod=").is_err());
+        // An environment may be called like a libpq keyword.
+        assert!(parse_env("host=/tmp/x.db").is_ok());
+    }
 }

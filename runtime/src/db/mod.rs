@@ -16,6 +16,7 @@ use diesel::{Connection, QueryResult, QueryableByName};
 use crate::error::{Error, one_line};
 
 pub(crate) use query::{Bind, Query, placeholders, quote_ident};
+pub(crate) use url::is_keyword_value;
 pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 
 /// The key of the PostgreSQL advisory lock every apply and migrate holds
@@ -58,25 +59,57 @@ impl Database {
     /// [`Error::Connect`] when the server cannot be reached, the credentials are
     /// refused or the SQLite file cannot be opened; the message never contains a password.
     pub fn connect(url: &DatabaseUrl) -> Result<Self, Error> {
-        let connect_error = |message: String| Error::Connect {
-            url: url.to_string(),
-            backend: url.backend(),
-            reason: one_line(&redact(&message)),
-        };
         match url.backend() {
-            Backend::Postgres => PgConnection::establish(&url.connect_string())
-                .map(Self::Postgres)
-                .map_err(|e| connect_error(e.to_string())),
+            Backend::Postgres => Self::connect_postgres(url),
+            Backend::Sqlite => Self::connect_sqlite(url, &url.connect_string()),
+        }
+    }
+
+    /// Opens a connection to `url` that never creates or writes anything: a
+    /// SQLite file is opened read-only (`file:…?mode=ro`), a PostgreSQL session
+    /// runs every transaction `READ ONLY`. For `plan`, `status`, `history` and
+    /// prune's reads.
+    ///
+    /// # Errors
+    /// [`Error::NoDatabase`] when `url` is a SQLite file path that does not
+    /// exist (it is not created); [`Error::Connect`] as for [`Database::connect`].
+    pub fn connect_read_only(url: &DatabaseUrl) -> Result<Self, Error> {
+        match url.backend() {
+            Backend::Postgres => {
+                let mut db = Self::connect_postgres(url)?;
+                if let Self::Postgres(conn) = &mut db {
+                    conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                        .map_err(|e| connect_error(url, &e.to_string()))?;
+                }
+                Ok(db)
+            }
             Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&url.connect_string())
-                    .map_err(|e| connect_error(e.to_string()))?;
-                conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
-                ))
-                .map_err(|e| connect_error(e.to_string()))?;
-                Ok(Self::Sqlite(conn))
+                if let Some(file) = url.sqlite_file()
+                    && !file.exists()
+                {
+                    return Err(Error::NoDatabase {
+                        url: url.to_string(),
+                    });
+                }
+                Self::connect_sqlite(url, &url.sqlite_read_only_string())
             }
         }
+    }
+
+    fn connect_postgres(url: &DatabaseUrl) -> Result<Self, Error> {
+        PgConnection::establish(&url.connect_string())
+            .map(Self::Postgres)
+            .map_err(|e| connect_error(url, &e.to_string()))
+    }
+
+    fn connect_sqlite(url: &DatabaseUrl, open: &str) -> Result<Self, Error> {
+        let mut conn =
+            SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+        ))
+        .map_err(|e| connect_error(url, &e.to_string()))?;
+        Ok(Self::Sqlite(conn))
     }
 
     /// Which engine this connection talks to.
@@ -129,7 +162,8 @@ impl Database {
     }
 
     /// Runs `f` in a plain transaction (a consistent snapshot for reading),
-    /// always rolled back: nothing `f` does is kept.
+    /// always rolled back: nothing `f` does is kept. On PostgreSQL the
+    /// transaction is `READ ONLY`, so `f` cannot write even by mistake.
     pub(crate) fn read_transaction<T, E>(
         &mut self,
         f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
@@ -138,7 +172,10 @@ impl Database {
         E: From<diesel::result::Error>,
     {
         let result: Result<(), Stop<T, E>> = match self {
-            Self::Postgres(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
+            Self::Postgres(c) => c
+                .build_transaction()
+                .read_only()
+                .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
             Self::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
         };
         match result {
@@ -160,6 +197,15 @@ impl Database {
             Self::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
             Self::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
         }
+    }
+}
+
+/// [`Error::Connect`] for `url` with the driver's `message`, its password scrubbed.
+fn connect_error(url: &DatabaseUrl, message: &str) -> Error {
+    Error::Connect {
+        url: url.to_string(),
+        backend: url.backend(),
+        reason: one_line(&url.scrub(message)),
     }
 }
 
@@ -226,5 +272,32 @@ impl Conn<'_> {
             Self::Postgres(c) => boxed!(Pg, query, Backend::Postgres).load(*c),
             Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).load(*c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 8 item 9: the snapshot `plan`, `status` and `history` read in is
+    /// `READ ONLY` on PostgreSQL, even on a connection that may write.
+    #[test]
+    fn read_transactions_cannot_write_on_postgres() -> Result<(), Error> {
+        let Some(test_db) = llm_lifecycle_test_support::TestDb::postgres() else {
+            return Ok(());
+        };
+        let mut db = Database::connect(&DatabaseUrl::parse(test_db.url())?)?;
+        let create = Query::new("CREATE TABLE written_by_a_read (x BIGINT)");
+        let refused = db.read_transaction(|conn| conn.execute(&create).map_err(Error::from));
+        let Err(refused) = refused else {
+            return Err(Error::Diverged("a read transaction wrote".into()));
+        };
+        assert!(
+            refused.to_string().contains("read-only transaction"),
+            "{refused}"
+        );
+        // The same connection still writes in an ordinary transaction.
+        db.transaction(|conn| conn.execute(&create).map_err(Error::from))?;
+        Ok(())
     }
 }

@@ -32,8 +32,9 @@ impl fmt::Display for Backend {
 
 /// A parsed database location.
 ///
-/// `Display` prints the location with any password replaced by `***`, so it is
-/// safe to log.
+/// `Display` and `Debug` print the location with any password replaced by
+/// `***`, so it is safe to log; [`DatabaseUrl::scrub`] does the same for a
+/// driver's message about it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     backend: Backend,
@@ -48,12 +49,45 @@ impl fmt::Debug for DatabaseUrl {
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&redact(&self.raw))
+        f.write_str(&redact_location(&self.raw))
     }
 }
 
+/// libpq's connection keywords that start a keyword/value string
+/// (`host=db user=app password=…`).
+const LIBPQ_KEYWORDS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "connect_timeout",
+    "options",
+    "application_name",
+    "sslmode",
+    "sslcert",
+    "sslkey",
+    "sslrootcert",
+    "service",
+    "target_session_attrs",
+];
+
+/// Whether `location` is a libpq keyword/value string: its first word is
+/// `KEYWORD=…` (or `KEYWORD = …`) with a libpq keyword.
+pub(crate) fn is_keyword_value(location: &str) -> bool {
+    location.split_once('=').is_some_and(|(key, _)| {
+        let key = key.trim();
+        LIBPQ_KEYWORDS
+            .iter()
+            .any(|keyword| key.eq_ignore_ascii_case(keyword))
+    })
+}
+
 impl DatabaseUrl {
-    /// Parses a location: `postgres://…` / `postgresql://…` for PostgreSQL;
+    /// Parses a location: `postgres://…` / `postgresql://…` or a libpq
+    /// keyword/value string (`host=db dbname=app …`) for PostgreSQL;
     /// `sqlite://PATH`, `file:…` (SQLite URI) or a plain file path for SQLite.
     ///
     /// # Errors
@@ -77,11 +111,27 @@ impl DatabaseUrl {
         if let Some(path) = location.strip_prefix("sqlite://") {
             return Self::sqlite_path(location, path);
         }
+        // Before the scheme check: a keyword/value string may quote a `://`.
+        if is_keyword_value(location) {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                raw: location.to_owned(),
+            });
+        }
         if let Some((scheme, _)) = location.split_once("://") {
             return Err(Error::BadUrl {
-                url: redact(location),
+                url: redact_location(location),
                 reason: format!(
-                    "unsupported scheme `{scheme}://`; use postgres://USER@HOST/DB or a SQLite file path"
+                    "unsupported scheme `{}://`; use postgres://USER@HOST/DB or a SQLite file path",
+                    // Before `://` only when it is a plain scheme: never a password.
+                    if scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    {
+                        scheme
+                    } else {
+                        "…"
+                    }
                 ),
             });
         }
@@ -91,7 +141,7 @@ impl DatabaseUrl {
     fn sqlite_path(location: &str, path: &str) -> Result<Self, Error> {
         if path.is_empty() {
             return Err(Error::BadUrl {
-                url: redact(location),
+                url: redact_location(location),
                 reason: "no SQLite file path after `sqlite://`".into(),
             });
         }
@@ -110,19 +160,54 @@ impl DatabaseUrl {
         }
     }
 
+    /// A SQLite database that lives in memory only (nothing on disk).
+    #[must_use]
+    pub fn sqlite_in_memory() -> Self {
+        Self {
+            backend: Backend::Sqlite,
+            raw: ":memory:".to_owned(),
+        }
+    }
+
     /// The engine this location names.
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// `message` (a driver's error about this location) with this location's
+    /// password removed wherever it appears — whole, percent-decoded, or in
+    /// pieces of 3 characters or more as libpq quotes them when it splits a URL
+    /// it cannot parse — and then [`redact`]ed.
+    #[must_use]
+    pub fn scrub(&self, message: &str) -> String {
+        let mut secrets = secrets(&self.raw);
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        secrets.dedup();
+        let mut scrubbed = message.to_owned();
+        for secret in &secrets {
+            scrubbed = scrubbed.replace(secret.as_str(), REDACTED);
+        }
+        redact(&scrubbed)
+    }
+
     /// The location as given, password included: only for handing to the driver.
     pub(crate) fn connect_string(&self) -> String {
         match self.backend {
             Backend::Sqlite => self.raw.clone(),
-            Backend::Postgres if self.raw.contains("connect_timeout=") => self.raw.clone(),
+            Backend::Postgres if self.raw.contains("connect_timeout") => self.raw.clone(),
+            Backend::Postgres if !self.raw.contains("://") => {
+                format!("{} connect_timeout={PG_CONNECT_TIMEOUT_SECS}", self.raw)
+            }
             Backend::Postgres => {
-                let separator = if self.raw.contains('?') { '&' } else { '?' };
+                // A `?` in the password (before the last `@`) does not start the query.
+                let after_credentials =
+                    self.raw.rfind('@').map_or(&*self.raw, |at| &self.raw[at..]);
+                let separator = if after_credentials.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
                 format!(
                     "{}{separator}connect_timeout={PG_CONNECT_TIMEOUT_SECS}",
                     self.raw
@@ -130,40 +215,238 @@ impl DatabaseUrl {
             }
         }
     }
+
+    /// The SQLite file this location names, when it is a plain path (not a
+    /// `file:` URI, not `:memory:`).
+    pub(crate) fn sqlite_file(&self) -> Option<&std::path::Path> {
+        (self.backend == Backend::Sqlite
+            && !self.raw.starts_with("file:")
+            && self.raw != ":memory:")
+            .then(|| std::path::Path::new(&self.raw))
+    }
+
+    /// What to hand SQLite to open this location without ever creating or
+    /// writing it: a `file:` URI with `mode=ro` (a URI's own `mode` replaced,
+    /// unless it is `memory`).
+    pub(crate) fn sqlite_read_only_string(&self) -> String {
+        if self.raw == ":memory:" {
+            return self.raw.clone();
+        }
+        let Some(uri) = self.raw.strip_prefix("file:") else {
+            // Characters with a meaning in a SQLite URI path are escaped.
+            const URI_PATH: &percent_encoding::AsciiSet =
+                &percent_encoding::CONTROLS.add(b'%').add(b'?').add(b'#');
+            // An absolute path gets an empty authority, so `//x` is never taken for a host.
+            let authority = if self.raw.starts_with('/') { "//" } else { "" };
+            return format!(
+                "file:{authority}{}?mode=ro",
+                percent_encoding::utf8_percent_encode(&self.raw, URI_PATH)
+            );
+        };
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let mut parameters: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+        if parameters
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("mode=memory"))
+        {
+            return self.raw.clone();
+        }
+        parameters.retain(|p| !p.to_ascii_lowercase().starts_with("mode="));
+        parameters.push("mode=ro");
+        format!("file:{path}?{}", parameters.join("&"))
+    }
 }
 
-/// Replaces the password of a URL (`scheme://user:secret@host`) and any
-/// `password=…` parameter with `***`.
+/// What a redacted secret is replaced with.
+const REDACTED: &str = "***";
+
+/// Replaces, in free text, the password of every URL (`scheme://user:secret@host`)
+/// and the value of every `password=…` parameter (URL query or libpq
+/// keyword/value, quoted or not) with `***`. A URL that cannot be parsed shows
+/// nothing between `://` and its last `@`.
 #[must_use]
-pub fn redact(location: &str) -> String {
-    let mut out = location.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let authority_start = scheme_end + 3;
-        let rest = &out[authority_start..];
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@')
-            && let Some(colon) = rest[..at].find(':')
-        {
-            out.replace_range(authority_start + colon + 1..authority_start + at, "***");
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(separator) = rest.find("://") {
+        let scheme_start = rest[..separator]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || "+-.".contains(*c))
+            .last()
+            .map_or(separator, |(index, _)| index);
+        let end = rest[separator..]
+            .find(char::is_whitespace)
+            .map_or(rest.len(), |offset| separator + offset);
+        out.push_str(&rest[..scheme_start]);
+        out.push_str(&redact_url(&rest[scheme_start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    redact_password_parameters(&out)
+}
+
+/// One location (which may contain spaces, unlike a URL in free text), redacted.
+fn redact_location(location: &str) -> String {
+    if location.contains("://") {
+        redact_password_parameters(&redact_url(location))
+    } else {
+        redact_password_parameters(location)
+    }
+}
+
+/// Parses `token` (a URL, maybe followed by punctuation) with the `url` crate.
+/// `None` when it cannot be parsed, or when it has more than one `@`: then the
+/// parser (the last `@` ends the credentials) and libpq (the first does) may
+/// disagree on where the password ends.
+fn parse_url(token: &str) -> Option<(url::Url, &str)> {
+    if token.matches('@').count() > 1 {
+        return None;
+    }
+    let core = token.trim_end_matches(['"', '\'', ')', ']', '>', ',', ';', '.']);
+    let parsed = url::Url::parse(core).ok()?;
+    let after_authority = [
+        parsed.path(),
+        parsed.query().unwrap_or(""),
+        parsed.fragment().unwrap_or(""),
+    ];
+    if after_authority
+        .iter()
+        .any(|part| part.contains('@') || part.contains("%40"))
+    {
+        return None;
+    }
+    Some((parsed, &token[core.len()..]))
+}
+
+fn redact_url(token: &str) -> String {
+    if !token.contains('@') {
+        return token.to_owned();
+    }
+    if let Some((mut parsed, trailing)) = parse_url(token) {
+        if parsed.password().is_none() {
+            return token.to_owned();
+        }
+        if parsed.set_password(Some(REDACTED)).is_ok() {
+            return format!("{parsed}{trailing}");
         }
     }
-    redact_password_parameter(&out)
+    // Unparsable: hide everything between `://` and the last `@`.
+    match (token.find("://"), token.rfind('@')) {
+        (Some(separator), Some(at)) if at > separator + 3 => {
+            format!("{}{REDACTED}{}", &token[..separator + 3], &token[at..])
+        }
+        _ => token.to_owned(),
+    }
 }
 
-fn redact_password_parameter(text: &str) -> String {
+/// The byte ranges of the values of `password=` parameters in `text`.
+fn password_values(text: &str) -> Vec<std::ops::Range<usize>> {
     let lower = text.to_ascii_lowercase();
-    let Some(start) = lower.find("password=") else {
-        return text.to_owned();
+    let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = lower[from..].find("password") {
+        let key_start = from + offset;
+        let mut cursor = key_start + "password".len();
+        from = cursor;
+        let at_boundary = key_start == 0
+            || !(bytes[key_start - 1].is_ascii_alphanumeric() || bytes[key_start - 1] == b'_');
+        if !at_boundary {
+            continue;
+        }
+        while bytes.get(cursor).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            cursor += 1;
+        }
+        if bytes.get(cursor) != Some(&b'=') {
+            continue;
+        }
+        cursor += 1;
+        while bytes.get(cursor).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            cursor += 1;
+        }
+        let value_start = cursor;
+        let value_end = if bytes.get(cursor) == Some(&b'\'') {
+            // libpq: a single-quoted value, `\'` and `\\` escaped.
+            cursor += 1;
+            while let Some(b) = bytes.get(cursor) {
+                match b {
+                    b'\\' => cursor += 2,
+                    b'\'' => {
+                        cursor += 1;
+                        break;
+                    }
+                    _ => cursor += 1,
+                }
+            }
+            cursor.min(text.len())
+        } else {
+            text[cursor..]
+                .find(|c: char| c == '&' || c.is_whitespace())
+                .map_or(text.len(), |offset| cursor + offset)
+        };
+        if value_end > value_start {
+            ranges.push(value_start..value_end);
+        }
+        from = value_end.max(from);
+    }
+    ranges
+}
+
+fn redact_password_parameters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for range in password_values(text) {
+        out.push_str(&text[copied..range.start]);
+        out.push_str(REDACTED);
+        copied = range.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Everything in `raw` that is, or may be, a password: the URL's password (as
+/// written and percent-decoded; for a URL that cannot be parsed, everything
+/// between the first `:` after `://` and the last `@`, and its pieces between
+/// URL delimiters), and every `password=` value.
+fn secrets(raw: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let mut add = |secret: &str, split: bool| {
+        let secret = secret.trim_matches('\'');
+        let decoded = percent_encoding::percent_decode_str(secret)
+            .decode_utf8_lossy()
+            .into_owned();
+        for candidate in [secret.to_owned(), decoded] {
+            if split {
+                secrets.extend(
+                    candidate
+                        .split(['/', '?', '#', '@', ':', '&', '='])
+                        .filter(|piece| piece.chars().count() >= 3)
+                        .map(str::to_owned),
+                );
+            }
+            if !candidate.is_empty() {
+                secrets.push(candidate);
+            }
+        }
     };
-    let value_start = start + "password=".len();
-    let value_end = text[value_start..]
-        .find(['&', ' '])
-        .map_or(text.len(), |offset| value_start + offset);
-    format!(
-        "{}***{}",
-        &text[..value_start],
-        redact_password_parameter(&text[value_end..])
-    )
+    if let Some(separator) = raw.find("://") {
+        let authority_start = separator + 3;
+        // When the URL parses, its only `@` is the one ending the credentials;
+        // when it does not, libpq may split the text anywhere: add the pieces too.
+        let unparsable = parse_url(raw).is_none();
+        if let Some(at) = raw.rfind('@').filter(|at| *at > authority_start) {
+            let userinfo = &raw[authority_start..at];
+            // libpq: `user:password`, split at the first `:`.
+            if let Some((_, password)) = userinfo.split_once(':') {
+                add(password, unparsable);
+            }
+        }
+    }
+    for range in password_values(raw) {
+        add(&raw[range], false);
+    }
+    secrets
 }
 
 #[cfg(test)]
@@ -187,6 +470,179 @@ mod tests {
         );
     }
 
+    /// Each location of issue 8 item 3, shown by `Display` and by [`redact`].
+    #[test]
+    fn awkward_passwords_are_never_shown() -> Result<(), Error> {
+        let cases = [
+            // `?`, `/`, `@` and `#` in the password: no URL parser agrees with libpq.
+            (
+                "postgres://app:pa?ss1@db:5432/x",
+                "pa?ss1",
+                "postgres://***@db:5432/x",
+            ),
+            (
+                "postgres://app:pa/ss1@db/x",
+                "pa/ss1",
+                "postgres://***@db/x",
+            ),
+            (
+                "postgres://app:pa@ss1@db/x",
+                "pa@ss1",
+                "postgres://***@db/x",
+            ),
+            (
+                "postgres://app:12/ss1@db/x",
+                "12/ss1",
+                "postgres://***@db/x",
+            ),
+            (
+                "postgres://app:pa#ss1@db/x",
+                "pa#ss1",
+                "postgres://***@db/x",
+            ),
+            // An invalid percent escape parses, and is redacted like any password.
+            (
+                "postgres://app:pa%zzss@db/x",
+                "pa%zzss",
+                "postgres://app:***@db/x",
+            ),
+            (
+                "postgres://app:p%40ss@db/x",
+                "p%40ss",
+                "postgres://app:***@db/x",
+            ),
+            (
+                "postgresql://app@db/x?sslmode=disable&password=hunter2",
+                "hunter2",
+                "postgresql://app@db/x?sslmode=disable&password=***",
+            ),
+            (
+                "host=db user=app password='hun ter2' dbname=x",
+                "hun ter2",
+                "host=db user=app password=*** dbname=x",
+            ),
+            (
+                "host=db password = hunter2",
+                "hunter2",
+                "host=db password = ***",
+            ),
+        ];
+        for (location, password, shown) in cases {
+            let url = DatabaseUrl::parse(location)?;
+            assert_eq!(url.backend(), Backend::Postgres, "{location}");
+            assert_eq!(url.to_string(), shown, "{location}");
+            assert!(!format!("{url:?}").contains(password), "{location}");
+            let in_text = redact(&format!("cannot use \"{location}\": refused"));
+            assert!(!in_text.contains(password), "{location}: {in_text}");
+        }
+        Ok(())
+    }
+
+    /// libpq quotes the pieces of a URL it split differently from the `url`
+    /// crate: `scrub` removes them from its messages.
+    #[test]
+    fn driver_messages_lose_the_password_and_its_pieces() -> Result<(), Error> {
+        let cases = [
+            (
+                "postgres://app:hunter/two@127.0.0.1:1/app",
+                "invalid integer value \"hunter\" for connection option \"port\"",
+                "invalid integer value \"***\" for connection option \"port\"",
+            ),
+            (
+                "postgres://app:pa%zzss@127.0.0.1:1/app",
+                "invalid percent-encoded token: \"pa%zzss\"",
+                "invalid percent-encoded token: \"***\"",
+            ),
+            (
+                "postgres://app:hun@ter2@127.0.0.1:1/app",
+                "could not translate host name \"ter2@127.0.0.1\" to address",
+                "could not translate host name \"***@127.0.0.1\" to address",
+            ),
+            (
+                "postgres://app:p%C3%A4ss@db/app",
+                "password authentication failed (tried päss)",
+                "password authentication failed (tried ***)",
+            ),
+            (
+                "postgres://app:hunter2@db/app",
+                "could not connect to postgres://app:hunter2@db/app?connect_timeout=10",
+                "could not connect to postgres://app:***@db/app?connect_timeout=10",
+            ),
+            (
+                "host=db password='hunter2' port=1",
+                "bad option in host=db password='hunter2' port=1: hunter2",
+                "bad option in host=db password=*** port=1: ***",
+            ),
+        ];
+        for (location, message, scrubbed) in cases {
+            assert_eq!(DatabaseUrl::parse(location)?.scrub(message), scrubbed);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn urls_in_free_text_are_redacted_one_by_one() {
+        assert_eq!(
+            redact("from postgres://a:one@h1/x to 'postgres://b:two@h2/y', then sqlite://z.db"),
+            "from postgres://a:***@h1/x to 'postgres://b:***@h2/y', then sqlite://z.db"
+        );
+        assert_eq!(redact("a Password=x&b"), "a Password=***&b");
+        assert_eq!(
+            redact("passwords=x, no_password=y"),
+            "passwords=x, no_password=y"
+        );
+        // Redacting twice changes nothing more.
+        let once = redact("postgres://app:pa?ss@db/x password=z");
+        assert_eq!(redact(&once), once);
+    }
+
+    #[test]
+    fn the_connect_timeout_joins_the_real_query() -> Result<(), Error> {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://app:pa?ss@db/x")?.connect_string(),
+            "postgres://app:pa?ss@db/x?connect_timeout=10"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://app@db/x?sslmode=disable")?.connect_string(),
+            "postgres://app@db/x?sslmode=disable&connect_timeout=10"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("host=db dbname=x")?.connect_string(),
+            "host=db dbname=x connect_timeout=10"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn sqlite_opens_read_only_through_a_uri() -> Result<(), Error> {
+        assert_eq!(
+            DatabaseUrl::parse("/tmp/a?b#c%d.db")?.sqlite_read_only_string(),
+            "file:///tmp/a%3Fb%23c%25d.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("//tmp/x.db")?.sqlite_read_only_string(),
+            "file:////tmp/x.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("x.db")?.sqlite_read_only_string(),
+            "file:x.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("file:x.db?cache=shared&mode=rwc")?.sqlite_read_only_string(),
+            "file:x.db?cache=shared&mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("file:mem?mode=memory")?.sqlite_read_only_string(),
+            "file:mem?mode=memory"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://x.db")?.sqlite_file(),
+            Some(std::path::Path::new("x.db"))
+        );
+        assert_eq!(DatabaseUrl::parse("file:x.db")?.sqlite_file(), None);
+        Ok(())
+    }
+
     #[test]
     fn locations_name_their_backend() -> Result<(), Error> {
         assert_eq!(
@@ -207,6 +663,10 @@ mod tests {
             Backend::Sqlite
         );
         assert!(DatabaseUrl::parse("mysql://root:pw@h/x").is_err());
+        assert_eq!(
+            DatabaseUrl::parse("host=db options='-c search_path=x://y'")?.backend(),
+            Backend::Postgres
+        );
         assert!(DatabaseUrl::parse(" ").is_err());
         let shown = DatabaseUrl::parse("postgres://u:pw@h/d")?.to_string();
         assert!(!shown.contains("pw@"), "{shown}");

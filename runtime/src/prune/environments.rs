@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
-use crate::db::{Backend, Database, DatabaseUrl, redact};
+use crate::db::{Database, DatabaseUrl};
 use crate::plan::{ModelId, Plan, Reason};
 
 /// A database to check, by the name it is shown under.
@@ -87,7 +87,7 @@ pub(crate) fn inspect(
                 .collect();
         }
         Err(error) => {
-            report.error = Some(redact(&error));
+            report.error = Some(environment.url.scrub(&error));
             report.statuses = vec![EntryStatus::Unreachable; entries.len()];
         }
     }
@@ -99,16 +99,8 @@ fn read(
     url: &DatabaseUrl,
     catalog: &Catalog,
 ) -> Result<(HashMap<ModelId, Option<String>>, Plan), String> {
-    if url.backend() == Backend::Sqlite {
-        let path = url.connect_string();
-        let is_uri = path.starts_with("file:") || path == ":memory:";
-        if !is_uri && !std::path::Path::new(&path).is_file() {
-            return Err(format!(
-                "the SQLite file {url} does not exist (check the path; prune never creates it)"
-            ));
-        }
-    }
-    let mut db = Database::connect(url).map_err(|e| e.to_string())?;
+    // Read-only: a SQLite file that does not exist is an error, never created.
+    let mut db = Database::connect_read_only(url).map_err(|e| e.to_string())?;
     let mut journal: HashMap<ModelId, Option<String>> = HashMap::new();
     for deletion in crate::ledger::applied_deletions(&mut db).map_err(|e| e.to_string())? {
         journal

@@ -241,7 +241,17 @@ pub fn prune(options: &PruneOptions) -> Result<PruneReport, PruneError> {
         .iter()
         .map(|(provider, entry)| (*provider, entry.name.as_ref(), entry.replacement.as_deref()))
         .collect();
-    verdict::protect_replacements(&links, &mut verdicts);
+    let live: Vec<(&str, &str, Option<&str>)> = catalog
+        .models()
+        .map(|(provider, model)| {
+            (
+                provider.key.as_ref(),
+                model.name.as_ref(),
+                model.replacement.as_deref(),
+            )
+        })
+        .collect();
+    verdict::protect_replacements(&links, &live, &mut verdicts);
 
     let entries = ids
         .iter()

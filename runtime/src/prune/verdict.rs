@@ -29,8 +29,9 @@ pub enum Verdict {
         /// Their names.
         environments: Vec<String>,
     },
-    /// Safe on its own, but another deleted entry that stays names it as its
-    /// replacement: removing it would break the catalogue.
+    /// Safe on its own, but a model of the catalogue (a live one, or another
+    /// deleted entry that stays) names it as its replacement: removing it would
+    /// break the catalogue.
     NeededBy {
         /// The entries (`provider/name`) that need it.
         entries: Vec<String>,
@@ -94,10 +95,13 @@ pub(crate) fn decide(
     }
 }
 
-/// Downgrades safe entries that a staying entry names as its replacement, until
-/// nothing changes. `entries` are `(provider, name, replacement)`.
+/// Downgrades safe entries that something staying names as its replacement,
+/// until nothing changes. `entries` are the deleted entries as `(provider,
+/// name, replacement)`; `live` the live models (deprecated ones included) in
+/// the same form: they always stay, so whatever they name stays too.
 pub(crate) fn protect_replacements(
     entries: &[(&str, &str, Option<&str>)],
+    live: &[(&str, &str, Option<&str>)],
     verdicts: &mut [Verdict],
 ) {
     loop {
@@ -107,17 +111,19 @@ pub(crate) fn protect_replacements(
                 continue;
             }
             let (provider, name, _) = entries[target];
-            let needed_by: Vec<String> = entries
+            let names_target = |(other_provider, _, replacement): &(&str, &str, Option<&str>)| {
+                *other_provider == provider && *replacement == Some(name)
+            };
+            let staying_entries = entries
                 .iter()
                 .enumerate()
-                .filter(|(other, (other_provider, _, replacement))| {
-                    *other_provider == provider
-                        && *replacement == Some(name)
-                        && verdicts[*other] != Verdict::Safe
-                })
-                .map(|(_, (other_provider, other_name, _))| {
-                    format!("{other_provider}/{other_name}")
-                })
+                .filter(|(other, link)| names_target(link) && verdicts[*other] != Verdict::Safe)
+                .map(|(_, link)| link);
+            let needed_by: Vec<String> = live
+                .iter()
+                .filter(|link| names_target(link))
+                .chain(staying_entries)
+                .map(|(other_provider, other_name, _)| format!("{other_provider}/{other_name}"))
                 .collect();
             if !needed_by.is_empty() {
                 verdicts[target] = Verdict::NeededBy { entries: needed_by };
@@ -148,7 +154,7 @@ mod tests {
             Verdict::TooRecent { days: 3 },
             Verdict::Safe,
         ];
-        protect_replacements(&entries, &mut verdicts);
+        protect_replacements(&entries, &[], &mut verdicts);
         assert_eq!(
             verdicts[1],
             Verdict::NeededBy {
@@ -163,5 +169,22 @@ mod tests {
         );
         assert_eq!(verdicts[3], Verdict::Safe);
         assert_eq!(verdicts[0].to_string(), "needed by openai/b");
+    }
+
+    #[test]
+    fn a_live_model_keeps_the_deleted_entry_it_is_replaced_by() {
+        // `old` (live, deprecated) → `gone` (deleted) → `m`: `gone` must stay.
+        // `older` (deleted) → `gone` can go: nothing names `older` in its provider.
+        let entries = [("p", "gone", Some("m")), ("p", "older", Some("gone"))];
+        let live = [
+            ("p", "m", None),
+            ("p", "old", Some("gone")),
+            ("q", "x", Some("older")),
+        ];
+        let mut verdicts = vec![Verdict::Safe, Verdict::Safe];
+        protect_replacements(&entries, &live, &mut verdicts);
+        assert_eq!(verdicts[0].to_string(), "needed by p/old");
+        // Another provider's model naming `older` does not protect it.
+        assert_eq!(verdicts[1], Verdict::Safe);
     }
 }
