@@ -299,8 +299,9 @@ fn plan_references(
             r.kind == ReferenceKind::Id && r.table.as_ref() == table && r.column.as_ref() == column
         });
         if !declared {
+            let columns = introspect::columns(conn, std::slice::from_ref(&table))?;
             plan.refusals
-                .push(Refusal::UndeclaredForeignKey { table, column });
+                .push(Refusal::undeclared_foreign_key(table, column, &columns));
         }
     }
 
