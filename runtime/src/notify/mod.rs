@@ -107,6 +107,9 @@ pub struct AffectedModel {
     /// Deprecated: the end of its replacement chain (what to update to).
     /// Deleted: the model references are moved to; `None` when they are cleared.
     pub replacement: Option<ModelId>,
+    /// Deprecated: the catalogue's `sunset` date (`2027-01-31`), when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<String>,
     /// The teams with at least one affected resource and no notification
     /// about this model yet, by team id.
     pub teams: Vec<AffectedTeam>,
