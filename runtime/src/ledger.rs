@@ -215,7 +215,12 @@ pub(crate) fn finish_run(
 }
 
 /// Records a run that did not commit (`failed` or `refused`), in its own
-/// transaction, so `history` shows it. Needs the schema; skipped when it is missing.
+/// transaction, so `history` shows it.
+///
+/// A refused run wrote nothing, so on a database the runtime has not migrated
+/// yet the runtime's own schema is created first (under the apply lock) to
+/// record it. A failed run is recorded only when the schema exists: its
+/// failure may be the migration itself.
 pub(crate) fn record_unsuccessful_run(
     db: &mut Database,
     environment: &str,
@@ -224,6 +229,14 @@ pub(crate) fn record_unsuccessful_run(
     error: &str,
     duration_ms: i64,
 ) -> Result<Option<i64>, Error> {
+    if status == STATUS_REFUSED {
+        db.locked_transaction(|conn| -> Result<(), Error> {
+            if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+                crate::schema::run_pending(conn)?;
+            }
+            Ok(())
+        })?;
+    }
     db.transaction(|conn| {
         if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
             return Ok(None);

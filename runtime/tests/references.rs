@@ -212,6 +212,17 @@ fn the_entry_proposed_for_an_undeclared_foreign_key_is_valid_as_printed(db: &Tes
     apply(db, &extended).unwrap();
 }
 
+fn a_refused_apply_is_recorded_even_before_the_runtime_migrated_the_database(db: &TestDb) {
+    // A fresh database: no runtime schema, no host tables.
+    let Err(Error::Refused(_)) = apply(db, &full_catalog()) else {
+        panic!("the plan must be refused: the declared tables do not exist")
+    };
+    assert_eq!(count(db, "llm_lifecycle_runs WHERE status = 'refused'"), 1);
+    assert_eq!(count(db, "llm_lifecycle_runs"), 1);
+    // Only the runtime's schema was created: no model row was written.
+    assert_eq!(count(db, "llm_provider_models"), 0);
+}
+
 fn refuses_a_declared_table_or_column_that_does_not_exist(db: &TestDb) {
     prepared(db);
     let catalog = catalog(&format!(
@@ -324,6 +335,7 @@ llm_lifecycle_test_support::backend_tests!(
     refuses_an_undeclared_foreign_key_showing_the_entry_to_add,
     the_entry_proposed_for_an_undeclared_foreign_key_is_valid_as_printed,
     refuses_a_declared_table_or_column_that_does_not_exist,
+    a_refused_apply_is_recorded_even_before_the_runtime_migrated_the_database,
     handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite,
     text_references_move_even_when_the_deleted_row_is_already_gone,
     json_in_a_plain_text_column_is_rewritten_as_text,
