@@ -52,7 +52,11 @@ fn a_syntax_error_is_reported_once() -> std::io::Result<()> {
     let Some(report) = report(&source, "models.toml") else {
         panic!("the fixture is invalid");
     };
-    assert!(report.directive.ends_with(": 1 problem, shown under `--- stderr` below"));
+    assert!(
+        report
+            .directive
+            .ends_with(": 1 problem, shown under `--- stderr` below")
+    );
     insta::assert_snapshot!(report.rendered);
     Ok(())
 }

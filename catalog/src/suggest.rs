@@ -54,8 +54,9 @@ pub fn closest_model_ids(catalog: &crate::Catalog, id: &str, max: usize) -> Vec<
         .collect();
     let found = closest(id, ids.iter().map(|(id, _)| id.as_str()), usize::MAX);
     let deprecated = |candidate: &str| ids.iter().any(|(id, flag)| *flag && id == candidate);
-    let (live, old): (Vec<&str>, Vec<&str>) =
-        found.into_iter().partition(|candidate| !deprecated(candidate));
+    let (live, old): (Vec<&str>, Vec<&str>) = found
+        .into_iter()
+        .partition(|candidate| !deprecated(candidate));
     live.into_iter()
         .chain(old)
         .take(max)

@@ -164,11 +164,21 @@ fn removing_a_closing_bracket_of_the_real_catalogue_reports_one_error() {
 #[test]
 fn a_pruned_id_suggests_live_non_deprecated_models_first() {
     let source = real_source();
-    let pruned = source.replace("  { name = \"gpt-4-turbo\", replacement = \"gpt-4.1\" },\n", "");
-    assert_ne!(pruned, source, "the real catalogue deletes openai/gpt-4-turbo");
+    let pruned = source.replace(
+        "  { name = \"gpt-4-turbo\", replacement = \"gpt-4.1\" },\n",
+        "",
+    );
+    assert_ne!(
+        pruned, source,
+        "the real catalogue deletes openai/gpt-4-turbo"
+    );
     let catalog = Catalog::parse(&pruned, "models.toml").unwrap();
-    assert!(matches!(catalog.lookup("openai/gpt-4-turbo"), Lookup::Unknown));
-    let found = llm_lifecycle_catalog::suggest::closest_model_ids(&catalog, "openai/gpt-4-turbo", 3);
+    assert!(matches!(
+        catalog.lookup("openai/gpt-4-turbo"),
+        Lookup::Unknown
+    ));
+    let found =
+        llm_lifecycle_catalog::suggest::closest_model_ids(&catalog, "openai/gpt-4-turbo", 3);
     assert!(!found.is_empty());
     for id in &found {
         let Lookup::Live { model, .. } = catalog.lookup(id) else {
@@ -178,7 +188,10 @@ fn a_pruned_id_suggests_live_non_deprecated_models_first() {
     }
     // The deprecated `openai/gpt-3.5-turbo` is closer by edit distance.
     let ids: Vec<String> = catalog.model_ids().collect();
-    let nearest =
-        llm_lifecycle_catalog::suggest::closest("openai/gpt-4-turbo", ids.iter().map(String::as_str), 1);
+    let nearest = llm_lifecycle_catalog::suggest::closest(
+        "openai/gpt-4-turbo",
+        ids.iter().map(String::as_str),
+        1,
+    );
     assert_eq!(nearest, ["openai/gpt-3.5-turbo"]);
 }

@@ -295,9 +295,9 @@ pub(crate) fn journal(conn: &mut Conn<'_>, run_id: i64, events: &[Event]) -> Res
 /// text on every engine.
 fn timestamp(backend: Backend, column: &str) -> String {
     match backend {
-        Backend::Postgres => format!(
-            "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        ),
+        Backend::Postgres => {
+            format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+        }
         // SQLite's CURRENT_TIMESTAMP is UTC already.
         Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})"),
     }

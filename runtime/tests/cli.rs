@@ -122,7 +122,12 @@ fn markdown_on_a_command_without_a_markdown_form_is_a_usage_error() {
         &["migrate"],
         &["prune", "--env", "prod=/nonexistent/llm.db"],
     ] {
-        let mut argv = vec!["--database-url", "/nonexistent/llm.db", "--format", "markdown"];
+        let mut argv = vec![
+            "--database-url",
+            "/nonexistent/llm.db",
+            "--format",
+            "markdown",
+        ];
         argv.extend_from_slice(args);
         let outcome = cli(&catalog(MODELS), &argv);
         assert_eq!(outcome.code, exit::USAGE, "{args:?}: {}", outcome.err);
@@ -134,7 +139,11 @@ fn markdown_on_a_command_without_a_markdown_form_is_a_usage_error() {
             "{}",
             outcome.err
         );
-        assert!(outcome.err.contains(&format!("`{}` prints", args[0])), "{}", outcome.err);
+        assert!(
+            outcome.err.contains(&format!("`{}` prints", args[0])),
+            "{}",
+            outcome.err
+        );
     }
 }
 
@@ -212,7 +221,9 @@ fn apply_then_no_op_then_history(db: &TestDb) {
     // A header, two runs, the legend of the count symbols.
     assert_eq!(history.out.lines().count(), 4, "{}", history.out);
     assert!(
-        history.out.starts_with("run  status     environment  started (UTC)"),
+        history
+            .out
+            .starts_with("run  status     environment  started (UTC)"),
         "{}",
         history.out
     );
@@ -222,12 +233,27 @@ fn apply_then_no_op_then_history(db: &TestDb) {
         history.out
     );
     assert!(
-        history.out.lines().last().unwrap().starts_with("+ models created, "),
+        history
+            .out
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("+ models created, "),
         "{}",
         history.out
     );
     // One timestamp format on every engine: `2026-12-01T21:34:50Z`.
-    let json = cli(&catalog, &["--database-url", db.url(), "history", "--all", "--format", "json"]);
+    let json = cli(
+        &catalog,
+        &[
+            "--database-url",
+            db.url(),
+            "history",
+            "--all",
+            "--format",
+            "json",
+        ],
+    );
     let runs: serde_json::Value = serde_json::from_str(&json.out).unwrap();
     for run in runs.as_array().unwrap() {
         for key in ["started_at", "finished_at"] {
@@ -237,7 +263,11 @@ fn apply_then_no_op_then_history(db: &TestDb) {
                 .map(|c| if c.is_ascii_digit() { '9' } else { c })
                 .collect();
             assert_eq!(shape, "9999-99-99T99:99:99Z", "{key} = {stamp}");
-            assert!(history.out.contains(&run["started_at"].as_str().unwrap().to_owned()));
+            assert!(
+                history
+                    .out
+                    .contains(&run["started_at"].as_str().unwrap().to_owned())
+            );
         }
     }
     // Another environment has no runs: say which one was looked at, and how to see the others.
@@ -284,12 +314,7 @@ fn a_plan_of_only_references_has_no_empty_part(db: &TestDb) {
     let outcome = cli(&catalog, &["--database-url", db.url(), "plan"]);
     assert_eq!(outcome.code, exit::OK, "{}", outcome.err);
     let summary = outcome.out.lines().last().unwrap();
-    assert_eq!(
-        summary,
-        "Plan: 1 row to repoint.",
-        "{}",
-        outcome.out
-    );
+    assert_eq!(summary, "Plan: 1 row to repoint.", "{}", outcome.out);
 }
 
 fn plan_and_status_exit_4_with_exit_code_while_there_is_something_to_do(db: &TestDb) {

@@ -48,7 +48,8 @@ fn child_apply() {
 #[test]
 #[ignore = "entry point of the child process of no_ansi_escapes_when_stderr_is_not_a_terminal"]
 fn child_verbose_plan() {
-    let url = std::env::var(URL_VAR).expect("started by no_ansi_escapes_when_stderr_is_not_a_terminal");
+    let url =
+        std::env::var(URL_VAR).expect("started by no_ansi_escapes_when_stderr_is_not_a_terminal");
     let mut out = Vec::new();
     let mut err = Vec::new();
     let code = llm_lifecycle_runtime::cli::run(
@@ -84,8 +85,14 @@ fn no_ansi_escapes_when_stderr_is_not_a_terminal() {
     assert!(child.status.success(), "{stdout}\n{stderr}");
     // -vvv logs at trace level: there is something to colour, and it is plain.
     assert!(stderr.contains("connected"), "{stderr}");
-    assert!(!stderr.contains('\u{1b}'), "escape codes on a pipe: {stderr:?}");
-    assert!(!stdout.contains('\u{1b}'), "escape codes on a pipe: {stdout:?}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escape codes on a pipe: {stderr:?}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "escape codes on a pipe: {stdout:?}"
+    );
 }
 
 fn two_processes_serialize_and_the_second_finds_nothing_to_do(db: &TestDb) {

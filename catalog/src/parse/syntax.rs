@@ -12,10 +12,7 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceMap};
 
 /// The diagnostics for a source the TOML parser rejected: one, at the mistake.
-pub(crate) fn diagnostics(
-    map: &SourceMap<'_>,
-    errors: &[toml::de::Error],
-) -> Vec<Diagnostic> {
+pub(crate) fn diagnostics(map: &SourceMap<'_>, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
     // The earliest line with an error, and on it the error reported first
     // (the parser's follow-up errors on that line may start earlier).
     let first = errors

@@ -136,7 +136,11 @@ pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
     let mut header: Vec<String> = ["run", "status", "environment", "started (UTC)", "duration"]
         .map(str::to_owned)
         .into();
-    header.extend(HISTORY_COUNTS.iter().map(|(symbol, _)| (*symbol).to_owned()));
+    header.extend(
+        HISTORY_COUNTS
+            .iter()
+            .map(|(symbol, _)| (*symbol).to_owned()),
+    );
     header.push("catalogue".to_owned());
     let mut right = vec![false, false, false, false, true];
     right.extend([true; 7]);
@@ -148,8 +152,10 @@ pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
             run.status.clone(),
             run.environment.clone(),
             run.started_at.clone(),
-            run.duration_ms
-                .map_or_else(|| "–".to_owned(), |ms| format!("{} ms", render::thousands(ms))),
+            run.duration_ms.map_or_else(
+                || "–".to_owned(),
+                |ms| format!("{} ms", render::thousands(ms)),
+            ),
         ];
         for count in [
             run.created,
@@ -191,7 +197,10 @@ pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
                 let _ = write!(line, "{gap}{cell}{pad}");
             }
         }
-        if let Some(error) = index.checked_sub(1).and_then(|run| runs[run].error.as_ref()) {
+        if let Some(error) = index
+            .checked_sub(1)
+            .and_then(|run| runs[run].error.as_ref())
+        {
             let _ = write!(line, "  ({error})");
         }
         out.push_str(line.trim_end());
@@ -210,7 +219,15 @@ mod tests {
     use super::*;
 
     fn run(id: i64, status: &str, environment: &str, counts: [i64; 7]) -> RunRecord {
-        let [created, updated, merged, deleted, repointed_rows, cleared_rows, notified] = counts;
+        let [
+            created,
+            updated,
+            merged,
+            deleted,
+            repointed_rows,
+            cleared_rows,
+            notified,
+        ] = counts;
         RunRecord {
             id,
             environment: environment.to_owned(),
@@ -242,10 +259,8 @@ mod tests {
         let text = history(&runs, None);
         insta::assert_snapshot!(text);
         // The started and catalogue columns start at the same character on every line.
-        let at = |line: &str, needle: &str| {
-            line.find(needle)
-                .map(|byte| line[..byte].chars().count())
-        };
+        let at =
+            |line: &str, needle: &str| line.find(needle).map(|byte| line[..byte].chars().count());
         let lines: Vec<&str> = text.lines().take(4).collect();
         assert_eq!(lines.len(), 4, "{text}");
         for (header, cell) in [("started", "2026-"), ("catalogue", "0123456789ab")] {

@@ -7,7 +7,11 @@ use crate::test_util::{OPENAI, errors, single};
 fn a_missing_closing_brace_is_reported_once_at_its_opening_brace() {
     let source = "[providers.openai]\nmodels = [\n  { name = \"a\", token_limit = 1,\n  { name = \"b\", token_limit = 1, default = true },\n]\n";
     let diagnostic = single(source);
-    assert_eq!((diagnostic.line, diagnostic.column), (3, 3), "\n{diagnostic}");
+    assert_eq!(
+        (diagnostic.line, diagnostic.column),
+        (3, 3),
+        "\n{diagnostic}"
+    );
     assert_eq!(
         diagnostic.message,
         "invalid TOML: this inline table is never closed, expected `}`"
@@ -18,7 +22,11 @@ fn a_missing_closing_brace_is_reported_once_at_its_opening_brace() {
 fn the_last_entry_missing_its_brace_is_reported_on_its_line() {
     let source = "[providers.openai]\nmodels = [\n  { name = \"a\", token_limit = 1, default = true },\n  { name = \"b\", token_limit = 1\n]\n";
     let diagnostic = single(source);
-    assert_eq!((diagnostic.line, diagnostic.column), (4, 3), "\n{diagnostic}");
+    assert_eq!(
+        (diagnostic.line, diagnostic.column),
+        (4, 3),
+        "\n{diagnostic}"
+    );
 }
 
 #[test]
@@ -36,7 +44,11 @@ fn a_missing_closing_bracket_is_reported_once_at_the_array() {
         &OPENAI.replace("openai", "azure")
     );
     let diagnostic = single(&source);
-    assert_eq!((diagnostic.line, diagnostic.column), (2, 10), "\n{diagnostic}");
+    assert_eq!(
+        (diagnostic.line, diagnostic.column),
+        (2, 10),
+        "\n{diagnostic}"
+    );
     assert_eq!(
         diagnostic.message,
         "invalid TOML: this array is never closed, expected `]`"
