@@ -206,7 +206,7 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
     assert!(!pending.is_noop());
     assert_eq!(
         llm_lifecycle_runtime::plan::render::summary(&pending),
-        "Plan: 2 team notification(s) to write."
+        "Plan: 2 team notifications to write."
     );
     let fourth = apply(db, &full(MODELS_LATER, "")).unwrap();
     assert_eq!(fourth.counts.notified, 2);
