@@ -1,4 +1,4 @@
-//! Code generation: a validated [`Catalog`](llm_lifecycle_catalog::Catalog) in, the Rust source of the typed API out.
+//! Code generation: a validated [`Catalog`] in, the Rust source of the typed API out.
 //!
 //! The output is built as text and handed to the compiler's own lexer
 //! (`TokenStream::from_str`), which keeps the macro fast on large catalogues: the
