@@ -1,6 +1,12 @@
 //! Validates `models.toml` before the `catalog!` macro expands it, so that a bad
-//! catalogue fails the build with one `cargo::error=` per problem
-//! (`models.toml:LINE:COL: message`, then its fix hint).
+//! catalogue fails the build with every problem rendered once, the way the
+//! macro and rustc render theirs (`models.toml:LINE:COL: message`, the offending
+//! line with a caret, the fix hint).
+//!
+//! Cargo shows a build script's stderr only when the script fails, and keeps a
+//! `cargo::error=` directive to one line (then repeats the script's stdout under
+//! `--- stdout`). So the rendered diagnostics go to stderr, stdout carries a
+//! single short summary, and the script exits with an error.
 
 use std::process::ExitCode;
 
@@ -10,35 +16,51 @@ const CATALOGUE: &str = "models.toml";
 
 fn main() -> ExitCode {
     println!("cargo::rerun-if-changed={CATALOGUE}");
-    let lines = match std::fs::read_to_string(CATALOGUE) {
-        Ok(source) => error_directives(&source, CATALOGUE),
-        Err(error) => vec![format!(
-            "cargo::error=cannot read the model catalogue {CATALOGUE}: {error}: \
-             it must sit next to Cargo.toml"
-        )],
+    let report = match std::fs::read_to_string(CATALOGUE) {
+        Ok(source) => report(&source, CATALOGUE),
+        Err(error) => Some(Report {
+            rendered: String::new(),
+            directive: format!(
+                "cargo::error=cannot read the model catalogue {CATALOGUE}: {error}: \
+                 it must sit next to Cargo.toml"
+            ),
+        }),
     };
-    for line in &lines {
-        println!("{line}");
-    }
-    if lines.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    match report {
+        None => ExitCode::SUCCESS,
+        Some(report) => {
+            eprint!("{}", report.rendered);
+            println!("{}", report.directive);
+            ExitCode::FAILURE
+        }
     }
 }
 
-/// The `cargo::error=` lines for a catalogue: for each problem its headline
-/// (`models.toml:LINE:COL: message`), then its fix hint. None when it is valid.
-pub(crate) fn error_directives(source: &str, origin: &str) -> Vec<String> {
-    let Err(diagnostics) = Catalog::parse(source, origin) else {
-        return Vec::new();
-    };
-    let mut lines = Vec::new();
-    for diagnostic in diagnostics.iter() {
-        lines.push(format!("cargo::error={}", diagnostic.headline()));
-        if let Some(help) = &diagnostic.help {
-            lines.push(format!("cargo::error=  help: {help}"));
-        }
+/// What the build script prints for an invalid catalogue.
+#[derive(Debug)]
+pub(crate) struct Report {
+    /// Every problem rendered in full, for stderr.
+    pub(crate) rendered: String,
+    /// The one `cargo::error=` line for stdout: how many problems, and where they are shown.
+    pub(crate) directive: String,
+}
+
+/// The report for a catalogue, or none when it is valid.
+pub(crate) fn report(source: &str, origin: &str) -> Option<Report> {
+    let diagnostics = Catalog::parse(source, origin).err()?;
+    let mut rendered = String::new();
+    for diagnostic in &diagnostics {
+        rendered.push_str(&format!("error: {diagnostic}\n\n"));
     }
-    lines
+    let count = match diagnostics.len() {
+        1 => "1 problem".to_owned(),
+        n => format!("{n} problems"),
+    };
+    Some(Report {
+        rendered,
+        directive: format!(
+            "cargo::error={origin} is not a valid model catalogue: {count}, shown under \
+             `--- stderr` below"
+        ),
+    })
 }

@@ -80,3 +80,9 @@ pub use llm_lifecycle_catalog as catalog;
 pub use llm_lifecycle_catalog::generated_support::ParseModelError;
 
 llm_lifecycle_macros::catalog!("models.toml");
+
+/// The README's Rust examples, compiled and run as doctests (its `sh`, `toml`
+/// and `text` blocks are not Rust and are left alone).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

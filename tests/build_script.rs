@@ -4,41 +4,59 @@
 #[path = "../build.rs"]
 mod build_script;
 
-use build_script::error_directives;
+use build_script::report;
+
+fn fixture(name: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(format!("tests/fixtures/{name}"))
+}
 
 #[test]
 fn the_real_catalogue_is_valid() -> std::io::Result<()> {
     let source = std::fs::read_to_string("models.toml")?;
-    assert_eq!(
-        error_directives(&source, "models.toml"),
-        Vec::<String>::new()
-    );
+    assert!(report(&source, "models.toml").is_none());
     Ok(())
 }
 
 #[test]
-fn a_replacement_pointing_nowhere_fails_at_its_line_and_column() -> std::io::Result<()> {
-    let source = std::fs::read_to_string("tests/fixtures/replacement_missing.toml")?;
-    assert_eq!(
-        error_directives(&source, "models.toml"),
-        [
-            "cargo::error=models.toml:5:86: replacement `gpt-5` of `openai/gpt-4.1-nano` is not \
-             a model of provider `openai`",
-            "cargo::error=  help: name a model declared in `[providers.openai]`, or add `gpt-5` there",
-        ]
-    );
+fn a_problem_is_rendered_with_its_line_and_caret_like_the_macro() -> std::io::Result<()> {
+    let source = fixture("replacement_missing.toml")?;
+    let Some(report) = report(&source, "models.toml") else {
+        panic!("the fixture is invalid");
+    };
+    insta::assert_snapshot!(report.rendered);
     Ok(())
 }
 
 #[test]
-fn every_problem_is_reported() -> std::io::Result<()> {
-    let source = std::fs::read_to_string("tests/fixtures/many_errors.toml")?;
-    let lines = error_directives(&source, "models.toml");
-    let headlines: Vec<&String> = lines
-        .iter()
-        .filter(|line| !line.starts_with("cargo::error=  help:"))
-        .collect();
-    assert_eq!(headlines.len(), 4, "{lines:#?}");
-    assert!(lines.iter().all(|line| line.starts_with("cargo::error=")));
+fn the_only_directive_is_one_summary_line_that_repeats_no_problem() -> std::io::Result<()> {
+    let source = fixture("many_errors.toml")?;
+    let Some(report) = report(&source, "models.toml") else {
+        panic!("the fixture is invalid");
+    };
+    assert_eq!(
+        report.directive,
+        "cargo::error=models.toml is not a valid model catalogue: 4 problems, shown under \
+         `--- stderr` below"
+    );
+    // Each problem once, each with its snippet and caret.
+    assert_eq!(report.rendered.matches("error: models.toml:").count(), 4);
+    assert!(report.rendered.matches('^').count() >= 4);
+    assert!(!report.rendered.contains("cargo::"));
+    insta::assert_snapshot!(report.rendered);
+    Ok(())
+}
+
+#[test]
+fn a_syntax_error_is_reported_once() -> std::io::Result<()> {
+    let source = fixture("invalid_toml.toml")?;
+    let Some(report) = report(&source, "models.toml") else {
+        panic!("the fixture is invalid");
+    };
+    assert!(
+        report
+            .directive
+            .ends_with(": 1 problem, shown under `--- stderr` below")
+    );
+    insta::assert_snapshot!(report.rendered);
     Ok(())
 }

@@ -123,8 +123,9 @@ pub struct Reference {
     pub name_column: Option<Text>,
     /// Where a resource lives, e.g. `/a/{team_id}/chatbots/{id}/`.
     pub url: Option<Text>,
-    /// An SQL condition on the referencing table restricting which rows count as
-    /// affected resources in notices (repointing still covers every row).
+    /// An SQL condition on the referencing table (`table`, never `through.table`)
+    /// restricting which rows count as affected resources in notices
+    /// (repointing still covers every row).
     pub filter: Option<Text>,
 }
 

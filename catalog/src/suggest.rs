@@ -38,18 +38,48 @@ pub fn closest<'a>(
         .collect()
 }
 
-/// `did you mean `a`?` / `did you mean `a` or `b`?`, or `None` when nothing is close.
-pub fn did_you_mean<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
-    let found = closest(input, candidates, 3);
-    let quoted: Vec<String> = found.iter().map(|c| format!("`{c}`")).collect();
+/// Up to `max` ids of live models closest to `id`, for the hint on an unknown
+/// id: ids of models that are not deprecated come first (a deprecated model is
+/// no better a choice than the id that was removed), then deprecated ones, each
+/// group closest first.
+pub fn closest_model_ids(catalog: &crate::Catalog, id: &str, max: usize) -> Vec<String> {
+    let ids: Vec<(String, bool)> = catalog
+        .models()
+        .map(|(provider, model)| {
+            (
+                crate::naming::model_id(&provider.key, &model.name),
+                model.deprecated,
+            )
+        })
+        .collect();
+    let found = closest(id, ids.iter().map(|(id, _)| id.as_str()), usize::MAX);
+    let deprecated = |candidate: &str| ids.iter().any(|(id, flag)| *flag && id == candidate);
+    let (live, old): (Vec<&str>, Vec<&str>) = found
+        .into_iter()
+        .partition(|candidate| !deprecated(candidate));
+    live.into_iter()
+        .chain(old)
+        .take(max)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `did you mean `a` or `b`?` for a list of suggestions, `None` when it is empty.
+pub fn did_you_mean_any<S: AsRef<str>>(found: &[S]) -> Option<String> {
+    let quoted: Vec<String> = found.iter().map(|c| format!("`{}`", c.as_ref())).collect();
     match quoted.as_slice() {
         [] => None,
         [one] => Some(format!("did you mean {one}?")),
         [init @ .., last] => Some(format!("did you mean {} or {last}?", init.join(", "))),
     }
+}
+
+/// `did you mean `a`?` / `did you mean `a` or `b`?`, or `None` when nothing is close.
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    did_you_mean_any(&closest(input, candidates, 3))
 }
 
 #[cfg(test)]

@@ -103,3 +103,95 @@ name_column = "name"
         matches!(catalog.lookup("openai/o1-mini"), Lookup::Deleted { entry, .. } if entry.replacement.is_none())
     );
 }
+
+fn real_source() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models.toml");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The real catalogue with the last `}` of line `line` (1-based) removed.
+fn without_closing_brace(source: &str, line: usize) -> String {
+    let mut lines: Vec<String> = source.lines().map(str::to_owned).collect();
+    let text = &mut lines[line - 1];
+    let at = text.rfind('}').unwrap();
+    text.remove(at);
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn one_missing_brace_in_the_real_catalogue_is_one_diagnostic_at_its_line() {
+    let source = real_source();
+    let broken = without_closing_brace(&source, 6);
+    let diagnostics = Catalog::parse(&broken, "models.toml").unwrap_err();
+    insta::assert_snapshot!(diagnostics.to_string());
+}
+
+#[test]
+fn removing_any_closing_brace_of_the_real_catalogue_reports_that_line_only() {
+    let source = real_source();
+    let lines: Vec<usize> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, text)| text.trim_start().starts_with('{') && text.contains('}'))
+        .map(|(index, _)| index + 1)
+        .collect();
+    assert!(lines.len() > 100, "{} entry lines", lines.len());
+    for line in lines {
+        let broken = without_closing_brace(&source, line);
+        let diagnostics = Catalog::parse(&broken, "models.toml").unwrap_err();
+        let found: Vec<usize> = diagnostics.iter().map(|d| d.line).collect();
+        assert_eq!(found, [line], "`}}` removed on line {line}:\n{diagnostics}");
+    }
+}
+
+#[test]
+fn removing_a_closing_bracket_of_the_real_catalogue_reports_one_error() {
+    let source = real_source();
+    let mut lines: Vec<&str> = source.lines().collect();
+    let at = lines.iter().position(|text| *text == "]").unwrap();
+    lines.remove(at);
+    let broken = lines.join("\n") + "\n";
+    let diagnostics = Catalog::parse(&broken, "models.toml").unwrap_err();
+    assert_eq!(diagnostics.len(), 1, "\n{diagnostics}");
+    let diagnostic = &diagnostics.as_slice()[0];
+    assert_eq!(
+        (diagnostic.line, diagnostic.source_line.as_str()),
+        (5, "models = ["),
+        "\n{diagnostic}"
+    );
+}
+
+#[test]
+fn a_pruned_id_suggests_live_non_deprecated_models_first() {
+    let source = real_source();
+    let pruned = source.replace(
+        "  { name = \"gpt-4-turbo\", replacement = \"gpt-4.1\" },\n",
+        "",
+    );
+    assert_ne!(
+        pruned, source,
+        "the real catalogue deletes openai/gpt-4-turbo"
+    );
+    let catalog = Catalog::parse(&pruned, "models.toml").unwrap();
+    assert!(matches!(
+        catalog.lookup("openai/gpt-4-turbo"),
+        Lookup::Unknown
+    ));
+    let found =
+        llm_lifecycle_catalog::suggest::closest_model_ids(&catalog, "openai/gpt-4-turbo", 3);
+    assert!(!found.is_empty());
+    for id in &found {
+        let Lookup::Live { model, .. } = catalog.lookup(id) else {
+            panic!("{id} is not live");
+        };
+        assert!(!model.deprecated, "{id} is deprecated: {found:?}");
+    }
+    // The deprecated `openai/gpt-3.5-turbo` is closer by edit distance.
+    let ids: Vec<String> = catalog.model_ids().collect();
+    let nearest = llm_lifecycle_catalog::suggest::closest(
+        "openai/gpt-4-turbo",
+        ids.iter().map(String::as_str),
+        1,
+    );
+    assert_eq!(nearest, ["openai/gpt-3.5-turbo"]);
+}

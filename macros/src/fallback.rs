@@ -101,8 +101,8 @@ pub(crate) fn resolve(catalog: &Catalog, id: &str, origin: &str) -> Result<Strin
             ),
         }),
         Lookup::Unknown => {
-            let ids: Vec<String> = catalog.model_ids().collect();
-            let hint = suggest::did_you_mean(id, ids.iter().map(String::as_str))
+            let found = suggest::closest_model_ids(catalog, id, 3);
+            let hint = suggest::did_you_mean_any(&found)
                 .unwrap_or_else(|| format!("use a `provider/name` id declared in {origin}"));
             Err(format!("unknown model `{id}` in {origin}: {hint}"))
         }
@@ -171,6 +171,17 @@ deleted = [
         assert_eq!(
             error,
             "unknown model `mistral` in models.toml: use a `provider/name` id declared in models.toml"
+        );
+    }
+
+    #[test]
+    fn a_pruned_id_suggests_live_models_before_deprecated_ones() {
+        // `gpt-4.1-nano` (deprecated) is the closest id, but not a good choice.
+        let error = resolve(&catalog(), "openai/gpt-4.1-nan", "models.toml").unwrap_err();
+        assert_eq!(
+            error,
+            "unknown model `openai/gpt-4.1-nan` in models.toml: did you mean \
+             `openai/gpt-4.1-mini`, `openai/gpt-4.1` or `openai/gpt-4.1-nano`?"
         );
     }
 

@@ -62,7 +62,7 @@ pub struct RunRecord {
     /// Why it failed.
     #[diesel(sql_type = Nullable<Text>)]
     pub error: Option<String>,
-    /// When it started (database clock, as text).
+    /// When it started (database clock): `2026-12-01T21:34:50Z`, UTC, on every engine.
     #[diesel(sql_type = Text)]
     pub started_at: String,
     /// When it finished.
@@ -269,7 +269,12 @@ pub(crate) fn finish_run(
 }
 
 /// Records a run that did not commit (`failed` or `refused`), in its own
-/// transaction, so `history` shows it. Needs the schema; skipped when it is missing.
+/// transaction, so `history` shows it.
+///
+/// A refused run wrote nothing, so on a database the runtime has not migrated
+/// yet the runtime's own schema is created first (under the apply lock) to
+/// record it. A failed run is recorded only when the schema exists: its
+/// failure may be the migration itself.
 pub(crate) fn record_unsuccessful_run(
     db: &mut Database,
     environment: &str,
@@ -278,6 +283,14 @@ pub(crate) fn record_unsuccessful_run(
     error: &str,
     duration_ms: i64,
 ) -> Result<Option<i64>, Error> {
+    if status == STATUS_REFUSED {
+        db.locked_transaction(|conn| -> Result<(), Error> {
+            if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+                crate::schema::run_pending(conn)?;
+            }
+            Ok(())
+        })?;
+    }
     db.transaction(|conn| {
         if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
             return Ok(None);
@@ -332,9 +345,28 @@ pub(crate) fn journal(conn: &mut Conn<'_>, run_id: i64, events: &[Event]) -> Res
     Ok(())
 }
 
-const RUN_COLUMNS: &str = "id, environment, catalog_digest, tool_version, status, error, \
-    CAST(started_at AS TEXT) AS started_at, CAST(finished_at AS TEXT) AS finished_at, duration_ms, \
-    created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged, notified";
+/// A timestamp column as `2026-12-01T21:34:50Z` (UTC, to the second), the same
+/// text on every engine.
+fn timestamp(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Postgres => {
+            format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+        }
+        // SQLite's CURRENT_TIMESTAMP is UTC already.
+        Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})"),
+    }
+}
+
+/// The columns of a [`RunRecord`], timestamps in one format on every engine.
+fn run_columns(backend: Backend) -> String {
+    format!(
+        "id, environment, catalog_digest, tool_version, status, error, \
+         {} AS started_at, {} AS finished_at, duration_ms, \
+         created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged, notified",
+        timestamp(backend, "started_at"),
+        timestamp(backend, "finished_at")
+    )
+}
 
 /// The latest `limit` runs, newest first (optionally of one environment).
 /// Empty when the schema does not exist yet.
@@ -350,7 +382,8 @@ pub fn history(
         if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
             return Ok(Vec::new());
         }
-        let mut query = Query::new(format!("SELECT {RUN_COLUMNS} FROM llm_lifecycle_runs"));
+        let columns = run_columns(conn.backend());
+        let mut query = Query::new(format!("SELECT {columns} FROM llm_lifecycle_runs"));
         if let Some(environment) = environment {
             query
                 .push_sql(" WHERE environment = ?")
@@ -376,8 +409,9 @@ pub fn last_successful_run(
         if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
             return Ok(None);
         }
+        let columns = run_columns(conn.backend());
         let query = Query::new(format!(
-            "SELECT {RUN_COLUMNS} FROM llm_lifecycle_runs WHERE environment = ? AND status = ? \
+            "SELECT {columns} FROM llm_lifecycle_runs WHERE environment = ? AND status = ? \
              ORDER BY id DESC LIMIT 1"
         ))
         .bind(Bind::Text(environment.to_owned()))

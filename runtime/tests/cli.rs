@@ -114,6 +114,40 @@ fn usage_errors_exit_2_and_help_exits_0() {
 }
 
 #[test]
+fn markdown_on_a_command_without_a_markdown_form_is_a_usage_error() {
+    // Refused before connecting: the database URL is never opened.
+    for args in [
+        &["status"][..],
+        &["history"],
+        &["migrate"],
+        &["prune", "--env", "prod=/nonexistent/llm.db"],
+    ] {
+        let mut argv = vec![
+            "--database-url",
+            "/nonexistent/llm.db",
+            "--format",
+            "markdown",
+        ];
+        argv.extend_from_slice(args);
+        let outcome = cli(&catalog(MODELS), &argv);
+        assert_eq!(outcome.code, exit::USAGE, "{args:?}: {}", outcome.err);
+        assert!(outcome.out.is_empty(), "{}", outcome.out);
+        assert!(
+            outcome.err.starts_with(
+                "error: `--format markdown` is available for `plan` and `apply` only; "
+            ),
+            "{}",
+            outcome.err
+        );
+        assert!(
+            outcome.err.contains(&format!("`{}` prints", args[0])),
+            "{}",
+            outcome.err
+        );
+    }
+}
+
+#[test]
 fn the_plan_reads_like_a_diff() {
     let db = TestDb::sqlite();
     migrate(&db);
@@ -184,12 +218,58 @@ fn apply_then_no_op_then_history(db: &TestDb) {
             "history",
         ],
     );
-    assert_eq!(history.out.lines().count(), 2, "{}", history.out);
+    // A header, two runs, the legend of the count symbols.
+    assert_eq!(history.out.lines().count(), 4, "{}", history.out);
     assert!(
-        history.out.contains("succeeded  staging"),
+        history
+            .out
+            .starts_with("run  status     environment  started (UTC)"),
         "{}",
         history.out
     );
+    assert!(
+        history.out.contains("#2   succeeded  staging"),
+        "{}",
+        history.out
+    );
+    assert!(
+        history
+            .out
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("+ models created, "),
+        "{}",
+        history.out
+    );
+    // One timestamp format on every engine: `2026-12-01T21:34:50Z`.
+    let json = cli(
+        &catalog,
+        &[
+            "--database-url",
+            db.url(),
+            "history",
+            "--all",
+            "--format",
+            "json",
+        ],
+    );
+    let runs: serde_json::Value = serde_json::from_str(&json.out).unwrap();
+    for run in runs.as_array().unwrap() {
+        for key in ["started_at", "finished_at"] {
+            let stamp = run[key].as_str().unwrap();
+            let shape: String = stamp
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect();
+            assert_eq!(shape, "9999-99-99T99:99:99Z", "{key} = {stamp}");
+            assert!(
+                history
+                    .out
+                    .contains(&run["started_at"].as_str().unwrap().to_owned())
+            );
+        }
+    }
     // Another environment has no runs: say which one was looked at, and how to see the others.
     let other = cli(
         &catalog,
@@ -207,7 +287,7 @@ fn apply_then_no_op_then_history(db: &TestDb) {
          --all shows every environment).\n"
     );
     let all = cli(&catalog, &["--database-url", db.url(), "history", "--all"]);
-    assert_eq!(all.out.lines().count(), 2, "{}", all.out);
+    assert_eq!(all.out.lines().count(), 4, "{}", all.out);
     let status = cli(
         &catalog,
         &[
@@ -220,6 +300,41 @@ fn apply_then_no_op_then_history(db: &TestDb) {
     );
     assert!(status.out.contains("drift:     none"), "{}", status.out);
     assert!(status.out.contains("same catalogue"), "{}", status.out);
+}
+
+fn a_plan_of_only_references_has_no_empty_part(db: &TestDb) {
+    migrate(db);
+    host_schema(db);
+    let catalog = full_catalog();
+    assert_eq!(cli(&catalog, &["--database-url", db.url()]).code, exit::OK);
+    // A host row written later still names a deleted model: only a repoint to do.
+    db.execute(
+        "INSERT INTO experiments (id, team_id, name, llm) VALUES (1, 1, 'Stale', 'openai/gpt-4-turbo');",
+    );
+    let outcome = cli(&catalog, &["--database-url", db.url(), "plan"]);
+    assert_eq!(outcome.code, exit::OK, "{}", outcome.err);
+    let summary = outcome.out.lines().last().unwrap();
+    assert_eq!(summary, "Plan: 1 row to repoint.", "{}", outcome.out);
+}
+
+fn plan_and_status_exit_4_with_exit_code_while_there_is_something_to_do(db: &TestDb) {
+    migrate(db);
+    host_schema(db);
+    seed_references(db);
+    let catalog = full_catalog();
+    let url = db.url();
+    for command in ["plan", "status"] {
+        let gated = cli(&catalog, &["--database-url", url, command, "--exit-code"]);
+        assert_eq!(gated.code, exit::CHANGES, "{command}: {}", gated.err);
+        assert_eq!(gated.code, 4);
+        let plain = cli(&catalog, &["--database-url", url, command]);
+        assert_eq!(plain.code, exit::OK, "{command} without --exit-code");
+    }
+    assert_eq!(cli(&catalog, &["--database-url", url]).code, exit::OK);
+    for command in ["plan", "status"] {
+        let gated = cli(&catalog, &["--database-url", url, command, "--exit-code"]);
+        assert_eq!(gated.code, exit::OK, "{command} after apply: {}", gated.out);
+    }
 }
 
 fn a_refused_plan_exits_3(db: &TestDb) {
@@ -597,6 +712,8 @@ fn a_read_only_postgres_connection_cannot_write() {
 llm_lifecycle_test_support::backend_tests!(
     apply_then_no_op_then_history,
     a_refused_plan_exits_3,
+    a_plan_of_only_references_has_no_empty_part,
+    plan_and_status_exit_4_with_exit_code_while_there_is_something_to_do,
     a_read_only_database_is_one_clear_line_and_exit_1,
     passwords_are_never_printed,
 );

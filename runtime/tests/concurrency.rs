@@ -15,10 +15,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{apply, catalog, count, global_id, json_value, migrate, plan, seed_model};
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::plan::Reason;
 use llm_lifecycle_test_support::{Backend, TestDb};

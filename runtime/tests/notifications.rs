@@ -32,7 +32,7 @@ fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
                 // pipeline; the archived chatbot is filtered out.
                 "The model 'openai/gpt-4' has been removed from the platform. 1 chatbot(s), \
                  1 pipeline(s), 1 experiment(s) were affected. References have been automatically \
-                 updated to use 'gpt-4o'."
+                 updated to use 'openai/gpt-4o'."
                     .to_owned()
             ),
             (
@@ -126,7 +126,7 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
         "openai/gpt-4o-mini".to_owned(),
         "LLM Model 'openai/gpt-4o-mini' Deprecated".to_owned(),
         "The model 'openai/gpt-4o-mini' has been deprecated and will be removed soon. \
-         1 chatbot(s) are still using it. Please update to 'gpt-4o' before it is removed."
+         1 chatbot(s) are still using it. Please update to 'openai/gpt-4o' before it is removed."
             .to_owned(),
     );
     assert_eq!(deprecated(db), std::slice::from_ref(&expected));
@@ -156,7 +156,7 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
                 SLUG_DEPRECATED.to_owned(),
                 "openai/gpt-3.5".to_owned(),
                 "LLM Model 'openai/gpt-3.5' Deprecated".to_owned(),
-                "The model 'openai/gpt-3.5' has been deprecated and will be removed soon. \
+                "The model 'openai/gpt-3.5' has been deprecated and will be removed on 2027-01-31. \
                  1 pipeline(s) are still using it."
                     .to_owned(),
             )
@@ -207,7 +207,7 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
     assert!(!pending.is_noop());
     assert_eq!(
         llm_lifecycle_runtime::plan::render::summary(&pending),
-        "Plan: 2 team notification(s) to write."
+        "Plan: 2 team notifications to write."
     );
     let fourth = apply(db, &full(MODELS_LATER, "")).unwrap();
     assert_eq!(fourth.counts.notified, 2);
@@ -517,7 +517,7 @@ fn more_teams_than_one_statement_holds_are_all_told_once(db: &TestDb) {
     assert_eq!(
         last.4,
         "The model 'openai/gpt-4o-mini' has been deprecated and will be removed soon. \
-         1 chatbot(s) are still using it. Please update to 'gpt-4o' before it is removed."
+         1 chatbot(s) are still using it. Please update to 'openai/gpt-4o' before it is removed."
     );
     assert_eq!(
         links(db, 11_499, "openai/gpt-4o-mini"),

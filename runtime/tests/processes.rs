@@ -43,6 +43,58 @@ fn child_apply() {
     assert_eq!(code, 0, "{}", String::from_utf8(err).unwrap());
 }
 
+/// Child-process entry point (run by `no_ansi_escapes_when_stderr_is_not_a_terminal`):
+/// `apply-models -vvv plan`, its logs on the process's real stderr.
+#[test]
+#[ignore = "entry point of the child process of no_ansi_escapes_when_stderr_is_not_a_terminal"]
+fn child_verbose_plan() {
+    let url =
+        std::env::var(URL_VAR).expect("started by no_ansi_escapes_when_stderr_is_not_a_terminal");
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = llm_lifecycle_runtime::cli::run(
+        &full_catalog(),
+        ["apply-models", "--database-url", &url, "-vvv", "plan"],
+        &mut out,
+        &mut err,
+    );
+    eprint!("{}", String::from_utf8(err).unwrap());
+    print!("{}", String::from_utf8(out).unwrap());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn no_ansi_escapes_when_stderr_is_not_a_terminal() {
+    let db = TestDb::sqlite();
+    migrate(&db);
+    host_schema(&db);
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "child_verbose_plan",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(URL_VAR, db.url())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    assert!(child.status.success(), "{stdout}\n{stderr}");
+    // -vvv logs at trace level: there is something to colour, and it is plain.
+    assert!(stderr.contains("connected"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escape codes on a pipe: {stderr:?}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "escape codes on a pipe: {stdout:?}"
+    );
+}
+
 fn two_processes_serialize_and_the_second_finds_nothing_to_do(db: &TestDb) {
     migrate(db);
     host_schema(db);

@@ -154,17 +154,73 @@ fn refuses_an_undeclared_foreign_key_showing_the_entry_to_add(db: &TestDb) {
         plan.refusals,
         [Refusal::UndeclaredForeignKey {
             table: "hidden_refs".into(),
-            column: "llm_id".into()
+            column: "llm_id".into(),
+            team_column: None,
+            name_column: None,
         }]
     );
     let toml = plan.refusals[0].toml_to_add().unwrap();
-    assert!(
-        toml.contains("[[references]]\ntable = \"hidden_refs\"\ncolumn = \"llm_id\""),
-        "{toml}"
+    assert_eq!(
+        toml,
+        "[[references]]\ntable = \"hidden_refs\"\ncolumn = \"llm_id\"\nresource = \"hidden ref\""
     );
     let text = llm_lifecycle_runtime::plan::render::text(&plan);
     assert!(text.contains("    table = \"hidden_refs\""), "{text}");
     assert_eq!(snapshot(db), before);
+}
+
+/// The `add to models.toml:` block of a rendered plan, as printed (indented).
+fn printed_entry(text: &str) -> String {
+    text.lines()
+        .skip_while(|line| !line.ends_with("add to models.toml:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("    "))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+fn the_entry_proposed_for_an_undeclared_foreign_key_is_valid_as_printed(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "CREATE TABLE chat_assistants (id BIGINT PRIMARY KEY, team_id BIGINT NOT NULL, \
+         name TEXT NOT NULL, llm_id BIGINT NULL REFERENCES llm_provider_models (id));",
+    );
+    let Err(Error::Refused(plan)) = apply(db, &full_catalog()) else {
+        panic!("the plan must be refused")
+    };
+    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    let printed = printed_entry(&text);
+    assert!(printed.starts_with("    [[references]]\n"), "{text}");
+    // Pasted as printed, the catalogue accepts it and declares the column.
+    let source = format!("{MODELS}\n{REFERENCES}\n{printed}");
+    let extended = match llm_lifecycle_catalog::Catalog::parse(&source, "models.toml") {
+        Ok(catalog) => catalog,
+        Err(diagnostics) => panic!("{diagnostics}\n{printed}"),
+    };
+    let Some(entry) = extended
+        .references
+        .iter()
+        .find(|reference| &*reference.table == "chat_assistants")
+    else {
+        panic!("no entry for chat_assistants in {printed}")
+    };
+    assert_eq!(&*entry.column, "llm_id");
+    assert_eq!(entry.resource.as_deref(), Some("chat assistant"));
+    assert_eq!(entry.team_column.as_deref(), Some("team_id"));
+    assert_eq!(entry.name_column.as_deref(), Some("name"));
+    // And the apply that was refused now goes through.
+    apply(db, &extended).unwrap();
+}
+
+fn a_refused_apply_is_recorded_even_before_the_runtime_migrated_the_database(db: &TestDb) {
+    // A fresh database: no runtime schema, no host tables.
+    let Err(Error::Refused(_)) = apply(db, &full_catalog()) else {
+        panic!("the plan must be refused: the declared tables do not exist")
+    };
+    assert_eq!(count(db, "llm_lifecycle_runs WHERE status = 'refused'"), 1);
+    assert_eq!(count(db, "llm_lifecycle_runs"), 1);
+    // Only the runtime's schema was created: no model row was written.
+    assert_eq!(count(db, "llm_provider_models"), 0);
 }
 
 fn refuses_a_declared_table_or_column_that_does_not_exist(db: &TestDb) {
@@ -415,7 +471,9 @@ llm_lifecycle_test_support::backend_tests!(
     a_chain_through_a_deleted_model_ends_at_the_live_model,
     refuses_to_clear_a_not_null_reference,
     refuses_an_undeclared_foreign_key_showing_the_entry_to_add,
+    the_entry_proposed_for_an_undeclared_foreign_key_is_valid_as_printed,
     refuses_a_declared_table_or_column_that_does_not_exist,
+    a_refused_apply_is_recorded_even_before_the_runtime_migrated_the_database,
     handles_a_json_column_of_type_json_on_postgres_and_text_on_sqlite,
     text_references_move_even_when_the_deleted_row_is_already_gone,
     json_in_a_plain_text_column_is_rewritten_as_text,

@@ -233,7 +233,7 @@ fn baseline_with_notices(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64
            'LLM Model ''' || o.provider || '/' || o.name || ''' Removed', \
            'The model ''' || o.provider || '/' || o.name || ''' has been removed from the platform. ' || \
            concat_ws(', ', nullif(g.assistants, 0) || ' assistant(s)', nullif(g.pipelines, 0) || ' pipeline(s)') || \
-           ' were affected. References have been automatically updated to use ''' || t.name || '''.', \
+           ' were affected. References have been automatically updated to use ''' || t.provider || '/' || t.name || '''.', \
            g.links, 'service_providers.change_llmprovidermodel' \
          FROM (SELECT r.old_id, r.team_id, \
                  count(*) FILTER (WHERE r.kind = 'assistant') AS assistants, \

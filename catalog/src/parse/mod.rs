@@ -10,8 +10,9 @@ pub(crate) mod providers;
 pub(crate) mod raw;
 pub(crate) mod reader;
 pub(crate) mod references;
+mod syntax;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+use crate::diagnostic::{Diagnostics, SourceMap};
 use crate::model::Catalog;
 use raw::RawCatalog;
 use reader::{Reader, entries_in_order};
@@ -43,18 +44,10 @@ impl Catalog {
         let mut reader = Reader::new(source, origin);
         let (document, syntax_errors) = DeTable::parse_recoverable(source);
         if !syntax_errors.is_empty() {
+            // Semantic checks on a document that does not parse would only
+            // pile up behind the syntax error: report the syntax error alone.
             let map = SourceMap::new(source, origin);
-            let mut diagnostics: Vec<Diagnostic> = Vec::new();
-            for error in &syntax_errors {
-                let span = error.span().unwrap_or(0..0);
-                let diagnostic = map.error(span, syntax_message(error.message()));
-                // After an error the parser resynchronises, often reporting
-                // follow-up errors on the same line: keep the first one.
-                if !diagnostics.iter().any(|seen| seen.line == diagnostic.line) {
-                    diagnostics.push(diagnostic);
-                }
-            }
-            return Err(Diagnostics::new(diagnostics));
+            return Err(Diagnostics::new(syntax::diagnostics(&map, &syntax_errors)));
         }
         let raw = read_document(&mut reader, document.get_ref());
         crate::validate::check(&raw, &mut reader);
@@ -74,19 +67,6 @@ impl Catalog {
         let origin = path.display().to_string();
         Ok(Catalog::parse(&source, &origin)?)
     }
-}
-
-/// toml's message, on one line and without a trailing newline.
-fn syntax_message(message: &str) -> String {
-    let trimmed = message.trim();
-    let mut lines = trimmed.lines();
-    let first = lines.next().unwrap_or("invalid TOML").trim();
-    let mut out = format!("invalid TOML: {first}");
-    for line in lines.map(str::trim).filter(|line| !line.is_empty()) {
-        out.push_str("; ");
-        out.push_str(line);
-    }
-    out
 }
 
 fn read_document(reader: &mut Reader<'_>, document: &DeTable<'_>) -> RawCatalog {

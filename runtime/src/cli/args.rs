@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// Converge the database on the LLM model catalogue compiled into this binary.
 ///
 /// Without a subcommand, applies. Exit codes: 0 done, 1 error, 2 usage,
-/// 3 plan refused.
+/// 3 plan refused, 4 something to do (`plan` and `status` with --exit-code).
 #[derive(Debug, Parser)]
 #[command(name = "apply-models", version, about, long_about = None)]
 pub struct Cli {
@@ -40,9 +40,17 @@ pub enum Command {
     /// Make the database match the catalogue (the default).
     Apply,
     /// Show what apply would do, writing nothing.
-    Plan,
+    Plan {
+        /// Exit 4 when there is something to do, 0 when there is nothing (for CI).
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// Show the drift between the catalogue and the database, and the last apply.
-    Status,
+    Status {
+        /// Exit 4 when there is drift, 0 when there is none (for CI).
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// List the runs recorded in the ledger, newest first.
     History {
         /// How many runs to show.
@@ -67,6 +75,6 @@ pub enum Format {
     Text,
     /// One JSON document.
     Json,
-    /// A pull-request comment (`plan` and `apply`; other commands print text).
+    /// A pull-request comment (`plan` and `apply` only: a usage error elsewhere).
     Markdown,
 }

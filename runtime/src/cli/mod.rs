@@ -35,6 +35,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The plan was refused: fix the problems it lists.
     pub const REFUSED: u8 = 3;
+    /// `plan --exit-code` / `status --exit-code`: there is something to do.
+    pub const CHANGES: u8 = 4;
 }
 
 /// Entry point of the `apply-models` binary: reads `.env`, parses the process
@@ -100,6 +102,10 @@ where
             };
         }
     };
+    if let Some(rendered) = unsupported_format(&cli) {
+        let _ = write!(err, "{rendered}");
+        return exit::USAGE;
+    }
     init_tracing(cli.verbose, cli.quiet);
     match execute(catalog, &cli, out, err, notifiers) {
         Ok(code) => code,
@@ -108,6 +114,31 @@ where
             exit::ERROR
         }
     }
+}
+
+/// The usage error for `--format markdown` on a command that has no markdown
+/// form (rendered like clap's own errors), or `None`.
+fn unsupported_format(cli: &Cli) -> Option<String> {
+    let name = match &cli.command {
+        _ if cli.format != Format::Markdown => return None,
+        None | Some(Command::Apply | Command::Plan { .. }) => return None,
+        Some(Command::Status { .. }) => "status",
+        Some(Command::History { .. }) => "history",
+        Some(Command::Migrate) => "migrate",
+        Some(Command::Prune(_)) => "prune",
+    };
+    let message = format!(
+        "`--format markdown` is available for `plan` and `apply` only; `{name}` prints \
+         `--format text` or `--format json`"
+    );
+    let error = <Cli as clap::CommandFactory>::command()
+        .error(clap::error::ErrorKind::InvalidValue, message);
+    Some(error.render().to_string())
+}
+
+/// Whether stderr gets ANSI colours: only on a terminal, and never with `NO_COLOR` set.
+fn stderr_is_colored() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {
@@ -123,6 +154,7 @@ fn init_tracing(verbose: u8, quiet: bool) {
     // Already set when run twice in one process (tests): keep the first.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(stderr_is_colored())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -162,7 +194,7 @@ fn execute(
         Command::Apply | Command::Migrate | Command::Prune(_) => Database::connect(&url)?,
         // Read-only commands never create or write anything (a typo in the path
         // must not leave an empty database behind).
-        Command::Plan => match Database::connect_read_only(&url) {
+        Command::Plan { .. } => match Database::connect_read_only(&url) {
             Err(Error::NoDatabase { url: shown }) => {
                 if !cli.quiet {
                     let _ = writeln!(
@@ -175,12 +207,12 @@ fn execute(
             }
             connected => connected?,
         },
-        Command::Status | Command::History { .. } => Database::connect_read_only(&url)?,
+        Command::Status { .. } | Command::History { .. } => Database::connect_read_only(&url)?,
     };
     tracing::info!(database = %url, "connected");
     match command {
         Command::Apply => apply(catalog, cli, &mut db, out, err, notifiers),
-        Command::Plan => {
+        Command::Plan { exit_code } => {
             let plan = crate::plan(&mut db, catalog)?;
             match cli.format {
                 Format::Text => print(out, &render::text(&plan)),
@@ -189,11 +221,13 @@ fn execute(
             }
             Ok(if plan.is_refused() {
                 exit::REFUSED
+            } else if exit_code && !plan.is_noop() {
+                exit::CHANGES
             } else {
                 exit::OK
             })
         }
-        Command::Status => {
+        Command::Status { exit_code } => {
             let status = crate::status(&mut db, catalog, &cli.environment)?;
             match cli.format {
                 Format::Text | Format::Markdown => print(
@@ -204,6 +238,8 @@ fn execute(
             }
             Ok(if status.plan.is_refused() {
                 exit::REFUSED
+            } else if exit_code && !status.in_sync() {
+                exit::CHANGES
             } else {
                 exit::OK
             })

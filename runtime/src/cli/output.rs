@@ -108,8 +108,20 @@ pub(super) fn status(status: &Status, location: &str, environment: &str) -> Stri
     out
 }
 
-/// What `history` prints: one line per run (`environment`: the one shown, or
-/// `None` for every environment).
+/// The symbols of the `history` count columns, with their meaning.
+const HISTORY_COUNTS: [(&str, &str); 7] = [
+    ("+", "models created"),
+    ("~", "models updated"),
+    ("⇄", "team rows merged"),
+    ("-", "models deleted"),
+    ("→", "rows repointed"),
+    ("∅", "rows cleared"),
+    ("✉", "team notifications"),
+];
+
+/// What `history` prints: a header, one line per run in aligned columns, then
+/// the legend of the count symbols (`environment`: the one shown, or `None` for
+/// every environment).
 pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
     if runs.is_empty() {
         return match environment {
@@ -120,16 +132,32 @@ pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
             None => "No runs recorded yet.\n".to_owned(),
         };
     }
-    let mut out = String::new();
+    // Cells per row; `true` in `right` marks a right-aligned (numeric) column.
+    let mut header: Vec<String> = ["run", "status", "environment", "started (UTC)", "duration"]
+        .map(str::to_owned)
+        .into();
+    header.extend(
+        HISTORY_COUNTS
+            .iter()
+            .map(|(symbol, _)| (*symbol).to_owned()),
+    );
+    header.push("catalogue".to_owned());
+    let mut right = vec![false, false, false, false, true];
+    right.extend([true; 7]);
+    right.push(false);
+    let mut table = vec![header];
     for run in runs {
-        let _ = write!(
-            out,
-            "#{:<5} {:<10} {:<12} {}  {} ms  +{} ~{} ⇄{} -{} →{} ∅{} ✉{}  catalogue {}",
-            run.id,
-            run.status,
-            run.environment,
-            run.started_at,
-            run.duration_ms.unwrap_or_default(),
+        let mut row = vec![
+            format!("#{}", run.id),
+            run.status.clone(),
+            run.environment.clone(),
+            run.started_at.clone(),
+            run.duration_ms.map_or_else(
+                || "–".to_owned(),
+                |ms| format!("{} ms", render::thousands(ms)),
+            ),
+        ];
+        for count in [
             run.created,
             run.updated,
             run.merged,
@@ -137,12 +165,110 @@ pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
             run.repointed_rows,
             run.cleared_rows,
             run.notified,
-            run.catalog_digest.get(..12).unwrap_or(&run.catalog_digest),
-        );
-        if let Some(error) = &run.error {
-            let _ = write!(out, "  ({error})");
+        ] {
+            row.push(render::thousands(count));
         }
+        row.push(
+            run.catalog_digest
+                .get(..12)
+                .unwrap_or(&run.catalog_digest)
+                .to_owned(),
+        );
+        table.push(row);
+    }
+    let widths: Vec<usize> = (0..right.len())
+        .map(|column| {
+            table
+                .iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (index, row) in table.iter().enumerate() {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[column] - cell.chars().count());
+            let gap = if column == 0 { "" } else { "  " };
+            if right[column] {
+                let _ = write!(line, "{gap}{pad}{cell}");
+            } else {
+                let _ = write!(line, "{gap}{cell}{pad}");
+            }
+        }
+        if let Some(error) = index
+            .checked_sub(1)
+            .and_then(|run| runs[run].error.as_ref())
+        {
+            let _ = write!(line, "  ({error})");
+        }
+        out.push_str(line.trim_end());
         out.push('\n');
     }
+    let legend: Vec<String> = HISTORY_COUNTS
+        .iter()
+        .map(|(symbol, meaning)| format!("{symbol} {meaning}"))
+        .collect();
+    let _ = writeln!(out, "{}", legend.join(", "));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: i64, status: &str, environment: &str, counts: [i64; 7]) -> RunRecord {
+        let [
+            created,
+            updated,
+            merged,
+            deleted,
+            repointed_rows,
+            cleared_rows,
+            notified,
+        ] = counts;
+        RunRecord {
+            id,
+            environment: environment.to_owned(),
+            catalog_digest: "0123456789abcdef0123".to_owned(),
+            tool_version: "0.1.0".to_owned(),
+            status: status.to_owned(),
+            error: (status == "refused").then(|| "plan refused: 1 problem".to_owned()),
+            started_at: format!("2026-12-0{id}T09:30:00Z"),
+            finished_at: Some(format!("2026-12-0{id}T09:30:01Z")),
+            duration_ms: Some(id * 700),
+            created,
+            updated,
+            merged,
+            repointed_rows,
+            cleared_rows,
+            deleted,
+            unmanaged: 0,
+            notified,
+        }
+    }
+
+    #[test]
+    fn history_has_aligned_columns_and_a_legend() {
+        let runs = [
+            run(3, "succeeded", "production", [0; 7]),
+            run(2, "refused", "staging", [0; 7]),
+            run(1, "succeeded", "staging", [71, 2, 1, 3, 1_204, 3, 12]),
+        ];
+        let text = history(&runs, None);
+        insta::assert_snapshot!(text);
+        // The started and catalogue columns start at the same character on every line.
+        let at =
+            |line: &str, needle: &str| line.find(needle).map(|byte| line[..byte].chars().count());
+        let lines: Vec<&str> = text.lines().take(4).collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        for (header, cell) in [("started", "2026-"), ("catalogue", "0123456789ab")] {
+            let expected = at(lines[0], header);
+            assert!(expected.is_some(), "{text}");
+            for line in &lines[1..] {
+                assert_eq!(at(line, cell), expected, "{text}");
+            }
+        }
+    }
 }

@@ -189,14 +189,19 @@ fn candidates(
     plan: &Plan,
     global_ids: &HashMap<(&str, &str), i64>,
 ) -> Vec<Candidate> {
-    let deprecated: Vec<ModelId> = catalog
+    let deprecated: Vec<(ModelId, Option<String>)> = catalog
         .models()
         .filter(|(_, model)| model.deprecated)
-        .map(|(provider, model)| ModelId::new(provider.key.as_ref(), model.name.as_ref()))
+        .map(|(provider, model)| {
+            (
+                ModelId::new(provider.key.as_ref(), model.name.as_ref()),
+                model.sunset.map(|date| date.to_string()),
+            )
+        })
         .collect();
     let mut candidates: Vec<Candidate> = deprecated
         .into_iter()
-        .map(|model| {
+        .map(|(model, sunset)| {
             let replacement = catalog
                 .chain_end(&model.provider, &model.name)
                 .map(|to| ModelId::new(model.provider.clone(), to.name.as_ref()));
@@ -208,6 +213,7 @@ fn candidates(
                     model,
                     change: ModelChange::Deprecated,
                     replacement,
+                    sunset,
                     teams: Vec::new(),
                 },
             }
@@ -229,6 +235,7 @@ fn candidates(
                 model,
                 change: ModelChange::Deleted,
                 replacement,
+                sunset: None,
                 teams: Vec::new(),
             },
         });

@@ -107,6 +107,9 @@ pub struct AffectedModel {
     /// Deprecated: the end of its replacement chain (what to update to).
     /// Deleted: the model references are moved to; `None` when they are cleared.
     pub replacement: Option<ModelId>,
+    /// Deprecated: the catalogue's `sunset` date (`2027-01-31`), when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<String>,
     /// The teams with at least one affected resource and no notification
     /// about this model yet, by team id.
     pub teams: Vec<AffectedTeam>,
@@ -244,6 +247,85 @@ pub struct Notice {
 /// logged and retried on the next apply; a success is recorded (per
 /// [`name`](Notifier::name)) and never repeated. Renaming a sink makes it a new
 /// sink that receives every notification again.
+///
+/// # The default sink: the database table
+///
+/// Without any `Notifier`, every notice is a row of `llm_model_notifications`
+/// (`team_id`, `slug`, `model`, `level`, `title`, `message`, `links` as a JSON
+/// object name → URL, `permission`, `run_id`, `created_at`), written in the
+/// apply transaction, once per team and model, and with `[notifications]
+/// recipients_query` one `llm_model_notification_recipients` row per user. A
+/// platform shows them the way it shows its own notifications: its web app
+/// reads the table (for the teams, or the users, it serves), and keeps its own
+/// read/dismissed state next to it. The runtime never sends anything by itself
+/// and never deletes a row. A `Notifier` is for pushing the same notices out
+/// as well (email, chat), after commit.
+///
+/// # Example: a chat sink
+///
+/// A host binary wraps `apply-models` and hands each notice to its team's chat
+/// channel; [`Notice::links`] become the message's links.
+///
+/// ```
+/// use llm_lifecycle_runtime::notify::{Notice, Notifier};
+///
+/// /// Posts every notice to the team's chat channel (here: any `Fn` sending a message).
+/// struct Chat<F: Fn(i64, &str) -> std::io::Result<()>> {
+///     post: F,
+/// }
+///
+/// impl<F: Fn(i64, &str) -> std::io::Result<()>> Notifier for Chat<F> {
+///     fn name(&self) -> &str {
+///         "chat" // the key of the delivery state: keep it stable
+///     }
+///
+///     fn deliver(&self, notice: &Notice) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///         let links: Vec<String> =
+///             notice.links.iter().map(|(name, url)| format!("<{url}|{name}>")).collect();
+///         let text = format!("*{}*\n{}\n{}", notice.title, notice.message, links.join(" · "));
+///         (self.post)(notice.team_id, &text)?; // an error: retried on the next run
+///         Ok(())
+///     }
+/// }
+///
+/// // The host's `apply-models` binary (instead of `cli::main`):
+/// fn main_with_chat(catalog: &llm_lifecycle_catalog::Catalog) -> std::process::ExitCode {
+///     let chat = Chat { post: |team, text| {
+///         // e.g. an HTTP POST to the team's webhook
+///         println!("team {team}: {text}");
+///         Ok(())
+///     } };
+///     llm_lifecycle_runtime::cli::main_with_notifiers(catalog, &[&chat])
+/// }
+/// # let _ = main_with_chat;
+///
+/// // What one delivery posts:
+/// let sent = std::cell::RefCell::new(Vec::new());
+/// let chat = Chat { post: |team, text: &str| {
+///     sent.borrow_mut().push((team, text.to_owned()));
+///     Ok(())
+/// } };
+/// let notice = Notice {
+///     id: 1,
+///     team_id: 7,
+///     slug: "llm-model-deleted".to_owned(),
+///     model: "openai/gpt-4".to_owned(),
+///     level: "warning".to_owned(),
+///     title: "LLM Model 'openai/gpt-4' Removed".to_owned(),
+///     message: "The model 'openai/gpt-4' has been removed from the platform. 1 chatbot(s) were \
+///               affected. References have been automatically updated to use 'openai/gpt-4o'."
+///         .to_owned(),
+///     links: [("Support".to_owned(), "/a/7/chatbots/3/".to_owned())].into(),
+///     permission: "service_providers.change_llmprovidermodel".to_owned(),
+///     created_at: "2026-12-01T09:30:00Z".to_owned(),
+///     recipients: Vec::new(),
+/// };
+/// chat.deliver(&notice).map_err(|error| error.to_string())?;
+/// assert_eq!(sent.borrow()[0].0, 7);
+/// assert!(sent.borrow()[0].1.starts_with("*LLM Model 'openai/gpt-4' Removed*\n"));
+/// assert!(sent.borrow()[0].1.ends_with("\n</a/7/chatbots/3/|Support>"));
+/// # Ok::<(), String>(())
+/// ```
 pub trait Notifier {
     /// A stable name, the key of the delivery state (e.g. `"email"`).
     fn name(&self) -> &str;

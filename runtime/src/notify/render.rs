@@ -1,7 +1,7 @@
 //! The affected teams as plan text, one line per model:
 //!
 //! ```text
-//! ✉ notify 2 teams about openai/gpt-4o (deprecated, use gpt-4.1): team 1 (1 chatbot(s)); team 2 (2 pipeline(s))
+//! ✉ notify 2 teams about openai/gpt-4o (deprecated, use openai/gpt-4.1): team 1 (1 chatbot(s)); team 2 (2 pipeline(s))
 //! ✉ notify 1 team about openai/o1-mini (deleted, references cleared): team 2 (2 chatbot(s))
 //! ```
 //!
@@ -15,13 +15,18 @@ use crate::plan::Plan;
 /// Teams listed per line before `… and N more`.
 pub const TEAMS_PER_LINE: usize = 20;
 
-/// What happens to the model, in words: `deprecated, use gpt-4.1`.
+/// What happens to the model, in words: `deprecated, use openai/gpt-4.1`
+/// (`…, sunset 2027-01-31` when the catalogue gives the date).
 #[must_use]
 pub fn change(model: &AffectedModel) -> String {
+    let sunset = model
+        .sunset
+        .as_ref()
+        .map_or_else(String::new, |date| format!(", sunset {date}"));
     match (model.change, &model.replacement) {
-        (ModelChange::Deprecated, Some(to)) => format!("deprecated, use {}", to.name),
-        (ModelChange::Deprecated, None) => "deprecated, no replacement".to_owned(),
-        (ModelChange::Deleted, Some(to)) => format!("deleted, references move to {}", to.name),
+        (ModelChange::Deprecated, Some(to)) => format!("deprecated, use {to}{sunset}"),
+        (ModelChange::Deprecated, None) => format!("deprecated, no replacement{sunset}"),
+        (ModelChange::Deleted, Some(to)) => format!("deleted, references move to {to}"),
         (ModelChange::Deleted, None) => "deleted, references cleared".to_owned(),
     }
 }

@@ -1,15 +1,17 @@
-//! The exact texts of DESIGN.md: titles, messages and links.
+//! The texts of DESIGN.md: titles, messages and links.
 //!
 //! ```text
 //! LLM Model 'openai/gpt-4' Deprecated
-//! The model 'openai/gpt-4' has been deprecated and will be removed soon.
-//!   1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'gpt-4o' before it is removed.
+//! The model 'openai/gpt-4' has been deprecated and will be removed on 2027-01-31.
+//!   1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'openai/gpt-4o' before it is removed.
 //! LLM Model 'openai/gpt-4' Removed
 //! The model 'openai/gpt-4' has been removed from the platform. 2 chatbot(s) were affected.
-//!   References have been automatically updated to use 'gpt-4o'.
+//!   References have been automatically updated to use 'openai/gpt-4o'.
 //! ```
 //!
-//! The replacement is named by its model name (it is always of the same provider).
+//! Every model, the replacement included, is named by its full id
+//! `provider/name`, as in the title. A deprecated model without a `sunset` date
+//! "will be removed soon", as DESIGN.md words it.
 
 use std::collections::HashMap;
 
@@ -40,20 +42,22 @@ pub fn counts(resources: &[ResourceCount]) -> String {
 pub fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
     let counts = counts(&team.resources);
     let id = &model.model;
+    let when = model
+        .sunset
+        .as_ref()
+        .map_or_else(|| "soon".to_owned(), |date| format!("on {date}"));
     match (model.change, &model.replacement) {
         (ModelChange::Deprecated, Some(to)) => format!(
-            "The model '{id}' has been deprecated and will be removed soon. {counts} are still \
-             using it. Please update to '{}' before it is removed.",
-            to.name
+            "The model '{id}' has been deprecated and will be removed {when}. {counts} are still \
+             using it. Please update to '{to}' before it is removed."
         ),
         (ModelChange::Deprecated, None) => format!(
-            "The model '{id}' has been deprecated and will be removed soon. {counts} are still \
+            "The model '{id}' has been deprecated and will be removed {when}. {counts} are still \
              using it."
         ),
         (ModelChange::Deleted, Some(to)) => format!(
             "The model '{id}' has been removed from the platform. {counts} were affected. \
-             References have been automatically updated to use '{}'.",
-            to.name
+             References have been automatically updated to use '{to}'."
         ),
         (ModelChange::Deleted, None) => format!(
             "The model '{id}' has been removed from the platform. {counts} were affected. \
@@ -158,6 +162,7 @@ mod tests {
             model: ModelId::new("openai", "gpt-4"),
             change,
             replacement: replacement.map(|name| ModelId::new("openai", name)),
+            sunset: None,
             teams: Vec::new(),
         }
     }
@@ -184,12 +189,24 @@ mod tests {
         assert_eq!(
             message(&deprecated, &team),
             "The model 'openai/gpt-4' has been deprecated and will be removed soon. \
-             1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'gpt-4o' before it is removed."
+             1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'openai/gpt-4o' before it is removed."
         );
         assert_eq!(
             message(&model(ModelChange::Deprecated, None), &team),
             "The model 'openai/gpt-4' has been deprecated and will be removed soon. \
              1 chatbot(s), 2 pipeline(s) are still using it."
+        );
+        let mut dated = model(ModelChange::Deprecated, Some("gpt-4o"));
+        dated.sunset = Some("2027-01-31".to_owned());
+        assert_eq!(title(&dated), "LLM Model 'openai/gpt-4' Deprecated");
+        assert_eq!(
+            message(&dated, &team),
+            "The model 'openai/gpt-4' has been deprecated and will be removed on 2027-01-31. \
+             1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'openai/gpt-4o' before it is removed."
+        );
+        assert_eq!(
+            crate::notify::render::change(&dated),
+            "deprecated, use openai/gpt-4o, sunset 2027-01-31"
         );
         let deleted = model(ModelChange::Deleted, Some("gpt-4o"));
         let chatbots = super::tests::team(&[("chatbot", 2)]);
@@ -197,7 +214,7 @@ mod tests {
         assert_eq!(
             message(&deleted, &chatbots),
             "The model 'openai/gpt-4' has been removed from the platform. 2 chatbot(s) were affected. \
-             References have been automatically updated to use 'gpt-4o'."
+             References have been automatically updated to use 'openai/gpt-4o'."
         );
         assert_eq!(
             message(&model(ModelChange::Deleted, None), &chatbots),

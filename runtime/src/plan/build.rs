@@ -325,10 +325,12 @@ fn plan_references(
             r.kind == ReferenceKind::Id && r.table.as_ref() == table && r.column.as_ref() == column
         });
         if !declared {
-            plan.refusals.push(Refusal::UndeclaredForeignKey {
-                table: table.clone(),
-                column: column.clone(),
-            });
+            let columns = introspect::columns(conn, std::slice::from_ref(table))?;
+            plan.refusals.push(Refusal::undeclared_foreign_key(
+                table.clone(),
+                column.clone(),
+                &columns,
+            ));
         }
     }
 

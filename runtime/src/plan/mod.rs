@@ -181,6 +181,14 @@ pub enum Refusal {
         table: String,
         /// Referencing column.
         column: String,
+        /// The referencing table's `team_id` column, when it has one (for the
+        /// suggested entry's `team_column`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        team_column: Option<String>,
+        /// The referencing table's `name` column, when it has one (for the
+        /// suggested entry's `name_column`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name_column: Option<String>,
     },
     /// A declared table that does not exist.
     MissingTable {
@@ -230,25 +238,104 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// For an undeclared foreign key, the `[[references]]` entry to add to `models.toml`.
+    /// The refusal for the undeclared foreign key `table.column`, given the
+    /// columns the database reports (so the entry to add can name the table's
+    /// `team_id` and `name` columns).
+    pub(crate) fn undeclared_foreign_key(
+        table: String,
+        column: String,
+        columns: &crate::introspect::Columns,
+    ) -> Self {
+        let has = |name: &str| columns.contains_key(&(table.clone(), name.to_owned()));
+        let team_column = ["team_id"].into_iter().find(|name| has(name));
+        let name_column = ["name", "title"].into_iter().find(|name| has(name));
+        Self::UndeclaredForeignKey {
+            team_column: team_column.map(str::to_owned),
+            name_column: name_column.map(str::to_owned),
+            table,
+            column,
+        }
+    }
+
+    /// For an undeclared foreign key, the `[[references]]` entry to add to
+    /// `models.toml`, as TOML that the catalogue accepts as printed.
     #[must_use]
     pub fn toml_to_add(&self) -> Option<String> {
         match self {
-            Self::UndeclaredForeignKey { table, column } => Some(format!(
-                "[[references]]\ntable = \"{table}\"\ncolumn = \"{column}\"\nresource = \"{table}\""
-            )),
+            Self::UndeclaredForeignKey {
+                table,
+                column,
+                team_column,
+                name_column,
+            } => {
+                let mut toml = format!(
+                    "[[references]]\ntable = {}\ncolumn = {}\nresource = {}",
+                    toml_string(table),
+                    toml_string(column),
+                    toml_string(&resource_noun(table))
+                );
+                for (key, value) in [("team_column", team_column), ("name_column", name_column)] {
+                    if let Some(value) = value {
+                        toml.push_str(&format!("\n{key} = {}", toml_string(value)));
+                    }
+                }
+                Some(toml)
+            }
             _ => None,
         }
+    }
+}
+
+/// A TOML basic string (identifiers need no escapes, but stay safe).
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The noun for a table's rows in notices: the singular of its name, words
+/// separated by spaces (`assistants` → `assistant`, `pipeline_nodes` →
+/// `pipeline node`, `categories` → `category`).
+pub(crate) fn resource_noun(table: &str) -> String {
+    let lower = table.to_ascii_lowercase();
+    let singular = if let Some(stem) = lower.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if lower.ends_with("sses") || lower.ends_with("xes") || lower.ends_with("ches") {
+        lower[..lower.len() - 2].to_owned()
+    } else if lower.ends_with('s') && !lower.ends_with("ss") && !lower.ends_with("us") {
+        lower[..lower.len() - 1].to_owned()
+    } else {
+        lower
+    };
+    let noun: String = singular
+        .chars()
+        .map(|c| if c == '_' { ' ' } else { c })
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == ' ')
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    if noun.starts_with(|c: char| c.is_ascii_lowercase()) {
+        noun
+    } else {
+        "resource".to_owned()
     }
 }
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UndeclaredForeignKey { table, column } => write!(
+            Self::UndeclaredForeignKey { table, column, .. } => write!(
                 f,
                 "{table}.{column} is a foreign key to llm_provider_models that models.toml does not declare; \
-                 add `[[references]] table = \"{table}\" column = \"{column}\"` so its rows are migrated"
+                 add a [[references]] entry for it (table = \"{table}\", column = \"{column}\") so its rows are migrated"
             ),
             Self::MissingTable { table, declared_by } => write!(
                 f,
@@ -370,5 +457,27 @@ impl Plan {
             .filter(|u| u.to.is_none())
             .map(|u| u.rows)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod resource_noun_tests {
+    use super::resource_noun;
+
+    #[test]
+    fn the_noun_is_the_singular_of_the_table_name() {
+        for (table, noun) in [
+            ("assistants", "assistant"),
+            ("pipeline_nodes", "pipeline node"),
+            ("categories", "category"),
+            ("boxes", "box"),
+            ("classes", "class"),
+            ("status", "status"),
+            ("chatbot", "chatbot"),
+            ("Experiments", "experiment"),
+            ("_42", "resource"),
+        ] {
+            assert_eq!(resource_noun(table), noun, "{table}");
+        }
     }
 }

@@ -171,29 +171,39 @@ pub fn summary(plan: &Plan) -> String {
     if plan.is_noop() {
         return "Nothing to do: the database matches the catalogue.".to_owned();
     }
+    // One part per kind of line, each counting exactly the lines it names: a
+    // merged team row has a `~ merge` and a `- delete … merged` line, and is
+    // counted once, as merged and deleted.
     let mut parts = Vec::new();
-    let mut count = |n: usize, what: &str| {
+    let mut count = |n: usize, one: &str, many: &str| {
         if n > 0 {
-            parts.push(format!(
-                "{} {what}",
-                thousands(i128::try_from(n).unwrap_or(i128::MAX))
-            ));
+            let n = thousands(i128::try_from(n).unwrap_or(i128::MAX));
+            parts.push(format!("{n} {}", if n == "1" { one } else { many }));
         }
     };
-    count(plan.creates.len(), "to create");
-    count(plan.updates.len(), "to update");
-    count(plan.merges.len(), "to merge");
-    count(plan.deletions.len(), "to delete");
-    count(plan.notifications(), "team notification(s) to write");
-    let mut line = format!("Plan: {}", parts.join(", "));
+    count(plan.creates.len(), "model to create", "models to create");
+    count(plan.updates.len(), "model to update", "models to update");
+    count(
+        plan.merges.len(),
+        "team row to merge and delete",
+        "team rows to merge and delete",
+    );
+    count(plan.deletions.len(), "model to delete", "models to delete");
+    count(
+        plan.notifications(),
+        "team notification to write",
+        "team notifications to write",
+    );
     if plan.repointed_rows() > 0 {
-        let _ = write!(line, "; {} to repoint", rows(plan.repointed_rows()));
+        parts.push(format!("{} to repoint", rows(plan.repointed_rows())));
     }
     if plan.cleared_rows() > 0 {
-        let _ = write!(line, "; {} to clear", rows(plan.cleared_rows()));
+        parts.push(format!("{} to clear", rows(plan.cleared_rows())));
     }
-    line.push('.');
-    line
+    if parts.is_empty() {
+        return "Nothing to do: the database matches the catalogue.".to_owned();
+    }
+    format!("Plan: {}.", parts.join(", "))
 }
 
 /// The refusals alone, one per line (for error output).

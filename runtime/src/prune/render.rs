@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Age, AgeSource, EntryReport, EntryStatus, PruneReport};
+use super::{Age, AgeSource, EntryReport, EntryStatus, PruneReport, Verdict};
 
 /// The whole report as text.
 #[must_use]
@@ -54,8 +54,19 @@ fn row(entry: &EntryReport) -> Vec<String> {
     let mut cells = vec![entry.id.clone()];
     cells.extend(entry.environments.iter().map(|e| status(&e.status)));
     cells.push(age(&entry.age));
-    cells.push(entry.verdict.to_string());
+    cells.push(verdict(entry));
     cells
+}
+
+/// The verdict, telling the same story as the age: an entry not on the branch
+/// yet has no age in days to be too recent by.
+fn verdict(entry: &EntryReport) -> String {
+    match (&entry.verdict, entry.age.source) {
+        (Verdict::TooRecent { .. }, AgeSource::NotOnBranch) => {
+            "too recent (not on branch yet)".into()
+        }
+        (verdict, _) => verdict.to_string(),
+    }
 }
 
 /// `applied 2026-10-01`, `applied (absent)`, `pending (row present)`, `unreachable`.

@@ -34,7 +34,7 @@ models = [
   { name = "gpt-4.1", token_limit = 1_000_000, default = true },
   { name = "gpt-4o", token_limit = 128_000 },
   { name = "gpt-4o-mini", token_limit = 128_000, deprecated = true, replacement = "gpt-4o" },
-  { name = "gpt-3.5", token_limit = 16_000, deprecated = true },
+  { name = "gpt-3.5", token_limit = 16_000, deprecated = true, sunset = 2027-01-31 },
 ]
 deleted = [
   { name = "gpt-4", replacement = "gpt-4-turbo" },
