@@ -32,6 +32,15 @@ fn journal_rows_identify_the_deleted_model_and_the_run(db: &TestDb) {
             .all(|d| d.run_id == report.run_id && d.environment == "staging")
     );
     assert!(deletions.iter().all(|d| d.finished_at.is_some()));
+    // Every row about a model that has (had) a row names it, notices included.
+    assert!(count(db, "llm_lifecycle_events WHERE action = 'notified'") > 0);
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events WHERE action IN ('created', 'deleted', 'notified') AND model_id IS NULL"
+        ),
+        0
+    );
     // Reference actions name the table, the column and the row count.
     assert_eq!(
         db.string(

@@ -483,6 +483,23 @@ fn concurrent_deliveries_hand_each_notice_over_once(db: &TestDb) {
     assert!(reports.iter().all(|r| r.failed == 0));
 }
 
+/// The same two deliverers on a database whose default isolation level is
+/// REPEATABLE READ: the delivery lock's transaction still sees what the
+/// previous holder committed, so no notice is handed over twice.
+fn concurrent_deliveries_under_repeatable_read_hand_each_notice_over_once(db: &TestDb) {
+    if db.backend() == Backend::Postgres {
+        db.execute(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = %L', \
+             current_database(), 'repeatable read'); END $$",
+        );
+        assert_eq!(
+            db.string("SELECT current_setting('default_transaction_isolation') AS v"),
+            "repeatable read"
+        );
+    }
+    concurrent_deliveries_hand_each_notice_over_once(db);
+}
+
 /// More teams than one statement holds (10,000 per `INSERT` on SQLite): every
 /// team is told once, one journal row counts them all.
 fn more_teams_than_one_statement_holds_are_all_told_once(db: &TestDb) {
@@ -541,4 +558,5 @@ llm_lifecycle_test_support::backend_tests!(
     a_failing_notifier_is_retried_and_never_resent,
     more_teams_than_one_statement_holds_are_all_told_once,
     concurrent_deliveries_hand_each_notice_over_once,
+    concurrent_deliveries_under_repeatable_read_hand_each_notice_over_once,
 );

@@ -355,6 +355,11 @@ fn values_that_are_not_a_json_object_are_skipped_and_reported(db: &TestDb) {
         text.contains("! skip 7 rows in settings.blob: not a JSON object"),
         "{text}"
     );
+    let markdown = llm_lifecycle_runtime::plan::markdown::markdown(&plan);
+    assert!(
+        markdown.contains("### Skipped values") && markdown.contains("- 7 rows in `settings.blob`"),
+        "{markdown}"
+    );
     let settings_update = plan
         .reference_updates
         .iter()

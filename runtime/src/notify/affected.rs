@@ -45,11 +45,10 @@ struct AffectedRow {
     name: Option<String>,
 }
 
-/// A model whose users are told, and the stored values that denote it.
+/// A model whose users are told (its `row_id` is what `id` and `json`
+/// references hold; none when it has no global row).
 struct Candidate {
     model: AffectedModel,
-    /// Row id, for `id` and `json` references (none when it has no global row).
-    row_id: Option<i64>,
 }
 
 /// One resource found, with the model (index into the candidates) and team
@@ -206,10 +205,10 @@ fn candidates(
                 .chain_end(&model.provider, &model.name)
                 .map(|to| ModelId::new(model.provider.clone(), to.name.as_ref()));
             Candidate {
-                row_id: global_ids
-                    .get(&(model.provider.as_str(), model.name.as_str()))
-                    .copied(),
                 model: AffectedModel {
+                    row_id: global_ids
+                        .get(&(model.provider.as_str(), model.name.as_str()))
+                        .copied(),
                     model,
                     change: ModelChange::Deprecated,
                     replacement,
@@ -230,8 +229,8 @@ fn candidates(
             .chain_end(&provider.key, &entry.name)
             .map(|to| ModelId::new(provider.key.as_ref(), to.name.as_ref()));
         candidates.push(Candidate {
-            row_id: row_ids.get(&model).copied(),
             model: AffectedModel {
+                row_id: row_ids.get(&model).copied(),
                 model,
                 change: ModelChange::Deleted,
                 replacement,
@@ -258,7 +257,7 @@ fn find<'a>(
         .enumerate()
         .filter_map(|(index, candidate)| match column.kind {
             Kind::Text => Some((OldValue::Text(candidate.model.model.to_string()), index)),
-            Kind::Id | Kind::Json => candidate.row_id.map(|id| (OldValue::Id(id), index)),
+            Kind::Id | Kind::Json => candidate.model.row_id.map(|id| (OldValue::Id(id), index)),
         })
         .collect();
     let noun = noun_of(reference);

@@ -104,6 +104,8 @@ pub struct AffectedModel {
     pub model: ModelId,
     /// Deprecated or deleted.
     pub change: ModelChange,
+    /// Its global row's id, when it has one (what `id` and `json` references hold).
+    pub row_id: Option<i64>,
     /// Deprecated: the end of its replacement chain (what to update to).
     /// Deleted: the model references are moved to; `None` when they are cleared.
     pub replacement: Option<ModelId>,

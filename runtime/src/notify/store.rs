@@ -139,6 +139,7 @@ pub(crate) fn record(
                 action: NOTIFIED,
                 provider: model.model.provider.clone(),
                 name: model.model.name.clone(),
+                model_id: model.row_id,
                 target_provider: model.replacement.as_ref().map(|to| to.provider.clone()),
                 target_name: model.replacement.as_ref().map(|to| to.name.clone()),
                 row_count: Some(i64::try_from(told).unwrap_or(i64::MAX)),

@@ -161,6 +161,7 @@ mod tests {
         AffectedModel {
             model: ModelId::new("openai", "gpt-4"),
             change,
+            row_id: None,
             replacement: replacement.map(|name| ModelId::new("openai", name)),
             sunset: None,
             teams: Vec::new(),

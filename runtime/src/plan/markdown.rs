@@ -40,6 +40,23 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if !plan.skipped.is_empty() {
+        let _ = writeln!(out, "### Skipped values\n");
+        let _ = writeln!(
+            out,
+            "Not a JSON object, so no model id; left as they are.\n"
+        );
+        for skipped in &plan.skipped {
+            let _ = writeln!(
+                out,
+                "- {} in `{}.{}`",
+                render::rows(skipped.rows),
+                skipped.table,
+                skipped.column
+            );
+        }
+        out.push('\n');
+    }
     if plan.is_refused() {
         let _ = writeln!(out, "### Refused\n");
         let _ = writeln!(out, "Nothing will be written until these are fixed:\n");
