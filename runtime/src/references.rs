@@ -125,15 +125,25 @@ impl RefColumn {
         match (self.kind, backend) {
             (Kind::Id | Kind::Text, _) => (column, Vec::new()),
             (Kind::Json, Backend::Postgres) => {
+                // `->>` already gives an integer's digits (jsonb normalises
+                // `1.01e2` to 101), a string's contents and `true`/`false`
+                // (never an id); only a number written with a fraction
+                // (`101.0`) needs the numeric cast, so most rows extract once.
                 let j = self.pg_jsonb();
-                (
-                    format!(
-                        "(CASE jsonb_typeof({j} -> CAST(? AS TEXT)) \
-                         WHEN 'number' THEN CAST(trim_scale(CAST({j} -> CAST(? AS TEXT) AS numeric)) AS TEXT) \
-                         WHEN 'string' THEN {j} ->> CAST(? AS TEXT) END)"
-                    ),
-                    vec![key(), key(), key()],
-                )
+                let text = format!("({j} ->> CAST(? AS TEXT))");
+                let mut sql = format!(
+                    "(CASE WHEN strpos({text}, '.') = 0 THEN {text} \
+                     WHEN jsonb_typeof({j} -> CAST(? AS TEXT)) = 'number' \
+                     THEN CAST(trim_scale(CAST({j} -> CAST(? AS TEXT) AS numeric)) AS TEXT) END)"
+                );
+                let mut binds = vec![key(), key(), key(), key()];
+                if self.data_type != "jsonb" {
+                    // Parsed JSON (`json`, text): only rows that mention the key.
+                    sql =
+                        format!("(CASE WHEN strpos(CAST({column} AS TEXT), ?) > 0 THEN {sql} END)");
+                    binds.insert(0, key());
+                }
+                (sql, binds)
             }
             (Kind::Json, Backend::Sqlite) => {
                 let path = || Bind::Text(self.json_path());
