@@ -7,6 +7,13 @@ use crate::db::Conn;
 use crate::db::redact;
 use crate::error::{Error, one_line};
 
+/// The runtime's notifications table.
+pub const NOTIFICATIONS_TABLE: &str = "llm_model_notifications";
+/// One row per user per notification, when `recipients_query` is set.
+pub const RECIPIENTS_TABLE: &str = "llm_model_notification_recipients";
+/// What each `Notifier` (by name) has been handed.
+pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
+
 /// Migrations for PostgreSQL (`runtime/migrations/postgres`).
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Migrations for SQLite (`runtime/migrations/sqlite`).

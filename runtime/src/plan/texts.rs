@@ -206,7 +206,7 @@ mod tests {
              1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'openai/gpt-4o' before it is removed."
         );
         assert_eq!(
-            crate::notify::render::change(&dated),
+            crate::plan::notices::change(&dated),
             "deprecated, use openai/gpt-4o, sunset 2027-01-31"
         );
         let deleted = model(ModelChange::Deleted, Some("gpt-4o"));

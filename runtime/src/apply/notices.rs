@@ -25,11 +25,14 @@ use diesel::sql_types::{Array, BigInt, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use llm_lifecycle_catalog::NotificationSettings;
 
-use super::{AffectedModel, AffectedTeam, LEVEL, NOTIFICATIONS_TABLE, recipients, texts};
+use super::recipients;
 use crate::db::{Bind, Conn, Query, quote_ident};
+use crate::diff::{AffectedModel, AffectedTeam, LEVEL};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event};
 use crate::plan::Plan;
+use crate::plan::texts;
+use crate::schema::NOTIFICATIONS_TABLE;
 
 /// The journal action of notifications written (one row per model and slug).
 const NOTIFIED: &str = "notified";
