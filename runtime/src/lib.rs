@@ -48,10 +48,11 @@ pub mod schema;
 mod status;
 
 pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
-pub use db::{
-    ADVISORY_LOCK_KEY, Backend, DEFAULT_SQLITE_FILE, DELIVERY_LOCK_KEY, Database, DatabaseUrl,
-    redact,
-};
+/// Test hook: the key of the PostgreSQL advisory lock every apply holds, so a
+/// test can hold it from another connection (cargo feature `test-hooks`).
+#[cfg(feature = "test-hooks")]
+pub use db::ADVISORY_LOCK_KEY;
+pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
 pub use error::{DriverError, Error};
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};

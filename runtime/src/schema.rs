@@ -15,9 +15,9 @@ pub const RECIPIENTS_TABLE: &str = "llm_model_notification_recipients";
 pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
 
 /// Migrations for PostgreSQL (`runtime/migrations/postgres`).
-pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub(crate) const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Migrations for SQLite (`runtime/migrations/sqlite`).
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Runs the migrations not yet applied; the versions it applied, oldest first.
 pub(crate) fn run_pending(conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {

@@ -84,9 +84,9 @@ pub fn apply(
         Ok(report) => Ok(report),
         Err(error) => {
             let status = if matches!(error, Error::Refused(_)) {
-                ledger::STATUS_REFUSED
+                ledger::RunStatus::Refused
             } else {
-                ledger::STATUS_FAILED
+                ledger::RunStatus::Failed
             };
             let recorded = ledger::record_unsuccessful_run(
                 db,
@@ -140,7 +140,7 @@ fn run(
     ledger::finish_run(
         conn,
         run_id,
-        ledger::STATUS_SUCCEEDED,
+        ledger::RunStatus::Succeeded,
         None,
         &counts,
         millis(started.elapsed()),

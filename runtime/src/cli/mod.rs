@@ -16,8 +16,7 @@ use clap::Parser as _;
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
-pub use args::{Cli, Command, Format};
-pub use prune::{EnvArg, PruneArgs};
+use args::{Cli, Command, Format};
 
 use crate::apply::ApplyOptions;
 use crate::db::{Database, DatabaseUrl};

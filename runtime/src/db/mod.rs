@@ -13,7 +13,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{Connection, QueryResult, QueryableByName};
 
-use crate::error::{Error, one_line};
+use crate::error::{Context, Error, one_line};
 
 pub(crate) use query::{Bind, Query, placeholders, quote_ident};
 pub(crate) use url::is_keyword_value;
@@ -21,22 +21,27 @@ pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 
 /// The key of the PostgreSQL advisory lock every apply and migrate holds
 /// (`llm_life` in ASCII): two deploys never interleave.
+#[cfg_attr(not(feature = "test-hooks"), allow(unreachable_pub))]
 pub const ADVISORY_LOCK_KEY: i64 = 0x6c6c_6d5f_6c69_6665;
 
 /// The key of the PostgreSQL advisory lock held while one notification is
 /// handed to a sink (`llm_note` in ASCII): two deploys delivering at once never
 /// hand the same notice over twice. Distinct from [`ADVISORY_LOCK_KEY`], so a
 /// slow sink never holds up an apply.
-pub const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
+pub(crate) const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
 
 /// How long a SQLite writer waits for another one before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 
-/// An open connection to the database being converged.
-pub enum Database {
-    /// A PostgreSQL connection.
+/// An open connection to the database being converged, with the settings the
+/// runtime relies on (SQLite: foreign keys on, a busy timeout). Opaque: made by
+/// [`Database::connect`], [`Database::connect_read_only`], or from a host's own
+/// diesel connection by [`Database::from_postgres`] / [`Database::from_sqlite`],
+/// which apply the same settings.
+pub struct Database(Inner);
+
+enum Inner {
     Postgres(PgConnection),
-    /// A SQLite connection (foreign keys on, busy timeout set).
     Sqlite(SqliteConnection),
 }
 
@@ -77,7 +82,7 @@ impl Database {
         match url.backend() {
             Backend::Postgres => {
                 let mut db = Self::connect_postgres(url)?;
-                if let Self::Postgres(conn) = &mut db {
+                if let Inner::Postgres(conn) = &mut db.0 {
                     conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                         .map_err(|e| connect_error(url, &e.to_string()))?;
                 }
@@ -98,26 +103,41 @@ impl Database {
 
     fn connect_postgres(url: &DatabaseUrl) -> Result<Self, Error> {
         PgConnection::establish(&url.connect_string())
-            .map(Self::Postgres)
+            .map(|conn| Self(Inner::Postgres(conn)))
             .map_err(|e| connect_error(url, &e.to_string()))
     }
 
     fn connect_sqlite(url: &DatabaseUrl, open: &str) -> Result<Self, Error> {
         let mut conn =
             SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
-        ))
-        .map_err(|e| connect_error(url, &e.to_string()))?;
-        Ok(Self::Sqlite(conn))
+        sqlite_settings(&mut conn).map_err(|e| connect_error(url, &e.to_string()))?;
+        Ok(Self(Inner::Sqlite(conn)))
+    }
+
+    /// Uses a PostgreSQL connection the host already has (from its pool, say).
+    /// Nothing needs setting on it: the runtime's transactions choose their
+    /// own isolation level and locks.
+    #[must_use]
+    pub fn from_postgres(conn: PgConnection) -> Self {
+        Self(Inner::Postgres(conn))
+    }
+
+    /// Uses a SQLite connection the host already has, with the settings
+    /// [`Database::connect`] applies (foreign keys on, a busy timeout).
+    ///
+    /// # Errors
+    /// [`Error::Database`] when SQLite refuses the settings.
+    pub fn from_sqlite(mut conn: SqliteConnection) -> Result<Self, Error> {
+        sqlite_settings(&mut conn).context(|| "applying the SQLite connection settings".into())?;
+        Ok(Self(Inner::Sqlite(conn)))
     }
 
     /// Which engine this connection talks to.
     #[must_use]
     pub fn backend(&self) -> Backend {
-        match self {
-            Self::Postgres(_) => Backend::Postgres,
-            Self::Sqlite(_) => Backend::Sqlite,
+        match &self.0 {
+            Inner::Postgres(_) => Backend::Postgres,
+            Inner::Sqlite(_) => Backend::Sqlite,
         }
     }
 
@@ -145,19 +165,19 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
-        match self {
+        match &mut self.0 {
             // READ COMMITTED whatever the database's default_transaction_isolation:
             // the algorithm relies on each statement seeing what committed
             // before it, the lock's previous holder included. Under REPEATABLE
             // READ the snapshot would predate the lock (taken by the lock's own
             // SELECT) and a queued apply or deliverer would work from stale rows.
-            Self::Postgres(c) => c.build_transaction().read_committed().run(|c| {
+            Inner::Postgres(c) => c.build_transaction().read_committed().run(|c| {
                 Query::new("SELECT pg_advisory_xact_lock(?)")
                     .bind(Bind::BigInt(key))
                     .run_pg(c)?;
                 f(&mut Conn::Postgres(c))
             }),
-            Self::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
+            Inner::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
         }
     }
 
@@ -171,12 +191,12 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
-        let result: Result<(), Stop<T, E>> = match self {
-            Self::Postgres(c) => c
+        let result: Result<(), Stop<T, E>> = match &mut self.0 {
+            Inner::Postgres(c) => c
                 .build_transaction()
                 .read_only()
                 .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
-            Self::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
+            Inner::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
         };
         match result {
             Err(Stop::Outcome(outcome)) => outcome,
@@ -193,9 +213,9 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
-        match self {
-            Self::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
-            Self::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
+        match &mut self.0 {
+            Inner::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
+            Inner::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
         }
     }
 }
@@ -207,6 +227,14 @@ fn connect_error(url: &DatabaseUrl, message: &str) -> Error {
         backend: url.backend(),
         reason: one_line(&url.scrub(message)),
     }
+}
+
+/// Foreign keys on (SQLite leaves them off per connection) and a busy timeout,
+/// so a writer waits for another instead of failing at once.
+fn sqlite_settings(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+    ))
 }
 
 /// How a read transaction ends: always rolled back, carrying what the work returned.
@@ -278,6 +306,39 @@ impl Conn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// A host's own SQLite connection gets the settings `connect` applies.
+    #[test]
+    fn a_host_sqlite_connection_gets_the_same_settings() -> Result<(), Error> {
+        let conn = SqliteConnection::establish(":memory:").map_err(|e| Error::Connect {
+            url: ":memory:".into(),
+            backend: Backend::Sqlite,
+            reason: e.to_string(),
+        })?;
+        let mut db = Database::from_sqlite(conn)?;
+        assert_eq!(db.backend(), Backend::Sqlite);
+        let read = |sql: &'static str| {
+            move |conn: &mut Conn<'_>| -> Result<i64, Error> {
+                let rows: Vec<Setting> = conn.load(&Query::new(sql))?;
+                Ok(rows.first().map_or(-1, |row| row.n))
+            }
+        };
+        assert_eq!(
+            db.read_transaction(read("SELECT foreign_keys AS n FROM pragma_foreign_keys"))?,
+            1
+        );
+        assert_eq!(
+            db.read_transaction(read("SELECT timeout AS n FROM pragma_busy_timeout"))?,
+            i64::from(SQLITE_BUSY_TIMEOUT_MS)
+        );
+        Ok(())
+    }
 
     /// Issue 8 item 9: the snapshot `plan`, `status` and `history` read in is
     /// `READ ONLY` on PostgreSQL, even on a connection that may write.

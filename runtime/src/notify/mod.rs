@@ -1,36 +1,34 @@
-//! Team notifications (DESIGN.md step 4 and the notices of step 5).
+//! Team notifications (DESIGN.md step 4 and the notices of step 5): where
+//! each part lives, bottom to top.
 //!
-//! - `affected` computes, at plan time and before
-//!   any reference moves, which resources of which team use each deprecated or
-//!   deleted model: one `SELECT DISTINCT` per `[[references]]` entry over the
-//!   referencing table (joined once to `through.table` when given), filtered by
-//!   the entry's `filter`, matched exactly as the repointing `UPDATE` matches
-//!   (the same SQL fragment, see `references.rs`). The result is
+//! - The plan computes, before any reference moves, which resources of which
+//!   team use each deprecated or deleted model: one `SELECT DISTINCT` per
+//!   `[[references]]` entry over the referencing table (joined once to
+//!   `through.table` when given), filtered by the entry's `filter`, matched
+//!   exactly as the repointing `UPDATE` matches. The result is
 //!   [`Plan::affected`](crate::Plan::affected): per model, per team, the
 //!   number of distinct resources of each kind and a link to each. Teams that
 //!   already have the notification are left out by the query (`NOT EXISTS`),
 //!   so once everyone was told the step loads nothing. Each `filter` and the
 //!   `recipients_query` are prepared at plan time (`LIMIT 0`, in a savepoint
 //!   rolled back): an invalid one refuses the plan.
-//! - [`texts`] turns one model × team into the exact title, message and links
-//!   of DESIGN.md.
-//! - `store` writes them into `llm_model_notifications` inside the apply
-//!   transaction, one `INSERT … ON CONFLICT DO NOTHING` per model (PostgreSQL:
-//!   the teams' columns as arrays expanded by `unnest`; SQLite: a multi-row
-//!   `VALUES`, 10,000 teams per statement): the unique `(team_id, slug, model)`
-//!   key means a team hears about a deprecated model once across every later
-//!   deploy and catalogue, and about a deletion once. Only rows actually
-//!   inserted are counted; the journal gets one `notified` row per model with
-//!   the number of teams told in `row_count`, and each notice keeps the
-//!   `run_id` of the run that wrote it.
-//!   With `[notifications] recipients_query`, [`recipients`] fills
+//! - The applier writes the notices into `llm_model_notifications` inside the
+//!   apply transaction, one `INSERT … ON CONFLICT DO NOTHING` per model
+//!   (PostgreSQL: the teams' columns as arrays expanded by `unnest`; SQLite: a
+//!   multi-row `VALUES`, 10,000 teams per statement), with the exact texts of
+//!   DESIGN.md: the unique `(team_id, slug, model)` key means a team hears
+//!   about a deprecated model once across every later deploy and catalogue,
+//!   and about a deletion once. Only rows actually inserted are counted; the
+//!   journal gets one `notified` row per model with the number of teams told
+//!   in `row_count`, and each notice keeps the `run_id` of the run that wrote
+//!   it. With `[notifications] recipients_query` it also fills
 //!   `llm_model_notification_recipients` (one row per user per notification).
-//! - [`deliver`](crate::notify::deliver()) hands notifications to host sinks
-//!   ([`Notifier`]) after commit, remembering per sink what was delivered in
-//!   `llm_model_notification_deliveries`: a failure is logged and retried on
-//!   the next run, a success is never repeated. The table itself is the
-//!   default sink: a platform that reads `llm_model_notifications` needs no
-//!   [`Notifier`] at all.
+//! - This module, after commit: [`deliver`](crate::notify::deliver()) hands
+//!   notifications to host sinks ([`Notifier`]), remembering per sink what was
+//!   delivered in `llm_model_notification_deliveries`: a failure is logged and
+//!   retried on the next run, a success is never repeated. The table itself
+//!   is the default sink: a platform that reads `llm_model_notifications`
+//!   needs no [`Notifier`] at all.
 //!
 //! Memory: the plan holds one small entry (kind, name, link) per distinct
 //! affected resource, never per referencing row (three nodes of one pipeline
@@ -43,8 +41,8 @@
 //! repointing `UPDATE` of the same rows took about 1.1 s (2 cores).
 //!
 //! Conventions: team and resource ids are integers (`BIGINT`); catalogue SQL
-//! (`filter`, `recipients_query`) may not contain `?`, which the runtime
-//! reserves for bound values.
+//! (`filter`, `recipients_query`) is passed to the engine as written and may
+//! not contain the engine's own bind placeholders.
 
 mod deliver;
 

@@ -8,9 +8,9 @@
 mod affected;
 mod build;
 pub mod markdown;
-pub mod notices;
+pub(crate) mod notices;
 pub mod render;
-pub mod texts;
+pub(crate) mod texts;
 mod validate;
 
 pub use crate::diff::{
