@@ -41,6 +41,20 @@ pub enum Error {
         #[source]
         source: DriverError,
     },
+    /// The location names an engine this build was compiled without.
+    #[error(
+        "{} is a {backend} database, but this build has no {backend} support; rebuild with the \
+         cargo feature `{feature}` (llm-lifecycle-runtime, or the llm-lifecycle crate)",
+        redact(.url)
+    )]
+    BackendNotBuilt {
+        /// The location, password redacted.
+        url: String,
+        /// The engine it names.
+        backend: Backend,
+        /// The cargo feature that compiles it in.
+        feature: &'static str,
+    },
     /// A read-only command was pointed at a SQLite file that does not exist.
     #[error(
         "the SQLite database {} does not exist yet; check the path (`apply-models` or \
@@ -182,6 +196,7 @@ mod tests {
 
     /// A caller can tell a unique violation apart: the driver's error is kept.
     #[test]
+    #[cfg(feature = "sqlite")]
     fn the_driver_error_is_the_source_and_its_kind_is_known() {
         use diesel::connection::SimpleConnection;
         use diesel::{Connection, RunQueryDsl};

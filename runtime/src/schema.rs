@@ -15,16 +15,20 @@ pub const RECIPIENTS_TABLE: &str = "llm_model_notification_recipients";
 pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
 
 /// Migrations for PostgreSQL (`runtime/migrations/postgres`).
+#[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Migrations for SQLite (`runtime/migrations/sqlite`).
+#[cfg(feature = "sqlite")]
 pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Runs the migrations not yet applied; the versions it applied, oldest first.
 pub(crate) fn run_pending(conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
     let applied = match conn {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect()),
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect()),

@@ -5,15 +5,23 @@ pub(crate) mod lex;
 mod query;
 mod url;
 
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!("llm-lifecycle-runtime needs a backend: enable the `postgres` or `sqlite` feature");
+
+use diesel::QueryResult;
 use diesel::connection::SimpleConnection;
+#[cfg(feature = "postgres")]
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::query_dsl::RunQueryDsl;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+#[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
-use diesel::{Connection, QueryResult, QueryableByName};
+use diesel::{Connection, QueryableByName};
 
-use crate::error::{Context, Error, one_line};
+#[cfg(feature = "sqlite")]
+use crate::error::Context;
+use crate::error::{Error, one_line};
 
 pub(crate) use query::{Bind, Query, placeholders, quote_ident};
 pub(crate) use url::is_keyword_value;
@@ -31,6 +39,7 @@ pub const ADVISORY_LOCK_KEY: i64 = 0x6c6c_6d5f_6c69_6665;
 pub(crate) const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
 
 /// How long a SQLite writer waits for another one before giving up.
+#[cfg(feature = "sqlite")]
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 
 /// An open connection to the database being converged, with the settings the
@@ -41,7 +50,9 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 pub struct Database(Inner);
 
 enum Inner {
+    #[cfg(feature = "postgres")]
     Postgres(PgConnection),
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteConnection),
 }
 
@@ -53,7 +64,9 @@ impl std::fmt::Debug for Database {
 
 /// A borrowed connection, as handed to the code that runs inside a transaction.
 pub(crate) enum Conn<'a> {
+    #[cfg(feature = "postgres")]
     Postgres(&'a mut PgConnection),
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut SqliteConnection),
 }
 
@@ -65,7 +78,7 @@ impl Database {
     /// refused or the SQLite file cannot be opened; the message never contains a password.
     pub fn connect(url: &DatabaseUrl) -> Result<Self, Error> {
         match url.backend() {
-            Backend::Postgres => Self::connect_postgres(url),
+            Backend::Postgres => Self::connect_postgres(url, false),
             Backend::Sqlite => Self::connect_sqlite(url, &url.connect_string()),
         }
     }
@@ -80,14 +93,7 @@ impl Database {
     /// exist (it is not created); [`Error::Connect`] as for [`Database::connect`].
     pub fn connect_read_only(url: &DatabaseUrl) -> Result<Self, Error> {
         match url.backend() {
-            Backend::Postgres => {
-                let mut db = Self::connect_postgres(url)?;
-                if let Inner::Postgres(conn) = &mut db.0 {
-                    conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-                        .map_err(|e| connect_error(url, &e.to_string()))?;
-                }
-                Ok(db)
-            }
+            Backend::Postgres => Self::connect_postgres(url, true),
             Backend::Sqlite => {
                 if let Some(file) = url.sqlite_file()
                     && !file.exists()
@@ -101,12 +107,28 @@ impl Database {
         }
     }
 
-    fn connect_postgres(url: &DatabaseUrl) -> Result<Self, Error> {
-        PgConnection::establish(&url.connect_string())
-            .map(|conn| Self(Inner::Postgres(conn)))
-            .map_err(|e| connect_error(url, &e.to_string()))
+    /// PostgreSQL; `read_only`: every transaction of the session `READ ONLY`.
+    #[cfg(feature = "postgres")]
+    fn connect_postgres(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
+        let mut conn = PgConnection::establish(&url.connect_string())
+            .map_err(|e| connect_error(url, &e.to_string()))?;
+        if read_only {
+            conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .map_err(|e| connect_error(url, &e.to_string()))?;
+        }
+        Ok(Self(Inner::Postgres(conn)))
     }
 
+    #[cfg(not(feature = "postgres"))]
+    fn connect_postgres(url: &DatabaseUrl, _read_only: bool) -> Result<Self, Error> {
+        Err(Error::BackendNotBuilt {
+            url: url.to_string(),
+            backend: Backend::Postgres,
+            feature: "postgres",
+        })
+    }
+
+    #[cfg(feature = "sqlite")]
     fn connect_sqlite(url: &DatabaseUrl, open: &str) -> Result<Self, Error> {
         let mut conn =
             SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
@@ -114,9 +136,19 @@ impl Database {
         Ok(Self(Inner::Sqlite(conn)))
     }
 
+    #[cfg(not(feature = "sqlite"))]
+    fn connect_sqlite(url: &DatabaseUrl, _open: &str) -> Result<Self, Error> {
+        Err(Error::BackendNotBuilt {
+            url: url.to_string(),
+            backend: Backend::Sqlite,
+            feature: "sqlite",
+        })
+    }
+
     /// Uses a PostgreSQL connection the host already has (from its pool, say).
     /// Nothing needs setting on it: the runtime's transactions choose their
     /// own isolation level and locks.
+    #[cfg(feature = "postgres")]
     #[must_use]
     pub fn from_postgres(conn: PgConnection) -> Self {
         Self(Inner::Postgres(conn))
@@ -127,6 +159,7 @@ impl Database {
     ///
     /// # Errors
     /// [`Error::Database`] when SQLite refuses the settings.
+    #[cfg(feature = "sqlite")]
     pub fn from_sqlite(mut conn: SqliteConnection) -> Result<Self, Error> {
         sqlite_settings(&mut conn).context(|| "applying the SQLite connection settings".into())?;
         Ok(Self(Inner::Sqlite(conn)))
@@ -136,7 +169,9 @@ impl Database {
     #[must_use]
     pub fn backend(&self) -> Backend {
         match &self.0 {
+            #[cfg(feature = "postgres")]
             Inner::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "sqlite")]
             Inner::Sqlite(_) => Backend::Sqlite,
         }
     }
@@ -157,6 +192,7 @@ impl Database {
     /// Runs `f` in one transaction holding the advisory lock `key` on
     /// PostgreSQL, at READ COMMITTED (SQLite: `BEGIN IMMEDIATE`, its one write
     /// lock; SQLite transactions are serializable).
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn transaction_holding<T, E>(
         &mut self,
         key: i64,
@@ -171,12 +207,14 @@ impl Database {
             // before it, the lock's previous holder included. Under REPEATABLE
             // READ the snapshot would predate the lock (taken by the lock's own
             // SELECT) and a queued apply or deliverer would work from stale rows.
+            #[cfg(feature = "postgres")]
             Inner::Postgres(c) => c.build_transaction().read_committed().run(|c| {
                 Query::new("SELECT pg_advisory_xact_lock(?)")
                     .bind(Bind::BigInt(key))
                     .run_pg(c)?;
                 f(&mut Conn::Postgres(c))
             }),
+            #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
         }
     }
@@ -192,10 +230,12 @@ impl Database {
         E: From<diesel::result::Error>,
     {
         let result: Result<(), Stop<T, E>> = match &mut self.0 {
+            #[cfg(feature = "postgres")]
             Inner::Postgres(c) => c
                 .build_transaction()
                 .read_only()
                 .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
+            #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
         };
         match result {
@@ -214,7 +254,9 @@ impl Database {
         E: From<diesel::result::Error>,
     {
         match &mut self.0 {
+            #[cfg(feature = "postgres")]
             Inner::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
+            #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
         }
     }
@@ -231,11 +273,28 @@ fn connect_error(url: &DatabaseUrl, message: &str) -> Error {
 
 /// Foreign keys on (SQLite leaves them off per connection) and a busy timeout,
 /// so a writer waits for another instead of failing at once.
+#[cfg(feature = "sqlite")]
 fn sqlite_settings(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(&format!(
         "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
     ))
 }
+
+/// A row type every compiled-in backend can load.
+#[cfg(all(feature = "postgres", feature = "sqlite"))]
+pub(crate) trait Row: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {}
+#[cfg(all(feature = "postgres", feature = "sqlite"))]
+impl<T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static> Row for T {}
+/// A row type every compiled-in backend can load.
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+pub(crate) trait Row: QueryableByName<Pg> + 'static {}
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+impl<T: QueryableByName<Pg> + 'static> Row for T {}
+/// A row type every compiled-in backend can load.
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+pub(crate) trait Row: QueryableByName<Sqlite> + 'static {}
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+impl<T: QueryableByName<Sqlite> + 'static> Row for T {}
 
 /// How a read transaction ends: always rolled back, carrying what the work returned.
 enum Stop<T, E> {
@@ -266,6 +325,7 @@ macro_rules! boxed {
     }};
 }
 
+#[cfg(feature = "postgres")]
 impl Query {
     fn run_pg(&self, conn: &mut PgConnection) -> QueryResult<usize> {
         boxed!(Pg, self, Backend::Postgres).execute(conn)
@@ -276,7 +336,9 @@ impl Conn<'_> {
     /// Which engine this connection talks to.
     pub(crate) fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(_) => Backend::Sqlite,
         }
     }
@@ -285,7 +347,9 @@ impl Conn<'_> {
     pub(crate) fn execute(&mut self, query: &Query) -> QueryResult<usize> {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "execute");
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(c) => query.run_pg(c),
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).execute(*c),
         }
     }
@@ -293,11 +357,13 @@ impl Conn<'_> {
     /// Runs a query and loads its rows.
     pub(crate) fn load<T>(&mut self, query: &Query) -> QueryResult<Vec<T>>
     where
-        T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+        T: Row,
     {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "load");
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(c) => boxed!(Pg, query, Backend::Postgres).load(*c),
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).load(*c),
         }
     }
