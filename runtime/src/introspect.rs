@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use crate::db::{Backend, Conn, Query, placeholders};
+use crate::db::{Backend, Bind, Conn, Query};
 use crate::error::{Context, Error};
 
 /// The table the runtime owns and host tables reference.
@@ -67,14 +67,14 @@ pub(crate) fn table_exists(conn: &mut Conn<'_>, table: &str) -> Result<bool, Err
     let sql = match conn.backend() {
         Backend::Postgres => {
             "SELECT COUNT(*) AS n FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = ?"
+             WHERE table_schema = current_schema() AND table_name = "
         }
         Backend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?"
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = "
         }
     };
     let rows: Vec<CountRow> = conn
-        .load(&Query::new(sql).bind(crate::db::Bind::Text(table.to_owned())))
+        .load(&Query::new(sql).bind(Bind::Text(table.to_owned())))
         .context(|| format!("checking whether table `{table}` exists"))?;
     Ok(rows.first().is_some_and(|row| row.n > 0))
 }
@@ -84,25 +84,24 @@ pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns,
     if tables.is_empty() {
         return Ok(Columns::new());
     }
-    let list = placeholders(tables.len());
     let sql = match conn.backend() {
-        Backend::Postgres => format!(
+        Backend::Postgres => {
             "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
              CAST(data_type AS TEXT) AS data_type, (is_nullable = 'YES') AS nullable \
              FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name IN ({list})"
-        ),
-        Backend::Sqlite => format!(
+             WHERE table_schema = current_schema() AND table_name IN ("
+        }
+        Backend::Sqlite => {
             "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
              (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name IN ({list})"
-        ),
+             WHERE m.type = 'table' AND m.name IN ("
+        }
     };
     let mut query = Query::new(sql);
-    for table in tables {
-        query.push_bind(crate::db::Bind::Text(table.clone()));
-    }
+    query
+        .push_binds(tables.iter().map(|table| Bind::Text(table.clone())))
+        .push_sql(")");
     let rows: Vec<ColumnRow> = conn
         .load(&query)
         .context(|| format!("reading the columns of {}", tables.join(", ")))?;
@@ -128,18 +127,19 @@ pub(crate) fn foreign_keys_to_models(conn: &mut Conn<'_>) -> Result<Vec<(String,
              FROM pg_constraint c \
              JOIN pg_class r ON r.oid = c.conrelid \
              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
-             WHERE c.contype = 'f' AND c.confrelid = to_regclass(?) \
-             ORDER BY 1, 2"
+             WHERE c.contype = 'f' AND c.confrelid = to_regclass("
         }
         Backend::Sqlite => {
             "SELECT m.name AS table_name, f.\"from\" AS column_name \
              FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
-             WHERE m.type = 'table' AND lower(f.\"table\") = ? \
-             ORDER BY 1, 2"
+             WHERE m.type = 'table' AND lower(f.\"table\") = ("
         }
     };
+    let query = Query::new(sql)
+        .bind(Bind::Text(MODELS_TABLE.to_owned()))
+        .sql(") ORDER BY 1, 2");
     let rows: Vec<ForeignKeyRow> = conn
-        .load(&Query::new(sql).bind(crate::db::Bind::Text(MODELS_TABLE.to_owned())))
+        .load(&query)
         .context(|| format!("listing the foreign keys to {MODELS_TABLE}"))?;
     Ok(rows
         .into_iter()

@@ -243,15 +243,18 @@ pub(crate) fn removed_rows(conn: &mut Conn<'_>) -> Result<Vec<RemovedRow>, Error
             format!("r.finished_at > datetime('now', '-{MERGED_ROWS_LOOKED_FOR_DAYS} days')")
         }
     };
-    let query = Query::new(format!(
+    let query = Query::new(
         "SELECT e.model_id, e.action, e.provider, e.name, e.team_id \
          FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
-         WHERE r.status = ? AND e.model_id IS NOT NULL \
+         WHERE r.status = ",
+    )
+    .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()))
+    .sql(&format!(
+        " AND e.model_id IS NOT NULL \
          AND (e.action = 'deleted' OR (e.action = 'merged' AND {recent})) \
          AND NOT EXISTS (SELECT 1 FROM {} p WHERE p.id = e.model_id) ORDER BY e.id",
         crate::db::quote_ident(introspect::MODELS_TABLE)
-    ))
-    .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()));
+    ));
     conn.load(&query)
         .context(|| "reading the rows earlier runs removed from the event journal".into())
 }
@@ -275,13 +278,17 @@ pub(crate) fn start_run(
     environment: &str,
     digest: &str,
 ) -> Result<i64, Error> {
-    let query = Query::new(
-        "INSERT INTO llm_lifecycle_runs (environment, catalog_digest, tool_version, status) \
-         VALUES (?, ?, ?, 'running') RETURNING id",
-    )
-    .bind(Bind::Text(environment.to_owned()))
-    .bind(Bind::Text(digest.to_owned()))
-    .bind(Bind::Text(TOOL_VERSION.to_owned()));
+    let mut query = Query::new(
+        "INSERT INTO llm_lifecycle_runs (environment, catalog_digest, tool_version, status) VALUES ",
+    );
+    query
+        .push_rows([[
+            Bind::Text(environment.to_owned()),
+            Bind::Text(digest.to_owned()),
+            Bind::Text(TOOL_VERSION.to_owned()),
+            Bind::Text(RunStatus::Running.as_str().to_owned()),
+        ]])
+        .push_sql(" RETURNING id");
     let rows: Vec<IdRow> = conn
         .load(&query)
         .context(|| "recording the run in the ledger".into())?;
@@ -299,23 +306,26 @@ pub(crate) fn finish_run(
     counts: &RunCounts,
     duration_ms: i64,
 ) -> Result<(), Error> {
-    let query = Query::new(format!(
-        "UPDATE llm_lifecycle_runs SET status = ?, error = ?, finished_at = {}, duration_ms = ?, \
-         created = ?, updated = ?, merged = ?, repointed_rows = ?, cleared_rows = ?, deleted = ?, \
-         unmanaged = ?, notified = ? WHERE id = ?",
-        now(conn.backend())
-    ))
-    .bind(Bind::Text(status.as_str().to_owned()))
-    .bind(Bind::NullableText(error.map(ToOwned::to_owned)))
-    .bind(Bind::BigInt(duration_ms))
-    .bind(Bind::BigInt(counts.created))
-    .bind(Bind::BigInt(counts.updated))
-    .bind(Bind::BigInt(counts.merged))
-    .bind(Bind::BigInt(counts.repointed_rows))
-    .bind(Bind::BigInt(counts.cleared_rows))
-    .bind(Bind::BigInt(counts.deleted))
-    .bind(Bind::BigInt(counts.unmanaged))
-    .bind(Bind::BigInt(counts.notified))
+    let query = set_columns(
+        Query::new(format!(
+            "UPDATE llm_lifecycle_runs SET finished_at = {}",
+            now(conn.backend())
+        )),
+        [
+            ("status", Bind::Text(status.as_str().to_owned())),
+            ("error", Bind::NullableText(error.map(ToOwned::to_owned))),
+            ("duration_ms", Bind::BigInt(duration_ms)),
+            ("created", Bind::BigInt(counts.created)),
+            ("updated", Bind::BigInt(counts.updated)),
+            ("merged", Bind::BigInt(counts.merged)),
+            ("repointed_rows", Bind::BigInt(counts.repointed_rows)),
+            ("cleared_rows", Bind::BigInt(counts.cleared_rows)),
+            ("deleted", Bind::BigInt(counts.deleted)),
+            ("unmanaged", Bind::BigInt(counts.unmanaged)),
+            ("notified", Bind::BigInt(counts.notified)),
+        ],
+    )
+    .sql(" WHERE id = ")
     .bind(Bind::BigInt(run_id));
     conn.execute(&query)
         .context(|| format!("completing run {run_id} in the ledger"))?;
@@ -353,14 +363,18 @@ pub(crate) fn record_unsuccessful_run(
         // The failed transaction rolled back any pending migration, so only the
         // columns of the first migration are written (the counts keep their
         // default of zero): recording must not depend on a later schema.
-        let query = Query::new(format!(
-            "UPDATE llm_lifecycle_runs SET status = ?, error = ?, finished_at = {}, \
-             duration_ms = ? WHERE id = ?",
-            now(conn.backend())
-        ))
-        .bind(Bind::Text(status.as_str().to_owned()))
-        .bind(Bind::NullableText(Some(error.to_owned())))
-        .bind(Bind::BigInt(duration_ms))
+        let query = set_columns(
+            Query::new(format!(
+                "UPDATE llm_lifecycle_runs SET finished_at = {}",
+                now(conn.backend())
+            )),
+            [
+                ("status", Bind::Text(status.as_str().to_owned())),
+                ("error", Bind::NullableText(Some(error.to_owned()))),
+                ("duration_ms", Bind::BigInt(duration_ms)),
+            ],
+        )
+        .sql(" WHERE id = ")
         .bind(Bind::BigInt(run_id));
         conn.execute(&query)
             .context(|| format!("recording the {status} run {run_id} in the ledger"))?;
@@ -368,31 +382,43 @@ pub(crate) fn record_unsuccessful_run(
     })
 }
 
+/// `query` followed by `, column = <bound value>` for each pair.
+fn set_columns<const N: usize>(mut query: Query, columns: [(&str, Bind); N]) -> Query {
+    for (column, value) in columns {
+        query
+            .push_sql(", ")
+            .push_sql(column)
+            .push_sql(" = ")
+            .push_bind(value);
+    }
+    query
+}
+
 /// Appends journal rows (multi-row inserts, a few hundred rows per statement).
 pub(crate) fn journal(conn: &mut Conn<'_>, run_id: i64, events: &[Event]) -> Result<(), Error> {
     for chunk in events.chunks(500) {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut query = Query::new(format!(
+        let mut query = Query::new(
             "INSERT INTO llm_lifecycle_events (run_id, action, provider, name, model_id, team_id, \
              target_id, target_provider, target_name, table_name, column_name, row_count, detail) \
-             VALUES {rows}"
-        ));
-        for event in chunk {
-            query
-                .push_bind(Bind::BigInt(run_id))
-                .push_bind(Bind::Text(event.action.to_owned()))
-                .push_bind(Bind::Text(event.provider.clone()))
-                .push_bind(Bind::Text(event.name.clone()))
-                .push_bind(Bind::NullableBigInt(event.model_id))
-                .push_bind(Bind::NullableBigInt(event.team_id))
-                .push_bind(Bind::NullableBigInt(event.target_id))
-                .push_bind(Bind::NullableText(event.target_provider.clone()))
-                .push_bind(Bind::NullableText(event.target_name.clone()))
-                .push_bind(Bind::NullableText(event.table_name.clone()))
-                .push_bind(Bind::NullableText(event.column_name.clone()))
-                .push_bind(Bind::NullableBigInt(event.row_count))
-                .push_bind(Bind::NullableText(event.detail.clone()));
-        }
+             VALUES ",
+        );
+        query.push_rows(chunk.iter().map(|event| {
+            [
+                Bind::BigInt(run_id),
+                Bind::Text(event.action.to_owned()),
+                Bind::Text(event.provider.clone()),
+                Bind::Text(event.name.clone()),
+                Bind::NullableBigInt(event.model_id),
+                Bind::NullableBigInt(event.team_id),
+                Bind::NullableBigInt(event.target_id),
+                Bind::NullableText(event.target_provider.clone()),
+                Bind::NullableText(event.target_name.clone()),
+                Bind::NullableText(event.table_name.clone()),
+                Bind::NullableText(event.column_name.clone()),
+                Bind::NullableBigInt(event.row_count),
+                Bind::NullableText(event.detail.clone()),
+            ]
+        }));
         conn.execute(&query)
             .context(|| format!("writing the journal of run {run_id}"))?;
     }
@@ -440,11 +466,11 @@ pub fn history(
         let mut query = Query::new(format!("SELECT {columns} FROM llm_lifecycle_runs"));
         if let Some(environment) = environment {
             query
-                .push_sql(" WHERE environment = ?")
+                .push_sql(" WHERE environment = ")
                 .push_bind(Bind::Text(environment.to_owned()));
         }
         query
-            .push_sql(" ORDER BY id DESC LIMIT ?")
+            .push_sql(" ORDER BY id DESC LIMIT ")
             .push_bind(Bind::BigInt(i64::from(limit)));
         conn.load(&query)
             .context(|| "reading the run ledger".into())
@@ -465,11 +491,12 @@ pub fn last_successful_run(
         }
         let columns = run_columns(conn.backend());
         let query = Query::new(format!(
-            "SELECT {columns} FROM llm_lifecycle_runs WHERE environment = ? AND status = ? \
-             ORDER BY id DESC LIMIT 1"
+            "SELECT {columns} FROM llm_lifecycle_runs WHERE environment = "
         ))
         .bind(Bind::Text(environment.to_owned()))
-        .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()));
+        .sql(" AND status = ")
+        .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()))
+        .sql(" ORDER BY id DESC LIMIT 1");
         let rows: Vec<RunRecord> = conn
             .load(&query)
             .context(|| "reading the run ledger".into())?;
@@ -490,9 +517,10 @@ pub fn applied_deletions(db: &mut Database) -> Result<Vec<AppliedDeletion>, Erro
         let query = Query::new(
             "SELECT e.provider, e.name, e.run_id, r.environment, CAST(r.finished_at AS TEXT) AS finished_at \
              FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
-             WHERE e.action = 'deleted' AND e.team_id IS NULL AND r.status = ? ORDER BY e.id",
+             WHERE e.action = 'deleted' AND e.team_id IS NULL AND r.status = ",
         )
-        .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()));
+        .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()))
+        .sql(" ORDER BY e.id");
         conn.load(&query).context(|| "reading the event journal".into())
     })
 }

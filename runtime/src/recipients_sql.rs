@@ -62,14 +62,14 @@ pub(crate) fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Qu
             };
             out.push_foreign(before);
             if placeholder == PERMISSION_PLACEHOLDER {
-                out.push_sql("?")
-                    .push_bind(Bind::Text(permission.to_owned()));
+                out.push_bind(Bind::Text(permission.to_owned()));
             } else {
                 match team {
                     TeamId::Sql(expr) => out.push_sql(expr),
                     TeamId::Value(id) => out
-                        .push_sql("CAST(? AS BIGINT)")
-                        .push_bind(Bind::BigInt(*id)),
+                        .push_sql("CAST(")
+                        .push_bind(Bind::BigInt(*id))
+                        .push_sql(" AS BIGINT)"),
                 };
             }
             rest = &from[placeholder.len()..];
@@ -111,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             query.binds(),
-            [Bind::BigInt(4), Bind::Text("llm.manage".into())]
+            [&Bind::BigInt(4), &Bind::Text("llm.manage".into())]
         );
         let query = substitute(
             "SELECT $permission, $team_id",
@@ -119,6 +119,6 @@ mod tests {
             "p",
         );
         assert_eq!(query.render(Backend::Sqlite), "SELECT ?, n.team_id\n");
-        assert_eq!(query.binds(), [Bind::Text("p".into())]);
+        assert_eq!(query.binds(), [&Bind::Text("p".into())]);
     }
 }

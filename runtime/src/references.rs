@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
-use crate::db::{Backend, Bind, Query, placeholders, quote_ident};
+use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
 /// bind limits of both engines.
@@ -65,12 +65,17 @@ pub(crate) struct KeyCount {
 }
 
 impl RefColumn {
-    fn qualified(&self) -> String {
-        format!("{}.{}", quote_ident(&self.table), quote_ident(&self.column))
+    /// `query` followed by the column, `"table"."column"`, quoted by the backend.
+    fn col(&self, query: Query) -> Query {
+        query.ident(&self.table).sql(".").ident(&self.column)
     }
 
     fn json_path(&self) -> String {
         format!("$.\"{}\"", self.key.as_deref().unwrap_or_default())
+    }
+
+    fn key_bind(&self) -> Bind {
+        Bind::Text(self.key.clone().unwrap_or_default())
     }
 
     /// The SQL type a rewritten JSON value is cast back to on PostgreSQL.
@@ -88,77 +93,95 @@ impl RefColumn {
         self.kind == ReferenceKind::Json && !matches!(self.data_type.as_str(), "json" | "jsonb")
     }
 
-    /// PostgreSQL: the column as `jsonb`, `NULL` where it is not valid JSON.
-    fn pg_jsonb(&self) -> String {
-        let column = self.qualified();
+    /// PostgreSQL: `query` followed by the column as `jsonb`, `NULL` where it is
+    /// not valid JSON.
+    fn pg_jsonb(&self, query: Query) -> Query {
         match self.data_type.as_str() {
-            "jsonb" => column,
-            "json" => format!("CAST({column} AS jsonb)"),
-            _ if self.pg_try_jsonb => format!("llm_lifecycle_try_jsonb({column})"),
+            "jsonb" => self.col(query),
+            "json" => self.col(query.sql("CAST(")).sql(" AS jsonb)"),
+            _ if self.pg_try_jsonb => self.col(query.sql("llm_lifecycle_try_jsonb(")).sql(")"),
             // A schema from before the function (only `plan`, which cannot
             // migrate, sees one): values that do not look like an object are
             // skipped; a malformed one inside braces still fails the plan,
             // until `apply-models migrate` installs the function.
-            _ => format!(
-                "(CASE WHEN {column} ~ '^\\s*[{{].*[}}]\\s*$' THEN CAST({column} AS jsonb) END)"
-            ),
+            _ => self
+                .col(
+                    self.col(query.sql("(CASE WHEN "))
+                        .sql(" ~ '^\\s*[{].*[}]\\s*$' THEN CAST("),
+                )
+                .sql(" AS jsonb) END)"),
         }
     }
 
-    /// SQLite: the column's JSON type, `NULL` where it is not valid JSON.
-    fn sqlite_json_type(&self) -> String {
-        let column = self.qualified();
-        format!("CASE WHEN json_valid({column}) THEN json_type({column}) END")
+    /// SQLite: `query` followed by the column's JSON type, `NULL` where it is
+    /// not valid JSON.
+    fn sqlite_json_type(&self, query: Query) -> Query {
+        self.col(
+            self.col(query.sql("CASE WHEN json_valid("))
+                .sql(") THEN json_type("),
+        )
+        .sql(") END")
     }
 
     /// The SQL expression for the value a row stores, as old values are
-    /// matched against it, and the values bound to its placeholders: the
-    /// integer or text column itself; for JSON, the key's value as the text of
-    /// an integer when it is a number equal to an integer (`3`, `3.0`, `3e0`
-    /// all give `"3"`) or a string's contents, and `NULL` for anything else
-    /// (booleans, null, objects, arrays, and rows that are not a JSON object
-    /// at all: never an error). Shared by the plan's counts, the notifications'
-    /// affected resources and the `UPDATE`, so all three match exactly the same rows.
-    pub(crate) fn stored_value(&self, backend: Backend) -> (String, Vec<Bind>) {
-        let column = self.qualified();
-        let key = || Bind::Text(self.key.clone().unwrap_or_default());
+    /// matched against it: the integer or text column itself; for JSON, the
+    /// key's value as the text of an integer when it is a number equal to an
+    /// integer (`3`, `3.0`, `3e0` all give `"3"`) or a string's contents, and
+    /// `NULL` for anything else (booleans, null, objects, arrays, and rows
+    /// that are not a JSON object at all: never an error). Shared by the
+    /// plan's counts, the notifications' affected resources and the `UPDATE`,
+    /// so all three match exactly the same rows.
+    pub(crate) fn stored_value(&self, backend: Backend) -> Query {
         match (self.kind, backend) {
-            (ReferenceKind::Id | ReferenceKind::Text, _) => (column, Vec::new()),
+            (ReferenceKind::Id | ReferenceKind::Text, _) => self.col(Query::default()),
             (ReferenceKind::Json, Backend::Postgres) => {
                 // `->>` already gives an integer's digits (jsonb normalises
                 // `1.01e2` to 101), a string's contents and `true`/`false`
                 // (never an id); only a number written with a fraction
                 // (`101.0`) needs the numeric cast, so most rows extract once.
-                let j = self.pg_jsonb();
-                let text = format!("({j} ->> CAST(? AS TEXT))");
-                let mut sql = format!(
-                    "(CASE WHEN strpos({text}, '.') = 0 THEN {text} \
-                     WHEN jsonb_typeof({j} -> CAST(? AS TEXT)) = 'number' \
-                     THEN CAST(trim_scale(CAST({j} -> CAST(? AS TEXT) AS numeric)) AS TEXT) END)"
-                );
-                let mut binds = vec![key(), key(), key(), key()];
-                if self.data_type != "jsonb" {
+                let key = |query: Query, op: &str| {
+                    self.pg_jsonb(query.sql("("))
+                        .sql(&format!(" {op} CAST("))
+                        .bind(self.key_bind())
+                        .sql(" AS TEXT))")
+                };
+                let mut query = Query::new("(");
+                let text_column = self.data_type != "jsonb";
+                if text_column {
                     // Parsed JSON (`json`, text): only rows that mention the key.
-                    sql =
-                        format!("(CASE WHEN strpos(CAST({column} AS TEXT), ?) > 0 THEN {sql} END)");
-                    binds.insert(0, key());
+                    query = self
+                        .col(query.sql("CASE WHEN strpos(CAST("))
+                        .sql(" AS TEXT), ")
+                        .bind(self.key_bind())
+                        .sql(") > 0 THEN (");
                 }
-                (sql, binds)
+                query = key(query.sql("CASE WHEN strpos("), "->>").sql(", '.') = 0 THEN ");
+                query = key(query, "->>").sql(" WHEN jsonb_typeof(");
+                query = key(query, "->").sql(") = 'number' THEN CAST(trim_scale(CAST(");
+                query = key(query, "->").sql(" AS numeric)) AS TEXT) END");
+                if text_column {
+                    query = query.sql(") END");
+                }
+                query.sql(")")
             }
             (ReferenceKind::Json, Backend::Sqlite) => {
-                let path = || Bind::Text(self.json_path());
-                let value = format!("json_extract({column}, ?)");
-                (
-                    format!(
-                        "(CASE WHEN ({}) = 'object' THEN (CASE json_type({column}, ?) \
-                         WHEN 'integer' THEN CAST({value} AS TEXT) \
-                         WHEN 'real' THEN (CASE WHEN {value} = CAST({value} AS INTEGER) \
-                           THEN CAST(CAST({value} AS INTEGER) AS TEXT) END) \
-                         WHEN 'text' THEN {value} END) END)",
-                        self.sqlite_json_type()
-                    ),
-                    vec![path(), path(), path(), path(), path(), path()],
-                )
+                let value = |query: Query| {
+                    self.col(query.sql("json_extract("))
+                        .sql(", ")
+                        .bind(Bind::Text(self.json_path()))
+                        .sql(")")
+                };
+                let mut query = self.sqlite_json_type(Query::new("(CASE WHEN ("));
+                query = self
+                    .col(query.sql(") = 'object' THEN (CASE json_type("))
+                    .sql(", ")
+                    .bind(Bind::Text(self.json_path()))
+                    .sql(") WHEN 'integer' THEN CAST(");
+                query = value(query).sql(" AS TEXT) WHEN 'real' THEN (CASE WHEN ");
+                query = value(query).sql(" = CAST(");
+                query = value(query).sql(" AS INTEGER) THEN CAST(CAST(");
+                query = value(query).sql(" AS INTEGER) AS TEXT) END) WHEN 'text' THEN ");
+                value(query).sql(" END) END)")
             }
         }
     }
@@ -166,18 +189,21 @@ impl RefColumn {
     /// JSON references: `SELECT n`, how many non-NULL values are not a JSON
     /// object (they are skipped, never rewritten).
     pub(crate) fn not_object_count_query(&self, backend: Backend) -> Query {
-        let table = quote_ident(&self.table);
-        let column = self.qualified();
-        let not_object = match backend {
-            Backend::Postgres => format!(
-                "jsonb_typeof({}) IS DISTINCT FROM 'object'",
-                self.pg_jsonb()
-            ),
-            Backend::Sqlite => format!("({}) IS NOT 'object'", self.sqlite_json_type()),
-        };
-        Query::new(format!(
-            "SELECT COUNT(*) AS n FROM {table} WHERE {column} IS NOT NULL AND {not_object}"
-        ))
+        let query = self
+            .col(
+                Query::new("SELECT COUNT(*) AS n FROM ")
+                    .ident(&self.table)
+                    .sql(" WHERE "),
+            )
+            .sql(" IS NOT NULL AND ");
+        match backend {
+            Backend::Postgres => self
+                .pg_jsonb(query.sql("jsonb_typeof("))
+                .sql(") IS DISTINCT FROM 'object'"),
+            Backend::Sqlite => self
+                .sqlite_json_type(query.sql("("))
+                .sql(") IS NOT 'object'"),
+        }
     }
 
     /// An old value bound for comparison with [`stored_value`](Self::stored_value).
@@ -190,20 +216,15 @@ impl RefColumn {
 
     /// `SELECT old_key, n`: how many rows hold each of `values`, grouped.
     pub(crate) fn count_query(&self, backend: Backend, values: &[OldValue]) -> Query {
-        let table = quote_ident(&self.table);
-        let list = placeholders(values.len());
-        let (stored, binds) = self.stored_value(backend);
-        let mut query = Query::new(format!(
-            "SELECT CAST(s.k AS TEXT) AS old_key, COUNT(*) AS n \
-             FROM (SELECT {stored} AS k FROM {table}) s \
-             WHERE s.k IN ({list}) GROUP BY s.k"
-        ));
-        for bind in binds {
-            query.push_bind(bind);
-        }
-        for value in values {
-            query.push_bind(self.old_value_bind(value));
-        }
+        let mut query =
+            Query::new("SELECT CAST(s.k AS TEXT) AS old_key, COUNT(*) AS n FROM (SELECT ");
+        query
+            .append(self.stored_value(backend))
+            .push_sql(" AS k FROM ")
+            .push_ident(&self.table)
+            .push_sql(") s WHERE s.k IN (")
+            .push_binds(values.iter().map(|value| self.old_value_bind(value)))
+            .push_sql(") GROUP BY s.k");
         query
     }
 
@@ -212,7 +233,7 @@ impl RefColumn {
     pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
         let mut query = self.mapping_cte(mapping);
         query.push_sql(" ");
-        self.push_update(&mut query, backend);
+        query.append(self.update(backend));
         query
     }
 
@@ -222,7 +243,7 @@ impl RefColumn {
     pub(crate) fn update_counting_query(&self, mapping: &[(OldValue, NewValue)]) -> Query {
         let mut query = self.mapping_cte(mapping);
         query.push_sql(", u AS (");
-        self.push_update(&mut query, Backend::Postgres);
+        query.append(self.update(Backend::Postgres));
         query.push_sql(
             " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
              SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
@@ -230,60 +251,52 @@ impl RefColumn {
         query
     }
 
-    /// `WITH m(old_value, new_value) AS (VALUES (?, ?), …)` with its values bound.
+    /// `WITH m(old_value, new_value) AS (VALUES (old, new), …)`, values bound.
     fn mapping_cte(&self, mapping: &[(OldValue, NewValue)]) -> Query {
-        let rows = vec!["(?, ?)"; mapping.len()].join(", ");
-        let mut query = Query::new(format!("WITH m(old_value, new_value) AS (VALUES {rows})"));
-        for (old, new) in mapping {
-            query.push_bind(match (self.kind, old) {
-                (ReferenceKind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
-                _ => Bind::Text(old.key()),
-            });
-            query.push_bind(match new {
-                NewValue::Id(id) => Bind::NullableBigInt(*id),
-                NewValue::Text(text) => Bind::NullableText(text.clone()),
-            });
-        }
+        let mut query = Query::new("WITH m(old_value, new_value) AS (VALUES ");
+        query.push_rows(mapping.iter().map(|(old, new)| {
+            [
+                self.old_value_bind(old),
+                match new {
+                    NewValue::Id(id) => Bind::NullableBigInt(*id),
+                    NewValue::Text(text) => Bind::NullableText(text.clone()),
+                },
+            ]
+        }));
+        query.push_sql(")");
         query
     }
 
     /// `UPDATE … FROM m WHERE <stored value> = m.old_value`.
-    fn push_update(&self, query: &mut Query, backend: Backend) {
-        let table = quote_ident(&self.table);
-        let column = quote_ident(&self.column);
-        let qualified = self.qualified();
+    fn update(&self, backend: Backend) -> Query {
+        let set = Query::new("UPDATE ")
+            .ident(&self.table)
+            .sql(" SET ")
+            .ident(&self.column)
+            .sql(" = ");
+        let query = match (self.kind, backend) {
+            (ReferenceKind::Id | ReferenceKind::Text, _) => set.sql("m.new_value FROM m WHERE "),
+            // Only the key changes: jsonb_set keeps every other key.
+            (ReferenceKind::Json, Backend::Postgres) => self
+                .pg_jsonb(set.sql("CAST(jsonb_set("))
+                .sql(", ARRAY[CAST(")
+                .bind(self.key_bind())
+                .sql(&format!(
+                    " AS TEXT)], COALESCE(to_jsonb(m.new_value), 'null'::jsonb)) AS {}) FROM m WHERE ",
+                    self.pg_json_type()
+                )),
+            (ReferenceKind::Json, Backend::Sqlite) => self
+                .col(set.sql("json_set("))
+                .sql(", ")
+                .bind(Bind::Text(self.json_path()))
+                .sql(", m.new_value) FROM m WHERE "),
+        };
         // The same match as the counts and the notifications' affected resources.
-        let (stored, stored_binds) = self.stored_value(backend);
-        match (self.kind, backend) {
-            (ReferenceKind::Id | ReferenceKind::Text, _) => {
-                query.push_sql(&format!(
-                    "UPDATE {table} SET {column} = m.new_value FROM m WHERE {stored} = m.old_value"
-                ));
-            }
-            (ReferenceKind::Json, Backend::Postgres) => {
-                // Only the key changes: jsonb_set keeps every other key.
-                let cast = self.pg_json_type();
-                query
-                    .push_sql(&format!(
-                        "UPDATE {table} SET {column} = CAST(jsonb_set({}, \
-                         ARRAY[CAST(? AS TEXT)], COALESCE(to_jsonb(m.new_value), 'null'::jsonb)) AS {cast}) \
-                         FROM m WHERE {stored} = m.old_value",
-                        self.pg_jsonb()
-                    ))
-                    .push_bind(Bind::Text(self.key.clone().unwrap_or_default()));
-            }
-            (ReferenceKind::Json, Backend::Sqlite) => {
-                query
-                    .push_sql(&format!(
-                        "UPDATE {table} SET {column} = json_set({qualified}, ?, m.new_value) FROM m \
-                         WHERE {stored} = m.old_value"
-                    ))
-                    .push_bind(Bind::Text(self.json_path()));
-            }
-        }
-        for bind in stored_binds {
-            query.push_bind(bind);
-        }
+        let mut query = query;
+        query
+            .append(self.stored_value(backend))
+            .push_sql(" = m.old_value");
+        query
     }
 }
 
@@ -337,11 +350,9 @@ mod tests {
             "{sql}"
         );
         assert!(sql.contains("AS jsonb)"), "{sql}");
-        assert_eq!(pg.binds()[0], Bind::Text("1".into()));
+        assert_eq!(*pg.binds()[0], Bind::Text("1".into()));
         let lite = column(ReferenceKind::Json).update_query(Backend::Sqlite, &mapping);
-        assert_eq!(
-            lite.binds()[2..],
-            vec![Bind::Text("$.\"llm_provider_model_id\"".into()); 7]
-        );
+        let path = Bind::Text("$.\"llm_provider_model_id\"".into());
+        assert_eq!(lite.binds()[2..], vec![&path; 7]);
     }
 }

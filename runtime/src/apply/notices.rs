@@ -23,16 +23,10 @@
 
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
-#[cfg(feature = "postgres")]
-use diesel::sql_types::{Array, Text};
-#[cfg(feature = "postgres")]
-use diesel::{PgConnection, RunQueryDsl};
 use llm_lifecycle_catalog::NotificationSettings;
 
 use super::recipients;
-#[cfg(feature = "sqlite")]
-use crate::db::{Bind, Query};
-use crate::db::{Conn, quote_ident};
+use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::diff::{AffectedModel, AffectedTeam, LEVEL};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event};
@@ -141,7 +135,7 @@ pub(crate) fn record(
             };
             let result = match conn {
                 #[cfg(feature = "postgres")]
-                Conn::Postgres(c) => insert_pg(c, &shared, batch, returning),
+                Conn::Postgres(_) => insert_pg(conn, &shared, batch, returning),
                 #[cfg(feature = "sqlite")]
                 Conn::Sqlite(_) => insert_sqlite(conn, &shared, &batch, returning),
             };
@@ -186,39 +180,46 @@ fn on_conflict(returning: bool) -> &'static str {
 /// whatever the number of teams, nine bound values).
 #[cfg(feature = "postgres")]
 fn insert_pg(
-    conn: &mut PgConnection,
+    conn: &mut Conn<'_>,
     shared: &Shared<'_>,
     batch: Batch,
     returning: bool,
 ) -> diesel::QueryResult<Written> {
-    let sql = format!(
-        "INSERT INTO {} ({COLUMNS}) \
-         SELECT t.team_id, $1, $2, $3, $4, t.message, CAST(t.links AS JSONB), $5, $6 \
-         FROM unnest(CAST($7 AS BIGINT[]), CAST($8 AS TEXT[]), CAST($9 AS TEXT[])) \
-         AS t(team_id, message, links){}",
-        quote_ident(NOTIFICATIONS_TABLE),
-        on_conflict(returning)
-    );
-    tracing::trace!(%sql, teams = batch.team_ids.len(), "execute");
-    let query = diesel::sql_query(sql)
-        .bind::<Text, _>(shared.slug)
-        .bind::<Text, _>(&shared.model)
-        .bind::<Text, _>(LEVEL)
-        .bind::<Text, _>(&shared.title)
-        .bind::<Text, _>(shared.permission)
-        .bind::<BigInt, _>(shared.run_id)
-        .bind::<Array<BigInt>, _>(batch.team_ids)
-        .bind::<Array<Text>, _>(batch.messages)
-        .bind::<Array<Text>, _>(batch.links);
+    let mut query = Query::new(format!(
+        "INSERT INTO {} ({COLUMNS}) SELECT t.team_id, ",
+        quote_ident(NOTIFICATIONS_TABLE)
+    ));
+    query
+        .push_binds([
+            Bind::Text(shared.slug.to_owned()),
+            Bind::Text(shared.model.clone()),
+            Bind::Text(LEVEL.to_owned()),
+            Bind::Text(shared.title.clone()),
+        ])
+        .push_sql(", t.message, CAST(t.links AS JSONB), ")
+        .push_binds([
+            Bind::Text(shared.permission.to_owned()),
+            Bind::BigInt(shared.run_id),
+        ])
+        .push_sql(" FROM unnest(CAST(")
+        .push_bind(Bind::BigIntArray(batch.team_ids))
+        .push_sql(" AS BIGINT[]), CAST(")
+        .push_bind(Bind::TextArray(batch.messages))
+        .push_sql(" AS TEXT[]), CAST(")
+        .push_bind(Bind::TextArray(batch.links))
+        .push_sql(&format!(
+            " AS TEXT[])) AS t(team_id, message, links){}",
+            on_conflict(returning)
+        ));
     if returning {
-        let inserted: Vec<Inserted> = query.load(conn)?;
+        let inserted: Vec<Inserted> = conn.load(&query)?;
         Ok(Written {
             count: inserted.len(),
             inserted,
         })
     } else {
         Ok(Written {
-            count: query.execute(conn)?,
+            count: conn.execute(&query)?,
             inserted: Vec::new(),
         })
     }
@@ -234,28 +235,38 @@ fn insert_sqlite(
     batch: &Batch,
     returning: bool,
 ) -> diesel::QueryResult<Written> {
-    let values = vec!["(?, ?, ?)"; batch.team_ids.len()].join(", ");
     let mut query = Query::new(format!(
-        "INSERT INTO {} ({COLUMNS}) \
-         SELECT t.column1, ?, ?, ?, ?, t.column2, t.column3, ?, ? \
-         FROM (VALUES {values}) AS t WHERE true{}",
-        quote_ident(NOTIFICATIONS_TABLE),
-        on_conflict(returning)
+        "INSERT INTO {} ({COLUMNS}) SELECT t.column1, ",
+        quote_ident(NOTIFICATIONS_TABLE)
     ));
     query
-        .push_bind(Bind::Text(shared.slug.to_owned()))
-        .push_bind(Bind::Text(shared.model.clone()))
-        .push_bind(Bind::Text(LEVEL.to_owned()))
-        .push_bind(Bind::Text(shared.title.clone()))
-        .push_bind(Bind::Text(shared.permission.to_owned()))
-        .push_bind(Bind::BigInt(shared.run_id));
-    for ((team_id, message), links) in batch.team_ids.iter().zip(&batch.messages).zip(&batch.links)
-    {
-        query
-            .push_bind(Bind::BigInt(*team_id))
-            .push_bind(Bind::Text(message.clone()))
-            .push_bind(Bind::Text(links.clone()));
-    }
+        .push_binds([
+            Bind::Text(shared.slug.to_owned()),
+            Bind::Text(shared.model.clone()),
+            Bind::Text(LEVEL.to_owned()),
+            Bind::Text(shared.title.clone()),
+        ])
+        .push_sql(", t.column2, t.column3, ")
+        .push_binds([
+            Bind::Text(shared.permission.to_owned()),
+            Bind::BigInt(shared.run_id),
+        ])
+        .push_sql(" FROM (VALUES ")
+        .push_rows(
+            batch
+                .team_ids
+                .iter()
+                .zip(&batch.messages)
+                .zip(&batch.links)
+                .map(|((team_id, message), links)| {
+                    [
+                        Bind::BigInt(*team_id),
+                        Bind::Text(message.clone()),
+                        Bind::Text(links.clone()),
+                    ]
+                }),
+        )
+        .push_sql(&format!(") AS t WHERE true{}", on_conflict(returning)));
     if returning {
         let inserted: Vec<Inserted> = conn.load(&query)?;
         Ok(Written {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::notices::Inserted;
-use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::recipients_sql::{NOTIFICATION_ALIAS, RECIPIENT_ALIAS, TeamId, substitute};
 use crate::references::MAX_MAPPING_PER_STATEMENT;
@@ -33,14 +33,13 @@ pub(crate) fn insert(
                     quote_ident(RECIPIENTS_TABLE),
                     quote_ident(NOTIFICATIONS_TABLE),
                 ));
-                statement.append(users.clone()).push_sql(&format!(
-                    ") AS {r}(user_id) \
-                     WHERE {n}.\"id\" IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
-                    placeholders(chunk.len())
-                ));
-                for row in chunk {
-                    statement.push_bind(Bind::BigInt(row.id));
-                }
+                statement
+                    .append(users.clone())
+                    .push_sql(&format!(") AS {r}(user_id) WHERE {n}.\"id\" IN ("))
+                    .push_binds(chunk.iter().map(|row| Bind::BigInt(row.id)))
+                    .push_sql(&format!(
+                        ") AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING"
+                    ));
                 conn.execute(&statement).context(context)?;
             }
         }
@@ -54,17 +53,19 @@ pub(crate) fn insert(
                 for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
                     let r = quote_ident(RECIPIENT_ALIAS);
                     let mut statement = Query::new(format!("WITH {r}(user_id) AS ("));
-                    statement.append(users.clone()).push_sql(&format!(
-                        ") INSERT INTO {} (notification_id, user_id) \
-                         SELECT n.id, CAST({r}.user_id AS BIGINT) FROM {} AS n, {r} \
-                         WHERE n.id IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
-                        quote_ident(RECIPIENTS_TABLE),
-                        quote_ident(NOTIFICATIONS_TABLE),
-                        placeholders(chunk.len())
-                    ));
-                    for id in chunk {
-                        statement.push_bind(Bind::BigInt(*id));
-                    }
+                    statement
+                        .append(users.clone())
+                        .push_sql(&format!(
+                            ") INSERT INTO {} (notification_id, user_id) \
+                             SELECT n.id, CAST({r}.user_id AS BIGINT) FROM {} AS n, {r} \
+                             WHERE n.id IN (",
+                            quote_ident(RECIPIENTS_TABLE),
+                            quote_ident(NOTIFICATIONS_TABLE),
+                        ))
+                        .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
+                        .push_sql(&format!(
+                            ") AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING"
+                        ));
                     conn.execute(&statement).context(context)?;
                 }
             }

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Text};
 use indicatif::{ProgressBar, ProgressStyle};
 use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
-use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect::MODELS_TABLE;
 use crate::plan::{Create, MappingEntry, ModelId, Plan, Planned, ReferenceUpdate, Update};
@@ -79,16 +79,17 @@ pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Res
     ];
     for (models, condition) in statements {
         for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
-            let values = vec!["(?, ?)"; chunk.len()].join(", ");
-            let mut query = Query::new(format!(
-                "SELECT p.id FROM {table} p JOIN (VALUES {values}) AS c(provider, name) \
-                 ON p.provider = c.provider AND p.name = c.name WHERE {condition} FOR UPDATE OF p"
+            let mut query = Query::new(format!("SELECT p.id FROM {table} p JOIN (VALUES "));
+            query.push_rows(chunk.iter().map(|(provider, name)| {
+                [
+                    Bind::Text((*provider).to_owned()),
+                    Bind::Text((*name).to_owned()),
+                ]
+            }));
+            query.push_sql(&format!(
+                ") AS c(provider, name) ON p.provider = c.provider AND p.name = c.name \
+                 WHERE {condition} FOR UPDATE OF p"
             ));
-            for (provider, name) in chunk {
-                query
-                    .push_bind(Bind::Text((*provider).to_owned()))
-                    .push_bind(Bind::Text((*name).to_owned()));
-            }
             conn.execute(&query)
                 .context(|| "locking the model rows this apply may remove".into())?;
         }
@@ -100,17 +101,20 @@ pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Res
 pub(super) fn create_models(conn: &mut Conn<'_>, creates: &[Create]) -> Result<(), Error> {
     let now = now(conn.backend());
     for chunk in creates.chunks(MODEL_ROWS_PER_STATEMENT) {
-        let rows = vec![format!("(NULL, ?, ?, ?, FALSE, {now}, {now})"); chunk.len()].join(", ");
         let mut query = Query::new(format!(
             "INSERT INTO {} (team_id, provider, name, max_token_limit, deprecated, created_at, updated_at) \
-             VALUES {rows}",
+             VALUES ",
             quote_ident(MODELS_TABLE)
         ));
-        for create in chunk {
+        for (index, create) in chunk.iter().enumerate() {
             query
-                .push_bind(Bind::Text(create.model.provider.clone()))
-                .push_bind(Bind::Text(create.model.name.clone()))
-                .push_bind(Bind::BigInt(create.token_limit));
+                .push_sql(if index > 0 { ", (NULL, " } else { "(NULL, " })
+                .push_binds([
+                    Bind::Text(create.model.provider.clone()),
+                    Bind::Text(create.model.name.clone()),
+                    Bind::BigInt(create.token_limit),
+                ])
+                .push_sql(&format!(", FALSE, {now}, {now})"));
         }
         conn.execute(&query)
             .context(|| format!("creating {} model rows", chunk.len()))?;
@@ -123,22 +127,19 @@ pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(
     let now = now(conn.backend());
     let table = quote_ident(MODELS_TABLE);
     for chunk in updates.chunks(MODEL_ROWS_PER_STATEMENT) {
-        let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-        let mut query = Query::new(format!(
-            "WITH m(id, token_limit, deprecated) AS (VALUES {rows}) \
-             UPDATE {table} SET max_token_limit = COALESCE(m.token_limit, {table}.max_token_limit), \
+        let mut query = Query::new("WITH m(id, token_limit, deprecated) AS (VALUES ");
+        query.push_rows(chunk.iter().map(|update| {
+            [
+                Bind::BigInt(update.id),
+                Bind::NullableBigInt(update.token_limit.map(|c| c.to)),
+                Bind::NullableBool(update.deprecated.map(|change| change.to)),
+            ]
+        }));
+        query.push_sql(&format!(
+            ") UPDATE {table} SET max_token_limit = COALESCE(m.token_limit, {table}.max_token_limit), \
              deprecated = COALESCE(m.deprecated, {table}.deprecated), updated_at = {now} \
              FROM m WHERE {table}.id = m.id"
         ));
-        for update in chunk {
-            query
-                .push_bind(Bind::BigInt(update.id))
-                .push_bind(Bind::NullableBigInt(update.token_limit.map(|c| c.to)))
-                .push_bind(match update.deprecated {
-                    Some(change) => Bind::NullableBool(Some(change.to)),
-                    None => Bind::NullableBool(None),
-                });
-        }
         let changed = conn
             .execute(&query)
             .context(|| format!("updating {} model rows", chunk.len()))?;
@@ -332,13 +333,12 @@ pub(super) fn delete_rows(conn: &mut Conn<'_>, plan: &Plan) -> Result<(), Error>
         .collect();
     for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
         let mut query = Query::new(format!(
-            "DELETE FROM {} WHERE id IN ({})",
-            quote_ident(MODELS_TABLE),
-            placeholders(chunk.len())
+            "DELETE FROM {} WHERE id IN (",
+            quote_ident(MODELS_TABLE)
         ));
-        for id in chunk {
-            query.push_bind(Bind::BigInt(*id));
-        }
+        query
+            .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
+            .push_sql(")");
         let deleted = conn
             .execute(&query)
             .context(|| format!("deleting {} model rows", chunk.len()))?;

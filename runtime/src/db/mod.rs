@@ -12,9 +12,7 @@ use diesel::QueryResult;
 use diesel::connection::SimpleConnection;
 #[cfg(feature = "postgres")]
 use diesel::pg::{Pg, PgConnection};
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::query_dsl::RunQueryDsl;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 #[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{Connection, QueryableByName};
@@ -23,7 +21,7 @@ use diesel::{Connection, QueryableByName};
 use crate::error::Context;
 use crate::error::{Error, one_line};
 
-pub(crate) use query::{Bind, Query, placeholders, quote_ident};
+pub(crate) use query::{Bind, Query, quote_ident};
 pub(crate) use url::is_keyword_value;
 pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 
@@ -209,9 +207,10 @@ impl Database {
             // SELECT) and a queued apply or deliverer would work from stale rows.
             #[cfg(feature = "postgres")]
             Inner::Postgres(c) => c.build_transaction().read_committed().run(|c| {
-                Query::new("SELECT pg_advisory_xact_lock(?)")
+                Query::new("SELECT pg_advisory_xact_lock(")
                     .bind(Bind::BigInt(key))
-                    .run_pg(c)?;
+                    .sql(")")
+                    .execute(c)?;
                 f(&mut Conn::Postgres(c))
             }),
             #[cfg(feature = "sqlite")]
@@ -308,30 +307,6 @@ impl<T, E> From<diesel::result::Error> for Stop<T, E> {
     }
 }
 
-macro_rules! boxed {
-    ($db:ty, $query:expr, $backend:expr) => {{
-        let mut q: BoxedSqlQuery<'static, $db, SqlQuery> =
-            diesel::sql_query($query.render($backend)).into_boxed::<$db>();
-        for bind in $query.binds() {
-            q = match bind.clone() {
-                Bind::BigInt(v) => q.bind::<BigInt, _>(v),
-                Bind::NullableBigInt(v) => q.bind::<Nullable<BigInt>, _>(v),
-                Bind::Text(v) => q.bind::<Text, _>(v),
-                Bind::NullableText(v) => q.bind::<Nullable<Text>, _>(v),
-                Bind::NullableBool(v) => q.bind::<Nullable<Bool>, _>(v),
-            };
-        }
-        q
-    }};
-}
-
-#[cfg(feature = "postgres")]
-impl Query {
-    fn run_pg(&self, conn: &mut PgConnection) -> QueryResult<usize> {
-        boxed!(Pg, self, Backend::Postgres).execute(conn)
-    }
-}
-
 impl Conn<'_> {
     /// Which engine this connection talks to.
     pub(crate) fn backend(&self) -> Backend {
@@ -348,9 +323,9 @@ impl Conn<'_> {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "execute");
         match self {
             #[cfg(feature = "postgres")]
-            Self::Postgres(c) => query.run_pg(c),
+            Self::Postgres(c) => query.clone().execute(*c),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).execute(*c),
+            Self::Sqlite(c) => query.clone().execute(*c),
         }
     }
 
@@ -362,9 +337,9 @@ impl Conn<'_> {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "load");
         match self {
             #[cfg(feature = "postgres")]
-            Self::Postgres(c) => boxed!(Pg, query, Backend::Postgres).load(*c),
+            Self::Postgres(c) => query.clone().load(*c),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).load(*c),
+            Self::Sqlite(c) => query.clone().load(*c),
         }
     }
 }
@@ -375,7 +350,7 @@ mod tests {
 
     #[derive(QueryableByName)]
     struct Setting {
-        #[diesel(sql_type = BigInt)]
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
 

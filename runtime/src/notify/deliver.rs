@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::{DELIVERIES_TABLE, NOTIFICATIONS_TABLE, Notice, Notifier, RECIPIENTS_TABLE};
 use crate::apply::{ApplyOptions, ApplyReport};
-use crate::db::{Backend, Bind, Database, Query, placeholders, quote_ident};
+use crate::db::{Backend, Bind, Database, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect;
 
@@ -116,14 +116,12 @@ pub fn deliver(db: &mut Database, notifiers: &[&dyn Notifier]) -> Result<Deliver
                 } else {
                     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
                     let mut query = Query::new(format!(
-                        "SELECT notification_id, user_id FROM {} WHERE notification_id IN ({}) \
-                         ORDER BY notification_id, user_id",
+                        "SELECT notification_id, user_id FROM {} WHERE notification_id IN (",
                         quote_ident(RECIPIENTS_TABLE),
-                        placeholders(ids.len())
                     ));
-                    for id in &ids {
-                        query.push_bind(Bind::BigInt(*id));
-                    }
+                    query
+                        .push_binds(ids.iter().map(|id| Bind::BigInt(*id)))
+                        .push_sql(") ORDER BY notification_id, user_id");
                     let found: Vec<RecipientRow> = conn
                         .load(&query)
                         .context(|| "reading notification recipients".into())?;
@@ -204,25 +202,27 @@ struct NoticeId {
 /// The delivery row of `notification_id` to `sink`, when it was delivered.
 fn delivered_query(notification_id: i64, sink: &str) -> Query {
     Query::new(format!(
-        "SELECT notification_id FROM {} WHERE notification_id = ? AND sink = ? \
-         AND delivered_at IS NOT NULL",
+        "SELECT notification_id FROM {} WHERE notification_id = ",
         quote_ident(DELIVERIES_TABLE)
     ))
     .bind(Bind::BigInt(notification_id))
+    .sql(" AND sink = ")
     .bind(Bind::Text(sink.to_owned()))
+    .sql(" AND delivered_at IS NOT NULL")
 }
 
 fn pending_query(sink: &str, after: i64) -> Query {
     Query::new(format!(
         "SELECT n.id, n.team_id, n.slug, n.model, n.level, n.title, n.message, \
          CAST(n.links AS TEXT) AS links, n.permission, CAST(n.created_at AS TEXT) AS created_at \
-         FROM {} n LEFT JOIN {} d ON d.notification_id = n.id AND d.sink = ? \
-         WHERE d.delivered_at IS NULL AND n.id > ? ORDER BY n.id LIMIT ?",
+         FROM {} n LEFT JOIN {} d ON d.notification_id = n.id AND d.sink = ",
         quote_ident(NOTIFICATIONS_TABLE),
         quote_ident(DELIVERIES_TABLE)
     ))
     .bind(Bind::Text(sink.to_owned()))
+    .sql(" WHERE d.delivered_at IS NULL AND n.id > ")
     .bind(Bind::BigInt(after))
+    .sql(" ORDER BY n.id LIMIT ")
     .bind(Bind::BigInt(PAGE))
 }
 
@@ -240,12 +240,16 @@ fn record_query(
     let table = quote_ident(DELIVERIES_TABLE);
     let delivered = if error.is_none() { now } else { "NULL" };
     Query::new(format!(
-        "INSERT INTO {table} (notification_id, sink, attempts, last_error, delivered_at) \
-         VALUES (?, ?, 1, ?, {delivered}) ON CONFLICT (notification_id, sink) DO UPDATE SET \
+        "INSERT INTO {table} (notification_id, sink, attempts, last_error, delivered_at) VALUES ("
+    ))
+    .bind(Bind::BigInt(notification_id))
+    .sql(", ")
+    .bind(Bind::Text(sink.to_owned()))
+    .sql(", 1, ")
+    .bind(Bind::NullableText(error))
+    .sql(&format!(
+        ", {delivered}) ON CONFLICT (notification_id, sink) DO UPDATE SET \
          attempts = {table}.attempts + 1, last_error = excluded.last_error, \
          delivered_at = excluded.delivered_at"
     ))
-    .bind(Bind::BigInt(notification_id))
-    .bind(Bind::Text(sink.to_owned()))
-    .bind(Bind::NullableText(error))
 }

@@ -20,7 +20,7 @@ use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 use super::texts::{self, Resource};
 use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
-use crate::db::{Bind, Conn, Query, placeholders, quote_ident};
+use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect;
 use crate::plan::{ModelId, Plan, Refusal};
@@ -336,13 +336,17 @@ fn affected_query(
         Some(name) => format!("CAST({owner}.{} AS TEXT)", quote_ident(name)),
         None => "CAST(NULL AS TEXT)".to_owned(),
     };
-    let (stored, stored_binds) = column.stored_value(conn.backend());
-    let mut query = Query::new(format!(
+    let mut query = Query::new(
         "SELECT DISTINCT CAST(s.old_key AS TEXT) AS old_key, s.team_id, s.resource_id, s.name FROM (\
-         SELECT {stored} AS old_key, CAST({owner}.{} AS BIGINT) AS team_id, \
+         SELECT ",
+    );
+    query
+        .append(column.stored_value(conn.backend()))
+        .push_sql(&format!(
+            " AS old_key, CAST({owner}.{} AS BIGINT) AS team_id, \
          CAST({owner}.\"id\" AS BIGINT) AS resource_id, {name} AS name FROM ",
-        quote_ident(team),
-    ));
+            quote_ident(team),
+        ));
     match &reference.filter {
         Some(filter) => {
             query
@@ -355,34 +359,26 @@ fn affected_query(
             query.push_sql(&table);
         }
     }
-    query.push_sql(&format!(
-        "{join}) s WHERE s.old_key IN ({}) AND s.team_id IS NOT NULL",
-        placeholders(values.len())
-    ));
-    for bind in stored_binds {
-        query.push_bind(bind);
-    }
-    for (old, _) in values {
-        query.push_bind(column.old_value_bind(old));
-    }
+    query
+        .push_sql(&format!("{join}) s WHERE s.old_key IN ("))
+        .push_binds(values.iter().map(|(old, _)| column.old_value_bind(old)))
+        .push_sql(") AND s.team_id IS NOT NULL");
     if skip_notified {
-        let rows = vec!["(?, ?, ?)"; values.len()].join(", ");
         query.push_sql(&format!(
-            " AND NOT EXISTS (SELECT 1 FROM {} n \
-             JOIN (VALUES {rows}) AS k ON n.slug = k.column2 AND n.model = k.column3 \
-             WHERE k.column1 = CAST(s.old_key AS TEXT) AND n.team_id = s.team_id)",
+            " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (VALUES ",
             quote_ident(NOTIFICATIONS_TABLE)
         ));
         // `VALUES` columns are `column1…` on both engines (SQLite cannot rename them).
-        for (old, index) in values {
+        query.push_rows(values.iter().map(|(old, index)| {
             let (slug, model) = candidates.get(*index).map_or_else(Default::default, |c| {
                 (c.model.change.slug().to_owned(), c.model.model.to_string())
             });
-            query
-                .push_bind(Bind::Text(old.key()))
-                .push_bind(Bind::Text(slug))
-                .push_bind(Bind::Text(model));
-        }
+            [Bind::Text(old.key()), Bind::Text(slug), Bind::Text(model)]
+        }));
+        query.push_sql(
+            ") AS k ON n.slug = k.column2 AND n.model = k.column3 \
+             WHERE k.column1 = CAST(s.old_key AS TEXT) AND n.team_id = s.team_id)",
+        );
     }
     query
 }

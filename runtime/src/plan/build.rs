@@ -274,18 +274,19 @@ fn load_globals(conn: &mut Conn<'_>) -> Result<Vec<GlobalRow>, Error> {
 fn load_merges(conn: &mut Conn<'_>, creates: &[Create]) -> Result<Vec<Merge>, Error> {
     let mut merges = Vec::new();
     for chunk in creates.chunks(MAX_MAPPING_PER_STATEMENT) {
-        let values = vec!["(?, ?)"; chunk.len()].join(", ");
-        let mut query = Query::new(format!(
-            "WITH c(provider, name) AS (VALUES {values}) \
-             SELECT p.id, p.team_id, p.provider, p.name FROM {} p \
+        let mut query = Query::new("WITH c(provider, name) AS (VALUES ");
+        query.push_rows(chunk.iter().map(|create| {
+            [
+                Bind::Text(create.model.provider.clone()),
+                Bind::Text(create.model.name.clone()),
+            ]
+        }));
+        query.push_sql(&format!(
+            ") SELECT p.id, p.team_id, p.provider, p.name FROM {} p \
              JOIN c ON p.provider = c.provider AND p.name = c.name \
              WHERE p.team_id IS NOT NULL ORDER BY p.provider, p.name, p.team_id, p.id",
             quote_ident(MODELS_TABLE)
         ));
-        for create in chunk {
-            query.push_bind(Bind::Text(create.model.provider.clone()));
-            query.push_bind(Bind::Text(create.model.name.clone()));
-        }
         let rows: Vec<TeamRow> = conn
             .load(&query)
             .context(|| "reading team rows to merge into new global rows".into())?;
