@@ -316,51 +316,75 @@ fn affected_query(
     candidates: &[Candidate],
     skip_notified: bool,
 ) -> Query {
-    let table = quote_ident(&reference.table);
-    let (owner, join) = match &reference.through {
-        Some(through) => {
-            let alias = quote_ident(OWNER_ALIAS);
-            (
-                alias.clone(),
-                format!(
-                    " JOIN {} AS {alias} ON {alias}.\"id\" = {table}.{}",
-                    quote_ident(&through.table),
-                    quote_ident(&through.column)
-                ),
-            )
-        }
-        None => (table.clone(), String::new()),
+    let table = reference.table.as_ref();
+    // The resource's owner: the joined `through` table, or the table itself.
+    let owner = if reference.through.is_some() {
+        OWNER_ALIAS
+    } else {
+        table
     };
     let team = reference.team_column.as_deref().unwrap_or_default();
-    let name = match &reference.name_column {
-        Some(name) => format!("CAST({owner}.{} AS TEXT)", quote_ident(name)),
-        None => "CAST(NULL AS TEXT)".to_owned(),
-    };
     let mut query = Query::new(
         "SELECT DISTINCT CAST(s.old_key AS TEXT) AS old_key, s.team_id, s.resource_id, s.name FROM (\
          SELECT ",
     );
     query
         .append(column.stored_value(conn.backend()))
-        .push_sql(&format!(
-            " AS old_key, CAST({owner}.{} AS BIGINT) AS team_id, \
-         CAST({owner}.\"id\" AS BIGINT) AS resource_id, {name} AS name FROM ",
-            quote_ident(team),
-        ));
+        .push_sql(" AS old_key, CAST(")
+        .push_ident(owner)
+        .push_sql(".")
+        .push_ident(team)
+        .push_sql(" AS BIGINT) AS team_id, CAST(")
+        .push_ident(owner)
+        .push_sql(".")
+        .push_ident("id")
+        .push_sql(" AS BIGINT) AS resource_id, ");
+    match &reference.name_column {
+        Some(name) => {
+            query
+                .push_sql("CAST(")
+                .push_ident(owner)
+                .push_sql(".")
+                .push_ident(name)
+                .push_sql(" AS TEXT)");
+        }
+        None => {
+            query.push_sql("CAST(NULL AS TEXT)");
+        }
+    }
+    query.push_sql(" AS name FROM ");
     match &reference.filter {
         Some(filter) => {
             query
-                .push_sql(&format!("(SELECT * FROM {table} WHERE ("))
+                .push_sql("(SELECT * FROM ")
+                .push_ident(table)
+                .push_sql(" WHERE (")
                 .push_foreign(filter)
                 // A line break ends a trailing `--` comment of the filter.
-                .push_sql(&format!("\n)) AS {table}"));
+                .push_sql("\n)) AS ")
+                .push_ident(table);
         }
         None => {
-            query.push_sql(&table);
+            query.push_ident(table);
         }
     }
+    if let Some(through) = &reference.through {
+        query
+            .push_sql(" JOIN ")
+            .push_ident(&through.table)
+            .push_sql(" AS ")
+            .push_ident(OWNER_ALIAS)
+            .push_sql(" ON ")
+            .push_ident(OWNER_ALIAS)
+            .push_sql(".")
+            .push_ident("id")
+            .push_sql(" = ")
+            .push_ident(table)
+            .push_sql(".")
+            .push_ident(&through.column);
+    }
     query
-        .push_sql(&format!("{join}) s WHERE s.old_key IN ("))
+        .push_sql(") s WHERE s.old_key IN (")
         .push_binds(values.iter().map(|(old, _)| column.old_value_bind(old)))
         .push_sql(") AND s.team_id IS NOT NULL");
     if skip_notified {

@@ -4,7 +4,7 @@
 //! or written and a failure does not poison the surrounding transaction
 //! (PostgreSQL aborts a transaction on any failed statement).
 
-use crate::db::{Conn, Query, lex, quote_ident};
+use crate::db::{Conn, Query, lex};
 use crate::error::{Context, Error, one_line};
 use crate::recipients_sql as recipients;
 
@@ -34,8 +34,12 @@ pub(super) fn filter(
             conn.backend()
         )));
     }
-    let mut check = Query::new(format!("SELECT 1 AS n FROM {} WHERE (", quote_ident(table)));
-    check.push_foreign(filter).push_sql("\n) LIMIT 0");
+    let mut check = Query::new("SELECT 1 AS n FROM ");
+    check
+        .push_ident(table)
+        .push_sql(" WHERE (")
+        .push_foreign(filter)
+        .push_sql("\n) LIMIT 0");
     probe(conn, &check)
 }
 
