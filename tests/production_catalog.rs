@@ -68,7 +68,12 @@ fn models_toml_validates_compiles_and_applies_to_a_fresh_sqlite_database() {
     };
     let db = dir.path().join("smoke.db");
     let plan = apply_models(dir.path(), &db, &["plan", "--exit-code"]);
-    assert_eq!(plan.status.code(), Some(4), "something to do\n{}", describe(&plan));
+    assert_eq!(
+        plan.status.code(),
+        Some(4),
+        "something to do\n{}",
+        describe(&plan)
+    );
     let first = apply_models(dir.path(), &db, &["apply"]);
     assert!(first.status.success(), "{}", describe(&first));
     let second = apply_models(dir.path(), &db, &["apply"]);
@@ -79,7 +84,17 @@ fn models_toml_validates_compiles_and_applies_to_a_fresh_sqlite_database() {
         describe(&second)
     );
     let plan = apply_models(dir.path(), &db, &["plan", "--exit-code"]);
-    assert_eq!(plan.status.code(), Some(0), "nothing to do\n{}", describe(&plan));
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "nothing to do\n{}",
+        describe(&plan)
+    );
     let status = apply_models(dir.path(), &db, &["status", "--exit-code"]);
-    assert_eq!(status.status.code(), Some(0), "no drift\n{}", describe(&status));
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "no drift\n{}",
+        describe(&status)
+    );
 }

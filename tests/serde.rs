@@ -12,12 +12,18 @@ fn every_model_and_provider_of_the_root_crate_round_trips() -> serde_json::Resul
     for &model in llm_lifecycle::LlmModel::ALL {
         let json = serde_json::to_string(&model)?;
         assert_eq!(json, format!("\"{}\"", model.id()));
-        assert_eq!(serde_json::from_str::<llm_lifecycle::LlmModel>(&json)?, model);
+        assert_eq!(
+            serde_json::from_str::<llm_lifecycle::LlmModel>(&json)?,
+            model
+        );
     }
     for &provider in llm_lifecycle::Provider::ALL {
         let json = serde_json::to_string(&provider)?;
         assert_eq!(json, format!("\"{}\"", provider.key()));
-        assert_eq!(serde_json::from_str::<llm_lifecycle::Provider>(&json)?, provider);
+        assert_eq!(
+            serde_json::from_str::<llm_lifecycle::Provider>(&json)?,
+            provider
+        );
     }
     Ok(())
 }

@@ -12,7 +12,10 @@ fn source(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
     let source = std::fs::read_to_string(&path).unwrap();
     if let Err(diagnostics) = Catalog::parse(&source, "models.toml") {
-        panic!("{} is invalid before any mutation:\n{diagnostics}", path.display());
+        panic!(
+            "{} is invalid before any mutation:\n{diagnostics}",
+            path.display()
+        );
     }
     source
 }
@@ -74,7 +77,12 @@ fn removing_any_closing_bracket_reports_one_error_at_the_list_it_closed() {
             broken.remove(at);
             let broken = broken.join("\n") + "\n";
             let diagnostics = Catalog::parse(&broken, "models.toml").unwrap_err();
-            assert_eq!(diagnostics.len(), 1, "{name}, line {}:\n{diagnostics}", at + 1);
+            assert_eq!(
+                diagnostics.len(),
+                1,
+                "{name}, line {}:\n{diagnostics}",
+                at + 1
+            );
             let diagnostic = &diagnostics.as_slice()[0];
             assert_eq!(
                 (diagnostic.line, diagnostic.source_line.as_str()),

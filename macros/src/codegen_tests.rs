@@ -143,7 +143,9 @@ deleted = [{ name = "gpt-4-turbo", replacement = "gpt-4.1" }]
         Err(diagnostics) => panic!("a replacement may name a deleted entry:\n{diagnostics}"),
     };
     assert_eq!(
-        catalog.chain_end("openai", "gpt-4.1-nano").map(|m| &*m.name),
+        catalog
+            .chain_end("openai", "gpt-4.1-nano")
+            .map(|m| &*m.name),
         Some("gpt-4.1")
     );
     let source = expand_source(&catalog, &OPTIONS).unwrap();
