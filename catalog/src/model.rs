@@ -88,7 +88,8 @@ impl fmt::Display for Date {
 }
 
 /// How a referencing column stores the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ReferenceKind {
     /// An integer foreign key to `llm_provider_models.id` (the default).
     #[default]

@@ -1,13 +1,15 @@
 //! What can go wrong while converging a database, each with what to do about it.
 
-use crate::db::{Backend, redact};
-use crate::plan::Plan;
+use crate::backend::Backend;
+use crate::diff::Plan;
+use crate::redact::redact;
 
 /// An error from the runtime. Every message is one line, names where it happened
 /// and never contains a password: the constructors redact what the driver said,
 /// and `Display` redacts every field that can carry a database URL once more
 /// (see [`redact`]).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The database location cannot be used.
     #[error("bad database URL `{}`: {reason}", redact(.url))]
@@ -28,12 +30,30 @@ pub enum Error {
         reason: String,
     },
     /// A statement failed; nothing the current transaction did was kept.
-    #[error("database error while {context}: {}", redact(.reason))]
+    /// The driver's error is the [`source`](std::error::Error::source) (see
+    /// [`Error::database_error_kind`] to tell a unique violation from a
+    /// serialization failure).
+    #[error("database error while {context}: {source}")]
     Database {
         /// What the runtime was doing.
         context: String,
-        /// The database's explanation, on one line.
-        reason: String,
+        /// What the database said (shown and debugged with passwords redacted).
+        #[source]
+        source: DriverError,
+    },
+    /// The location names an engine this build was compiled without.
+    #[error(
+        "{} is a {backend} database, but this build has no {backend} support; rebuild with the \
+         cargo feature `{feature}` (llm-lifecycle-runtime, or the llm-lifecycle crate)",
+        redact(.url)
+    )]
+    BackendNotBuilt {
+        /// The location, password redacted.
+        url: String,
+        /// The engine it names.
+        backend: Backend,
+        /// The cargo feature that compiles it in.
+        feature: &'static str,
     },
     /// A read-only command was pointed at a SQLite file that does not exist.
     #[error(
@@ -54,9 +74,10 @@ pub enum Error {
     /// The plan has problems that must be fixed before anything is written.
     #[error("plan refused: {}", .0.refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Refused(Box<Plan>),
-    /// A test-only failure point was reached (see [`crate::apply::FailPoint`]).
+    /// A test-only failure point was reached (cargo feature `test-hooks`).
+    #[cfg(feature = "test-hooks")]
     #[error("injected failure at {0:?}; the transaction was rolled back")]
-    Injected(crate::apply::FailPoint),
+    Injected(crate::hooks::FailPoint),
     /// The database changed in a way the plan did not predict; everything was rolled back.
     #[error("{0}; everything was rolled back, run the command again")]
     Diverged(String),
@@ -64,19 +85,58 @@ pub enum Error {
 
 impl Error {
     /// Wraps a diesel error with what the runtime was doing.
-    pub(crate) fn database(context: impl Into<String>, error: &diesel::result::Error) -> Self {
+    pub(crate) fn database(context: impl Into<String>, error: diesel::result::Error) -> Self {
         Self::Database {
             context: context.into(),
-            reason: one_line(&redact(&error.to_string())),
+            source: DriverError(error),
+        }
+    }
+
+    /// For a statement the database rejected, what kind of failure it was
+    /// (unique violation, serialization failure, …).
+    #[must_use]
+    pub fn database_error_kind(&self) -> Option<&diesel::result::DatabaseErrorKind> {
+        match self {
+            Self::Database {
+                source: DriverError(diesel::result::Error::DatabaseError(kind, _)),
+                ..
+            } => Some(kind),
+            _ => None,
         }
     }
 }
 
 impl From<diesel::result::Error> for Error {
     fn from(error: diesel::result::Error) -> Self {
-        Self::database("running a transaction", &error)
+        Self::database("running a transaction", error)
     }
 }
+
+/// A diesel error as the runtime shows it: on one line, passwords redacted
+/// (in `Display` and `Debug` alike); [`DriverError::get`] gives the error itself.
+pub struct DriverError(diesel::result::Error);
+
+impl DriverError {
+    /// The diesel error.
+    #[must_use]
+    pub fn get(&self) -> &diesel::result::Error {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&one_line(&redact(&self.0.to_string())))
+    }
+}
+
+impl std::fmt::Debug for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DriverError({:?})", self.to_string())
+    }
+}
+
+impl std::error::Error for DriverError {}
 
 /// Extension for annotating diesel results with what was being done.
 pub(crate) trait Context<T> {
@@ -86,7 +146,7 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for Result<T, diesel::result::Error> {
     fn context(self, context: impl FnOnce() -> String) -> Result<T, Error> {
-        self.map_err(|e| Error::database(context(), &e))
+        self.map_err(|e| Error::database(context(), e))
     }
 }
 
@@ -105,12 +165,8 @@ mod tests {
         let quoted = "could not connect to \"postgres://app:hunter2@db/x?password=hunter3\"";
         let diesel = diesel::result::Error::QueryBuilderError(quoted.into());
         let errors = [
-            Error::database("reading", &diesel),
+            Error::database("reading", diesel),
             Error::from(diesel::result::Error::QueryBuilderError(quoted.into())),
-            Error::Database {
-                context: "reading".into(),
-                reason: quoted.into(),
-            },
             Error::Connect {
                 url: "postgres://app:hunter2@db/x".into(),
                 backend: Backend::Postgres,
@@ -133,7 +189,39 @@ mod tests {
             assert!(shown.contains("***"), "{shown}");
         }
         // The constructors store the redacted text: Debug is safe too.
-        let debug = format!("{:?}", Error::database("reading", &diesel));
+        let diesel = diesel::result::Error::QueryBuilderError(quoted.into());
+        let debug = format!("{:?}", Error::database("reading", diesel));
         assert!(!debug.contains("hunter"), "{debug}");
+    }
+
+    /// A caller can tell a unique violation apart: the driver's error is kept.
+    #[test]
+    #[cfg(feature = "sqlite")]
+    fn the_driver_error_is_the_source_and_its_kind_is_known() {
+        use diesel::connection::SimpleConnection;
+        use diesel::{Connection, RunQueryDsl};
+        let Ok(mut conn) = diesel::sqlite::SqliteConnection::establish(":memory:") else {
+            panic!("an in-memory SQLite database");
+        };
+        let setup = conn
+            .batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);");
+        assert!(setup.is_ok(), "{setup:?}");
+        let duplicate = diesel::sql_query("INSERT INTO t VALUES (1)").execute(&mut conn);
+        let Err(diesel_error) = duplicate else {
+            panic!("the duplicate insert must fail");
+        };
+        let error = Error::database("inserting", diesel_error);
+        assert!(matches!(
+            error.database_error_kind(),
+            Some(diesel::result::DatabaseErrorKind::UniqueViolation)
+        ));
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        assert!(source.is_some_and(|s| s.contains("UNIQUE")), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("database error while inserting: "),
+            "{error}"
+        );
     }
 }

@@ -13,12 +13,66 @@ use crate::introspect;
 /// This crate's version, recorded with every run.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Ledger status of a run that committed.
-pub const STATUS_SUCCEEDED: &str = "succeeded";
-/// Ledger status of a run that failed and was rolled back.
-pub const STATUS_FAILED: &str = "failed";
-/// Ledger status of a run whose plan was refused (nothing written).
-pub const STATUS_REFUSED: &str = "refused";
+/// Where a run of the ledger stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum RunStatus {
+    /// Started and not finished: in progress, or its process died before
+    /// COMMIT (then the row itself was rolled back and is never seen).
+    Running,
+    /// Committed.
+    Succeeded,
+    /// Failed and rolled back.
+    Failed,
+    /// Its plan was refused; nothing was written.
+    Refused,
+}
+
+impl RunStatus {
+    /// The word stored in `llm_lifecycle_runs.status`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status word the runtime never writes.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown run status `{0}` in llm_lifecycle_runs (written by a newer llm-lifecycle?)")]
+pub struct UnknownRunStatus(String);
+
+impl<DB> diesel::deserialize::FromSql<Text, DB> for RunStatus
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        Ok(Self::try_from(String::from_sql(bytes)?)?)
+    }
+}
+
+impl TryFrom<String> for RunStatus {
+    type Error = UnknownRunStatus;
+
+    fn try_from(word: String) -> Result<Self, Self::Error> {
+        [Self::Running, Self::Succeeded, Self::Failed, Self::Refused]
+            .into_iter()
+            .find(|status| status.as_str() == word)
+            .ok_or(UnknownRunStatus(word))
+    }
+}
 
 /// What a run did, in numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -58,7 +112,7 @@ pub struct RunRecord {
     pub tool_version: String,
     /// `succeeded`, `failed` or `refused`.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: RunStatus,
     /// Why it failed.
     #[diesel(sql_type = Nullable<Text>)]
     pub error: Option<String>,
@@ -99,33 +153,33 @@ pub struct RunRecord {
 
 /// One journal row to write.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Event {
+pub(crate) struct Event {
     /// `created`, `updated`, `merged`, `repointed`, `cleared`, `deleted` or
     /// `notified` (the notices about one model: the number of teams told in
     /// `row_count`, the slug in `detail`, the replacement in `target_*`).
-    pub action: &'static str,
+    pub(crate) action: &'static str,
     /// Provider of the model acted on.
-    pub provider: String,
+    pub(crate) provider: String,
     /// Name of the model acted on.
-    pub name: String,
+    pub(crate) name: String,
     /// Its row id.
-    pub model_id: Option<i64>,
+    pub(crate) model_id: Option<i64>,
     /// For team rows: the team.
-    pub team_id: Option<i64>,
+    pub(crate) team_id: Option<i64>,
     /// Row id of the model references moved to.
-    pub target_id: Option<i64>,
+    pub(crate) target_id: Option<i64>,
     /// Provider of the model references moved to.
-    pub target_provider: Option<String>,
+    pub(crate) target_provider: Option<String>,
     /// Name of the model references moved to.
-    pub target_name: Option<String>,
+    pub(crate) target_name: Option<String>,
     /// For reference actions: the table.
-    pub table_name: Option<String>,
+    pub(crate) table_name: Option<String>,
     /// For reference actions: the column.
-    pub column_name: Option<String>,
+    pub(crate) column_name: Option<String>,
     /// For reference actions: how many rows.
-    pub row_count: Option<i64>,
+    pub(crate) row_count: Option<i64>,
     /// Free text (e.g. what an update changed).
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 /// A deletion that a committed run applied, as prune needs it.
@@ -197,7 +251,7 @@ pub(crate) fn removed_rows(conn: &mut Conn<'_>) -> Result<Vec<RemovedRow>, Error
          AND NOT EXISTS (SELECT 1 FROM {} p WHERE p.id = e.model_id) ORDER BY e.id",
         crate::db::quote_ident(introspect::MODELS_TABLE)
     ))
-    .bind(Bind::Text(STATUS_SUCCEEDED.to_owned()));
+    .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()));
     conn.load(&query)
         .context(|| "reading the rows earlier runs removed from the event journal".into())
 }
@@ -240,7 +294,7 @@ pub(crate) fn start_run(
 pub(crate) fn finish_run(
     conn: &mut Conn<'_>,
     run_id: i64,
-    status: &str,
+    status: RunStatus,
     error: Option<&str>,
     counts: &RunCounts,
     duration_ms: i64,
@@ -251,7 +305,7 @@ pub(crate) fn finish_run(
          unmanaged = ?, notified = ? WHERE id = ?",
         now(conn.backend())
     ))
-    .bind(Bind::Text(status.to_owned()))
+    .bind(Bind::Text(status.as_str().to_owned()))
     .bind(Bind::NullableText(error.map(ToOwned::to_owned)))
     .bind(Bind::BigInt(duration_ms))
     .bind(Bind::BigInt(counts.created))
@@ -279,11 +333,11 @@ pub(crate) fn record_unsuccessful_run(
     db: &mut Database,
     environment: &str,
     digest: &str,
-    status: &str,
+    status: RunStatus,
     error: &str,
     duration_ms: i64,
 ) -> Result<Option<i64>, Error> {
-    if status == STATUS_REFUSED {
+    if status == RunStatus::Refused {
         db.locked_transaction(|conn| -> Result<(), Error> {
             if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
                 crate::schema::run_pending(conn)?;
@@ -304,7 +358,7 @@ pub(crate) fn record_unsuccessful_run(
              duration_ms = ? WHERE id = ?",
             now(conn.backend())
         ))
-        .bind(Bind::Text(status.to_owned()))
+        .bind(Bind::Text(status.as_str().to_owned()))
         .bind(Bind::NullableText(Some(error.to_owned())))
         .bind(Bind::BigInt(duration_ms))
         .bind(Bind::BigInt(run_id));
@@ -415,7 +469,7 @@ pub fn last_successful_run(
              ORDER BY id DESC LIMIT 1"
         ))
         .bind(Bind::Text(environment.to_owned()))
-        .bind(Bind::Text(STATUS_SUCCEEDED.to_owned()));
+        .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()));
         let rows: Vec<RunRecord> = conn
             .load(&query)
             .context(|| "reading the run ledger".into())?;
@@ -438,7 +492,7 @@ pub fn applied_deletions(db: &mut Database) -> Result<Vec<AppliedDeletion>, Erro
              FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
              WHERE e.action = 'deleted' AND e.team_id IS NULL AND r.status = ? ORDER BY e.id",
         )
-        .bind(Bind::Text(STATUS_SUCCEEDED.to_owned()));
+        .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()));
         conn.load(&query).context(|| "reading the event journal".into())
     })
 }

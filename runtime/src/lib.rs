@@ -19,40 +19,46 @@
 //! ```
 #![forbid(unsafe_code)]
 
+// Layers, bottom to top; a module imports only from its own layer or below
+// (checked by `tests/layers.rs`):
+// 0. leaves: `backend`, `redact`, `diff`, `hooks`, `error`;
+// 1. `db`: connections, queries, the SQL lexer;
+// 2. `schema`, `introspect`, `references`, `recipients_sql`, `ledger`;
+// 3. `plan`: diff, checks, affected resources for notices, rendering;
+// 4. `apply`: the locked transaction, notices stored in it;
+// 5. `notify` (delivery after commit), `status`;
+// 6. `prune`;
+// 7. `cli`.
 pub mod apply;
+mod backend;
 pub mod cli;
 mod db;
+mod diff;
 mod error;
+mod hooks;
 mod introspect;
 pub mod ledger;
 pub mod notify;
 pub mod plan;
 pub mod prune;
+mod recipients_sql;
+mod redact;
 mod references;
 pub mod schema;
 mod status;
 
-use llm_lifecycle_catalog::Catalog;
-
 pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
-pub use db::{
-    ADVISORY_LOCK_KEY, Backend, DEFAULT_SQLITE_FILE, DELIVERY_LOCK_KEY, Database, DatabaseUrl,
-    redact,
-};
-pub use error::Error;
+/// Test hook: the key of the PostgreSQL advisory lock every apply holds, so a
+/// test can hold it from another connection (cargo feature `test-hooks`).
+#[cfg(feature = "test-hooks")]
+pub use db::ADVISORY_LOCK_KEY;
+pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
+pub use error::{DriverError, Error};
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};
-pub use plan::{Plan, Refusal};
+pub use plan::{Plan, Refusal, plan};
 pub use prune::{PruneOptions, PruneReport, prune};
 pub use status::{Status, status};
 
-/// Computes the plan for `catalog` against `db` without writing anything (not
-/// even the schema: on a database never applied to, the plan creates everything).
-///
-/// # Errors
-/// [`Error::Database`] when the database cannot be read.
-pub fn plan(db: &mut Database, catalog: &Catalog) -> Result<Plan, Error> {
-    db.read_transaction(|conn| {
-        plan::build(conn, catalog, plan::Counting::All).map(|planned| planned.plan)
-    })
-}
+#[cfg(test)]
+mod layers;

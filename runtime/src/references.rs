@@ -5,9 +5,9 @@
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
+use llm_lifecycle_catalog::ReferenceKind;
 
 use crate::db::{Backend, Bind, Query, placeholders, quote_ident};
-use crate::plan::Kind;
 
 /// Most mapping entries per statement (two bound values each): far below the
 /// bind limits of both engines.
@@ -18,7 +18,7 @@ pub(crate) const MAX_MAPPING_PER_STATEMENT: usize = 10_000;
 pub(crate) struct RefColumn {
     pub(crate) table: String,
     pub(crate) column: String,
-    pub(crate) kind: Kind,
+    pub(crate) kind: ReferenceKind,
     /// For JSON references: the top-level key.
     pub(crate) key: Option<String>,
     /// The column's declared type, lower case (decides the JSON cast on PostgreSQL).
@@ -85,7 +85,7 @@ impl RefColumn {
     /// Whether the column holds JSON as text on PostgreSQL, so a value may not
     /// be JSON at all and is parsed through `llm_lifecycle_try_jsonb`.
     pub(crate) fn pg_json_in_text(&self) -> bool {
-        self.kind == Kind::Json && !matches!(self.data_type.as_str(), "json" | "jsonb")
+        self.kind == ReferenceKind::Json && !matches!(self.data_type.as_str(), "json" | "jsonb")
     }
 
     /// PostgreSQL: the column as `jsonb`, `NULL` where it is not valid JSON.
@@ -123,8 +123,8 @@ impl RefColumn {
         let column = self.qualified();
         let key = || Bind::Text(self.key.clone().unwrap_or_default());
         match (self.kind, backend) {
-            (Kind::Id | Kind::Text, _) => (column, Vec::new()),
-            (Kind::Json, Backend::Postgres) => {
+            (ReferenceKind::Id | ReferenceKind::Text, _) => (column, Vec::new()),
+            (ReferenceKind::Json, Backend::Postgres) => {
                 // `->>` already gives an integer's digits (jsonb normalises
                 // `1.01e2` to 101), a string's contents and `true`/`false`
                 // (never an id); only a number written with a fraction
@@ -145,7 +145,7 @@ impl RefColumn {
                 }
                 (sql, binds)
             }
-            (Kind::Json, Backend::Sqlite) => {
+            (ReferenceKind::Json, Backend::Sqlite) => {
                 let path = || Bind::Text(self.json_path());
                 let value = format!("json_extract({column}, ?)");
                 (
@@ -183,7 +183,7 @@ impl RefColumn {
     /// An old value bound for comparison with [`stored_value`](Self::stored_value).
     pub(crate) fn old_value_bind(&self, value: &OldValue) -> Bind {
         match (self.kind, value) {
-            (Kind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
+            (ReferenceKind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
             _ => Bind::Text(value.key()),
         }
     }
@@ -236,7 +236,7 @@ impl RefColumn {
         let mut query = Query::new(format!("WITH m(old_value, new_value) AS (VALUES {rows})"));
         for (old, new) in mapping {
             query.push_bind(match (self.kind, old) {
-                (Kind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
+                (ReferenceKind::Id, OldValue::Id(id)) => Bind::BigInt(*id),
                 _ => Bind::Text(old.key()),
             });
             query.push_bind(match new {
@@ -255,12 +255,12 @@ impl RefColumn {
         // The same match as the counts and the notifications' affected resources.
         let (stored, stored_binds) = self.stored_value(backend);
         match (self.kind, backend) {
-            (Kind::Id | Kind::Text, _) => {
+            (ReferenceKind::Id | ReferenceKind::Text, _) => {
                 query.push_sql(&format!(
                     "UPDATE {table} SET {column} = m.new_value FROM m WHERE {stored} = m.old_value"
                 ));
             }
-            (Kind::Json, Backend::Postgres) => {
+            (ReferenceKind::Json, Backend::Postgres) => {
                 // Only the key changes: jsonb_set keeps every other key.
                 let cast = self.pg_json_type();
                 query
@@ -272,7 +272,7 @@ impl RefColumn {
                     ))
                     .push_bind(Bind::Text(self.key.clone().unwrap_or_default()));
             }
-            (Kind::Json, Backend::Sqlite) => {
+            (ReferenceKind::Json, Backend::Sqlite) => {
                 query
                     .push_sql(&format!(
                         "UPDATE {table} SET {column} = json_set({qualified}, ?, m.new_value) FROM m \
@@ -291,12 +291,12 @@ impl RefColumn {
 mod tests {
     use super::*;
 
-    fn column(kind: Kind) -> RefColumn {
+    fn column(kind: ReferenceKind) -> RefColumn {
         RefColumn {
             table: "pipeline_nodes".into(),
             column: "params".into(),
             kind,
-            key: (kind == Kind::Json).then(|| "llm_provider_model_id".into()),
+            key: (kind == ReferenceKind::Json).then(|| "llm_provider_model_id".into()),
             data_type: "jsonb".into(),
             foreign_key: false,
             pg_try_jsonb: true,
@@ -309,14 +309,14 @@ mod tests {
             (OldValue::Id(1), NewValue::Id(Some(7))),
             (OldValue::Id(2), NewValue::Id(None)),
         ];
-        let query = column(Kind::Id).update_query(Backend::Postgres, &mapping);
+        let query = column(ReferenceKind::Id).update_query(Backend::Postgres, &mapping);
         assert_eq!(
             query.render(Backend::Postgres),
             "WITH m(old_value, new_value) AS (VALUES ($1, $2), ($3, $4)) UPDATE \"pipeline_nodes\" \
              SET \"params\" = m.new_value FROM m WHERE \"pipeline_nodes\".\"params\" = m.old_value"
         );
         assert_eq!(query.binds().len(), 4);
-        let counting = column(Kind::Id).update_counting_query(&mapping);
+        let counting = column(ReferenceKind::Id).update_counting_query(&mapping);
         assert!(
             counting.render(Backend::Postgres).ends_with(
                 "WHERE \"pipeline_nodes\".\"params\" = m.old_value RETURNING CAST(m.old_value AS TEXT) AS old_key) \
@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn json_updates_bind_the_key_and_write_json_null_when_clearing() {
         let mapping = [(OldValue::Id(1), NewValue::Id(None))];
-        let pg = column(Kind::Json).update_query(Backend::Postgres, &mapping);
+        let pg = column(ReferenceKind::Json).update_query(Backend::Postgres, &mapping);
         let sql = pg.render(Backend::Postgres);
         assert!(
             sql.contains("COALESCE(to_jsonb(m.new_value), 'null'::jsonb)"),
@@ -338,7 +338,7 @@ mod tests {
         );
         assert!(sql.contains("AS jsonb)"), "{sql}");
         assert_eq!(pg.binds()[0], Bind::Text("1".into()));
-        let lite = column(Kind::Json).update_query(Backend::Sqlite, &mapping);
+        let lite = column(ReferenceKind::Json).update_query(Backend::Sqlite, &mapping);
         assert_eq!(
             lite.binds()[2..],
             vec![Bind::Text("$.\"llm_provider_model_id\"".into()); 7]

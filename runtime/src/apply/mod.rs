@@ -12,6 +12,8 @@
 //! 6. the journal (`events::for_plan`) and the ledger row.
 
 mod events;
+mod notices;
+mod recipients;
 mod steps;
 
 use std::time::{Duration, Instant};
@@ -21,34 +23,10 @@ use serde::Serialize;
 
 use crate::db::{Backend, Conn, Database};
 use crate::error::Error;
+pub use crate::hooks::FailPoint;
 use crate::ledger::{self, RunCounts};
 use crate::plan::{self, Plan};
 use crate::schema;
-
-/// Where a test can make the apply fail on purpose, to prove the rollback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailPoint {
-    /// After model rows were created and updated.
-    AfterModelWrites,
-    /// After references were repointed, before rows are deleted.
-    AfterRepoint,
-    /// After everything, journal and ledger included, just before COMMIT.
-    BeforeCommit,
-}
-
-impl FailPoint {
-    /// Reads `LLM_LIFECYCLE_FAIL_AT` (`after-model-writes`, `after-repoint`,
-    /// `before-commit`): a test hook for process-level tests.
-    #[must_use]
-    pub fn from_env() -> Option<Self> {
-        match std::env::var("LLM_LIFECYCLE_FAIL_AT").ok()?.as_str() {
-            "after-model-writes" => Some(Self::AfterModelWrites),
-            "after-repoint" => Some(Self::AfterRepoint),
-            "before-commit" => Some(Self::BeforeCommit),
-            _ => None,
-        }
-    }
-}
 
 /// How to apply.
 #[derive(Debug, Clone)]
@@ -57,7 +35,9 @@ pub struct ApplyOptions {
     pub environment: String,
     /// Show a progress bar over reference updates (only drawn on a terminal).
     pub progress: bool,
-    /// Test hook: fail at this point (everything is rolled back).
+    /// Test hook (cargo feature `test-hooks`, never in a release build): fail
+    /// at this point (everything is rolled back).
+    #[cfg(feature = "test-hooks")]
     pub fail_at: Option<FailPoint>,
 }
 
@@ -66,6 +46,7 @@ impl Default for ApplyOptions {
         Self {
             environment: "default".to_owned(),
             progress: false,
+            #[cfg(feature = "test-hooks")]
             fail_at: None,
         }
     }
@@ -103,9 +84,9 @@ pub fn apply(
         Ok(report) => Ok(report),
         Err(error) => {
             let status = if matches!(error, Error::Refused(_)) {
-                ledger::STATUS_REFUSED
+                ledger::RunStatus::Refused
             } else {
-                ledger::STATUS_FAILED
+                ledger::RunStatus::Failed
             };
             let recorded = ledger::record_unsuccessful_run(
                 db,
@@ -153,14 +134,13 @@ fn run(
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
     // Notices of steps 4 and 5, before any reference moves (the plan counted
     // the affected resources); teams told before are skipped by the insert.
-    let notified =
-        crate::notify::store::record(conn, run_id, &planned.plan, &catalog.notifications)?;
+    let notified = notices::record(conn, run_id, &planned.plan, &catalog.notifications)?;
     let mut counts = execute(conn, &mut planned, options, run_id)?;
     counts.notified = notified;
     ledger::finish_run(
         conn,
         run_id,
-        ledger::STATUS_SUCCEEDED,
+        ledger::RunStatus::Succeeded,
         None,
         &counts,
         millis(started.elapsed()),
@@ -207,12 +187,21 @@ fn execute(
     })
 }
 
+/// Test hook: fails the apply at `point` when the options ask for it; nothing
+/// without the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
 fn fail_if(options: &ApplyOptions, point: FailPoint) -> Result<(), Error> {
     if options.fail_at == Some(point) {
         Err(Error::Injected(point))
     } else {
         Ok(())
     }
+}
+
+#[cfg(not(feature = "test-hooks"))]
+#[allow(clippy::unnecessary_wraps)]
+fn fail_if(_: &ApplyOptions, _: FailPoint) -> Result<(), Error> {
+    Ok(())
 }
 
 fn count(n: usize) -> i64 {

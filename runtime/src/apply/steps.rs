@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use indicatif::{ProgressBar, ProgressStyle};
-use llm_lifecycle_catalog::Catalog;
+use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
 use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect::MODELS_TABLE;
-use crate::plan::{Create, Kind, MappingEntry, ModelId, Plan, Planned, ReferenceUpdate, Update};
+use crate::plan::{Create, MappingEntry, ModelId, Plan, Planned, ReferenceUpdate, Update};
 use crate::references::{KeyCount, MAX_MAPPING_PER_STATEMENT, NewValue, OldValue, RefColumn};
 
 /// Most rows per multi-row `INSERT` / `UPDATE` of model rows.
@@ -302,15 +302,15 @@ fn progress_bar(enabled: bool, columns: usize) -> ProgressBar {
 /// The stored value to look for and the one to write, for a column of `kind`.
 fn resolve(
     entry: &MappingEntry,
-    kind: Kind,
+    kind: ReferenceKind,
     targets: &Targets,
 ) -> Result<(OldValue, NewValue), Error> {
     Ok(match kind {
-        Kind::Text => (
+        ReferenceKind::Text => (
             entry.old.clone(),
             NewValue::Text(entry.to.as_ref().map(ToString::to_string)),
         ),
-        Kind::Id | Kind::Json => {
+        ReferenceKind::Id | ReferenceKind::Json => {
             let new = match &entry.to {
                 Some(to) => Some(*targets.get(to).ok_or_else(|| {
                     Error::Diverged(format!("the replacement {to} has no global row"))

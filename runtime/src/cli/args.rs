@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// 3 plan refused, 4 something to do (`plan` and `status` with --exit-code).
 #[derive(Debug, Parser)]
 #[command(name = "apply-models", version, about, long_about = None)]
-pub struct Cli {
+pub(super) struct Cli {
     /// What to do (default: apply).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -36,7 +36,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
-pub enum Command {
+pub(super) enum Command {
     /// Make the database match the catalogue (the default).
     Apply,
     /// Show what apply would do, writing nothing.
@@ -70,7 +70,7 @@ pub enum Command {
 
 /// How results are printed on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(super) enum Format {
     /// Human-readable, diff-like.
     Text,
     /// One JSON document.

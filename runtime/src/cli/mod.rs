@@ -16,10 +16,9 @@ use clap::Parser as _;
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
-pub use args::{Cli, Command, Format};
-pub use prune::{EnvArg, PruneArgs};
+use args::{Cli, Command, Format};
 
-use crate::apply::{ApplyOptions, FailPoint};
+use crate::apply::ApplyOptions;
 use crate::db::{Database, DatabaseUrl};
 use crate::error::Error;
 use crate::notify::Notifier;
@@ -246,7 +245,7 @@ fn execute(
         }
         Command::History { limit, all } => {
             let environment = (!all).then_some(cli.environment.as_str());
-            let runs = crate::history(&mut db, environment, limit)?;
+            let runs = crate::ledger::history(&mut db, environment, limit)?;
             match cli.format {
                 Format::Text | Format::Markdown => print(out, &output::history(&runs, environment)),
                 Format::Json => print_json(out, &runs),
@@ -256,7 +255,7 @@ fn execute(
         // Handled above, before any connection; kept for exhaustiveness.
         Command::Prune(args) => Ok(prune::run(cli, &args, out, err)),
         Command::Migrate => {
-            let applied = crate::migrate(&mut db)?;
+            let applied = crate::apply::migrate(&mut db)?;
             match cli.format {
                 Format::Text | Format::Markdown if applied.is_empty() => {
                     print(out, "Schema up to date.\n")
@@ -283,7 +282,8 @@ fn apply(
     let options = ApplyOptions {
         environment: cli.environment.clone(),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
-        fail_at: FailPoint::from_env(),
+        #[cfg(feature = "test-hooks")]
+        fail_at: crate::hooks::FailPoint::from_env(),
     };
     match crate::apply(db, catalog, &options) {
         Ok(report) => {

@@ -149,7 +149,7 @@ pub(super) fn history(runs: &[RunRecord], environment: Option<&str>) -> String {
     for run in runs {
         let mut row = vec![
             format!("#{}", run.id),
-            run.status.clone(),
+            run.status.to_string(),
             run.environment.clone(),
             run.started_at.clone(),
             run.duration_ms.map_or_else(
@@ -233,7 +233,8 @@ mod tests {
             environment: environment.to_owned(),
             catalog_digest: "0123456789abcdef0123".to_owned(),
             tool_version: "0.1.0".to_owned(),
-            status: status.to_owned(),
+            status: crate::ledger::RunStatus::try_from(status.to_owned())
+                .unwrap_or(crate::ledger::RunStatus::Running),
             error: (status == "refused").then(|| "plan refused: 1 problem".to_owned()),
             started_at: format!("2026-12-0{id}T09:30:00Z"),
             finished_at: Some(format!("2026-12-0{id}T09:30:01Z")),

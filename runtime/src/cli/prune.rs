@@ -12,7 +12,7 @@ use crate::prune::{self, Environment, PruneOptions, PruneReport};
 
 /// Arguments of `prune`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
-pub struct PruneArgs {
+pub(super) struct PruneArgs {
     /// An environment that must have applied a deletion, as NAME=URL (repeatable;
     /// default: the database in use, named by --environment). NAME is letters,
     /// digits, `_`, `.` and `-`; a value without it is a usage error that never
@@ -44,7 +44,7 @@ pub struct PruneArgs {
 
 /// `--env NAME=URL`; `Debug` redacts the password.
 #[derive(Clone, PartialEq, Eq)]
-pub struct EnvArg {
+pub(super) struct EnvArg {
     /// The name shown in the table.
     pub name: String,
     /// The database location, as given.

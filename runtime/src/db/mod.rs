@@ -5,14 +5,22 @@ pub(crate) mod lex;
 mod query;
 mod url;
 
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!("llm-lifecycle-runtime needs a backend: enable the `postgres` or `sqlite` feature");
+
+use diesel::QueryResult;
 use diesel::connection::SimpleConnection;
+#[cfg(feature = "postgres")]
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::query_dsl::RunQueryDsl;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+#[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
-use diesel::{Connection, QueryResult, QueryableByName};
+use diesel::{Connection, QueryableByName};
 
+#[cfg(feature = "sqlite")]
+use crate::error::Context;
 use crate::error::{Error, one_line};
 
 pub(crate) use query::{Bind, Query, placeholders, quote_ident};
@@ -21,22 +29,30 @@ pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 
 /// The key of the PostgreSQL advisory lock every apply and migrate holds
 /// (`llm_life` in ASCII): two deploys never interleave.
+#[cfg_attr(not(feature = "test-hooks"), allow(unreachable_pub))]
 pub const ADVISORY_LOCK_KEY: i64 = 0x6c6c_6d5f_6c69_6665;
 
 /// The key of the PostgreSQL advisory lock held while one notification is
 /// handed to a sink (`llm_note` in ASCII): two deploys delivering at once never
 /// hand the same notice over twice. Distinct from [`ADVISORY_LOCK_KEY`], so a
 /// slow sink never holds up an apply.
-pub const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
+pub(crate) const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
 
 /// How long a SQLite writer waits for another one before giving up.
+#[cfg(feature = "sqlite")]
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 
-/// An open connection to the database being converged.
-pub enum Database {
-    /// A PostgreSQL connection.
+/// An open connection to the database being converged, with the settings the
+/// runtime relies on (SQLite: foreign keys on, a busy timeout). Opaque: made by
+/// [`Database::connect`], [`Database::connect_read_only`], or from a host's own
+/// diesel connection by [`Database::from_postgres`] / [`Database::from_sqlite`],
+/// which apply the same settings.
+pub struct Database(Inner);
+
+enum Inner {
+    #[cfg(feature = "postgres")]
     Postgres(PgConnection),
-    /// A SQLite connection (foreign keys on, busy timeout set).
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteConnection),
 }
 
@@ -48,7 +64,9 @@ impl std::fmt::Debug for Database {
 
 /// A borrowed connection, as handed to the code that runs inside a transaction.
 pub(crate) enum Conn<'a> {
+    #[cfg(feature = "postgres")]
     Postgres(&'a mut PgConnection),
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut SqliteConnection),
 }
 
@@ -60,7 +78,7 @@ impl Database {
     /// refused or the SQLite file cannot be opened; the message never contains a password.
     pub fn connect(url: &DatabaseUrl) -> Result<Self, Error> {
         match url.backend() {
-            Backend::Postgres => Self::connect_postgres(url),
+            Backend::Postgres => Self::connect_postgres(url, false),
             Backend::Sqlite => Self::connect_sqlite(url, &url.connect_string()),
         }
     }
@@ -75,14 +93,7 @@ impl Database {
     /// exist (it is not created); [`Error::Connect`] as for [`Database::connect`].
     pub fn connect_read_only(url: &DatabaseUrl) -> Result<Self, Error> {
         match url.backend() {
-            Backend::Postgres => {
-                let mut db = Self::connect_postgres(url)?;
-                if let Self::Postgres(conn) = &mut db {
-                    conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-                        .map_err(|e| connect_error(url, &e.to_string()))?;
-                }
-                Ok(db)
-            }
+            Backend::Postgres => Self::connect_postgres(url, true),
             Backend::Sqlite => {
                 if let Some(file) = url.sqlite_file()
                     && !file.exists()
@@ -96,28 +107,72 @@ impl Database {
         }
     }
 
-    fn connect_postgres(url: &DatabaseUrl) -> Result<Self, Error> {
-        PgConnection::establish(&url.connect_string())
-            .map(Self::Postgres)
-            .map_err(|e| connect_error(url, &e.to_string()))
+    /// PostgreSQL; `read_only`: every transaction of the session `READ ONLY`.
+    #[cfg(feature = "postgres")]
+    fn connect_postgres(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
+        let mut conn = PgConnection::establish(&url.connect_string())
+            .map_err(|e| connect_error(url, &e.to_string()))?;
+        if read_only {
+            conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .map_err(|e| connect_error(url, &e.to_string()))?;
+        }
+        Ok(Self(Inner::Postgres(conn)))
     }
 
+    #[cfg(not(feature = "postgres"))]
+    fn connect_postgres(url: &DatabaseUrl, _read_only: bool) -> Result<Self, Error> {
+        Err(Error::BackendNotBuilt {
+            url: url.to_string(),
+            backend: Backend::Postgres,
+            feature: "postgres",
+        })
+    }
+
+    #[cfg(feature = "sqlite")]
     fn connect_sqlite(url: &DatabaseUrl, open: &str) -> Result<Self, Error> {
         let mut conn =
             SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
-        ))
-        .map_err(|e| connect_error(url, &e.to_string()))?;
-        Ok(Self::Sqlite(conn))
+        sqlite_settings(&mut conn).map_err(|e| connect_error(url, &e.to_string()))?;
+        Ok(Self(Inner::Sqlite(conn)))
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    fn connect_sqlite(url: &DatabaseUrl, _open: &str) -> Result<Self, Error> {
+        Err(Error::BackendNotBuilt {
+            url: url.to_string(),
+            backend: Backend::Sqlite,
+            feature: "sqlite",
+        })
+    }
+
+    /// Uses a PostgreSQL connection the host already has (from its pool, say).
+    /// Nothing needs setting on it: the runtime's transactions choose their
+    /// own isolation level and locks.
+    #[cfg(feature = "postgres")]
+    #[must_use]
+    pub fn from_postgres(conn: PgConnection) -> Self {
+        Self(Inner::Postgres(conn))
+    }
+
+    /// Uses a SQLite connection the host already has, with the settings
+    /// [`Database::connect`] applies (foreign keys on, a busy timeout).
+    ///
+    /// # Errors
+    /// [`Error::Database`] when SQLite refuses the settings.
+    #[cfg(feature = "sqlite")]
+    pub fn from_sqlite(mut conn: SqliteConnection) -> Result<Self, Error> {
+        sqlite_settings(&mut conn).context(|| "applying the SQLite connection settings".into())?;
+        Ok(Self(Inner::Sqlite(conn)))
     }
 
     /// Which engine this connection talks to.
     #[must_use]
     pub fn backend(&self) -> Backend {
-        match self {
-            Self::Postgres(_) => Backend::Postgres,
-            Self::Sqlite(_) => Backend::Sqlite,
+        match &self.0 {
+            #[cfg(feature = "postgres")]
+            Inner::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "sqlite")]
+            Inner::Sqlite(_) => Backend::Sqlite,
         }
     }
 
@@ -137,6 +192,7 @@ impl Database {
     /// Runs `f` in one transaction holding the advisory lock `key` on
     /// PostgreSQL, at READ COMMITTED (SQLite: `BEGIN IMMEDIATE`, its one write
     /// lock; SQLite transactions are serializable).
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn transaction_holding<T, E>(
         &mut self,
         key: i64,
@@ -145,19 +201,21 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
-        match self {
+        match &mut self.0 {
             // READ COMMITTED whatever the database's default_transaction_isolation:
             // the algorithm relies on each statement seeing what committed
             // before it, the lock's previous holder included. Under REPEATABLE
             // READ the snapshot would predate the lock (taken by the lock's own
             // SELECT) and a queued apply or deliverer would work from stale rows.
-            Self::Postgres(c) => c.build_transaction().read_committed().run(|c| {
+            #[cfg(feature = "postgres")]
+            Inner::Postgres(c) => c.build_transaction().read_committed().run(|c| {
                 Query::new("SELECT pg_advisory_xact_lock(?)")
                     .bind(Bind::BigInt(key))
                     .run_pg(c)?;
                 f(&mut Conn::Postgres(c))
             }),
-            Self::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
+            #[cfg(feature = "sqlite")]
+            Inner::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
         }
     }
 
@@ -171,12 +229,14 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
-        let result: Result<(), Stop<T, E>> = match self {
-            Self::Postgres(c) => c
+        let result: Result<(), Stop<T, E>> = match &mut self.0 {
+            #[cfg(feature = "postgres")]
+            Inner::Postgres(c) => c
                 .build_transaction()
                 .read_only()
                 .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
-            Self::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
+            #[cfg(feature = "sqlite")]
+            Inner::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
         };
         match result {
             Err(Stop::Outcome(outcome)) => outcome,
@@ -193,9 +253,11 @@ impl Database {
     where
         E: From<diesel::result::Error>,
     {
-        match self {
-            Self::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
-            Self::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
+        match &mut self.0 {
+            #[cfg(feature = "postgres")]
+            Inner::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
+            #[cfg(feature = "sqlite")]
+            Inner::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
         }
     }
 }
@@ -208,6 +270,31 @@ fn connect_error(url: &DatabaseUrl, message: &str) -> Error {
         reason: one_line(&url.scrub(message)),
     }
 }
+
+/// Foreign keys on (SQLite leaves them off per connection) and a busy timeout,
+/// so a writer waits for another instead of failing at once.
+#[cfg(feature = "sqlite")]
+fn sqlite_settings(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+    ))
+}
+
+/// A row type every compiled-in backend can load.
+#[cfg(all(feature = "postgres", feature = "sqlite"))]
+pub(crate) trait Row: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {}
+#[cfg(all(feature = "postgres", feature = "sqlite"))]
+impl<T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static> Row for T {}
+/// A row type every compiled-in backend can load.
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+pub(crate) trait Row: QueryableByName<Pg> + 'static {}
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+impl<T: QueryableByName<Pg> + 'static> Row for T {}
+/// A row type every compiled-in backend can load.
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+pub(crate) trait Row: QueryableByName<Sqlite> + 'static {}
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+impl<T: QueryableByName<Sqlite> + 'static> Row for T {}
 
 /// How a read transaction ends: always rolled back, carrying what the work returned.
 enum Stop<T, E> {
@@ -238,6 +325,7 @@ macro_rules! boxed {
     }};
 }
 
+#[cfg(feature = "postgres")]
 impl Query {
     fn run_pg(&self, conn: &mut PgConnection) -> QueryResult<usize> {
         boxed!(Pg, self, Backend::Postgres).execute(conn)
@@ -248,7 +336,9 @@ impl Conn<'_> {
     /// Which engine this connection talks to.
     pub(crate) fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(_) => Backend::Sqlite,
         }
     }
@@ -257,7 +347,9 @@ impl Conn<'_> {
     pub(crate) fn execute(&mut self, query: &Query) -> QueryResult<usize> {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "execute");
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(c) => query.run_pg(c),
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).execute(*c),
         }
     }
@@ -265,11 +357,13 @@ impl Conn<'_> {
     /// Runs a query and loads its rows.
     pub(crate) fn load<T>(&mut self, query: &Query) -> QueryResult<Vec<T>>
     where
-        T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+        T: Row,
     {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "load");
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(c) => boxed!(Pg, query, Backend::Postgres).load(*c),
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(c) => boxed!(Sqlite, query, Backend::Sqlite).load(*c),
         }
     }
@@ -278,6 +372,39 @@ impl Conn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// A host's own SQLite connection gets the settings `connect` applies.
+    #[test]
+    fn a_host_sqlite_connection_gets_the_same_settings() -> Result<(), Error> {
+        let conn = SqliteConnection::establish(":memory:").map_err(|e| Error::Connect {
+            url: ":memory:".into(),
+            backend: Backend::Sqlite,
+            reason: e.to_string(),
+        })?;
+        let mut db = Database::from_sqlite(conn)?;
+        assert_eq!(db.backend(), Backend::Sqlite);
+        let read = |sql: &'static str| {
+            move |conn: &mut Conn<'_>| -> Result<i64, Error> {
+                let rows: Vec<Setting> = conn.load(&Query::new(sql))?;
+                Ok(rows.first().map_or(-1, |row| row.n))
+            }
+        };
+        assert_eq!(
+            db.read_transaction(read("SELECT foreign_keys AS n FROM pragma_foreign_keys"))?,
+            1
+        );
+        assert_eq!(
+            db.read_transaction(read("SELECT timeout AS n FROM pragma_busy_timeout"))?,
+            i64::from(SQLITE_BUSY_TIMEOUT_MS)
+        );
+        Ok(())
+    }
 
     /// Issue 8 item 9: the snapshot `plan`, `status` and `history` read in is
     /// `READ ONLY` on PostgreSQL, even on a connection that may write.

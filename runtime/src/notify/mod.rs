@@ -1,36 +1,34 @@
-//! Team notifications (DESIGN.md step 4 and the notices of step 5).
+//! Team notifications (DESIGN.md step 4 and the notices of step 5): where
+//! each part lives, bottom to top.
 //!
-//! - `affected` computes, at plan time and before
-//!   any reference moves, which resources of which team use each deprecated or
-//!   deleted model: one `SELECT DISTINCT` per `[[references]]` entry over the
-//!   referencing table (joined once to `through.table` when given), filtered by
-//!   the entry's `filter`, matched exactly as the repointing `UPDATE` matches
-//!   (the same SQL fragment, see `references.rs`). The result is
+//! - The plan computes, before any reference moves, which resources of which
+//!   team use each deprecated or deleted model: one `SELECT DISTINCT` per
+//!   `[[references]]` entry over the referencing table (joined once to
+//!   `through.table` when given), filtered by the entry's `filter`, matched
+//!   exactly as the repointing `UPDATE` matches. The result is
 //!   [`Plan::affected`](crate::Plan::affected): per model, per team, the
 //!   number of distinct resources of each kind and a link to each. Teams that
 //!   already have the notification are left out by the query (`NOT EXISTS`),
 //!   so once everyone was told the step loads nothing. Each `filter` and the
 //!   `recipients_query` are prepared at plan time (`LIMIT 0`, in a savepoint
 //!   rolled back): an invalid one refuses the plan.
-//! - [`texts`] turns one model × team into the exact title, message and links
-//!   of DESIGN.md.
-//! - `store` writes them into `llm_model_notifications` inside the apply
-//!   transaction, one `INSERT … ON CONFLICT DO NOTHING` per model (PostgreSQL:
-//!   the teams' columns as arrays expanded by `unnest`; SQLite: a multi-row
-//!   `VALUES`, 10,000 teams per statement): the unique `(team_id, slug, model)`
-//!   key means a team hears about a deprecated model once across every later
-//!   deploy and catalogue, and about a deletion once. Only rows actually
-//!   inserted are counted; the journal gets one `notified` row per model with
-//!   the number of teams told in `row_count`, and each notice keeps the
-//!   `run_id` of the run that wrote it.
-//!   With `[notifications] recipients_query`, [`recipients`] fills
+//! - The applier writes the notices into `llm_model_notifications` inside the
+//!   apply transaction, one `INSERT … ON CONFLICT DO NOTHING` per model
+//!   (PostgreSQL: the teams' columns as arrays expanded by `unnest`; SQLite: a
+//!   multi-row `VALUES`, 10,000 teams per statement), with the exact texts of
+//!   DESIGN.md: the unique `(team_id, slug, model)` key means a team hears
+//!   about a deprecated model once across every later deploy and catalogue,
+//!   and about a deletion once. Only rows actually inserted are counted; the
+//!   journal gets one `notified` row per model with the number of teams told
+//!   in `row_count`, and each notice keeps the `run_id` of the run that wrote
+//!   it. With `[notifications] recipients_query` it also fills
 //!   `llm_model_notification_recipients` (one row per user per notification).
-//! - [`deliver`](crate::notify::deliver()) hands notifications to host sinks
-//!   ([`Notifier`]) after commit, remembering per sink what was delivered in
-//!   `llm_model_notification_deliveries`: a failure is logged and retried on
-//!   the next run, a success is never repeated. The table itself is the
-//!   default sink: a platform that reads `llm_model_notifications` needs no
-//!   [`Notifier`] at all.
+//! - This module, after commit: [`deliver`](crate::notify::deliver()) hands
+//!   notifications to host sinks ([`Notifier`]), remembering per sink what was
+//!   delivered in `llm_model_notification_deliveries`: a failure is logged and
+//!   retried on the next run, a success is never repeated. The table itself
+//!   is the default sink: a platform that reads `llm_model_notifications`
+//!   needs no [`Notifier`] at all.
 //!
 //! Memory: the plan holds one small entry (kind, name, link) per distinct
 //! affected resource, never per referencing row (three nodes of one pipeline
@@ -43,178 +41,22 @@
 //! repointing `UPDATE` of the same rows took about 1.1 s (2 cores).
 //!
 //! Conventions: team and resource ids are integers (`BIGINT`); catalogue SQL
-//! (`filter`, `recipients_query`) may not contain `?`, which the runtime
-//! reserves for bound values.
+//! (`filter`, `recipients_query`) is passed to the engine as written and may
+//! not contain the engine's own bind placeholders.
 
-mod affected;
 mod deliver;
-pub mod recipients;
-pub mod render;
-pub(crate) mod store;
-pub mod texts;
-mod validate;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::ModelId;
-
-pub(crate) use affected::affected;
 pub use deliver::{DeliveryReport, apply_and_notify, deliver};
 
-/// Slug of the notice a team gets when a model it uses is deprecated.
-pub const SLUG_DEPRECATED: &str = "llm-model-deprecated";
-/// Slug of the notice a team gets when a model it used is deleted.
-pub const SLUG_DELETED: &str = "llm-model-deleted";
-/// Level of every notice.
-pub const LEVEL: &str = "warning";
-/// The runtime's notifications table.
-pub const NOTIFICATIONS_TABLE: &str = "llm_model_notifications";
-/// One row per user per notification, when `recipients_query` is set.
-pub const RECIPIENTS_TABLE: &str = "llm_model_notification_recipients";
-/// What each [`Notifier`] (by name) has been handed.
-pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
-
-/// Why a model's users are told about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelChange {
-    /// Still usable, flagged: step 4.
-    Deprecated,
-    /// Removed, references moved or cleared: step 5.
-    Deleted,
-}
-
-impl ModelChange {
-    /// The notification slug.
-    #[must_use]
-    pub fn slug(self) -> &'static str {
-        match self {
-            Self::Deprecated => SLUG_DEPRECATED,
-            Self::Deleted => SLUG_DELETED,
-        }
-    }
-}
-
-/// A deprecated or deleted model and the teams that use it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AffectedModel {
-    /// The model.
-    pub model: ModelId,
-    /// Deprecated or deleted.
-    pub change: ModelChange,
-    /// Its global row's id, when it has one (what `id` and `json` references hold).
-    pub row_id: Option<i64>,
-    /// Deprecated: the end of its replacement chain (what to update to).
-    /// Deleted: the model references are moved to; `None` when they are cleared.
-    pub replacement: Option<ModelId>,
-    /// Deprecated: the catalogue's `sunset` date (`2027-01-31`), when it gives one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sunset: Option<String>,
-    /// The teams with at least one affected resource and no notification
-    /// about this model yet, by team id.
-    pub teams: Vec<AffectedTeam>,
-}
-
-/// One team's resources that use a model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AffectedTeam {
-    /// The team id (from the reference's `team_column`).
-    pub team_id: i64,
-    /// Distinct resources per kind, only non-empty kinds, in the order the
-    /// `[[references]]` entries first declare each `resource` noun.
-    pub resources: Vec<ResourceCount>,
-    /// Each affected resource's display name (qualified `name (kind)` when
-    /// two kinds share it) → where it lives (the `url` template, else `table#id`).
-    pub links: Links,
-}
-
-/// Resource name → where it lives, sorted by name, serialized as a JSON
-/// object (`{"Support": "/a/1/chatbots/1/"}`).
-///
-/// A sorted vector rather than a map: a plan holds one per affected team, and
-/// a `BTreeMap` allocates a whole node (over 500 bytes) for a single link.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Links(Vec<(String, String)>);
-
-impl Links {
-    /// Where the resource called `name` lives.
-    #[must_use]
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|(key, _)| key.as_str().cmp(name))
-            .ok()
-            .and_then(|index| self.0.get(index))
-            .map(|(_, location)| location.as_str())
-    }
-
-    /// `(name, location)` pairs, by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(name, at)| (name.as_str(), at.as_str()))
-    }
-
-    /// How many links.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// No link at all.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-/// Sorted by name; of two links with one name the last is kept (as a map would).
-impl FromIterator<(String, String)> for Links {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(links: I) -> Self {
-        let mut links: Vec<(String, String)> = links.into_iter().collect();
-        links.sort_by(|a, b| a.0.cmp(&b.0));
-        links.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(later, kept);
-            }
-            same
-        });
-        Self(links)
-    }
-}
-
-impl PartialEq<BTreeMap<String, String>> for Links {
-    fn eq(&self, other: &BTreeMap<String, String>) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .zip(other)
-                .all(|((name, at), (other_name, other_at))| name == other_name && at == other_at)
-    }
-}
-
-impl Serialize for Links {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
-/// How many distinct resources of one kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ResourceCount {
-    /// The noun (`chatbot`, `pipeline`; the table name when none is declared).
-    pub resource: String,
-    /// Distinct resources (rows of the owning table).
-    pub count: u64,
-}
-
-impl AffectedTeam {
-    /// All resources of every kind.
-    #[must_use]
-    pub fn total(&self) -> u64 {
-        self.resources.iter().map(|r| r.count).sum()
-    }
-}
+pub use crate::diff::{
+    AffectedModel, AffectedTeam, LEVEL, Links, ModelChange, ResourceCount, SLUG_DELETED,
+    SLUG_DEPRECATED,
+};
+pub use crate::schema::{DELIVERIES_TABLE, NOTIFICATIONS_TABLE, RECIPIENTS_TABLE};
 
 /// A notification as stored in `llm_model_notifications`, handed to sinks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

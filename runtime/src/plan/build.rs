@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
 use super::{
-    Change, Create, Deletion, Kind, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
+    Change, Create, Deletion, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
     SkippedValues, Unmanaged, Update,
 };
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
@@ -47,8 +47,8 @@ fn column_mapping<'a>(
     column: &RefColumn,
 ) -> impl Iterator<Item = &'a MappingEntry> + 'a {
     let (all, skip_stale) = match column.kind {
-        Kind::Text => (text_mapping, false),
-        Kind::Id | Kind::Json => (id_mapping, column.foreign_key),
+        ReferenceKind::Text => (text_mapping, false),
+        ReferenceKind::Id | ReferenceKind::Json => (id_mapping, column.foreign_key),
     };
     all.iter()
         .filter(move |entry| !(skip_stale && entry.reason == Reason::Stale))
@@ -245,7 +245,7 @@ pub(crate) fn build(
     )?;
     let global_ids: HashMap<(&str, &str), i64> =
         by_id.iter().map(|(&key, row)| (key, row.id)).collect();
-    crate::notify::affected(conn, catalog, &mut plan, &columns, &global_ids)?;
+    super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids)?;
     Ok(Planned {
         plan,
         columns,
@@ -329,7 +329,7 @@ fn plan_references(
             plan.refusals.push(Refusal::undeclared_foreign_key(
                 table.clone(),
                 column.clone(),
-                &columns,
+                |name| columns.contains_key(&(table.clone(), name.to_owned())),
             ));
         }
     }
@@ -354,7 +354,7 @@ fn plan_references(
             .get(&(column.table.clone(), column.column.clone()))
             .is_none_or(|info| info.nullable);
         // JSON references are cleared to JSON null, whatever the column allows.
-        let clears_refused = !nullable && column.kind != Kind::Json;
+        let clears_refused = !nullable && column.kind != ReferenceKind::Json;
         let all: Vec<&MappingEntry> = column_mapping(id_mapping, text_mapping, &column).collect();
         let mapping: Vec<MappingEntry> = all
             .iter()
@@ -365,7 +365,7 @@ fn plan_references(
             .map(|entry| (*entry).clone())
             .collect();
         count_reference(conn, index, &column, &mapping, nullable, plan)?;
-        if column.kind == Kind::Json && counting == Counting::All && !all.is_empty() {
+        if column.kind == ReferenceKind::Json && counting == Counting::All && !all.is_empty() {
             count_skipped(conn, &column, plan)?;
         }
         columns.push(Some(column));
@@ -538,9 +538,9 @@ fn check_reference(
         table: reference.table.to_string(),
         column: reference.column.to_string(),
         kind: match reference.kind {
-            ReferenceKind::Id => Kind::Id,
-            ReferenceKind::Json => Kind::Json,
-            ReferenceKind::Text => Kind::Text,
+            ReferenceKind::Id => ReferenceKind::Id,
+            ReferenceKind::Json => ReferenceKind::Json,
+            ReferenceKind::Text => ReferenceKind::Text,
         },
         key: reference.key.as_ref().map(ToString::to_string),
         data_type,
@@ -575,7 +575,7 @@ fn count_reference(
             let Some(&rows) = counts.get(&entry.old.key()).filter(|rows| **rows > 0) else {
                 continue;
             };
-            if entry.to.is_none() && column.kind != Kind::Json && !nullable {
+            if entry.to.is_none() && column.kind != ReferenceKind::Json && !nullable {
                 plan.refusals.push(Refusal::NotNullClear {
                     table: column.table.clone(),
                     column: column.column.clone(),

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::{Plan, Reason, render};
-use crate::notify::{self, texts};
+use super::{notices, texts};
 
 /// Teams listed per model before `… and N more`.
 const TEAMS_PER_MODEL: usize = 50;
@@ -179,7 +179,7 @@ fn affected(plan: &Plan, out: &mut String) {
             out,
             "**{}** — {}\n",
             code(&model.model),
-            cell(&notify::render::change(model))
+            cell(&notices::change(model))
         );
         let _ = writeln!(out, "| Team | Resources |");
         let _ = writeln!(out, "|---:|---|");

@@ -8,37 +8,12 @@
 //! ! unmanaged openai/my-finetune (row 99): not in models.toml, left alone
 //! ```
 
+use llm_lifecycle_catalog::ReferenceKind;
 use std::fmt::Write as _;
 
-use super::{Kind, Plan, Reason, Refusal};
+use super::{Plan, Reason, Refusal};
 
-/// `1,204`: an integer with thousands separators.
-#[must_use]
-pub fn thousands(n: impl Into<i128>) -> String {
-    let n: i128 = n.into();
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 row` / `1,204 rows`.
-#[must_use]
-pub fn rows(n: u64) -> String {
-    if n == 1 {
-        "1 row".to_owned()
-    } else {
-        format!("{} rows", thousands(n))
-    }
-}
+pub use crate::diff::{rows, thousands};
 
 /// The whole plan as diff-like text, one action per line, then a summary line.
 #[must_use]
@@ -79,7 +54,7 @@ pub fn text(plan: &Plan) -> String {
     }
     for update in &plan.reference_updates {
         let location = match (&update.kind, &update.key) {
-            (Kind::Json, Some(key)) => format!("{}.{}→{key}", update.table, update.column),
+            (ReferenceKind::Json, Some(key)) => format!("{}.{}→{key}", update.table, update.column),
             _ => format!("{}.{}", update.table, update.column),
         };
         let from = match (update.reason, update.from_team, update.from_id) {
@@ -128,7 +103,7 @@ pub fn text(plan: &Plan) -> String {
             merge.team_id, merge.model, merge.id
         );
     }
-    out.push_str(&crate::notify::render::text(plan));
+    out.push_str(&super::notices::text(plan));
     for unmanaged in &plan.unmanaged {
         let _ = writeln!(
             out,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::*;
+use llm_lifecycle_runtime::ledger::RunStatus;
 use llm_lifecycle_runtime::{ApplyOptions, FailPoint, applied_deletions, history, ledger};
 use llm_lifecycle_test_support::TestDb;
 
@@ -66,16 +67,16 @@ fn history_lists_runs_newest_first_with_failures_and_their_error(db: &TestDb) {
     llm_lifecycle_runtime::apply(&mut connect(db), &catalog, &other).unwrap();
 
     let runs = history(&mut connect(db), None, 10).unwrap();
-    let statuses: Vec<(&str, &str)> = runs
+    let statuses: Vec<(RunStatus, &str)> = runs
         .iter()
-        .map(|r| (r.status.as_str(), r.environment.as_str()))
+        .map(|r| (r.status, r.environment.as_str()))
         .collect();
     assert_eq!(
         statuses,
         [
-            (ledger::STATUS_SUCCEEDED, "prod"),
-            (ledger::STATUS_FAILED, "default"),
-            (ledger::STATUS_SUCCEEDED, "default")
+            (RunStatus::Succeeded, "prod"),
+            (RunStatus::Failed, "default"),
+            (RunStatus::Succeeded, "default")
         ]
     );
     assert!(

@@ -19,7 +19,7 @@ use super::{AffectedModel, AffectedTeam, Links, ModelChange, ResourceCount};
 
 /// `LLM Model 'openai/gpt-4' Deprecated` / `… Removed`.
 #[must_use]
-pub fn title(model: &AffectedModel) -> String {
+pub(crate) fn title(model: &AffectedModel) -> String {
     match model.change {
         ModelChange::Deprecated => format!("LLM Model '{}' Deprecated", model.model),
         ModelChange::Deleted => format!("LLM Model '{}' Removed", model.model),
@@ -28,7 +28,7 @@ pub fn title(model: &AffectedModel) -> String {
 
 /// `1 chatbot(s), 2 pipeline(s)`: the non-empty kinds, in declaration order.
 #[must_use]
-pub fn counts(resources: &[ResourceCount]) -> String {
+pub(crate) fn counts(resources: &[ResourceCount]) -> String {
     resources
         .iter()
         .filter(|r| r.count > 0)
@@ -39,7 +39,7 @@ pub fn counts(resources: &[ResourceCount]) -> String {
 
 /// The message for one team.
 #[must_use]
-pub fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
+pub(crate) fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
     let counts = counts(&team.resources);
     let id = &model.model;
     let when = model
@@ -206,7 +206,7 @@ mod tests {
              1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'openai/gpt-4o' before it is removed."
         );
         assert_eq!(
-            crate::notify::render::change(&dated),
+            crate::plan::notices::change(&dated),
             "deprecated, use openai/gpt-4o, sunset 2027-01-31"
         );
         let deleted = model(ModelChange::Deleted, Some("gpt-4o"));

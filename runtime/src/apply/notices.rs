@@ -21,23 +21,34 @@
 //! run wrote each notice stays in `llm_model_notifications.run_id`.
 //! `RETURNING` is only asked for when a `recipients_query` needs the new ids.
 
-use diesel::sql_types::{Array, BigInt, Text};
-use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use diesel::QueryableByName;
+use diesel::sql_types::BigInt;
+#[cfg(feature = "postgres")]
+use diesel::sql_types::{Array, Text};
+#[cfg(feature = "postgres")]
+use diesel::{PgConnection, RunQueryDsl};
 use llm_lifecycle_catalog::NotificationSettings;
 
-use super::{AffectedModel, AffectedTeam, LEVEL, NOTIFICATIONS_TABLE, recipients, texts};
-use crate::db::{Bind, Conn, Query, quote_ident};
+use super::recipients;
+#[cfg(feature = "sqlite")]
+use crate::db::{Bind, Query};
+use crate::db::{Conn, quote_ident};
+use crate::diff::{AffectedModel, AffectedTeam, LEVEL};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event};
 use crate::plan::Plan;
+use crate::plan::texts;
+use crate::schema::NOTIFICATIONS_TABLE;
 
 /// The journal action of notifications written (one row per model and slug).
 const NOTIFIED: &str = "notified";
 
 /// Teams per PostgreSQL `INSERT` (three array binds, whatever their length).
+#[cfg(feature = "postgres")]
 const PG_NOTICES_PER_STATEMENT: usize = 50_000;
 
 /// Teams per SQLite `INSERT`: three bound values each, six shared, below 32,766.
+#[cfg(feature = "sqlite")]
 const SQLITE_NOTICES_PER_STATEMENT: usize = 10_000;
 
 /// The inserted columns, in the order of every statement's `SELECT`.
@@ -102,7 +113,9 @@ pub(crate) fn record(
     // The new ids are only needed to give the notifications recipients.
     let returning = settings.recipients_query.is_some();
     let per_statement = match conn {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(_) => PG_NOTICES_PER_STATEMENT,
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(_) => SQLITE_NOTICES_PER_STATEMENT,
     };
     let mut inserted: Vec<Inserted> = Vec::new();
@@ -127,7 +140,9 @@ pub(crate) fn record(
                 )
             };
             let result = match conn {
+                #[cfg(feature = "postgres")]
                 Conn::Postgres(c) => insert_pg(c, &shared, batch, returning),
+                #[cfg(feature = "sqlite")]
                 Conn::Sqlite(_) => insert_sqlite(conn, &shared, &batch, returning),
             };
             let rows = result.context(context)?;
@@ -169,6 +184,7 @@ fn on_conflict(returning: bool) -> &'static str {
 
 /// PostgreSQL: the batch as three arrays, expanded by `unnest` (one statement
 /// whatever the number of teams, nine bound values).
+#[cfg(feature = "postgres")]
 fn insert_pg(
     conn: &mut PgConnection,
     shared: &Shared<'_>,
@@ -208,6 +224,7 @@ fn insert_pg(
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// SQLite: `INSERT … SELECT` over a multi-row `VALUES (team, message, links)`;
 /// the shared columns bound once. (`WHERE true` tells SQLite's parser the
 /// `ON CONFLICT` belongs to the `INSERT`, not to a join.)

@@ -13,12 +13,12 @@ use super::{AffectedModel, ModelChange, texts};
 use crate::plan::Plan;
 
 /// Teams listed per line before `… and N more`.
-pub const TEAMS_PER_LINE: usize = 20;
+pub(crate) const TEAMS_PER_LINE: usize = 20;
 
 /// What happens to the model, in words: `deprecated, use openai/gpt-4.1`
 /// (`…, sunset 2027-01-31` when the catalogue gives the date).
 #[must_use]
-pub fn change(model: &AffectedModel) -> String {
+pub(crate) fn change(model: &AffectedModel) -> String {
     let sunset = model
         .sunset
         .as_ref()
@@ -33,7 +33,7 @@ pub fn change(model: &AffectedModel) -> String {
 
 /// One line per affected model (empty when no team is affected).
 #[must_use]
-pub fn text(plan: &Plan) -> String {
+pub(crate) fn text(plan: &Plan) -> String {
     let mut out = String::new();
     for model in &plan.affected {
         let n = model.teams.len();

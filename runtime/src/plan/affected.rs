@@ -15,16 +15,17 @@ use std::collections::HashMap;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use llm_lifecycle_catalog::{Catalog, Reference};
+use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
 use super::texts::{self, Resource};
 use super::validate;
-use super::{AffectedModel, AffectedTeam, ModelChange, NOTIFICATIONS_TABLE, ResourceCount};
+use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
 use crate::db::{Bind, Conn, Query, placeholders, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect;
-use crate::plan::{Kind, ModelId, Plan, Refusal};
+use crate::plan::{ModelId, Plan, Refusal};
 use crate::references::{OldValue, RefColumn};
+use crate::schema::NOTIFICATIONS_TABLE;
 
 /// Candidate values per `SELECT` (four bound values each: far below the bind
 /// limits of both engines, SQLite's 32,766 included).
@@ -256,8 +257,10 @@ fn find<'a>(
         .iter()
         .enumerate()
         .filter_map(|(index, candidate)| match column.kind {
-            Kind::Text => Some((OldValue::Text(candidate.model.model.to_string()), index)),
-            Kind::Id | Kind::Json => candidate.model.row_id.map(|id| (OldValue::Id(id), index)),
+            ReferenceKind::Text => Some((OldValue::Text(candidate.model.model.to_string()), index)),
+            ReferenceKind::Id | ReferenceKind::Json => {
+                candidate.model.row_id.map(|id| (OldValue::Id(id), index))
+            }
         })
         .collect();
     let noun = noun_of(reference);

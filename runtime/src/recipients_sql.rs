@@ -23,26 +23,20 @@
 //!
 //! Other placeholders (`?`, `$1`) must not appear in the query.
 
-use std::collections::BTreeMap;
-
-use super::store::Inserted;
-use super::{NOTIFICATIONS_TABLE, RECIPIENTS_TABLE};
-use crate::db::{Backend, Bind, Conn, Query, lex, placeholders, quote_ident};
-use crate::error::{Context, Error};
-use crate::references::MAX_MAPPING_PER_STATEMENT;
+use crate::db::{Bind, Query, lex};
 
 /// The placeholder replaced by the team id.
-pub const TEAM_ID_PLACEHOLDER: &str = "$team_id";
+pub(crate) const TEAM_ID_PLACEHOLDER: &str = "$team_id";
 /// The placeholder replaced by the permission.
-pub const PERMISSION_PLACEHOLDER: &str = "$permission";
+pub(crate) const PERMISSION_PLACEHOLDER: &str = "$permission";
 
-const NOTIFICATION_ALIAS: &str = "llm_lifecycle_notification";
-const RECIPIENT_ALIAS: &str = "llm_lifecycle_recipient";
+pub(crate) const NOTIFICATION_ALIAS: &str = "llm_lifecycle_notification";
+pub(crate) const RECIPIENT_ALIAS: &str = "llm_lifecycle_recipient";
 
 /// The query with its placeholders (in code: not in literals or comments)
 /// replaced: the team id by `team` (SQL text or a bound value), the permission
 /// by a bound value. The platform's SQL around them is kept verbatim.
-fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Query {
+pub(crate) fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Query {
     let mut out = Query::new("");
     for span in lex::spans(query) {
         if !span.code {
@@ -92,76 +86,15 @@ pub(crate) fn for_team(query: &str, team_id: i64, permission: &str) -> Query {
     substitute(query, &TeamId::Value(team_id), permission)
 }
 
-enum TeamId<'a> {
+pub(crate) enum TeamId<'a> {
     Sql(&'a str),
     Value(i64),
-}
-
-/// Inserts the recipients of the notifications this run wrote.
-pub(crate) fn insert(
-    conn: &mut Conn<'_>,
-    query: &str,
-    permission: &str,
-    inserted: &[Inserted],
-) -> Result<(), Error> {
-    let context = || "filling notification recipients with [notifications] recipients_query".into();
-    match conn.backend() {
-        Backend::Postgres => {
-            let team = format!("{}.\"team_id\"", quote_ident(NOTIFICATION_ALIAS));
-            let users = substitute(query, &TeamId::Sql(&team), permission);
-            for chunk in inserted.chunks(MAX_MAPPING_PER_STATEMENT) {
-                let n = quote_ident(NOTIFICATION_ALIAS);
-                let r = quote_ident(RECIPIENT_ALIAS);
-                let mut statement = Query::new(format!(
-                    "INSERT INTO {} (notification_id, user_id) \
-                     SELECT {n}.\"id\", CAST({r}.user_id AS BIGINT) FROM {} AS {n} \
-                     CROSS JOIN LATERAL (",
-                    quote_ident(RECIPIENTS_TABLE),
-                    quote_ident(NOTIFICATIONS_TABLE),
-                ));
-                statement.append(users.clone()).push_sql(&format!(
-                    ") AS {r}(user_id) \
-                     WHERE {n}.\"id\" IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
-                    placeholders(chunk.len())
-                ));
-                for row in chunk {
-                    statement.push_bind(Bind::BigInt(row.id));
-                }
-                conn.execute(&statement).context(context)?;
-            }
-        }
-        Backend::Sqlite => {
-            let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-            for row in inserted {
-                by_team.entry(row.team_id).or_default().push(row.id);
-            }
-            for (team_id, ids) in by_team {
-                let users = substitute(query, &TeamId::Value(team_id), permission);
-                for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
-                    let r = quote_ident(RECIPIENT_ALIAS);
-                    let mut statement = Query::new(format!("WITH {r}(user_id) AS ("));
-                    statement.append(users.clone()).push_sql(&format!(
-                        ") INSERT INTO {} (notification_id, user_id) \
-                         SELECT n.id, CAST({r}.user_id AS BIGINT) FROM {} AS n, {r} \
-                         WHERE n.id IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
-                        quote_ident(RECIPIENTS_TABLE),
-                        quote_ident(NOTIFICATIONS_TABLE),
-                        placeholders(chunk.len())
-                    ));
-                    for id in chunk {
-                        statement.push_bind(Bind::BigInt(*id));
-                    }
-                    conn.execute(&statement).context(context)?;
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::Backend;
 
     #[test]
     fn placeholders_in_code_are_replaced_in_order() {

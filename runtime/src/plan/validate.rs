@@ -4,9 +4,9 @@
 //! or written and a failure does not poison the surrounding transaction
 //! (PostgreSQL aborts a transaction on any failed statement).
 
-use super::recipients;
 use crate::db::{Conn, Query, lex, quote_ident};
 use crate::error::{Context, Error, one_line};
+use crate::recipients_sql as recipients;
 
 const SAVEPOINT: &str = "llm_lifecycle_sql_check";
 

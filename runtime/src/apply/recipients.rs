@@ -1,0 +1,74 @@
+//! Recipients: with `[notifications] recipients_query`, one row per user per
+//! notification in `llm_model_notification_recipients`, written in the apply
+//! transaction (how the query is run per engine: [`crate::recipients_sql`]).
+
+use std::collections::BTreeMap;
+
+use super::notices::Inserted;
+use crate::db::{Backend, Bind, Conn, Query, placeholders, quote_ident};
+use crate::error::{Context, Error};
+use crate::recipients_sql::{NOTIFICATION_ALIAS, RECIPIENT_ALIAS, TeamId, substitute};
+use crate::references::MAX_MAPPING_PER_STATEMENT;
+use crate::schema::{NOTIFICATIONS_TABLE, RECIPIENTS_TABLE};
+
+/// Inserts the recipients of the notifications this run wrote.
+pub(crate) fn insert(
+    conn: &mut Conn<'_>,
+    query: &str,
+    permission: &str,
+    inserted: &[Inserted],
+) -> Result<(), Error> {
+    let context = || "filling notification recipients with [notifications] recipients_query".into();
+    match conn.backend() {
+        Backend::Postgres => {
+            let team = format!("{}.\"team_id\"", quote_ident(NOTIFICATION_ALIAS));
+            let users = substitute(query, &TeamId::Sql(&team), permission);
+            for chunk in inserted.chunks(MAX_MAPPING_PER_STATEMENT) {
+                let n = quote_ident(NOTIFICATION_ALIAS);
+                let r = quote_ident(RECIPIENT_ALIAS);
+                let mut statement = Query::new(format!(
+                    "INSERT INTO {} (notification_id, user_id) \
+                     SELECT {n}.\"id\", CAST({r}.user_id AS BIGINT) FROM {} AS {n} \
+                     CROSS JOIN LATERAL (",
+                    quote_ident(RECIPIENTS_TABLE),
+                    quote_ident(NOTIFICATIONS_TABLE),
+                ));
+                statement.append(users.clone()).push_sql(&format!(
+                    ") AS {r}(user_id) \
+                     WHERE {n}.\"id\" IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
+                    placeholders(chunk.len())
+                ));
+                for row in chunk {
+                    statement.push_bind(Bind::BigInt(row.id));
+                }
+                conn.execute(&statement).context(context)?;
+            }
+        }
+        Backend::Sqlite => {
+            let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for row in inserted {
+                by_team.entry(row.team_id).or_default().push(row.id);
+            }
+            for (team_id, ids) in by_team {
+                let users = substitute(query, &TeamId::Value(team_id), permission);
+                for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
+                    let r = quote_ident(RECIPIENT_ALIAS);
+                    let mut statement = Query::new(format!("WITH {r}(user_id) AS ("));
+                    statement.append(users.clone()).push_sql(&format!(
+                        ") INSERT INTO {} (notification_id, user_id) \
+                         SELECT n.id, CAST({r}.user_id AS BIGINT) FROM {} AS n, {r} \
+                         WHERE n.id IN ({}) AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING",
+                        quote_ident(RECIPIENTS_TABLE),
+                        quote_ident(NOTIFICATIONS_TABLE),
+                        placeholders(chunk.len())
+                    ));
+                    for id in chunk {
+                        statement.push_bind(Bind::BigInt(*id));
+                    }
+                    conn.execute(&statement).context(context)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

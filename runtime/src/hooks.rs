@@ -1,0 +1,31 @@
+//! Test hooks: where a test can make an apply fail on purpose, to prove the
+//! rollback. The points always exist (so the applier reads the same with and
+//! without them); only the cargo feature `test-hooks` (off by default, on in
+//! this workspace's own tests) lets anything trigger one, and only it reads
+//! `LLM_LIFECYCLE_FAIL_AT`.
+
+/// Where a test can make the apply fail on purpose, to prove the rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailPoint {
+    /// After model rows were created and updated.
+    AfterModelWrites,
+    /// After references were repointed, before rows are deleted.
+    AfterRepoint,
+    /// After everything, journal and ledger included, just before COMMIT.
+    BeforeCommit,
+}
+
+#[cfg(feature = "test-hooks")]
+impl FailPoint {
+    /// Reads `LLM_LIFECYCLE_FAIL_AT` (`after-model-writes`, `after-repoint`,
+    /// `before-commit`): a test hook for process-level tests.
+    #[must_use]
+    pub fn from_env() -> Option<Self> {
+        match std::env::var("LLM_LIFECYCLE_FAIL_AT").ok()?.as_str() {
+            "after-model-writes" => Some(Self::AfterModelWrites),
+            "after-repoint" => Some(Self::AfterRepoint),
+            "before-commit" => Some(Self::BeforeCommit),
+            _ => None,
+        }
+    }
+}
