@@ -5,7 +5,8 @@
 //! apply has nothing to do. It names no model and counts nothing in the file, so
 //! adding, deprecating or pruning a model keeps it green; the facts of a
 //! production-size catalogue are tested on a frozen copy (`frozen_catalog.rs`).
-#![cfg(feature = "cli")]
+//! It needs the `cli` binary with the `sqlite` backend (both on by default).
+#![cfg(all(feature = "cli", feature = "sqlite"))]
 
 use std::path::Path;
 use std::process::{Command, Output};
