@@ -1,9 +1,13 @@
 //! `diesel` feature: `LlmModel` binds and loads as a `Text` value (in-memory SQLite).
+//! On the fixture `tests/fixtures/valid.toml`, expanded in this test crate under the
+//! same feature, so no model of the real catalogue is named here; every model of
+//! the root crate round-trips too.
 #![cfg(feature = "diesel")]
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use llm_lifecycle::LlmModel;
+
+llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
 
 mod schema {
     #![allow(missing_docs)]
@@ -64,6 +68,19 @@ fn models_bind_and_load_as_text() -> QueryResult<()> {
     let selected: LlmModel = diesel::select(LlmModel::OpenaiGpt4_1Mini.into_sql::<Text>())
         .get_result(&mut connection)?;
     assert_eq!(selected, LlmModel::OpenaiGpt4_1Mini);
+    Ok(())
+}
+
+#[test]
+fn every_model_of_the_root_crate_round_trips_as_its_id() -> QueryResult<()> {
+    let mut connection = connection()?;
+    for &model in llm_lifecycle::LlmModel::ALL {
+        let text: String = diesel::select(model.into_sql::<Text>()).get_result(&mut connection)?;
+        assert_eq!(text, model.id());
+        let loaded: llm_lifecycle::LlmModel =
+            diesel::select(model.into_sql::<Text>()).get_result(&mut connection)?;
+        assert_eq!(loaded, model);
+    }
     Ok(())
 }
 

@@ -1,8 +1,32 @@
-//! `serde` feature: models serialize as their id, providers as their key.
+//! `serde` feature: models serialize as their id, providers as their key. Every
+//! model and provider of the root crate round-trips; the messages are checked on
+//! the fixture `tests/fixtures/valid.toml`, expanded in this test crate under the
+//! same feature, so no model of the real catalogue is named here.
 #![cfg(feature = "serde")]
 #![allow(clippy::unwrap_used)]
 
-use llm_lifecycle::{LlmModel, Provider};
+llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
+
+#[test]
+fn every_model_and_provider_of_the_root_crate_round_trips() -> serde_json::Result<()> {
+    for &model in llm_lifecycle::LlmModel::ALL {
+        let json = serde_json::to_string(&model)?;
+        assert_eq!(json, format!("\"{}\"", model.id()));
+        assert_eq!(
+            serde_json::from_str::<llm_lifecycle::LlmModel>(&json)?,
+            model
+        );
+    }
+    for &provider in llm_lifecycle::Provider::ALL {
+        let json = serde_json::to_string(&provider)?;
+        assert_eq!(json, format!("\"{}\"", provider.key()));
+        assert_eq!(
+            serde_json::from_str::<llm_lifecycle::Provider>(&json)?,
+            provider
+        );
+    }
+    Ok(())
+}
 
 #[test]
 fn models_round_trip_as_their_id() -> serde_json::Result<()> {

@@ -128,6 +128,8 @@ fn invalid_idents_are_refused() {
 
 #[test]
 fn a_replacement_through_a_deleted_entry_gives_the_chain_end() {
+    // gpt-4.1-nano → gpt-4-turbo (deleted) → gpt-4.1: the deleted entry has no
+    // variant, so the generated replacement of gpt-4.1-nano is gpt-4.1.
     let source = r#"
 [providers.openai]
 models = [
@@ -138,17 +140,22 @@ deleted = [{ name = "gpt-4-turbo", replacement = "gpt-4.1" }]
 "#;
     let catalog = match Catalog::parse(source, "models.toml") {
         Ok(catalog) => catalog,
-        Err(diagnostics) => {
-            // Should the catalogue reject replacements naming deleted entries,
-            // there is nothing to generate.
-            assert!(diagnostics.to_string().contains("deleted"), "{diagnostics}");
-            return;
-        }
+        Err(diagnostics) => panic!("a replacement may name a deleted entry:\n{diagnostics}"),
     };
+    assert_eq!(
+        catalog
+            .chain_end("openai", "gpt-4.1-nano")
+            .map(|m| &*m.name),
+        Some("gpt-4.1")
+    );
     let source = expand_source(&catalog, &OPTIONS).unwrap();
+    // Variant 1 (gpt-4.1-nano) is replaced by variant 0 (gpt-4.1); gpt-4.1 by none.
     assert!(
         source.contains("static REPLACEMENT: [u16; 2] = [NONE,0,];"),
         "{source}"
     );
-    assert!(source.contains("openai/gpt-4.1-nano is deprecated: use openai/gpt-4.1"));
+    assert!(
+        source.contains("openai/gpt-4.1-nano is deprecated: use openai/gpt-4.1\""),
+        "{source}"
+    );
 }

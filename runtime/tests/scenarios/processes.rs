@@ -3,12 +3,10 @@
 //! ignored `child_apply` entry point, which calls the CLI like the binary does.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::*;
+use crate::common::*;
 use llm_lifecycle_test_support::TestDb;
 
 const URL_VAR: &str = "LLM_LIFECYCLE_CHILD_URL";
@@ -72,7 +70,7 @@ fn no_ansi_escapes_when_stderr_is_not_a_terminal() {
         .args([
             "--ignored",
             "--exact",
-            "child_verbose_plan",
+            &test_name(module_path!(), "child_verbose_plan"),
             "--nocapture",
             "--test-threads=1",
         ])
@@ -106,7 +104,7 @@ fn two_processes_serialize_and_the_second_finds_nothing_to_do(db: &TestDb) {
                 .args([
                     "--ignored",
                     "--exact",
-                    "child_apply",
+                    &test_name(module_path!(), "child_apply"),
                     "--nocapture",
                     "--test-threads=1",
                 ])

@@ -10,11 +10,9 @@
 //!   and two queued deliverers behave as under `READ COMMITTED`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{apply, catalog, count, global_id, json_value, migrate, plan, seed_model};
+use crate::common::{apply, catalog, count, global_id, json_value, migrate, plan, seed_model};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

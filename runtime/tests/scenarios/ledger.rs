@@ -2,9 +2,7 @@
 //! Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use llm_lifecycle_runtime::ledger::RunStatus;
 use llm_lifecycle_runtime::{ApplyOptions, FailPoint, applied_deletions, history, ledger};
 use llm_lifecycle_test_support::TestDb;

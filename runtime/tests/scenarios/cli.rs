@@ -3,9 +3,7 @@
 //! read-only database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::cli::{exit, run};
 use llm_lifecycle_test_support::{Backend, TestDb};
@@ -553,7 +551,12 @@ fn passwords_never_reach_the_process_output() {
             vec!["-vvv", "--database-url", location, "apply"],
         ] {
             let child = std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["--ignored", "--exact", "child_cli", "--nocapture"])
+                .args([
+                    "--ignored",
+                    "--exact",
+                    &test_name(module_path!(), "child_cli"),
+                    "--nocapture",
+                ])
                 .env(CHILD_ARGS_VAR, args.join("\u{1f}"))
                 .env_remove("APPLY_MODELS_LOG")
                 .output()

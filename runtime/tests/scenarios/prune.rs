@@ -3,12 +3,10 @@
 //! which has not applied every deletion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod prune_support;
-
-use common::{apply, catalog, migrate, seed_model};
+use crate::common::{apply, catalog, migrate, seed_model};
+use crate::prune_support;
+use crate::prune_support::{TestRepo, apply_models, row, without_lines};
 use llm_lifecycle_test_support::TestDb;
-use prune_support::{TestRepo, apply_models, row, without_lines};
 
 /// Version 1 (200 days ago): no deleted entries yet; `text-davinci-003` is a
 /// live model and other names only appear in a comment (false `git log -S` hits).

@@ -3,12 +3,9 @@
 //! Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod notifications_support;
-
-use common::{catalog, count, plan};
+use crate::common::{catalog, count, plan};
+use crate::notifications_support::*;
 use llm_lifecycle_test_support::TestDb;
-use notifications_support::*;
 
 /// One model deprecated (`gpt-4o-mini`), one deleted (`gpt-4`): the plan as a
 /// pull-request comment.

@@ -1,23 +1,24 @@
-//! Removing entries from the real `models.toml` at the repository root keeps
-//! every other byte: each entry alone, all of them at once, and end to end
-//! through `apply-models prune --write`.
+//! Removing entries from a catalogue of production size keeps every other byte:
+//! each entry alone, all of them at once, and end to end through `apply-models
+//! prune --write`. On `tests/fixtures/production_2026_08.toml`, a frozen copy of
+//! the root `models.toml` of August 2026 that the tests own, so a routine change
+//! of the real catalogue changes nothing here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod prune_support;
-
+use crate::common;
+use crate::prune_support::{TestRepo, apply_models};
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::plan::ModelId;
 use llm_lifecycle_runtime::prune::remove_entries;
 use llm_lifecycle_test_support::TestDb;
-use prune_support::{TestRepo, apply_models};
 
-fn real_catalog() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models.toml");
+fn frozen_catalog() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/production_2026_08.toml");
     std::fs::read_to_string(path).unwrap()
 }
 
-/// The deleted entries of the real catalogue, with the line each sits on,
+/// The deleted entries of the catalogue, with the line each sits on,
 /// found by reading the file line by line (independently of toml_edit).
 fn deleted_lines(text: &str) -> Vec<(ModelId, usize)> {
     let mut found = Vec::new();
@@ -51,12 +52,12 @@ fn without_line_numbers(text: &str, numbers: &[usize]) -> String {
 
 #[test]
 fn each_entry_goes_with_its_line_and_nothing_else() {
-    let text = real_catalog();
+    let text = frozen_catalog();
     let entries = deleted_lines(&text);
     assert_eq!(
         entries.len(),
         37,
-        "the reference catalogue has 37 deleted entries"
+        "the frozen catalogue has 37 deleted entries"
     );
     for (entry, line) in &entries {
         let edited = remove_entries(&text, std::slice::from_ref(entry)).unwrap();
@@ -71,7 +72,7 @@ fn each_entry_goes_with_its_line_and_nothing_else() {
 
 #[test]
 fn removing_every_entry_keeps_the_rest_byte_for_byte() {
-    let text = real_catalog();
+    let text = frozen_catalog();
     let entries = deleted_lines(&text);
     let ids: Vec<ModelId> = entries.iter().map(|(id, _)| id.clone()).collect();
     let lines: Vec<usize> = entries.iter().map(|(_, line)| *line).collect();
@@ -80,11 +81,11 @@ fn removing_every_entry_keeps_the_rest_byte_for_byte() {
     let catalog = Catalog::parse(&edited, "models.toml").unwrap();
     assert_eq!(catalog.deleted().count(), 0);
     // Every other section, comments included, is still there in order.
-    assert!(edited.starts_with("# The LLM catalogue of a production chatbot platform"));
+    assert!(edited.starts_with("# A frozen copy of the production models.toml"));
     assert!(edited.contains("deleted = [\n]\n\n[providers.anthropic]"));
 }
 
-/// The real catalogue with a comment line above every `deleted` list's first
+/// The catalogue with a comment line above every `deleted` list's first
 /// entry and a trailing comment on every deleted entry.
 fn commented(text: &str) -> String {
     let mut out = String::new();
@@ -107,7 +108,7 @@ fn commented(text: &str) -> String {
 
 #[test]
 fn trailing_comments_go_with_their_entry_and_comment_lines_stay() {
-    let text = commented(&real_catalog());
+    let text = commented(&frozen_catalog());
     assert_eq!(text.matches("# note").count(), 37);
     let entries = deleted_lines(&text);
     assert_eq!(entries.len(), 37);
@@ -133,10 +134,10 @@ fn trailing_comments_go_with_their_entry_and_comment_lines_stay() {
 }
 
 #[test]
-fn prune_write_on_the_real_catalogue_removes_all_applied_old_entries() {
-    let text = real_catalog();
+fn prune_write_on_the_frozen_catalogue_removes_all_applied_old_entries() {
+    let text = frozen_catalog();
     let repo = TestRepo::new();
-    repo.commit(&text, 60, "the reference catalogue");
+    repo.commit(&text, 60, "the frozen catalogue");
     let env = TestDb::sqlite();
     common::apply(&env, &common::catalog(&text)).unwrap();
     let catalog = repo.catalog().to_string_lossy().into_owned();

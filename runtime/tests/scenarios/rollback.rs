@@ -2,11 +2,9 @@
 //! Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::{Arc, Barrier};
 
-use common::*;
+use crate::common::*;
 use llm_lifecycle_runtime::{ApplyOptions, Error, FailPoint};
 use llm_lifecycle_test_support::TestDb;
 

@@ -3,15 +3,12 @@
 //! Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod notifications_support;
-
-use common::{apply, catalog, connect, count, global_id, plan};
+use crate::common::{apply, catalog, connect, count, global_id, plan};
+use crate::notifications_support::*;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::notify::{ModelChange, SLUG_DELETED, SLUG_DEPRECATED};
 use llm_lifecycle_runtime::{ApplyOptions, Error, Refusal, apply_and_notify, history};
 use llm_lifecycle_test_support::{Backend, TestDb};
-use notifications_support::*;
 
 fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
     prepared(db);

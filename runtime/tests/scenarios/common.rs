@@ -60,6 +60,17 @@ kind = "text"
 resource = "experiment"
 "#;
 
+/// The name of the test function `name` of the module at `module_path` (give
+/// `module_path!()`) as libtest's `--exact` filter matches it: its path without
+/// the crate's name, e.g. `processes::child_apply`. A child process of this
+/// binary started with a name that matches nothing would run no test and succeed.
+pub fn test_name(module_path: &str, name: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{name}"),
+        None => name.to_owned(),
+    }
+}
+
 /// Parses a test catalogue, panicking with the diagnostics when it is invalid.
 pub fn catalog(source: &str) -> Catalog {
     match Catalog::parse(source, "test.toml") {

@@ -3,9 +3,7 @@
 //! Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use llm_lifecycle_runtime::{Error, Refusal};
 use llm_lifecycle_test_support::{Backend, TestDb};
 

@@ -2,9 +2,7 @@
 //! team-custom merges. Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use llm_lifecycle_test_support::TestDb;
 
 fn creates_missing_live_models_but_never_deprecated_ones(db: &TestDb) {

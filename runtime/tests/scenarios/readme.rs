@@ -4,9 +4,7 @@
 //! of the referencing table) is refused. Every scenario runs on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::Refusal;
 use llm_lifecycle_test_support::{Backend, TestDb};

@@ -1,0 +1,24 @@
+//! The runtime's integration tests, one test binary: every scenario on SQLite
+//! and PostgreSQL (`backend_tests!` names them `MODULE::sqlite::NAME` and
+//! `MODULE::postgres::NAME`), each on a throwaway database of its own.
+//!
+//! `common`, `notifications_support` and `prune_support` are the shared
+//! fixtures; the other modules are scenarios. Tests that run a child process
+//! of this binary name their entry point with [`common::test_name`].
+
+mod common;
+mod notifications_support;
+mod prune_support;
+
+mod cli;
+mod concurrency;
+mod ledger;
+mod models;
+mod notifications;
+mod notifications_cli;
+mod processes;
+mod prune;
+mod prune_frozen_catalog;
+mod readme;
+mod references;
+mod rollback;
