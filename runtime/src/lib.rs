@@ -1,22 +1,4 @@
-//! Apply an llm-lifecycle catalogue to a database.
-//!
-//! `apply-models` (the binary in the root crate, a few lines over [`cli::main`])
-//! makes a PostgreSQL or SQLite database match the catalogue compiled into it:
-//!
-//! - [`plan()`] computes the full diff ([`Plan`]) and validates it, writing nothing;
-//! - [`apply()`] runs it in one transaction under a lock, with set-based SQL,
-//!   recording the run in the ledger and every action in the journal;
-//! - [`status()`], [`history`], [`migrate`] report on and prepare the database.
-//!
-//! ```no_run
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use llm_lifecycle_runtime::{ApplyOptions, Database, DatabaseUrl, apply};
-//! let catalog = llm_lifecycle_catalog::Catalog::load("models.toml".as_ref())?;
-//! let mut db = Database::connect(&DatabaseUrl::parse("llm-models.db")?)?;
-//! let report = apply(&mut db, &catalog, &ApplyOptions::default())?;
-//! println!("{}", llm_lifecycle_runtime::plan::render::summary(&report.plan));
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 // Layers, bottom to top; a module imports only from its own layer or below

@@ -1,4 +1,4 @@
-//! Apply benchmark against PostgreSQL (DESIGN.md, "Performance targets").
+//! Apply benchmark against PostgreSQL: the runtime against hand-written optimal SQL.
 //!
 //! Builds a data set once in a throwaway database (100 k teams, 200 k
 //! assistants, 1 M JSONB pipeline nodes reached through pipelines, 100 models

@@ -223,7 +223,7 @@ fn baseline(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
 
 /// The baseline, the notices first (as the runtime does: before references
 /// move): per deleted model and team, the distinct resources of each kind,
-/// the DESIGN.md texts and a `name → table#id` link map, in one statement.
+/// the runtime's notice texts and a `name → table#id` link map, in one statement.
 fn baseline_with_notices(conn: &mut PgConnection, ids: &ModelIds) -> Result<(i64, i64)> {
     let m = ids.mapping_sql();
     let dead = array(&ids.deleted());

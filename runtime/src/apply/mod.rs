@@ -3,7 +3,7 @@
 //! then executes the plan with set-based SQL and records the run.
 //!
 //! The steps, in order (see `execute`):
-//! 1. `steps::create_models`, `steps::update_models` (DESIGN steps 1–2);
+//! 1. `steps::create_models`, `steps::update_models` (steps 1–2, see [`mod@crate::plan`]);
 //! 2. `steps::resolve_targets`: the row ids references move to;
 //! 3. notifications: the notices are written before any reference moves
 //!    (the affected resources were counted by the plan);

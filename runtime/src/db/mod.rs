@@ -381,7 +381,7 @@ mod tests {
         Ok(())
     }
 
-    /// Issue 8 item 9: the snapshot `plan`, `status` and `history` read in is
+    /// The snapshot `plan`, `status` and `history` read in is
     /// `READ ONLY` on PostgreSQL, even on a connection that may write.
     #[test]
     fn read_transactions_cannot_write_on_postgres() -> Result<(), Error> {

@@ -262,7 +262,7 @@ mod tests {
         );
     }
 
-    /// Each location of issue 8 item 3, shown by `Display` and by [`redact`].
+    /// Each kind of location whose password was once printed, shown by `Display` and by [`redact`].
     #[test]
     fn awkward_passwords_are_never_shown() -> Result<(), Error> {
         let cases = [

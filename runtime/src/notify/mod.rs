@@ -1,4 +1,5 @@
-//! Team notifications (DESIGN.md step 4 and the notices of step 5): where
+//! Team notifications (step 4: deprecated models; and the notices of step 5:
+//! deleted ones; the steps are listed in [`mod@crate::plan`]): where
 //! each part lives, bottom to top.
 //!
 //! - The plan computes, before any reference moves, which resources of which
@@ -16,7 +17,7 @@
 //!   apply transaction, one `INSERT … ON CONFLICT DO NOTHING` per model
 //!   (PostgreSQL: the teams' columns as arrays expanded by `unnest`; SQLite: a
 //!   multi-row `VALUES`, 10,000 teams per statement), with the exact texts of
-//!   DESIGN.md: the unique `(team_id, slug, model)` key means a team hears
+//!   the notice titles and messages: the unique `(team_id, slug, model)` key means a team hears
 //!   about a deprecated model once across every later deploy and catalogue,
 //!   and about a deletion once. Only rows actually inserted are counted; the
 //!   journal gets one `notified` row per model with the number of teams told
@@ -73,7 +74,7 @@ pub struct Notice {
     pub level: String,
     /// E.g. `LLM Model 'openai/gpt-4' Deprecated`.
     pub title: String,
-    /// The message of DESIGN.md.
+    /// The message (what the model is, what uses it, what to do).
     pub message: String,
     /// Resource name → URL.
     pub links: BTreeMap<String, String>,

@@ -1,5 +1,14 @@
 //! The plan: the full diff between the catalogue and the database, computed and
-//! validated before anything is written (DESIGN.md steps 1, 2, 3, 5 and 6).
+//! validated before anything is written. The steps, as the applier runs them:
+//!
+//! 1. create the global rows of live, non-deprecated models that are missing;
+//! 2. update drifted token limits and deprecated flags;
+//! 3. merge team-custom rows into the global rows step 1 creates (their
+//!    references move to the global row);
+//! 4. tell each team using a deprecated model, once;
+//! 5. repoint (or clear) every reference to a deleted model, tell its teams,
+//!    delete its row;
+//! 6. report global rows the catalogue does not know, and leave them alone.
 //!
 //! A [`Plan`] is plain data: the planner (`build`) computes it from a
 //! connection, the applier executes it, [`render`] prints it like a diff and

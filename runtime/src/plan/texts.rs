@@ -1,4 +1,5 @@
-//! The texts of DESIGN.md: titles, messages and links.
+//! The notices' texts: titles, messages and links (the exact wording is
+//! pinned by this module's tests).
 //!
 //! ```text
 //! LLM Model 'openai/gpt-4' Deprecated
@@ -11,7 +12,7 @@
 //!
 //! Every model, the replacement included, is named by its full id
 //! `provider/name`, as in the title. A deprecated model without a `sunset` date
-//! "will be removed soon", as DESIGN.md words it.
+//! "will be removed soon".
 
 use std::collections::HashMap;
 

@@ -394,7 +394,7 @@ fn passwords_are_never_printed(db: &TestDb) {
     assert!(!outcome.out.contains("hunter2") && !outcome.err.contains("hunter2"));
 }
 
-/// Issue 8 item 3: each location whose password used to be printed, with that
+/// Each location whose password used to be printed, with that
 /// password. Every server is unreachable (port 1 refuses at once), so each
 /// command fails on the connection, where the driver's message is shown.
 const LEAKY_LOCATIONS: &[(&str, &str)] = &[
@@ -575,7 +575,7 @@ fn passwords_never_reach_the_process_output() {
     }
 }
 
-/// Issue 8 item 9: `plan`, `status` and `history` on a SQLite path that does
+/// `plan`, `status` and `history` on a SQLite path that does
 /// not exist create nothing.
 #[test]
 fn read_only_commands_never_create_the_sqlite_file() {
@@ -619,7 +619,7 @@ fn read_only_commands_never_create_the_sqlite_file() {
     }
 }
 
-/// Issue 8 item 9: on an existing SQLite file, read-only commands change no byte
+/// On an existing SQLite file, read-only commands change no byte
 /// and no modification time, and leave no journal behind.
 #[test]
 fn read_only_commands_leave_an_existing_sqlite_file_untouched() {
@@ -682,7 +682,7 @@ fn read_only_commands_leave_an_existing_sqlite_file_untouched() {
     assert!(std::fs::read(db.url()).unwrap() == before.0);
 }
 
-/// Issue 8 item 9 on PostgreSQL: a read-only connection runs every transaction
+/// On PostgreSQL a read-only connection runs every transaction
 /// `READ ONLY`, so a command that tried to write would fail, not write.
 #[test]
 fn a_read_only_postgres_connection_cannot_write() {

@@ -554,7 +554,7 @@ fn seed_model_db(db: &TestDb) {
     seed_model(db, 100, None, "p/old", 10, false);
 }
 
-/// Issue 8 item 7: a live deprecated model whose replacement is a deleted entry
+/// A live deprecated model whose replacement is a deleted entry
 /// (itself replaced) keeps that entry in the catalogue: removing it would leave
 /// the live model's `replacement` dangling, and `--write` would refuse the run.
 #[test]
