@@ -69,6 +69,7 @@ pub mod model;
 pub mod naming;
 mod parse;
 mod render;
+pub mod sql;
 pub mod suggest;
 mod validate;
 

@@ -211,7 +211,8 @@ fn reference() -> impl Strategy<Value = Reference> {
             ],
             0..5,
         )),
-        option::of("[a-z][^;\u{0}]{0,20}"),
+        // No `;` and no `$name` parameter: a filter is one condition, run as written.
+        option::of("[a-z][^;$\u{0}]{0,20}"),
     )
         .prop_map(
             |((table, column, kind, key), resource, through, team, name, url, filter)| {
@@ -241,7 +242,8 @@ fn catalog() -> impl Strategy<Value = Catalog> {
         vec(provider_seed(), 1..5),
         vec(reference(), 0..4),
         option::of("[a-z][a-z._]{0,30}"),
-        option::of("[a-z][^\u{0}]{0,40}"),
+        // A recipients query restricted to the team (`$team_id`, in code).
+        option::of("[a-z][a-z0-9 ,.=()<>]{0,40}".prop_map(|q| format!("{q} = $team_id"))),
     )
         .prop_filter_map(
             "no usable provider",

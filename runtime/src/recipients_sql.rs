@@ -23,7 +23,9 @@
 //!
 //! Other placeholders (`?`, `$1`) must not appear in the query.
 
-use crate::db::{Bind, Query, lex};
+use llm_lifecycle_catalog::sql;
+
+use crate::db::{Bind, Query};
 
 /// The placeholder replaced by the team id.
 pub(crate) const TEAM_ID_PLACEHOLDER: &str = "$team_id";
@@ -38,7 +40,7 @@ pub(crate) const RECIPIENT_ALIAS: &str = "llm_lifecycle_recipient";
 /// by a bound value. The platform's SQL around them is kept verbatim.
 pub(crate) fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Query {
     let mut out = Query::new("");
-    for span in lex::spans(query) {
+    for span in sql::spans(query) {
         if !span.code {
             out.push_foreign(span.text);
             continue;

@@ -340,12 +340,12 @@ fn notifications_have_a_default_permission() {
     assert_eq!(catalog.notifications.permission, DEFAULT_PERMISSION);
     assert_eq!(catalog.notifications.recipients_query, None);
     let catalog = valid(&format!(
-        "{OPENAI}[notifications]\npermission = \"llm.manage\"\nrecipients_query = \"select id from users\"\n"
+        "{OPENAI}[notifications]\npermission = \"llm.manage\"\nrecipients_query = \"select id from users where team = $team_id\"\n"
     ));
     assert_eq!(catalog.notifications.permission, "llm.manage");
     assert_eq!(
         catalog.notifications.recipients_query.as_deref(),
-        Some("select id from users")
+        Some("select id from users where team = $team_id")
     );
 }
 
@@ -389,5 +389,40 @@ fn notifications_reject_unknown_and_empty_keys() {
         Some(
             "`references` is a top-level key, but after a `[providers.…]` header it belongs to that provider: write it as `[[references]]` or move it above the first provider",
         ),
+    );
+}
+
+#[test]
+fn catalogue_sql_parameters_are_checked_at_build_time() {
+    assert_single(
+        &format!(
+            "{OPENAI}[notifications]\nrecipients_query = \"select id from m where team = $team_id and p = $permision\"\n"
+        ),
+        7,
+        20,
+        "`recipients_query` has the unknown parameter `$permision`",
+        Some("did you mean `$permission`? the parameters are `$team_id` and `$permission`"),
+    );
+    assert_single(
+        &format!(
+            "{OPENAI}[notifications]\nrecipients_query = \"select id from m where p = $permission\"\n"
+        ),
+        7,
+        20,
+        "`recipients_query` does not use `$team_id`, so every team would get the same recipients",
+        Some("restrict it to one team: `… WHERE team_id = $team_id`"),
+    );
+    // In literals and comments nothing is a parameter or a statement end.
+    valid(&format!(
+        "{OPENAI}[notifications]\nrecipients_query = \"select id from m where team = $team_id and note <> '$x;' -- $y\"\n\n[[references]]\ntable = \"t\"\ncolumn = \"c\"\nfilter = \"name <> ';' /* $z; */\"\n"
+    ));
+    assert_single(
+        &format!(
+            "{OPENAI}[[references]]\ntable = \"t\"\ncolumn = \"c\"\nfilter = \"owner = $team\"\n"
+        ),
+        9,
+        10,
+        "`filter` takes no parameters, found `$team`",
+        Some("write the value as a literal: the condition runs as written"),
     );
 }

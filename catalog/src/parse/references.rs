@@ -28,6 +28,8 @@ pub(crate) const THROUGH_KEYS: &[&str] = &["table", "column"];
 pub(crate) const NOTIFICATION_KEYS: &[&str] = &["permission", "recipients_query"];
 /// The placeholders a `url` template may use.
 pub(crate) const URL_PLACEHOLDERS: &[&str] = &["id", "team_id"];
+/// The named parameters a `recipients_query` may use.
+pub(crate) const RECIPIENTS_PARAMETERS: &[&str] = &["team_id", "permission"];
 /// PostgreSQL's identifier length limit, in bytes.
 pub(crate) const MAX_IDENTIFIER_BYTES: usize = 63;
 
@@ -118,11 +120,20 @@ fn read_reference(
     if let Some(filter) = &filter {
         if filter.value.trim().is_empty() {
             reader.error(filter.span.clone(), "`filter` cannot be empty");
-        } else if filter.value.contains(';') {
+        } else if crate::sql::spans(&filter.value)
+            .iter()
+            .any(|span| span.code && span.text.contains(';'))
+        {
             reader.error_with_help(
                 filter.span.clone(),
                 "`filter` must be a single SQL condition, found a `;`",
                 Some("remove the `;`: the condition is embedded in a larger statement".to_owned()),
+            );
+        } else if let Some(name) = crate::sql::named_parameters(&filter.value).first() {
+            reader.error_with_help(
+                filter.span.clone(),
+                format!("`filter` takes no parameters, found `${name}`"),
+                Some("write the value as a literal: the condition runs as written".to_owned()),
             );
         }
     }
@@ -316,8 +327,32 @@ pub(crate) fn read_notifications(
         }
     }
     if let Some(query) = reader.string(&fields, "recipients_query") {
+        let parameters = crate::sql::named_parameters(&query.value);
+        let unknown = parameters
+            .iter()
+            .find(|name| !RECIPIENTS_PARAMETERS.contains(name));
         if query.value.trim().is_empty() {
             reader.error(query.span, "`recipients_query` cannot be empty");
+        } else if let Some(name) = unknown {
+            let closest = crate::suggest::closest(name, RECIPIENTS_PARAMETERS.iter().copied(), 1)
+                .first()
+                .copied();
+            reader.error_with_help(
+                query.span,
+                format!("`recipients_query` has the unknown parameter `${name}`"),
+                Some(match closest {
+                    Some(closest) => format!(
+                        "did you mean `${closest}`? the parameters are `$team_id` and `$permission`"
+                    ),
+                    None => "the parameters are `$team_id` and `$permission`".to_owned(),
+                }),
+            );
+        } else if !parameters.contains(&"team_id") {
+            reader.error_with_help(
+                query.span,
+                "`recipients_query` does not use `$team_id`, so every team would get the same recipients",
+                Some("restrict it to one team: `… WHERE team_id = $team_id`".to_owned()),
+            );
         } else {
             settings.recipients_query = Some(Cow::Owned(query.value));
         }

@@ -24,7 +24,7 @@ through = { table = "pipelines", column = "pipeline_id" }
 url = "/a/{team_id}/pipelines/{id}/"
 
 [notifications]
-recipients_query = "select \"id\" from users\nwhere 1 = 1"
+recipients_query = "select \"id\" from users\nwhere team = $team_id"
 "#;
 
 /// The same catalogue, written differently: other key order, spacing, comments,
@@ -33,7 +33,7 @@ const A_REFORMATTED: &str = r#"
 [notifications]
 permission = "service_providers.change_llmprovidermodel"
 recipients_query = """select "id" from users
-where 1 = 1"""
+where team = $team_id"""
 
 [[references]]
 column = 'params'
