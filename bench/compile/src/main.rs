@@ -19,9 +19,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../macros/src/codegen/mod.rs"]
-mod codegen;
 mod floor;
 mod scratch;
 mod synthetic;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use llm_lifecycle_catalog::Catalog;
 
-use crate::codegen;
 use crate::floor;
+use llm_lifecycle_codegen as codegen;
 
 /// One crate of the scratch workspace.
 #[derive(Debug, Clone)]

@@ -1,9 +1,26 @@
-//! Code generation: a validated [`Catalog`] in, the Rust source of the typed API out.
+//! The code generator behind `llm_lifecycle_macros::catalog!`: a validated
+//! [`Catalog`] in, the Rust source of the typed API out ([`expand_source`]).
+//!
+//! A plain library, so that the proc macro stays a thin shell (read the file,
+//! call this, turn errors into `compile_error!`) and the compile-time benchmark
+//! writes out the very code the macro expands to.
 //!
 //! The output is built as text and handed to the compiler's own lexer
-//! (`TokenStream::from_str`), which keeps the macro fast on large catalogues: the
-//! same text, written to a file, is what the compile-time benchmark compares
-//! against. This module depends on nothing but `std` and the catalog crate.
+//! (`TokenStream::from_str` in the macro), which keeps the macro fast on large
+//! catalogues. The generated code is robust to its surroundings and to later
+//! versions of the catalog crate:
+//!
+//! - every path is absolute (`::core::primitive::u32`, `::core::option::Option`,
+//!   `::llm_lifecycle_catalog::…`), so a user's `type u32 = …;` or
+//!   `struct Option;` next to `catalog!` changes nothing;
+//! - catalogue values are built with the `const fn` constructors of
+//!   `llm_lifecycle_catalog::generated_support`, never struct literals, so a
+//!   field added to a catalogue type does not break code generated earlier;
+//! - the data lives in `static` tables indexed by discriminant (no `match` with
+//!   one arm per model), keeping compile time linear in the number of models.
+//!
+//! This crate depends on nothing but `std` and the catalog crate.
+#![forbid(unsafe_code)]
 
 mod docs;
 mod items;
@@ -15,21 +32,24 @@ use std::fmt;
 
 use llm_lifecycle_catalog::Catalog;
 
+#[cfg(test)]
+mod tests;
+
 pub(crate) use plan::Plan;
 
 /// How to generate: where the catalogue came from.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Options<'a> {
+pub struct Options<'a> {
     /// The catalogue path as the user wrote it, shown in docs and messages.
-    pub(crate) origin: &'a str,
+    pub origin: &'a str,
     /// The absolute path of the catalogue file: `include_bytes!`-ed so rustc
     /// rebuilds when it changes, and read again by the `model!` error path.
-    pub(crate) absolute_path: &'a str,
+    pub absolute_path: &'a str,
 }
 
-/// Why a (validated) catalogue cannot be turned into code.
+/// Why a (validated) catalogue cannot be turned into code: the message, one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CodegenError(pub(crate) String);
+pub struct CodegenError(pub String);
 
 impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,11 +57,16 @@ impl fmt::Display for CodegenError {
     }
 }
 
-/// The Rust source that `catalog!` expands to.
-pub(crate) fn expand_source(
-    catalog: &Catalog,
-    options: &Options<'_>,
-) -> Result<String, CodegenError> {
+impl std::error::Error for CodegenError {}
+
+/// The Rust source that `catalog!` expands to, for a validated catalogue.
+///
+/// # Errors
+/// When the catalogue breaks a rule code generation relies on (validation
+/// checks them all, so only for catalogues built by hand): a provider without a
+/// default model, variant names that collide or are not identifiers, more
+/// models than the `u16` tables hold.
+pub fn expand_source(catalog: &Catalog, options: &Options<'_>) -> Result<String, CodegenError> {
     let plan = Plan::new(catalog)?;
     let mut out = Out::with_capacity(4096 + plan.rows.len() * 700);
     w!(
