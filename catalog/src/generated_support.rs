@@ -5,8 +5,31 @@
 //! generated code stays small and the logic lives (and is tested) here, once.
 //! [`ParseModelError`] is the error of `LlmModel::from_str` and
 //! `LlmModel::parse_lenient`.
+//!
+//! # Constructors for generated code
+//!
+//! The generated statics build catalogue values with the `const fn`s below
+//! ([`models`], [`provider`], [`catalog`], …), never with struct literals: a
+//! struct literal names every field, so a field added to [`Model`] would break
+//! the code an older `catalog!` generated. The rule that keeps them stable:
+//! a constructor's signature never changes; a new field gets its default in
+//! the existing constructors, and a constructor taking it gets a new name
+//! (`models_v2`). They take `&'static str` and `&'static [T]` and wrap them in
+//! [`Cow::Borrowed`], as every generated value is static.
+//!
+//! The live models are built all at once by [`models`] from one table per
+//! field, rather than by one call (or literal) per model: rustc type-checks
+//! and const-evaluates a static of 40,000 struct literals in time quadratic
+//! in their number, and 40,000 calls are still several times slower than one
+//! loop over plain `&str` and integer tables.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::model::{
+    Catalog, Date, DeletedModel, Model, NotificationSettings, Provider, Reference, ReferenceKind,
+    Through,
+};
 
 /// The sentinel in generated `u16` tables meaning "no model".
 pub const NO_MODEL: u16 = u16::MAX;
@@ -151,6 +174,232 @@ impl ModelIndex {
     }
 }
 
+/// `Some(Cow::Borrowed(text))` or `None`, in a `const` context.
+const fn borrowed(text: Option<&'static str>) -> Option<Cow<'static, str>> {
+    match text {
+        Some(text) => Some(Cow::Borrowed(text)),
+        None => None,
+    }
+}
+
+/// A [`Catalog`] of static data (see [the module docs](self) on these constructors).
+#[doc(hidden)]
+pub const fn catalog(
+    providers: &'static [Provider],
+    references: &'static [Reference],
+    notifications: NotificationSettings,
+) -> Catalog {
+    Catalog {
+        providers: Cow::Borrowed(providers),
+        references: Cow::Borrowed(references),
+        notifications,
+    }
+}
+
+/// A [`Provider`] of static data.
+#[doc(hidden)]
+pub const fn provider(
+    key: &'static str,
+    label: &'static str,
+    models: &'static [Model],
+    deleted: &'static [DeletedModel],
+) -> Provider {
+    Provider {
+        key: Cow::Borrowed(key),
+        label: Cow::Borrowed(label),
+        models: Cow::Borrowed(models),
+        deleted: Cow::Borrowed(deleted),
+    }
+}
+
+/// A [`Model`] of static data: its fields in declaration order.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
+pub const fn model(
+    name: &'static str,
+    token_limit: u32,
+    default: bool,
+    translation_default: bool,
+    deprecated: bool,
+    replacement: Option<&'static str>,
+    sunset: Option<Date>,
+    ident: Option<&'static str>,
+) -> Model {
+    Model {
+        name: Cow::Borrowed(name),
+        token_limit,
+        default,
+        translation_default,
+        deprecated,
+        replacement: borrowed(replacement),
+        sunset,
+        ident: borrowed(ident),
+    }
+}
+
+/// [`ModelFlags`] bit: [`Model::default`].
+pub const FLAG_DEFAULT: u8 = 1;
+/// [`ModelFlags`] bit: [`Model::translation_default`].
+pub const FLAG_TRANSLATION_DEFAULT: u8 = 2;
+/// [`ModelFlags`] bit: [`Model::deprecated`].
+pub const FLAG_DEPRECATED: u8 = 4;
+
+/// The flags of one model: [`FLAG_DEFAULT`], [`FLAG_TRANSLATION_DEFAULT`],
+/// [`FLAG_DEPRECATED`], or-ed.
+pub type ModelFlags = u8;
+
+/// A date packed for [`models`]' tables: `year << 16 | month << 8 | day`; `0` is none.
+pub const fn packed_date(date: Option<Date>) -> u32 {
+    match date {
+        Some(date) => (date.year as u32) << 16 | (date.month as u32) << 8 | date.day as u32,
+        None => 0,
+    }
+}
+
+/// The inverse of [`packed_date`].
+const fn unpacked_date(packed: u32) -> Option<Date> {
+    if packed == 0 {
+        None
+    } else {
+        Some(Date {
+            year: (packed >> 16) as u16,
+            month: (packed >> 8) as u8,
+            day: packed as u8,
+        })
+    }
+}
+
+/// `None` for `""` (no name, replacement or ident is empty), else borrowed.
+const fn non_empty(text: &'static str) -> Option<Cow<'static, str>> {
+    if text.is_empty() {
+        None
+    } else {
+        Some(Cow::Borrowed(text))
+    }
+}
+
+/// The `N` live models of generated code, from one table per field: the
+/// model at position `i` is `model(names[i], token_limits[i], flags[i] & FLAG_DEFAULT != 0,
+/// …, replacements[i], sunsets[i], idents[i])`, where an empty replacement or
+/// ident is none and sunsets are [`packed_date`]s.
+#[doc(hidden)]
+pub const fn models<const N: usize>(
+    names: &[&'static str; N],
+    token_limits: &[u32; N],
+    flags: &[ModelFlags; N],
+    replacements: &[&'static str; N],
+    sunsets: &[u32; N],
+    idents: &[&'static str; N],
+) -> [Model; N] {
+    const UNSET: Model = model("", 0, false, false, false, None, None, None);
+    let mut out = [UNSET; N];
+    let mut index = 0;
+    while index < N {
+        let flag = flags[index];
+        let row = Model {
+            name: Cow::Borrowed(names[index]),
+            token_limit: token_limits[index],
+            default: flag & FLAG_DEFAULT != 0,
+            translation_default: flag & FLAG_TRANSLATION_DEFAULT != 0,
+            deprecated: flag & FLAG_DEPRECATED != 0,
+            replacement: non_empty(replacements[index]),
+            sunset: unpacked_date(sunsets[index]),
+            ident: non_empty(idents[index]),
+        };
+        // `UNSET` owns nothing; forgetting it keeps the loop free of drops,
+        // which a `const fn` cannot run.
+        std::mem::forget(std::mem::replace(&mut out[index], row));
+        index += 1;
+    }
+    out
+}
+
+/// A [`DeletedModel`] of static data.
+#[doc(hidden)]
+pub const fn deleted(
+    name: &'static str,
+    replacement: Option<&'static str>,
+    deleted_on: Option<Date>,
+) -> DeletedModel {
+    DeletedModel {
+        name: Cow::Borrowed(name),
+        replacement: borrowed(replacement),
+        deleted_on,
+    }
+}
+
+/// A [`Date`].
+#[doc(hidden)]
+pub const fn date(year: u16, month: u8, day: u8) -> Date {
+    Date { year, month, day }
+}
+
+/// A [`Reference`] of static data: its fields in declaration order.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub const fn reference(
+    table: &'static str,
+    column: &'static str,
+    kind: ReferenceKind,
+    key: Option<&'static str>,
+    resource: Option<&'static str>,
+    through: Option<Through>,
+    team_column: Option<&'static str>,
+    name_column: Option<&'static str>,
+    url: Option<&'static str>,
+    filter: Option<&'static str>,
+) -> Reference {
+    Reference {
+        table: Cow::Borrowed(table),
+        column: Cow::Borrowed(column),
+        kind,
+        key: borrowed(key),
+        resource: borrowed(resource),
+        through,
+        team_column: borrowed(team_column),
+        name_column: borrowed(name_column),
+        url: borrowed(url),
+        filter: borrowed(filter),
+    }
+}
+
+/// A [`Through`] of static data.
+#[doc(hidden)]
+pub const fn through(table: &'static str, column: &'static str) -> Through {
+    Through {
+        table: Cow::Borrowed(table),
+        column: Cow::Borrowed(column),
+    }
+}
+
+/// [`NotificationSettings`] of static data.
+#[doc(hidden)]
+pub const fn notifications(
+    permission: &'static str,
+    recipients_query: Option<&'static str>,
+) -> NotificationSettings {
+    NotificationSettings {
+        permission: Cow::Borrowed(permission),
+        recipients_query: borrowed(recipients_query),
+    }
+}
+
+/// A [`ModelIndex`] over generated tables.
+#[doc(hidden)]
+pub const fn model_index(
+    ids: &'static [&'static str],
+    by_id: &'static [u16],
+    deleted_ids: &'static [&'static str],
+    deleted_to: &'static [u16],
+) -> ModelIndex {
+    ModelIndex {
+        ids,
+        by_id,
+        deleted_ids,
+        deleted_to,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -166,6 +415,107 @@ mod tests {
         deleted_ids: &DELETED_IDS,
         deleted_to: &DELETED_TO,
     };
+
+    static MODELS: [Model; 1] = [model(
+        "gpt-4.1-nano",
+        1_000,
+        false,
+        true,
+        true,
+        Some("gpt-4.1"),
+        Some(date(2027, 1, 31)),
+        None,
+    )];
+    static DELETED: [DeletedModel; 1] = [deleted("gpt-4-turbo", None, Some(date(2026, 3, 4)))];
+    static PROVIDERS: [Provider; 1] = [provider("openai", "OpenAI", &MODELS, &DELETED)];
+    static TABLED: [Model; 2] = models(
+        &["gpt-4.1-nano", "gpt-4.1"],
+        &[1_000, 2_000],
+        &[FLAG_TRANSLATION_DEFAULT | FLAG_DEPRECATED, FLAG_DEFAULT],
+        &["gpt-4.1", ""],
+        &[packed_date(Some(date(2027, 1, 31))), 0],
+        &["", "Gpt41"],
+    );
+    static REFERENCES: [Reference; 1] = [reference(
+        "nodes",
+        "params",
+        ReferenceKind::Json,
+        Some("model_id"),
+        Some("pipeline"),
+        Some(through("pipelines", "pipeline_id")),
+        Some("team_id"),
+        None,
+        Some("/a/{team_id}/"),
+        Some("kind = 'llm'"),
+    )];
+    static CATALOG: Catalog = catalog(&PROVIDERS, &REFERENCES, notifications("perm", None));
+
+    #[test]
+    fn the_constructors_fill_every_field() {
+        let provider = &CATALOG.providers[0];
+        assert_eq!((&*provider.key, &*provider.label), ("openai", "OpenAI"));
+        let model = &provider.models[0];
+        assert_eq!(
+            (
+                &*model.name,
+                model.token_limit,
+                model.default,
+                model.translation_default,
+                model.deprecated
+            ),
+            ("gpt-4.1-nano", 1_000, false, true, true)
+        );
+        assert_eq!(model.replacement.as_deref(), Some("gpt-4.1"));
+        assert_eq!(
+            model.sunset.map(|date| date.to_string()).as_deref(),
+            Some("2027-01-31")
+        );
+        assert_eq!(model.ident, None);
+        let gone = &provider.deleted[0];
+        assert_eq!(
+            (&*gone.name, gone.replacement.as_deref()),
+            ("gpt-4-turbo", None)
+        );
+        assert_eq!(gone.deleted_on, Some(date(2026, 3, 4)));
+        let reference = &CATALOG.references[0];
+        assert_eq!((&*reference.table, &*reference.column), ("nodes", "params"));
+        assert_eq!(reference.kind, ReferenceKind::Json);
+        assert_eq!(reference.key.as_deref(), Some("model_id"));
+        assert_eq!(reference.resource.as_deref(), Some("pipeline"));
+        let joined = reference.through.as_ref().map(|t| (&*t.table, &*t.column));
+        assert_eq!(joined, Some(("pipelines", "pipeline_id")));
+        assert_eq!(reference.team_column.as_deref(), Some("team_id"));
+        assert_eq!(reference.name_column, None);
+        assert_eq!(reference.url.as_deref(), Some("/a/{team_id}/"));
+        assert_eq!(reference.filter.as_deref(), Some("kind = 'llm'"));
+        assert_eq!(&*CATALOG.notifications.permission, "perm");
+        assert_eq!(CATALOG.notifications.recipients_query, None);
+        assert_eq!(
+            model_index(&IDS, &BY_ID, &DELETED_IDS, &DELETED_TO).find("openai/gpt-4.1"),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn models_from_tables_equal_models_built_one_by_one() {
+        assert_eq!(TABLED[0], MODELS[0]);
+        let second = model(
+            "gpt-4.1",
+            2_000,
+            true,
+            false,
+            false,
+            None,
+            None,
+            Some("Gpt41"),
+        );
+        assert_eq!(TABLED[1], second);
+        assert_eq!(
+            unpacked_date(packed_date(Some(date(1999, 12, 31)))),
+            Some(date(1999, 12, 31))
+        );
+        assert_eq!(unpacked_date(packed_date(None)), None);
+    }
 
     #[test]
     fn finds_every_live_id() {

@@ -6,11 +6,12 @@
 //! crate, which invokes it on its `models.toml`; call it yourself to compile your
 //! own catalogue (your crate then needs `llm-lifecycle-catalog` and
 //! `llm-lifecycle-macros` as dependencies, and gets the same API).
+//!
+//! The code generator itself is the plain library `llm-lifecycle-codegen`; this
+//! crate parses the macro input, loads the file and turns errors into
+//! `compile_error!`.
 #![forbid(unsafe_code)]
 
-mod codegen;
-#[cfg(test)]
-mod codegen_tests;
 mod fallback;
 mod load;
 
@@ -66,11 +67,11 @@ pub fn catalog(input: TokenStream) -> TokenStream {
     };
     let absolute_path = loaded.absolute_path.display().to_string();
     let origin = path.value();
-    let options = codegen::Options {
+    let options = llm_lifecycle_codegen::Options {
         origin: &origin,
         absolute_path: &absolute_path,
     };
-    let source = match codegen::expand_source(&loaded.catalog, &options) {
+    let source = match llm_lifecycle_codegen::expand_source(&loaded.catalog, &options) {
         Ok(source) => source,
         Err(error) => return compile_errors(path.span(), &[format!("{origin}: {error}")]).into(),
     };

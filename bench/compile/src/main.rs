@@ -1,23 +1,25 @@
 //! Compile-time benchmark of `catalog!`.
 //!
 //! For each size (default 100, 1,000 and 5,000 models) it generates a catalogue,
-//! then builds two scratch crates side by side: one invoking
+//! then builds three scratch crates side by side: one invoking
 //! `llm_lifecycle_macros::catalog!`, one holding the very code the macro expands
-//! to, written out as plain Rust (the same code generator, included from
-//! `macros/src/codegen`). Dependencies are built first; each timed run rewrites
-//! the crate's `lib.rs` and rebuilds only that crate, alternating the two, and
-//! the median of the repetitions is reported. "net" subtracts cargo's own
-//! overhead (a build with nothing to do). The real catalogue (`models.toml`) is
-//! compared with an empty crate with the same dependencies: what it adds.
+//! to, written out as plain Rust (the same code generator), and the floor: a
+//! minimal hand-written table-driven enum of the same models (no docs, no
+//! `model!`; see `floor.rs`), what rustc costs for an enum of that size at
+//! least. Dependencies are built first; each timed run rewrites the crate's
+//! `lib.rs` and rebuilds only that crate, alternating the three, and the median
+//! of the repetitions is reported. "net" subtracts cargo's own overhead (a
+//! build with nothing to do); "ms/model" is the net time per model, and the
+//! last lines compare it between the largest and the smallest size (1.00× is
+//! linear growth). The real catalogue (`models.toml`) is compared with an empty
+//! crate with the same dependencies: what it adds.
 //!
 //! ```text
-//! cargo run -p llm-lifecycle-compile-bench --release -- --sizes 100,1000,5000 --reps 5
+//! cargo run -p llm-lifecycle-compile-bench --release -- --sizes 5000,40000 --reps 3
 //! ```
 #![forbid(unsafe_code)]
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../macros/src/codegen/mod.rs"]
-mod codegen;
+mod floor;
 mod scratch;
 mod synthetic;
 mod timing;
@@ -31,7 +33,8 @@ use clap::Parser;
 use scratch::{Crate, Workspace};
 use timing::{Builder, median};
 
-/// Times `catalog!` against the same enum, tables and impls written by hand.
+/// Times `catalog!` against the same enum, tables and impls written by hand,
+/// and against a minimal hand-written enum (the floor).
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -76,11 +79,11 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&work_dir)?;
     let mut workspace = Workspace::new(&work_dir.canonicalize()?, &repo);
 
-    let mut pairs = Vec::new();
+    let mut trios = Vec::new();
     for &size in &args.sizes {
         let dir = format!("n{size}");
         workspace.write_catalogue(&dir, &synthetic::catalogue(size))?;
-        pairs.push((size, workspace.pair(&dir)?));
+        trios.push((size, workspace.trio(&dir)?));
     }
     let real = if args.skip_real {
         None
@@ -107,9 +110,10 @@ fn main() -> Result<()> {
     };
     eprintln!("scratch workspace: {}", workspace.root().display());
     eprintln!("building dependencies and warming every crate once…");
-    for (_, (with_macro, by_hand)) in &pairs {
-        builder.warm(with_macro)?;
-        builder.warm(by_hand)?;
+    for (_, crates) in &trios {
+        for krate in crates {
+            builder.warm(krate)?;
+        }
     }
     if let Some((with_macro, empty)) = &real {
         builder.warm(with_macro)?;
@@ -127,27 +131,69 @@ fn main() -> Result<()> {
         args.reps
     );
     println!(
-        "{:>7} | {:>11} | {:>12} | {:>6} | {:>11} | {:>12} | {:>9}",
-        "models", "catalog! s", "by hand s", "ratio", "net macro s", "net hand s", "net ratio"
+        "{:>7} | {:>10} | {:>10} | {:>10} | {:>12} | {:>12} | {:>12} | {:>10} | {:>10}",
+        "models",
+        "catalog! s",
+        "by hand s",
+        "floor s",
+        "net macro s",
+        "net hand s",
+        "net floor s",
+        "macro/hand",
+        "macro/floor"
     );
-    println!("{}", "-".repeat(86));
-    for (size, (with_macro, by_hand)) in &pairs {
+    println!("{}", "-".repeat(124));
+    let mut per_model = Vec::new();
+    for (size, crates) in &trios {
         eprintln!("timing {size} models…");
-        let [macro_time, hand_time] = measure_pair(&builder, with_macro, by_hand, args.reps)?;
+        let [with_macro, by_hand, floor] = measure(&builder, crates, args.reps)?;
         println!(
-            "{:>7} | {:>11.3} | {:>12.3} | {:>5.2}x | {:>11.3} | {:>12.3} | {:>8.2}x",
+            "{:>7} | {:>10.3} | {:>10.3} | {:>10.3} | {:>12.3} | {:>12.3} | {:>12.3} | {:>9.2}x | {:>10.2}x",
             size,
-            macro_time.gross.as_secs_f64(),
-            hand_time.gross.as_secs_f64(),
-            ratio(macro_time.gross, hand_time.gross),
-            macro_time.net.as_secs_f64(),
-            hand_time.net.as_secs_f64(),
-            ratio(macro_time.net, hand_time.net),
+            with_macro.gross.as_secs_f64(),
+            by_hand.gross.as_secs_f64(),
+            floor.gross.as_secs_f64(),
+            with_macro.net.as_secs_f64(),
+            by_hand.net.as_secs_f64(),
+            floor.net.as_secs_f64(),
+            ratio(with_macro.net, by_hand.net),
+            ratio(with_macro.net, floor.net),
+        );
+        per_model.push((*size, [with_macro.net, by_hand.net, floor.net]));
+    }
+    println!("\nnet ms per model:");
+    for (size, nets) in &per_model {
+        let [with_macro, by_hand, floor] = nets.map(|net| millis_per_model(net, *size));
+        println!(
+            "{size:>7} models: catalog! {with_macro:.3}, by hand {by_hand:.3}, floor {floor:.3}"
+        );
+    }
+    if let (Some((small, small_nets)), Some((large, large_nets))) =
+        (per_model.first(), per_model.last())
+        && small != large
+    {
+        let names = ["catalog!", "by hand", "floor"];
+        let growth: Vec<String> = (0..3)
+            .map(|index| {
+                let at = |size: usize, nets: &[Duration; 3]| {
+                    nets.get(index)
+                        .map_or(f64::NAN, |&net| millis_per_model(net, size))
+                };
+                format!(
+                    "{} {:.2}x",
+                    names.get(index).copied().unwrap_or_default(),
+                    at(*large, large_nets) / at(*small, small_nets)
+                )
+            })
+            .collect();
+        println!(
+            "cost per model at {large} / at {small} models: {}",
+            growth.join(", ")
         );
     }
     if let Some((with_macro, empty)) = &real {
         eprintln!("timing the real catalogue…");
-        let [with, without] = measure_pair(&builder, with_macro, empty, args.reps)?;
+        let [with, without] = measure(&builder, &[with_macro.clone(), empty.clone()], args.reps)?;
         println!(
             "\nreal models.toml (90 models): crate with catalog! {:.3} s, empty crate with the same \
              dependencies {:.3} s: the catalogue adds {:.3} s",
@@ -159,27 +205,27 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Times two crates, alternating them in each repetition.
-fn measure_pair(
+/// Times some crates, alternating them in each repetition.
+fn measure<const N: usize>(
     builder: &Builder,
-    first: &Crate,
-    second: &Crate,
+    crates: &[Crate; N],
     reps: usize,
-) -> Result<[Measured; 2]> {
-    let mut samples = [Vec::new(), Vec::new()];
-    let mut fresh = [Vec::new(), Vec::new()];
+) -> Result<[Measured; N]> {
+    let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::new());
+    let mut fresh: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::new());
     for _ in 0..reps.max(1) {
-        for (index, krate) in [first, second].into_iter().enumerate() {
-            samples[index].push(builder.touch_and_build(krate)?);
-            fresh[index].push(builder.fresh_build(krate)?);
+        for ((krate, samples), fresh) in crates.iter().zip(&mut samples).zip(&mut fresh) {
+            samples.push(builder.touch_and_build(krate)?);
+            fresh.push(builder.fresh_build(krate)?);
         }
     }
-    let [first_samples, second_samples] = samples;
-    let [first_fresh, second_fresh] = fresh;
-    Ok([
-        measured(first_samples, first_fresh),
-        measured(second_samples, second_fresh),
-    ])
+    let mut fresh = fresh.into_iter();
+    Ok(samples.map(|samples| measured(samples, fresh.next().unwrap_or_default())))
+}
+
+/// Net milliseconds per model.
+fn millis_per_model(net: Duration, models: usize) -> f64 {
+    net.as_secs_f64() * 1000.0 / models.max(1) as f64
 }
 
 fn measured(samples: Vec<Duration>, fresh: Vec<Duration>) -> Measured {

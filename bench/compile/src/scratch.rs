@@ -1,6 +1,8 @@
 //! The scratch workspace the benchmark builds: per size, one crate invoking
-//! `catalog!` and one holding the macro's expansion written out as plain Rust;
-//! plus the real catalogue against an empty crate with the same dependencies.
+//! `catalog!`, one holding the macro's expansion written out as plain Rust and
+//! one holding the floor (a minimal hand-written table-driven enum, see
+//! [`crate::floor`]); plus the real catalogue against an empty crate with the
+//! same dependencies.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use llm_lifecycle_catalog::Catalog;
 
-use crate::codegen;
+use crate::floor;
+use llm_lifecycle_codegen as codegen;
 
 /// One crate of the scratch workspace.
 #[derive(Debug, Clone)]
@@ -50,9 +53,9 @@ impl Workspace {
         Ok(path)
     }
 
-    /// The crate pair for a catalogue already written to `<dir>/models.toml`:
-    /// `catalog!` and its expansion by hand.
-    pub(crate) fn pair(&mut self, dir: &str) -> Result<(Crate, Crate)> {
+    /// The crates for a catalogue already written to `<dir>/models.toml`:
+    /// `catalog!`, its expansion by hand, and the floor.
+    pub(crate) fn trio(&mut self, dir: &str) -> Result<[Crate; 3]> {
         let relative = format!("../{dir}/models.toml");
         let absolute = self.root.join(dir).join("models.toml");
         let source = fs::read_to_string(&absolute)?;
@@ -72,7 +75,8 @@ impl Workspace {
             &format!("llm_lifecycle_macros::catalog!({relative:?});\n"),
         )?;
         let by_hand = self.add_crate(&format!("{dir}-hand"), &expansion)?;
-        Ok((with_macro, by_hand))
+        let floor = self.add_crate(&format!("{dir}-floor"), &floor::source(&catalog))?;
+        Ok([with_macro, by_hand, floor])
     }
 
     /// A crate with the given `lib.rs` and the dependencies every crate has.

@@ -6,7 +6,7 @@ use std::borrow::Cow::Borrowed as B;
 
 use llm_lifecycle_catalog::{Catalog, DeletedModel, Model, NotificationSettings, Provider};
 
-use crate::codegen::{Options, expand_source};
+use crate::{Options, expand_source};
 
 fn model(name: &'static str, token_limit: u32) -> Model {
     Model {
@@ -151,7 +151,7 @@ deleted = [{ name = "gpt-4-turbo", replacement = "gpt-4.1" }]
     let source = expand_source(&catalog, &OPTIONS).unwrap();
     // Variant 1 (gpt-4.1-nano) is replaced by variant 0 (gpt-4.1); gpt-4.1 by none.
     assert!(
-        source.contains("static REPLACEMENT: [u16; 2] = [NONE,0,];"),
+        source.contains("static REPLACEMENT: [::core::primitive::u16; 2] = [NONE,0,];"),
         "{source}"
     );
     assert!(

@@ -7,8 +7,23 @@ use super::{Options, Out, lit, w};
 
 /// The path of the catalog crate in generated code.
 pub(crate) const CATALOG_CRATE: &str = "::llm_lifecycle_catalog";
+/// The catalog crate's support module: `const fn` constructors, `ModelIndex`.
+pub(crate) const SUPPORT: &str = "::llm_lifecycle_catalog::generated_support";
 /// The private module holding the tables.
 pub(crate) const DATA: &str = "__llm_lifecycle_data";
+/// Primitive types are named by path: a user's `type u32 = …;` next to
+/// `catalog!` (or an extern crate of that name) cannot change them.
+pub(crate) const U16: &str = "::core::primitive::u16";
+/// See [`U16`].
+pub(crate) const U8: &str = "::core::primitive::u8";
+/// See [`U16`].
+pub(crate) const U32: &str = "::core::primitive::u32";
+/// See [`U16`].
+pub(crate) const USIZE: &str = "::core::primitive::usize";
+/// See [`U16`].
+pub(crate) const BOOL: &str = "::core::primitive::bool";
+/// See [`U16`].
+pub(crate) const STR: &str = "::core::primitive::str";
 
 /// `pub enum Provider`.
 pub(crate) fn provider_enum(out: &mut Out, plan: &Plan<'_>, options: &Options<'_>) {
@@ -86,21 +101,21 @@ pub(crate) fn provider_impls(out: &mut Out, plan: &Plan<'_>) {
     w!(
         out,
         "/// The key of its `[providers.KEY]` table, e.g. `openai`.\n\
-         pub fn key(self) -> &'static str {{ &{DATA}::PROVIDERS[self as usize].key }}\n\
+         pub fn key(self) -> &'static {STR} {{ &{DATA}::PROVIDERS[self as {USIZE}].key }}\n\
          /// Its display label (the key when none is declared).\n\
-         pub fn label(self) -> &'static str {{ &{DATA}::PROVIDERS[self as usize].label }}\n\
+         pub fn label(self) -> &'static {STR} {{ &{DATA}::PROVIDERS[self as {USIZE}].label }}\n\
          /// Its live models (deprecated ones included), in declaration order.\n\
          pub fn models(self) -> &'static [LlmModel] {{\n\
-         let (first, end) = {DATA}::PROVIDER_MODELS[self as usize];\n\
-         &LlmModel::ALL[first as usize..end as usize]\n}}\n\
+         let (first, end) = {DATA}::PROVIDER_MODELS[self as {USIZE}];\n\
+         &LlmModel::ALL[first as {USIZE}..end as {USIZE}]\n}}\n\
          /// Its default model (`default = true`).\n\
-         pub fn default_model(self) -> LlmModel {{ LlmModel::ALL[{DATA}::PROVIDER_DEFAULT[self as usize] as usize] }}\n\
+         pub fn default_model(self) -> LlmModel {{ LlmModel::ALL[{DATA}::PROVIDER_DEFAULT[self as {USIZE}] as {USIZE}] }}\n\
          /// Its default model for translation (`translation_default = true`), if any.\n\
-         pub fn translation_default(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::PROVIDER_TRANSLATION[self as usize]) }}\n\
+         pub fn translation_default(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::PROVIDER_TRANSLATION[self as {USIZE}]) }}\n\
          /// Its catalogue entry, deleted models included.\n\
-         pub fn catalog_entry(self) -> &'static {CATALOG_CRATE}::Provider {{ &{DATA}::PROVIDERS[self as usize] }}\n\
+         pub fn catalog_entry(self) -> &'static {CATALOG_CRATE}::Provider {{ &{DATA}::PROVIDERS[self as {USIZE}] }}\n\
          /// The provider with this key.\n\
-         pub fn from_key(key: &str) -> ::core::option::Option<Provider> {{ Provider::ALL.iter().copied().find(|provider| provider.key() == key) }}\n\
+         pub fn from_key(key: &{STR}) -> ::core::option::Option<Provider> {{ Provider::ALL.iter().copied().find(|provider| provider.key() == key) }}\n\
          }}\n"
     );
 }
@@ -110,12 +125,9 @@ pub(crate) fn model_impls(out: &mut Out, plan: &Plan<'_>) {
     out.push("#[allow(deprecated)]\nimpl LlmModel {\n");
     out.push(
         "/// Every live model (deprecated ones included), provider by provider in declaration order.\n\
-         pub const ALL: &'static [LlmModel] = &[",
+         pub const ALL: &'static [LlmModel] = &",
     );
-    for row in &plan.rows {
-        w!(out, "LlmModel::{},", row.variant);
-    }
-    out.push("];\n");
+    w!(out, "{DATA}::all();\n");
     let max_tokens = plan
         .rows
         .iter()
@@ -125,35 +137,35 @@ pub(crate) fn model_impls(out: &mut Out, plan: &Plan<'_>) {
     w!(
         out,
         "/// Its provider.\n\
-         pub fn provider(self) -> Provider {{ Provider::ALL[{DATA}::PROVIDER_OF[self as usize] as usize] }}\n\
+         pub fn provider(self) -> Provider {{ Provider::ALL[{DATA}::PROVIDER_OF[self as {USIZE}] as {USIZE}] }}\n\
          /// Its name within the provider, e.g. `gpt-4.1-mini`.\n\
-         pub fn name(self) -> &'static str {{ &{DATA}::MODELS[self as usize].name }}\n\
+         pub fn name(self) -> &'static {STR} {{ &{DATA}::MODELS[self as {USIZE}].name }}\n\
          /// Its id `provider/name`, e.g. `openai/gpt-4.1-mini` (also its `Display`).\n\
-         pub fn id(self) -> &'static str {{ {DATA}::IDS[self as usize] }}\n\
+         pub fn id(self) -> &'static {STR} {{ {DATA}::IDS[self as {USIZE}] }}\n\
          /// Its context window in tokens (at most {} in this catalogue).\n\
-         pub fn token_limit(self) -> u32 {{ {DATA}::MODELS[self as usize].token_limit }}\n\
+         pub fn token_limit(self) -> {U32} {{ {DATA}::MODELS[self as {USIZE}].token_limit }}\n\
          /// Whether it is deprecated: still usable, to be replaced.\n\
-         pub fn is_deprecated(self) -> bool {{ {DATA}::MODELS[self as usize].deprecated }}\n\
+         pub fn is_deprecated(self) -> {BOOL} {{ {DATA}::MODELS[self as {USIZE}].deprecated }}\n\
          /// The model to use instead, as declared by `replacement` (when that names a\n\
          /// deleted entry: the end of its chain).\n\
-         pub fn replacement(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::REPLACEMENT[self as usize]) }}\n\
+         pub fn replacement(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::REPLACEMENT[self as {USIZE}]) }}\n\
          /// The end of its replacement chain: a live, non-deprecated model, or\n\
          /// itself when it has no replacement.\n\
-         pub fn resolve(self) -> LlmModel {{ LlmModel::ALL[{DATA}::RESOLVED[self as usize] as usize] }}\n\
+         pub fn resolve(self) -> LlmModel {{ LlmModel::ALL[{DATA}::RESOLVED[self as {USIZE}] as {USIZE}] }}\n\
          /// When a deprecated model is planned to be deleted, if declared.\n\
-         pub fn sunset(self) -> ::core::option::Option<{CATALOG_CRATE}::Date> {{ {DATA}::MODELS[self as usize].sunset }}\n\
+         pub fn sunset(self) -> ::core::option::Option<{CATALOG_CRATE}::Date> {{ {DATA}::MODELS[self as {USIZE}].sunset }}\n\
          /// Whether it is its provider's default model.\n\
-         pub fn is_default(self) -> bool {{ {DATA}::MODELS[self as usize].default }}\n\
+         pub fn is_default(self) -> {BOOL} {{ {DATA}::MODELS[self as {USIZE}].default }}\n\
          /// Whether it is its provider's default model for translation.\n\
-         pub fn is_translation_default(self) -> bool {{ {DATA}::MODELS[self as usize].translation_default }}\n\
+         pub fn is_translation_default(self) -> {BOOL} {{ {DATA}::MODELS[self as {USIZE}].translation_default }}\n\
          /// Its catalogue entry.\n\
-         pub fn catalog_entry(self) -> &'static {CATALOG_CRATE}::Model {{ &{DATA}::MODELS[self as usize] }}\n\
+         pub fn catalog_entry(self) -> &'static {CATALOG_CRATE}::Model {{ &{DATA}::MODELS[self as {USIZE}] }}\n\
          /// Parses an id like `str::parse`, except that a deleted id with a\n\
          /// replacement gives the end of its replacement chain.\n\
          ///\n\
          /// # Errors\n\
          /// An unknown id, or a deleted one without replacement.\n\
-         pub fn parse_lenient(id: &str) -> ::core::result::Result<LlmModel, {CATALOG_CRATE}::generated_support::ParseModelError> {{\n\
+         pub fn parse_lenient(id: &{STR}) -> ::core::result::Result<LlmModel, {CATALOG_CRATE}::generated_support::ParseModelError> {{\n\
          {DATA}::INDEX.parse_lenient(id).map(|index| LlmModel::ALL[index])\n}}\n\
          }}\n",
         thousands(max_tokens)
@@ -167,15 +179,15 @@ pub(crate) fn trait_impls(out: &mut Out) {
         "impl ::core::fmt::Display for LlmModel {{\n\
          fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.pad(self.id()) }}\n}}\n\
          impl ::core::fmt::Debug for LlmModel {{\n\
-         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str({DATA}::VARIANTS[*self as usize]) }}\n}}\n\
+         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str({DATA}::VARIANTS[*self as {USIZE}]) }}\n}}\n\
          #[allow(deprecated)]\n\
          impl ::core::str::FromStr for LlmModel {{\n\
          type Err = {CATALOG_CRATE}::generated_support::ParseModelError;\n\
-         fn from_str(id: &str) -> ::core::result::Result<Self, Self::Err> {{ {DATA}::INDEX.parse(id).map(|index| LlmModel::ALL[index]) }}\n}}\n\
+         fn from_str(id: &{STR}) -> ::core::result::Result<Self, Self::Err> {{ {DATA}::INDEX.parse(id).map(|index| LlmModel::ALL[index]) }}\n}}\n\
          impl ::core::fmt::Display for Provider {{\n\
          fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.pad(self.key()) }}\n}}\n\
          impl ::core::fmt::Debug for Provider {{\n\
-         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str({DATA}::PROVIDER_VARIANTS[*self as usize]) }}\n}}\n"
+         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str({DATA}::PROVIDER_VARIANTS[*self as {USIZE}]) }}\n}}\n"
     );
 }
 
@@ -189,7 +201,7 @@ pub(crate) fn serde_impls(out: &mut Out) {
          #[cfg(feature = \"serde\")]\n\
          impl<'de> ::serde::Deserialize<'de> for LlmModel {\n\
          fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {\n\
-         let id = <::std::borrow::Cow<'de, str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
+         let id = <::std::borrow::Cow<'de, ::core::primitive::str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
          id.parse().map_err(<D::Error as ::serde::de::Error>::custom)\n}\n}\n\
          #[cfg(feature = \"serde\")]\n\
          impl ::serde::Serialize for Provider {\n\
@@ -197,7 +209,7 @@ pub(crate) fn serde_impls(out: &mut Out) {
          #[cfg(feature = \"serde\")]\n\
          impl<'de> ::serde::Deserialize<'de> for Provider {\n\
          fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {\n\
-         let key = <::std::borrow::Cow<'de, str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
+         let key = <::std::borrow::Cow<'de, ::core::primitive::str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
          Provider::from_key(&key).ok_or_else(|| <D::Error as ::serde::de::Error>::custom(::std::format!(\
          \"unknown LLM provider `{key}`: use a provider key declared in models.toml\")))\n}\n}\n",
     );
@@ -209,9 +221,9 @@ pub(crate) fn diesel_impls(out: &mut Out) {
     out.push(
         "#[cfg(feature = \"diesel\")]\n\
          impl<DB> ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> for LlmModel\n\
-         where DB: ::diesel::backend::Backend, str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> {\n\
+         where DB: ::diesel::backend::Backend, ::core::primitive::str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> {\n\
          fn to_sql<'b>(&'b self, out: &mut ::diesel::serialize::Output<'b, '_, DB>) -> ::diesel::serialize::Result {\n\
-         <str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>>::to_sql(self.id(), out)\n}\n}\n\
+         <::core::primitive::str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>>::to_sql(self.id(), out)\n}\n}\n\
          #[cfg(feature = \"diesel\")]\n\
          impl<DB> ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> for LlmModel\n\
          where DB: ::diesel::backend::Backend, ::std::string::String: ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> {\n\

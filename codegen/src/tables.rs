@@ -1,0 +1,373 @@
+//! The data: `static` tables indexed by discriminant, read by the generated
+//! methods, and the `CATALOG` static the runtime applies.
+//!
+//! Tables keep compile time flat as catalogues grow: one array literal per field
+//! instead of one `match` arm per model per method.
+
+use llm_lifecycle_catalog::generated_support::{
+    FLAG_DEFAULT, FLAG_DEPRECATED, FLAG_TRANSLATION_DEFAULT, packed_date,
+};
+use llm_lifecycle_catalog::{
+    Catalog, DeletedModel, NotificationSettings, Reference, ReferenceKind,
+};
+
+use super::items::{CATALOG_CRATE, DATA, STR, SUPPORT, U8, U16, U32, USIZE};
+use super::plan::Plan;
+use super::{Options, Out, lit, w};
+
+/// `pub static CATALOG`.
+pub(crate) fn catalog_static(out: &mut Out, catalog: &Catalog, options: &Options<'_>) {
+    w!(
+        out,
+        "#[doc = {}]\n\
+         pub static CATALOG: {CATALOG_CRATE}::Catalog = {SUPPORT}::catalog(\
+         &{DATA}::PROVIDERS, &{DATA}::REFERENCES, {});\n",
+        lit(&format!(
+            "The whole catalogue compiled from `{}`: {} providers, their live and deleted \
+             models, and {} `[[references]]`.\n\n\
+             The deployed binary can only apply the catalogue it was compiled with.",
+            options.origin,
+            catalog.providers.len(),
+            catalog.references.len()
+        )),
+        notifications(&catalog.notifications)
+    );
+}
+
+/// `mod __llm_lifecycle_data`: every table.
+pub(crate) fn data_module(out: &mut Out, catalog: &Catalog, plan: &Plan<'_>) {
+    let models = plan.rows.len();
+    let providers = plan.providers.len();
+    let deleted = plan.deleted.len();
+    w!(
+        out,
+        "#[doc(hidden)]\n#[allow(deprecated, clippy::all)]\nmod {DATA} {{\n\
+         use {CATALOG_CRATE} as c;\nuse {SUPPORT} as g;\n\
+         const NONE: {U16} = g::NO_MODEL;\n\
+         pub(super) fn model_at(index: {U16}) -> ::core::option::Option<super::LlmModel> {{\n\
+         if index == NONE {{ ::core::option::Option::None }} else {{ super::LlmModel::ALL.get(index as {USIZE}).copied() }}\n}}\n"
+    );
+    all_models(out, plan);
+    model_tables(out, plan);
+    string_table(
+        out,
+        "IDS",
+        plan.rows.iter().map(|row| row.id.as_str()),
+        models,
+    );
+    string_table(
+        out,
+        "VARIANTS",
+        plan.rows.iter().map(|row| row.variant.as_str()),
+        models,
+    );
+    int_table(
+        out,
+        "PROVIDER_OF",
+        plan.rows.iter().map(|row| Some(row.provider)),
+        models,
+    );
+    int_table(
+        out,
+        "REPLACEMENT",
+        plan.rows.iter().map(|row| row.replacement),
+        models,
+    );
+    int_table(
+        out,
+        "RESOLVED",
+        plan.rows.iter().map(|row| Some(row.resolved)),
+        models,
+    );
+    let mut by_id: Vec<usize> = (0..models).collect();
+    by_id.sort_by(|&a, &b| plan.id(a).cmp(plan.id(b)));
+    int_table(out, "BY_ID", by_id.into_iter().map(Some), models);
+    string_table(
+        out,
+        "DELETED_IDS",
+        plan.deleted.iter().map(|row| row.id.as_str()),
+        deleted,
+    );
+    int_table(
+        out,
+        "DELETED_TO",
+        plan.deleted.iter().map(|row| row.target),
+        deleted,
+    );
+    out.push(
+        "pub(super) static INDEX: g::ModelIndex = g::model_index(&IDS, &BY_ID, &DELETED_IDS, &DELETED_TO);\n",
+    );
+    w!(
+        out,
+        "pub(super) static PROVIDER_MODELS: [({U16}, {U16}); {providers}] = ["
+    );
+    for provider in &plan.providers {
+        w!(out, "({}, {}),", provider.first, provider.end);
+    }
+    out.push("];\n");
+    int_table(
+        out,
+        "PROVIDER_DEFAULT",
+        plan.providers.iter().map(|p| Some(p.default)),
+        providers,
+    );
+    int_table(
+        out,
+        "PROVIDER_TRANSLATION",
+        plan.providers.iter().map(|p| p.translation_default),
+        providers,
+    );
+    string_table(
+        out,
+        "PROVIDER_VARIANTS",
+        plan.providers.iter().map(|p| p.variant.as_str()),
+        providers,
+    );
+    for (index, provider) in plan.providers.iter().enumerate() {
+        let entries = &provider.provider.deleted;
+        w!(
+            out,
+            "static DELETED_{index}: [c::DeletedModel; {}] = [",
+            entries.len()
+        );
+        for entry in entries.iter() {
+            deleted_literal(out, entry);
+        }
+        out.push("];\n");
+    }
+    w!(
+        out,
+        "pub(super) static PROVIDERS: [c::Provider; {providers}] = [\n"
+    );
+    for (index, provider) in plan.providers.iter().enumerate() {
+        w!(
+            out,
+            "g::provider({}, {}, MODELS.split_at({}).1.split_at({}).0, &DELETED_{index}),\n",
+            lit(&provider.provider.key),
+            lit(&provider.provider.label),
+            provider.first,
+            provider.end - provider.first
+        );
+    }
+    out.push("];\n");
+    w!(
+        out,
+        "pub(super) static REFERENCES: [c::Reference; {}] = [\n",
+        catalog.references.len()
+    );
+    for reference in catalog.references.iter() {
+        reference_literal(out, reference);
+    }
+    out.push("];\n}\n");
+}
+
+fn string_table<'a>(out: &mut Out, name: &str, values: impl Iterator<Item = &'a str>, len: usize) {
+    w!(out, "pub(super) static {name}: [&'static {STR}; {len}] = [");
+    for value in values {
+        w!(out, "{},", lit(value));
+    }
+    out.push("];\n");
+}
+
+/// A `u16` table; `None` is written `NONE`.
+fn int_table(out: &mut Out, name: &str, values: impl Iterator<Item = Option<usize>>, len: usize) {
+    w!(out, "pub(super) static {name}: [{U16}; {len}] = [");
+    for value in values {
+        match value {
+            Some(value) => w!(out, "{value},"),
+            None => out.push("NONE,"),
+        }
+    }
+    out.push("];\n");
+}
+
+/// `Some("...")` or `None` (the constructors take `Option<&'static str>`).
+fn opt_text(text: Option<&str>) -> String {
+    text.map_or_else(|| "None".to_owned(), |text| format!("Some({})", lit(text)))
+}
+
+fn opt_date(date: Option<llm_lifecycle_catalog::Date>) -> String {
+    date.map_or_else(
+        || "None".to_owned(),
+        |date| format!("Some(g::date({}, {}, {}))", date.year, date.month, date.day),
+    )
+}
+
+/// Variants per `all_*` chunk.
+const ALL_CHUNK: usize = 1_000;
+
+/// `const fn all() -> [LlmModel; N]`, the array behind `LlmModel::ALL`,
+/// assembled from `const fn`s returning chunks of [`ALL_CHUNK`] variants.
+///
+/// rustc checks the value of every `const` and `static` by reading each enum
+/// value's discriminant, and it finds the variant of a discriminant by walking
+/// the variants from the first: time quadratic in the number of variants, for
+/// each item holding all of them. Function results are not checked, so the
+/// only item holding every variant is `LlmModel::ALL` itself, checked once.
+/// (One function returning a single literal of N variant paths would do too,
+/// but its body grows as a whole; chunks keep every body small.)
+fn all_models(out: &mut Out, plan: &Plan<'_>) {
+    let models = plan.rows.len();
+    let Some(first) = plan.rows.first() else {
+        w!(
+            out,
+            "pub(super) const fn all() -> [super::LlmModel; 0] {{ [] }}\n"
+        );
+        return;
+    };
+    let mut chunks = Vec::new();
+    for (index, chunk) in plan.rows.chunks(ALL_CHUNK).enumerate() {
+        w!(
+            out,
+            "const fn all_{index}() -> [super::LlmModel; {}] {{ [",
+            chunk.len()
+        );
+        for row in chunk {
+            w!(out, "super::LlmModel::{},", row.variant);
+        }
+        out.push("] }\n");
+        chunks.push(index);
+    }
+    w!(
+        out,
+        "const fn put<const N: {USIZE}, const K: {USIZE}>(mut all: [super::LlmModel; N], at: {USIZE}, \
+         chunk: [super::LlmModel; K]) -> [super::LlmModel; N] {{\n\
+         let mut index = 0;\nwhile index < K {{ all[at + index] = chunk[index]; index += 1; }}\nall\n}}\n\
+         pub(super) const fn all() -> [super::LlmModel; {models}] {{\n\
+         let mut all = [super::LlmModel::{}; {models}];\n",
+        first.variant
+    );
+    for index in chunks {
+        w!(
+            out,
+            "all = put(all, {}, all_{index}());\n",
+            index * ALL_CHUNK
+        );
+    }
+    out.push("all\n}\n");
+}
+
+/// `static MODELS`, built by `g::models` from one table per field (`M_*`):
+/// rustc checks and evaluates plain `&str` and integer tables in linear time,
+/// where one struct literal (or call) per model grows quadratically.
+fn model_tables(out: &mut Out, plan: &Plan<'_>) {
+    let models = plan.rows.len();
+    let text = |text: Option<&str>| text.unwrap_or("").to_owned();
+    let column = |name: &str, ty: &str, values: Vec<String>, out: &mut Out| {
+        w!(out, "static {name}: [{ty}; {models}] = [");
+        for value in values {
+            w!(out, "{value},");
+        }
+        out.push("];\n");
+    };
+    let rows = || plan.rows.iter().map(|row| row.model);
+    let strings = |values: Vec<String>| values.iter().map(|value| lit(value)).collect();
+    let str_ty = format!("&'static {STR}");
+    column(
+        "M_NAMES",
+        &str_ty,
+        strings(rows().map(|model| model.name.to_string()).collect()),
+        out,
+    );
+    column(
+        "M_TOKEN_LIMITS",
+        U32,
+        rows().map(|model| model.token_limit.to_string()).collect(),
+        out,
+    );
+    column(
+        "M_FLAGS",
+        U8,
+        rows()
+            .map(|model| {
+                let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+                (flag(model.default, FLAG_DEFAULT)
+                    | flag(model.translation_default, FLAG_TRANSLATION_DEFAULT)
+                    | flag(model.deprecated, FLAG_DEPRECATED))
+                .to_string()
+            })
+            .collect(),
+        out,
+    );
+    column(
+        "M_REPLACEMENTS",
+        &str_ty,
+        strings(
+            rows()
+                .map(|model| text(model.replacement.as_deref()))
+                .collect(),
+        ),
+        out,
+    );
+    column(
+        "M_SUNSETS",
+        U32,
+        rows()
+            .map(|model| packed_date(model.sunset).to_string())
+            .collect(),
+        out,
+    );
+    column(
+        "M_IDENTS",
+        &str_ty,
+        strings(rows().map(|model| text(model.ident.as_deref())).collect()),
+        out,
+    );
+    w!(
+        out,
+        "pub(super) static MODELS: [c::Model; {models}] = \
+         g::models(&M_NAMES, &M_TOKEN_LIMITS, &M_FLAGS, &M_REPLACEMENTS, &M_SUNSETS, &M_IDENTS);\n"
+    );
+}
+
+fn deleted_literal(out: &mut Out, entry: &DeletedModel) {
+    w!(
+        out,
+        "g::deleted({}, {}, {}),",
+        lit(&entry.name),
+        opt_text(entry.replacement.as_deref()),
+        opt_date(entry.deleted_on)
+    );
+}
+
+fn reference_literal(out: &mut Out, reference: &Reference) {
+    let kind = match reference.kind {
+        ReferenceKind::Id => "Id",
+        ReferenceKind::Json => "Json",
+        ReferenceKind::Text => "Text",
+    };
+    let through = reference.through.as_ref().map_or_else(
+        || "None".to_owned(),
+        |through| {
+            format!(
+                "Some(g::through({}, {}))",
+                lit(&through.table),
+                lit(&through.column)
+            )
+        },
+    );
+    w!(
+        out,
+        "g::reference({}, {}, c::ReferenceKind::{kind}, {}, {}, {through}, {}, {}, {}, {}),\n",
+        lit(&reference.table),
+        lit(&reference.column),
+        opt_text(reference.key.as_deref()),
+        opt_text(reference.resource.as_deref()),
+        opt_text(reference.team_column.as_deref()),
+        opt_text(reference.name_column.as_deref()),
+        opt_text(reference.url.as_deref()),
+        opt_text(reference.filter.as_deref())
+    );
+}
+
+/// The `NotificationSettings` value, with full paths (it sits outside the module).
+fn notifications(settings: &NotificationSettings) -> String {
+    let query = settings.recipients_query.as_deref().map_or_else(
+        || "::core::option::Option::None".to_owned(),
+        |query| format!("::core::option::Option::Some({})", lit(query)),
+    );
+    format!(
+        "{SUPPORT}::notifications({}, {query})",
+        lit(&settings.permission)
+    )
+}
