@@ -176,6 +176,47 @@ fn on_conflict(returning: bool) -> &'static str {
     }
 }
 
+/// `INSERT … SELECT <team>, <shared columns>, <message>, <links>, … FROM `:
+/// the columns every team's notice shares are bound once, `per_team` names
+/// the batch's columns (`team`, `message`, `links`) in the source that follows.
+fn insert_head(shared: &Shared<'_>, per_team: [&str; 3]) -> Query {
+    let [team, message, links] = per_team;
+    let mut query = Query::new(format!(
+        "INSERT INTO {} ({COLUMNS}) SELECT {team}, ",
+        quote_ident(NOTIFICATIONS_TABLE)
+    ));
+    query
+        .push_binds([
+            Bind::Text(shared.slug.to_owned()),
+            Bind::Text(shared.model.clone()),
+            Bind::Text(LEVEL.to_owned()),
+            Bind::Text(shared.title.clone()),
+        ])
+        .push_sql(&format!(", {message}, {links}, "))
+        .push_binds([
+            Bind::Text(shared.permission.to_owned()),
+            Bind::BigInt(shared.run_id),
+        ])
+        .push_sql(" FROM ");
+    query
+}
+
+/// Runs an insert: the new rows' ids when `returning`, else only their number.
+fn run_insert(conn: &mut Conn<'_>, query: &Query, returning: bool) -> diesel::QueryResult<Written> {
+    if returning {
+        let inserted: Vec<Inserted> = conn.load(query)?;
+        Ok(Written {
+            count: inserted.len(),
+            inserted,
+        })
+    } else {
+        Ok(Written {
+            count: conn.execute(query)?,
+            inserted: Vec::new(),
+        })
+    }
+}
+
 /// PostgreSQL: the batch as three arrays, expanded by `unnest` (one statement
 /// whatever the number of teams, nine bound values).
 #[cfg(feature = "postgres")]
@@ -185,23 +226,9 @@ fn insert_pg(
     batch: Batch,
     returning: bool,
 ) -> diesel::QueryResult<Written> {
-    let mut query = Query::new(format!(
-        "INSERT INTO {} ({COLUMNS}) SELECT t.team_id, ",
-        quote_ident(NOTIFICATIONS_TABLE)
-    ));
+    let mut query = insert_head(shared, ["t.team_id", "t.message", "CAST(t.links AS JSONB)"]);
     query
-        .push_binds([
-            Bind::Text(shared.slug.to_owned()),
-            Bind::Text(shared.model.clone()),
-            Bind::Text(LEVEL.to_owned()),
-            Bind::Text(shared.title.clone()),
-        ])
-        .push_sql(", t.message, CAST(t.links AS JSONB), ")
-        .push_binds([
-            Bind::Text(shared.permission.to_owned()),
-            Bind::BigInt(shared.run_id),
-        ])
-        .push_sql(" FROM unnest(CAST(")
+        .push_sql("unnest(CAST(")
         .push_bind(Bind::BigIntArray(batch.team_ids))
         .push_sql(" AS BIGINT[]), CAST(")
         .push_bind(Bind::TextArray(batch.messages))
@@ -211,47 +238,22 @@ fn insert_pg(
             " AS TEXT[])) AS t(team_id, message, links){}",
             on_conflict(returning)
         ));
-    if returning {
-        let inserted: Vec<Inserted> = conn.load(&query)?;
-        Ok(Written {
-            count: inserted.len(),
-            inserted,
-        })
-    } else {
-        Ok(Written {
-            count: conn.execute(&query)?,
-            inserted: Vec::new(),
-        })
-    }
+    run_insert(conn, &query, returning)
 }
 
-#[cfg(feature = "sqlite")]
 /// SQLite: `INSERT … SELECT` over a multi-row `VALUES (team, message, links)`;
 /// the shared columns bound once. (`WHERE true` tells SQLite's parser the
 /// `ON CONFLICT` belongs to the `INSERT`, not to a join.)
+#[cfg(feature = "sqlite")]
 fn insert_sqlite(
     conn: &mut Conn<'_>,
     shared: &Shared<'_>,
     batch: &Batch,
     returning: bool,
 ) -> diesel::QueryResult<Written> {
-    let mut query = Query::new(format!(
-        "INSERT INTO {} ({COLUMNS}) SELECT t.column1, ",
-        quote_ident(NOTIFICATIONS_TABLE)
-    ));
+    let mut query = insert_head(shared, ["t.column1", "t.column2", "t.column3"]);
     query
-        .push_binds([
-            Bind::Text(shared.slug.to_owned()),
-            Bind::Text(shared.model.clone()),
-            Bind::Text(LEVEL.to_owned()),
-            Bind::Text(shared.title.clone()),
-        ])
-        .push_sql(", t.column2, t.column3, ")
-        .push_binds([
-            Bind::Text(shared.permission.to_owned()),
-            Bind::BigInt(shared.run_id),
-        ])
-        .push_sql(" FROM (VALUES ")
+        .push_sql("(VALUES ")
         .push_rows(
             batch
                 .team_ids
@@ -267,16 +269,5 @@ fn insert_sqlite(
                 }),
         )
         .push_sql(&format!(") AS t WHERE true{}", on_conflict(returning)));
-    if returning {
-        let inserted: Vec<Inserted> = conn.load(&query)?;
-        Ok(Written {
-            count: inserted.len(),
-            inserted,
-        })
-    } else {
-        Ok(Written {
-            count: conn.execute(&query)?,
-            inserted: Vec::new(),
-        })
-    }
+    run_insert(conn, &query, returning)
 }
