@@ -132,41 +132,6 @@ fn one_missing_brace_is_one_diagnostic_at_its_line() {
 }
 
 #[test]
-fn removing_any_closing_brace_reports_that_line_only() {
-    let source = frozen_source();
-    let lines: Vec<usize> = source
-        .lines()
-        .enumerate()
-        .filter(|(_, text)| text.trim_start().starts_with('{') && text.contains('}'))
-        .map(|(index, _)| index + 1)
-        .collect();
-    assert_eq!(lines.len(), 90 + 37, "one line per model and deleted entry");
-    for line in lines {
-        let broken = without_closing_brace(&source, line);
-        let diagnostics = Catalog::parse(&broken, "models.toml").unwrap_err();
-        let found: Vec<usize> = diagnostics.iter().map(|d| d.line).collect();
-        assert_eq!(found, [line], "`}}` removed on line {line}:\n{diagnostics}");
-    }
-}
-
-#[test]
-fn removing_a_closing_bracket_reports_one_error_at_the_list_it_closed() {
-    let source = frozen_source();
-    let mut lines: Vec<&str> = source.lines().collect();
-    let at = lines.iter().position(|text| *text == "]").unwrap();
-    lines.remove(at);
-    let broken = lines.join("\n") + "\n";
-    let diagnostics = Catalog::parse(&broken, "models.toml").unwrap_err();
-    assert_eq!(diagnostics.len(), 1, "\n{diagnostics}");
-    let diagnostic = &diagnostics.as_slice()[0];
-    assert_eq!(
-        (diagnostic.line, diagnostic.source_line.as_str()),
-        (5, "models = ["),
-        "\n{diagnostic}"
-    );
-}
-
-#[test]
 fn a_pruned_id_suggests_live_non_deprecated_models_first() {
     let source = frozen_source();
     let pruned = source.replace(

@@ -323,9 +323,9 @@ impl Conn<'_> {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "execute");
         match self {
             #[cfg(feature = "postgres")]
-            Self::Postgres(c) => query.clone().execute(*c),
+            Self::Postgres(c) => RunQueryDsl::execute(query, *c),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(c) => query.clone().execute(*c),
+            Self::Sqlite(c) => RunQueryDsl::execute(query, *c),
         }
     }
 
@@ -337,9 +337,9 @@ impl Conn<'_> {
         tracing::trace!(sql = %query.render(self.backend()), binds = query.binds().len(), "load");
         match self {
             #[cfg(feature = "postgres")]
-            Self::Postgres(c) => query.clone().load(*c),
+            Self::Postgres(c) => RunQueryDsl::load(query, *c),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(c) => query.clone().load(*c),
+            Self::Sqlite(c) => RunQueryDsl::load(query, *c),
         }
     }
 }

@@ -288,6 +288,9 @@ impl diesel::query_builder::Query for Query {
 
 impl<Conn> RunQueryDsl<Conn> for Query {}
 
+/// Run by reference: a statement (with its bound values) is never copied to be executed.
+impl<Conn> RunQueryDsl<Conn> for &Query {}
+
 /// `"ident"`: a quoted SQL identifier (embedded quotes doubled), for SQL text
 /// that names runtime-owned tables and columns the same way on every engine.
 pub(crate) fn quote_ident(ident: &str) -> String {

@@ -429,18 +429,22 @@ fn id_mapping(
     // stands in the catalogue now (a merged model to its global row, a deleted
     // one to the end of its chain); one the catalogue no longer lists as deleted
     // (pruned) or knows at all is no longer looked for.
+    let live: HashSet<(&str, &str)> = catalog
+        .models()
+        .map(|(p, m)| (p.key.as_ref(), m.name.as_ref()))
+        .collect();
+    let deleted: HashSet<(&str, &str)> = catalog
+        .deleted()
+        .map(|(p, d)| (p.key.as_ref(), d.name.as_ref()))
+        .collect();
     let mut seen = HashSet::new();
     let stale = removed.iter().filter_map(|row| {
         if !seen.insert(row.model_id) {
             return None;
         }
         let from = ModelId::new(&row.provider, &row.name);
-        let live = catalog
-            .models()
-            .any(|(p, m)| p.key.as_ref() == row.provider && m.name.as_ref() == row.name);
-        let deleted = catalog
-            .deleted()
-            .any(|(p, d)| p.key.as_ref() == row.provider && d.name.as_ref() == row.name);
+        let key = (row.provider.as_str(), row.name.as_str());
+        let (live, deleted) = (live.contains(&key), deleted.contains(&key));
         let to = if live && row.action == "merged" {
             Some(from.clone())
         } else if deleted {
