@@ -74,7 +74,7 @@ fn models_bind_and_load_as_text() -> QueryResult<()> {
 #[test]
 fn every_model_of_the_root_crate_round_trips_as_its_id() -> QueryResult<()> {
     let mut connection = connection()?;
-    for &model in llm_lifecycle::LlmModel::ALL {
+    for &model in llm_lifecycle::LlmModel::all() {
         let text: String = diesel::select(model.into_sql::<Text>()).get_result(&mut connection)?;
         assert_eq!(text, model.id());
         let loaded: llm_lifecycle::LlmModel =

@@ -12,7 +12,7 @@ llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
 fn enums_list_every_provider_and_model_in_declaration_order() {
     assert_eq!(Provider::ALL, [Provider::Openai, Provider::Groq]);
     assert_eq!(
-        LlmModel::ALL,
+        LlmModel::all(),
         [
             LlmModel::OpenaiGpt4_1,
             LlmModel::OpenaiGpt4_1Mini,

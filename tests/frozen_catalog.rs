@@ -68,10 +68,10 @@ fn variant_names_follow_the_design() {
 
 #[test]
 fn the_frozen_catalogue_has_its_90_models_and_37_deleted_entries() {
-    assert_eq!(LlmModel::ALL.len(), 90);
+    assert_eq!(LlmModel::all().len(), 90);
     assert_eq!(Provider::ALL.len(), 9);
     assert_eq!(
-        LlmModel::ALL
+        LlmModel::all()
             .iter()
             .filter(|model| model.is_deprecated())
             .count(),
@@ -84,7 +84,7 @@ fn the_frozen_catalogue_has_its_90_models_and_37_deleted_entries() {
 #[test]
 fn every_model_round_trips_and_matches_the_static_catalogue() {
     let mut seen = std::collections::HashSet::new();
-    for (position, &model) in LlmModel::ALL.iter().enumerate() {
+    for (position, &model) in LlmModel::all().iter().enumerate() {
         assert_eq!(model as usize, position);
         assert!(seen.insert(model.id()), "duplicate id {model}");
         assert_eq!(model.to_string(), model.id());

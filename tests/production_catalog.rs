@@ -49,9 +49,9 @@ fn models_toml_validates_compiles_and_applies_to_a_fresh_sqlite_database() {
     assert_eq!(CATALOG, catalog, "the compiled catalogue is models.toml");
 
     // The generated API agrees with it.
-    assert_eq!(LlmModel::ALL.len(), catalog.models().count());
+    assert_eq!(LlmModel::all().len(), catalog.models().count());
     assert_eq!(Provider::ALL.len(), catalog.providers.len());
-    for &model in LlmModel::ALL {
+    for &model in LlmModel::all() {
         assert_eq!(model.id().parse::<LlmModel>(), Ok(model), "{model}");
     }
     for (provider, entry) in catalog.deleted() {

@@ -9,7 +9,7 @@ llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
 
 #[test]
 fn every_model_and_provider_of_the_root_crate_round_trips() -> serde_json::Result<()> {
-    for &model in llm_lifecycle::LlmModel::ALL {
+    for &model in llm_lifecycle::LlmModel::all() {
         let json = serde_json::to_string(&model)?;
         assert_eq!(json, format!("\"{}\"", model.id()));
         assert_eq!(
@@ -30,7 +30,7 @@ fn every_model_and_provider_of_the_root_crate_round_trips() -> serde_json::Resul
 
 #[test]
 fn models_round_trip_as_their_id() -> serde_json::Result<()> {
-    for &model in LlmModel::ALL {
+    for &model in LlmModel::all() {
         let json = serde_json::to_string(&model)?;
         assert_eq!(json, format!("\"{}\"", model.id()));
         assert_eq!(serde_json::from_str::<LlmModel>(&json)?, model);

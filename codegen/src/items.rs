@@ -107,9 +107,9 @@ pub(crate) fn provider_impls(out: &mut Out, plan: &Plan<'_>) {
          /// Its live models (deprecated ones included), in declaration order.\n\
          pub fn models(self) -> &'static [LlmModel] {{\n\
          let (first, end) = {DATA}::PROVIDER_MODELS[self as {USIZE}];\n\
-         &LlmModel::ALL[first as {USIZE}..end as {USIZE}]\n}}\n\
+         &LlmModel::all()[first as {USIZE}..end as {USIZE}]\n}}\n\
          /// Its default model (`default = true`).\n\
-         pub fn default_model(self) -> LlmModel {{ LlmModel::ALL[{DATA}::PROVIDER_DEFAULT[self as {USIZE}] as {USIZE}] }}\n\
+         pub fn default_model(self) -> LlmModel {{ LlmModel::all()[{DATA}::PROVIDER_DEFAULT[self as {USIZE}] as {USIZE}] }}\n\
          /// Its default model for translation (`translation_default = true`), if any.\n\
          pub fn translation_default(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::PROVIDER_TRANSLATION[self as {USIZE}]) }}\n\
          /// Its catalogue entry, deleted models included.\n\
@@ -120,14 +120,21 @@ pub(crate) fn provider_impls(out: &mut Out, plan: &Plan<'_>) {
     );
 }
 
-/// `impl LlmModel`: the `ALL` slice, the metadata methods and `parse_lenient`.
+/// `impl LlmModel`: `all()`, the metadata methods and `parse_lenient`.
 pub(crate) fn model_impls(out: &mut Out, plan: &Plan<'_>) {
     out.push("#[allow(deprecated)]\nimpl LlmModel {\n");
-    out.push(
-        "/// Every live model (deprecated ones included), provider by provider in declaration order.\n\
-         pub const ALL: &'static [LlmModel] = &",
+    w!(
+        out,
+        "/// Every live model (deprecated ones included), provider by provider in\n\
+         /// declaration order.\n\
+         ///\n\
+         /// A function, not a `const`: the slice is built on first use (one\n\
+         /// allocation of two bytes per model, kept for the life of the process).\n\
+         /// rustc checks the value of every `const` and `static` in time that grows\n\
+         /// with the square of the number of variants it holds, so a constant of\n\
+         /// every model would dominate the build of a large catalogue.\n\
+         pub fn all() -> &'static [LlmModel] {{ {DATA}::all() }}\n"
     );
-    w!(out, "{DATA}::all();\n");
     let max_tokens = plan
         .rows
         .iter()
@@ -151,7 +158,7 @@ pub(crate) fn model_impls(out: &mut Out, plan: &Plan<'_>) {
          pub fn replacement(self) -> ::core::option::Option<LlmModel> {{ {DATA}::model_at({DATA}::REPLACEMENT[self as {USIZE}]) }}\n\
          /// The end of its replacement chain: a live, non-deprecated model, or\n\
          /// itself when it has no replacement.\n\
-         pub fn resolve(self) -> LlmModel {{ LlmModel::ALL[{DATA}::RESOLVED[self as {USIZE}] as {USIZE}] }}\n\
+         pub fn resolve(self) -> LlmModel {{ LlmModel::all()[{DATA}::RESOLVED[self as {USIZE}] as {USIZE}] }}\n\
          /// When a deprecated model is planned to be deleted, if declared.\n\
          pub fn sunset(self) -> ::core::option::Option<{CATALOG_CRATE}::Date> {{ {DATA}::MODELS[self as {USIZE}].sunset }}\n\
          /// Whether it is its provider's default model.\n\
@@ -166,7 +173,7 @@ pub(crate) fn model_impls(out: &mut Out, plan: &Plan<'_>) {
          /// # Errors\n\
          /// An unknown id, or a deleted one without replacement.\n\
          pub fn parse_lenient(id: &{STR}) -> ::core::result::Result<LlmModel, {CATALOG_CRATE}::generated_support::ParseModelError> {{\n\
-         {DATA}::INDEX.parse_lenient(id).map(|index| LlmModel::ALL[index])\n}}\n\
+         {DATA}::INDEX.parse_lenient(id).map(|index| LlmModel::all()[index])\n}}\n\
          }}\n",
         thousands(max_tokens)
     );
@@ -183,7 +190,7 @@ pub(crate) fn trait_impls(out: &mut Out) {
          #[allow(deprecated)]\n\
          impl ::core::str::FromStr for LlmModel {{\n\
          type Err = {CATALOG_CRATE}::generated_support::ParseModelError;\n\
-         fn from_str(id: &{STR}) -> ::core::result::Result<Self, Self::Err> {{ {DATA}::INDEX.parse(id).map(|index| LlmModel::ALL[index]) }}\n}}\n\
+         fn from_str(id: &{STR}) -> ::core::result::Result<Self, Self::Err> {{ {DATA}::INDEX.parse(id).map(|index| LlmModel::all()[index]) }}\n}}\n\
          impl ::core::fmt::Display for Provider {{\n\
          fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.pad(self.key()) }}\n}}\n\
          impl ::core::fmt::Debug for Provider {{\n\

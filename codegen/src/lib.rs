@@ -17,12 +17,13 @@
 //!   `llm_lifecycle_catalog::generated_support`, never struct literals, so a
 //!   field added to a catalogue type does not break code generated earlier;
 //! - the data lives in `static` tables indexed by discriminant (no `match` with
-//!   one arm per model), the live models are built by one `const fn` loop over
-//!   one table per field, and the variants are held only in `const fn` results
-//!   except `LlmModel::ALL`: rustc checks the value of every `const` and
-//!   `static` in time quadratic in the number of variants it holds, so that
-//!   one item is the only part of compile time growing faster than the number
-//!   of models (see the README's Performance section).
+//!   one arm per model), and the live models are built by one `const fn` loop
+//!   over one table per field;
+//! - no `const` or `static` holds the variants: rustc checks the value of every
+//!   `const` and `static` in time quadratic in the number of enum variants it
+//!   holds, so `LlmModel::all()` is a slice built on first use from functions
+//!   returning chunks of variants, and compile time grows linearly with the
+//!   number of models (see the README's Performance section).
 //!
 //! This crate depends on nothing but `std` and the catalog crate.
 #![forbid(unsafe_code)]

@@ -45,7 +45,7 @@ pub(crate) fn data_module(out: &mut Out, catalog: &Catalog, plan: &Plan<'_>) {
          use {CATALOG_CRATE} as c;\nuse {SUPPORT} as g;\n\
          const NONE: {U16} = g::NO_MODEL;\n\
          pub(super) fn model_at(index: {U16}) -> ::core::option::Option<super::LlmModel> {{\n\
-         if index == NONE {{ ::core::option::Option::None }} else {{ super::LlmModel::ALL.get(index as {USIZE}).copied() }}\n}}\n"
+         if index == NONE {{ ::core::option::Option::None }} else {{ all().get(index as {USIZE}).copied() }}\n}}\n"
     );
     all_models(out, plan);
     model_tables(out, plan);
@@ -196,30 +196,24 @@ fn opt_date(date: Option<llm_lifecycle_catalog::Date>) -> String {
 /// Variants per `all_*` chunk.
 const ALL_CHUNK: usize = 1_000;
 
-/// `const fn all() -> [LlmModel; N]`, the array behind `LlmModel::ALL`,
-/// assembled from `const fn`s returning chunks of [`ALL_CHUNK`] variants.
+/// `fn all() -> &'static [LlmModel]`, behind `LlmModel::all()`: a slice built
+/// on first use from functions returning chunks of [`ALL_CHUNK`] variants.
 ///
-/// rustc checks the value of every `const` and `static` by reading each enum
-/// value's discriminant, and it finds the variant of a discriminant by walking
-/// the variants from the first: time quadratic in the number of variants, for
-/// each item holding all of them. Function results are not checked, so the
-/// only item holding every variant is `LlmModel::ALL` itself, checked once.
-/// (One function returning a single literal of N variant paths would do too,
-/// but its body grows as a whole; chunks keep every body small.)
+/// rustc checks the value of every `const` and `static` (promoted `&[…]`
+/// literals included) by reading each enum value's discriminant, and it finds
+/// the variant of a discriminant by walking the variants from the first: time
+/// quadratic in the number of variants for any constant holding all of them
+/// (8 s of a 15 s build at 40,000 models). Function results are not checked,
+/// so no item of the generated code holds the variants as a constant: the
+/// chunks are returned by value and copied into a `OnceLock` at run time.
+/// (Chunks keep every function body small.)
 fn all_models(out: &mut Out, plan: &Plan<'_>) {
     let models = plan.rows.len();
-    let Some(first) = plan.rows.first() else {
-        w!(
-            out,
-            "pub(super) const fn all() -> [super::LlmModel; 0] {{ [] }}\n"
-        );
-        return;
-    };
     let mut chunks = Vec::new();
     for (index, chunk) in plan.rows.chunks(ALL_CHUNK).enumerate() {
         w!(
             out,
-            "const fn all_{index}() -> [super::LlmModel; {}] {{ [",
+            "fn all_{index}() -> [super::LlmModel; {}] {{ [",
             chunk.len()
         );
         for row in chunk {
@@ -230,21 +224,15 @@ fn all_models(out: &mut Out, plan: &Plan<'_>) {
     }
     w!(
         out,
-        "const fn put<const N: {USIZE}, const K: {USIZE}>(mut all: [super::LlmModel; N], at: {USIZE}, \
-         chunk: [super::LlmModel; K]) -> [super::LlmModel; N] {{\n\
-         let mut index = 0;\nwhile index < K {{ all[at + index] = chunk[index]; index += 1; }}\nall\n}}\n\
-         pub(super) const fn all() -> [super::LlmModel; {models}] {{\n\
-         let mut all = [super::LlmModel::{}; {models}];\n",
-        first.variant
+        "pub(super) fn all() -> &'static [super::LlmModel] {{\n\
+         static ALL: ::std::sync::OnceLock<::std::boxed::Box<[super::LlmModel]>> = ::std::sync::OnceLock::new();\n\
+         ALL.get_or_init(|| {{\n\
+         let mut all = ::std::vec::Vec::with_capacity({models});\n"
     );
     for index in chunks {
-        w!(
-            out,
-            "all = put(all, {}, all_{index}());\n",
-            index * ALL_CHUNK
-        );
+        w!(out, "all.extend_from_slice(&all_{index}());\n");
     }
-    out.push("all\n}\n");
+    out.push("all.into_boxed_slice()\n})\n}\n");
 }
 
 /// `static MODELS`, built by `g::models` from one table per field (`M_*`):

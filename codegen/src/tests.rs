@@ -159,3 +159,65 @@ deleted = [{ name = "gpt-4-turbo", replacement = "gpt-4.1" }]
         "{source}"
     );
 }
+
+/// Every `const` and `static` of the expansion, nested modules and impls
+/// included, as `(name, initializer tokens)`.
+fn constants(items: &[syn::Item], out: &mut Vec<(String, String)>) {
+    use quote::ToTokens as _;
+    for item in items {
+        match item {
+            syn::Item::Const(item) => {
+                out.push((
+                    item.ident.to_string(),
+                    item.expr.to_token_stream().to_string(),
+                ));
+            }
+            syn::Item::Static(item) => {
+                out.push((
+                    item.ident.to_string(),
+                    item.expr.to_token_stream().to_string(),
+                ));
+            }
+            syn::Item::Mod(item) => {
+                if let Some((_, items)) = &item.content {
+                    constants(items, out);
+                }
+            }
+            syn::Item::Impl(item) => {
+                for impl_item in &item.items {
+                    if let syn::ImplItem::Const(constant) = impl_item {
+                        out.push((
+                            constant.ident.to_string(),
+                            constant.expr.to_token_stream().to_string(),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// rustc checks a constant holding N enum values in time quadratic in N: no
+/// `const` or `static` of the expansion may hold `LlmModel` variants (the
+/// variants live in function results only; `LlmModel::all()` is built at run time).
+#[test]
+fn no_constant_holds_model_variants() {
+    let source = expand_source(&small(), &OPTIONS).unwrap();
+    let file: syn::File = syn::parse_str(&source).unwrap();
+    let mut found = Vec::new();
+    constants(&file.items, &mut found);
+    assert!(
+        found.iter().any(|(name, _)| name == "ALL"),
+        "Provider::ALL is found: {found:?}"
+    );
+    let holding: Vec<&String> = found
+        .iter()
+        .filter(|(_, expr)| expr.contains("LlmModel ::") || expr.contains("all ()"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        holding.is_empty(),
+        "constants holding model variants: {holding:?}"
+    );
+}

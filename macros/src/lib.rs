@@ -26,7 +26,7 @@ use syn::LitStr;
 /// once, at the root of a crate: it defines
 ///
 /// - `enum Provider` and `enum LlmModel` (`Copy, Eq, Ord, Hash, Debug`), with
-///   `ALL` slices and metadata methods (`id()`, `name()`, `provider()`,
+///   `LlmModel::all()` and `Provider::ALL` and metadata methods (`id()`, `name()`, `provider()`,
 ///   `token_limit()`, `is_deprecated()`, `replacement()`, `resolve()`,
 ///   `sunset()`, `is_default()`, `is_translation_default()`; `key()`, `label()`,
 ///   `models()`, `default_model()`, `translation_default()`);
