@@ -11,6 +11,8 @@ pub enum Backend {
     Postgres,
     /// SQLite (the embedded default).
     Sqlite,
+    /// MySQL 8 or MariaDB 10.11 (InnoDB).
+    Mysql,
 }
 
 impl fmt::Display for Backend {
@@ -18,6 +20,7 @@ impl fmt::Display for Backend {
         f.write_str(match self {
             Self::Postgres => "PostgreSQL",
             Self::Sqlite => "SQLite",
+            Self::Mysql => "MySQL",
         })
     }
 }

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use crate::db::{Backend, Bind, Conn, Query};
+use crate::db::dialect;
+use crate::db::{Bind, Conn, Query};
 use crate::error::{Context, Error};
 
 /// The table the runtime owns and host tables reference.
@@ -64,15 +65,7 @@ pub(crate) fn pg_try_jsonb_exists(conn: &mut Conn<'_>) -> Result<bool, Error> {
 
 /// Whether `table` exists (in the current schema on PostgreSQL).
 pub(crate) fn table_exists(conn: &mut Conn<'_>, table: &str) -> Result<bool, Error> {
-    let sql = match conn.backend() {
-        Backend::Postgres => {
-            "SELECT COUNT(*) AS n FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = "
-        }
-        Backend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = "
-        }
-    };
+    let sql = dialect::of(conn.backend()).table_exists();
     let rows: Vec<CountRow> = conn
         .load(&Query::new(sql).bind(Bind::Text(table.to_owned())))
         .context(|| format!("checking whether table `{table}` exists"))?;
@@ -84,20 +77,7 @@ pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns,
     if tables.is_empty() {
         return Ok(Columns::new());
     }
-    let sql = match conn.backend() {
-        Backend::Postgres => {
-            "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
-             CAST(data_type AS TEXT) AS data_type, (is_nullable = 'YES') AS nullable \
-             FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name IN ("
-        }
-        Backend::Sqlite => {
-            "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
-             (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
-             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name IN ("
-        }
-    };
+    let sql = dialect::of(conn.backend()).columns();
     let mut query = Query::new(sql);
     query
         .push_binds(tables.iter().map(|table| Bind::Text(table.clone())))
@@ -121,20 +101,7 @@ pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns,
 
 /// Every `(table, column)` with a real foreign key to `llm_provider_models`.
 pub(crate) fn foreign_keys_to_models(conn: &mut Conn<'_>) -> Result<Vec<(String, String)>, Error> {
-    let sql = match conn.backend() {
-        Backend::Postgres => {
-            "SELECT CAST(r.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name \
-             FROM pg_constraint c \
-             JOIN pg_class r ON r.oid = c.conrelid \
-             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
-             WHERE c.contype = 'f' AND c.confrelid = to_regclass("
-        }
-        Backend::Sqlite => {
-            "SELECT m.name AS table_name, f.\"from\" AS column_name \
-             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
-             WHERE m.type = 'table' AND lower(f.\"table\") = ("
-        }
-    };
+    let sql = dialect::of(conn.backend()).foreign_keys_to();
     let query = Query::new(sql)
         .bind(Bind::Text(MODELS_TABLE.to_owned()))
         .sql(") ORDER BY 1, 2");

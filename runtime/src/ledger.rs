@@ -6,6 +6,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 
+use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Database, Query};
 use crate::error::{Context, Error};
 use crate::introspect;
@@ -235,14 +236,8 @@ pub(crate) fn removed_rows(conn: &mut Conn<'_>) -> Result<Vec<RemovedRow>, Error
     if !introspect::table_exists(conn, "llm_lifecycle_events")? {
         return Ok(Vec::new());
     }
-    let recent = match conn.backend() {
-        Backend::Postgres => {
-            format!("r.finished_at > now() - interval '{MERGED_ROWS_LOOKED_FOR_DAYS} days'")
-        }
-        Backend::Sqlite => {
-            format!("r.finished_at > datetime('now', '-{MERGED_ROWS_LOOKED_FOR_DAYS} days')")
-        }
-    };
+    let recent = crate::db::dialect::of(conn.backend())
+        .within_days("r.finished_at", MERGED_ROWS_LOOKED_FOR_DAYS);
     let query = Query::new(
         "SELECT e.model_id, e.action, e.provider, e.name, e.team_id \
          FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
@@ -269,6 +264,9 @@ fn now(backend: Backend) -> &'static str {
     match backend {
         Backend::Postgres => "clock_timestamp()",
         Backend::Sqlite => "CURRENT_TIMESTAMP",
+        // The statement's own clock (SYSDATE) is not reproducible in a
+        // replicated binlog; the transaction's start time is what MySQL offers.
+        Backend::Mysql => "CURRENT_TIMESTAMP(6)",
     }
 }
 
@@ -281,17 +279,21 @@ pub(crate) fn start_run(
     let mut query = Query::new(
         "INSERT INTO llm_lifecycle_runs (environment, catalog_digest, tool_version, status) VALUES ",
     );
-    query
-        .push_rows([[
-            Bind::Text(environment.to_owned()),
-            Bind::Text(digest.to_owned()),
-            Bind::Text(TOOL_VERSION.to_owned()),
-            Bind::Text(RunStatus::Running.as_str().to_owned()),
-        ]])
-        .push_sql(" RETURNING id");
-    let rows: Vec<IdRow> = conn
-        .load(&query)
-        .context(|| "recording the run in the ledger".into())?;
+    query.push_rows([[
+        Bind::Text(environment.to_owned()),
+        Bind::Text(digest.to_owned()),
+        Bind::Text(TOOL_VERSION.to_owned()),
+        Bind::Text(RunStatus::Running.as_str().to_owned()),
+    ]]);
+    let rows: Vec<IdRow> = if dialect::of(conn.backend()).insert_returning() {
+        query.push_sql(" RETURNING id");
+        conn.load(&query)
+    } else {
+        // The id this session's last insert generated.
+        conn.execute(&query)
+            .and_then(|_| conn.load(&Query::new("SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS id")))
+    }
+    .context(|| "recording the run in the ledger".into())?;
     rows.first()
         .map(|row| row.id)
         .ok_or_else(|| Error::Diverged("the ledger insert returned no id".into()))
@@ -348,7 +350,7 @@ pub(crate) fn record_unsuccessful_run(
     duration_ms: i64,
 ) -> Result<Option<i64>, Error> {
     if status == RunStatus::Refused {
-        db.locked_transaction(|conn| -> Result<(), Error> {
+        db.locked_session(|conn| -> Result<(), Error> {
             if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
                 crate::schema::run_pending(conn)?;
             }
@@ -434,6 +436,8 @@ fn timestamp(backend: Backend, column: &str) -> String {
         }
         // SQLite's CURRENT_TIMESTAMP is UTC already.
         Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})"),
+        // The runtime's MySQL sessions run in UTC (time_zone '+00:00').
+        Backend::Mysql => format!("DATE_FORMAT({column}, '%Y-%m-%dT%H:%i:%sZ')"),
     }
 }
 

@@ -34,6 +34,8 @@ pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
 /// test can hold it from another connection (cargo feature `test-hooks`).
 #[cfg(feature = "test-hooks")]
 pub use db::ADVISORY_LOCK_KEY;
+#[cfg(feature = "mysql")]
+pub use db::MysqlConnection;
 pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
 pub use error::{DriverError, Error};
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};

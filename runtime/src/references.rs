@@ -123,6 +123,53 @@ impl RefColumn {
         .sql(") END")
     }
 
+    /// MySQL: `query` followed by the column's JSON type (`OBJECT`, …), `NULL`
+    /// where it is not valid JSON (MySQL 8 raises an error on invalid JSON in
+    /// the other JSON functions, and `CASE` evaluates lazily).
+    fn mysql_json_type(&self, query: Query) -> Query {
+        self.col(
+            self.col(query.sql("(CASE WHEN JSON_VALID("))
+                .sql(") THEN JSON_TYPE("),
+        )
+        .sql(") END)")
+    }
+
+    /// MySQL: the key's value as text, in the same form as the other engines.
+    fn mysql_stored_json(&self) -> Query {
+        let value = |query: Query| {
+            self.col(query.sql("JSON_EXTRACT("))
+                .sql(", ")
+                .bind(Bind::Text(self.json_path()))
+                .sql(")")
+        };
+        let mut query = Query::new("(");
+        // MariaDB stores JSON as text: only rows that mention the key are parsed.
+        let text_column = self.data_type != "json";
+        if text_column {
+            query = self
+                .col(
+                    query
+                        .sql("CASE WHEN LOCATE(")
+                        .bind(self.key_bind())
+                        .sql(", "),
+                )
+                .sql(") > 0 THEN ");
+        }
+        query = self.mysql_json_type(query.sql("(CASE WHEN "));
+        query = value(query.sql(" = 'OBJECT' THEN (CASE JSON_TYPE("))
+            .sql(") WHEN 'INTEGER' THEN JSON_UNQUOTE(");
+        query = value(query).sql(") WHEN 'UNSIGNED INTEGER' THEN JSON_UNQUOTE(");
+        query = value(query).sql(") WHEN 'STRING' THEN JSON_UNQUOTE(");
+        query = value(query).sql(") WHEN 'DOUBLE' THEN (CASE WHEN ");
+        query = value(query).sql(" + 0 = FLOOR(");
+        query = value(query).sql(" + 0) THEN CAST(CAST(");
+        query = value(query).sql(" + 0 AS SIGNED) AS CHAR) END) END) END)");
+        if text_column {
+            query = query.sql(" END");
+        }
+        query.sql(")")
+    }
+
     /// The SQL expression for the value a row stores, as old values are
     /// matched against it: the integer or text column itself; for JSON, the
     /// key's value as the text of an integer when it is a number equal to an
@@ -164,6 +211,7 @@ impl RefColumn {
                 }
                 query.sql(")")
             }
+            (ReferenceKind::Json, Backend::Mysql) => self.mysql_stored_json(),
             (ReferenceKind::Json, Backend::Sqlite) => {
                 let value = |query: Query| {
                     self.col(query.sql("json_extract("))
@@ -203,6 +251,9 @@ impl RefColumn {
             Backend::Sqlite => self
                 .sqlite_json_type(query.sql("("))
                 .sql(") IS NOT 'object'"),
+            Backend::Mysql => self
+                .mysql_json_type(query.sql("NOT ("))
+                .sql(" <=> 'OBJECT')"),
         }
     }
 
@@ -216,8 +267,10 @@ impl RefColumn {
 
     /// `SELECT old_key, n`: how many rows hold each of `values`, grouped.
     pub(crate) fn count_query(&self, backend: Backend, values: &[OldValue]) -> Query {
-        let mut query =
-            Query::new("SELECT CAST(s.k AS TEXT) AS old_key, COUNT(*) AS n FROM (SELECT ");
+        let mut query = Query::new(format!(
+            "SELECT CAST(s.k AS {}) AS old_key, COUNT(*) AS n FROM (SELECT ",
+            crate::db::dialect::of(backend).text_type()
+        ));
         query
             .append(self.stored_value(backend))
             .push_sql(" AS k FROM ")
@@ -231,6 +284,9 @@ impl RefColumn {
     /// One `UPDATE` rewriting every row that holds an old value to its new value,
     /// the mapping given inline as a `VALUES` list.
     pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
+        if backend == Backend::Mysql {
+            return self.mysql_update(mapping);
+        }
         let mut query = self.mapping_cte(mapping);
         query.push_sql(" ");
         query.append(self.update(backend));
@@ -249,6 +305,42 @@ impl RefColumn {
              SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
         );
         query
+    }
+
+    /// MySQL: `UPDATE t JOIN (SELECT old, new UNION ALL …) AS m ON <stored
+    /// value> = m.old_value SET t.col = …` (no `UPDATE … FROM`; a `UNION ALL`
+    /// relation reads the same on MySQL 8 and MariaDB).
+    fn mysql_update(&self, mapping: &[(OldValue, NewValue)]) -> Query {
+        let mut query = Query::new("UPDATE ").ident(&self.table).sql(" JOIN (");
+        for (index, (old, new)) in mapping.iter().enumerate() {
+            query
+                .push_sql(if index == 0 {
+                    "SELECT "
+                } else {
+                    " UNION ALL SELECT "
+                })
+                .push_bind(self.old_value_bind(old))
+                .push_sql(if index == 0 { " AS old_value, " } else { ", " })
+                .push_bind(match new {
+                    NewValue::Id(id) => Bind::NullableBigInt(*id),
+                    NewValue::Text(text) => Bind::NullableText(text.clone()),
+                })
+                .push_sql(if index == 0 { " AS new_value" } else { "" });
+        }
+        query.push_sql(") AS m ON ");
+        query
+            .append(self.stored_value(Backend::Mysql))
+            .push_sql(" = m.old_value SET ");
+        let query = self.col(query).sql(" = ");
+        match self.kind {
+            ReferenceKind::Id | ReferenceKind::Text => query.sql("m.new_value"),
+            // Only the key changes; SQL NULL becomes JSON null.
+            ReferenceKind::Json => self
+                .col(query.sql("JSON_SET("))
+                .sql(", ")
+                .bind(Bind::Text(self.json_path()))
+                .sql(", m.new_value)"),
+        }
     }
 
     /// `WITH m(old_value, new_value) AS (VALUES (old, new), …)`, values bound.
@@ -285,6 +377,7 @@ impl RefColumn {
                     " AS TEXT)], COALESCE(to_jsonb(m.new_value), 'null'::jsonb)) AS {}) FROM m WHERE ",
                     self.pg_json_type()
                 )),
+            (ReferenceKind::Json, Backend::Mysql) => unreachable_mysql(set),
             (ReferenceKind::Json, Backend::Sqlite) => self
                 .col(set.sql("json_set("))
                 .sql(", ")
@@ -298,6 +391,12 @@ impl RefColumn {
             .push_sql(" = m.old_value");
         query
     }
+}
+
+/// The `UPDATE … FROM` form is never built for MySQL ([`RefColumn::mysql_update`]
+/// is); should it be, the statement fails to parse rather than doing harm.
+fn unreachable_mysql(set: Query) -> Query {
+    set.sql("m.new_value FROM m WHERE ")
 }
 
 #[cfg(test)]

@@ -17,6 +17,11 @@ pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
 /// Migrations for PostgreSQL (`runtime/migrations/postgres`).
 #[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Migrations for MySQL / MariaDB (`runtime/migrations/mysql`). MySQL commits
+/// every DDL statement on its own, so they run before the apply transaction,
+/// under the deploy lock (see `Database::locked_session`).
+#[cfg(feature = "mysql")]
+pub(crate) const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
 /// Migrations for SQLite (`runtime/migrations/sqlite`).
 #[cfg(feature = "sqlite")]
 pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -31,6 +36,10 @@ pub(crate) fn run_pending(conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
         #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect()),
+        #[cfg(feature = "mysql")]
+        Conn::Mysql(c) => c
+            .run_pending_migrations(MYSQL_MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect()),
     };
     let applied: Vec<String> = applied.map_err(|e| Error::Migration {

@@ -79,7 +79,20 @@ pub fn apply(
     options: &ApplyOptions,
 ) -> Result<ApplyReport, Error> {
     let started = Instant::now();
-    let result = db.locked_transaction(|conn| run(conn, catalog, options, started));
+    // MySQL: the migrations first, under the lock but outside the transaction
+    // (its DDL commits on its own); elsewhere in the apply transaction itself.
+    let migrated_first = if db.backend() == Backend::Mysql {
+        db.locked_session(schema::run_pending)
+    } else {
+        Ok(Vec::new())
+    };
+    let result = migrated_first.and_then(|migrated_first| {
+        db.locked_transaction(|conn| run(conn, catalog, options, started))
+            .map(|mut report| {
+                report.migrations.splice(0..0, migrated_first);
+                report
+            })
+    });
     match result {
         Ok(report) => Ok(report),
         Err(error) => {
@@ -109,7 +122,7 @@ pub fn apply(
 /// # Errors
 /// [`Error::Migration`] when they fail (nothing is kept).
 pub fn migrate(db: &mut Database) -> Result<Vec<String>, Error> {
-    db.locked_transaction(schema::run_pending)
+    db.locked_session(schema::run_pending)
 }
 
 fn run(
@@ -125,7 +138,7 @@ fn run(
     // PostgreSQL counts repointed rows in the UPDATE itself (one pass per column).
     let counting = match conn.backend() {
         Backend::Postgres => plan::Counting::NotNullClears,
-        Backend::Sqlite => plan::Counting::All,
+        Backend::Sqlite | Backend::Mysql => plan::Counting::All,
     };
     let mut planned = plan::build(conn, catalog, counting)?;
     if planned.plan.is_refused() {

@@ -45,6 +45,11 @@ const PG_NOTICES_PER_STATEMENT: usize = 50_000;
 #[cfg(feature = "sqlite")]
 const SQLITE_NOTICES_PER_STATEMENT: usize = 10_000;
 
+/// Teams per MySQL `INSERT`: three bound values each, six shared, far below
+/// MySQL's 65,535 placeholders per statement.
+#[cfg(feature = "mysql")]
+const MYSQL_NOTICES_PER_STATEMENT: usize = 10_000;
+
 /// The inserted columns, in the order of every statement's `SELECT`.
 const COLUMNS: &str = "team_id, slug, model, level, title, message, links, permission, run_id";
 
@@ -111,6 +116,8 @@ pub(crate) fn record(
         Conn::Postgres(_) => PG_NOTICES_PER_STATEMENT,
         #[cfg(feature = "sqlite")]
         Conn::Sqlite(_) => SQLITE_NOTICES_PER_STATEMENT,
+        #[cfg(feature = "mysql")]
+        Conn::Mysql(_) => MYSQL_NOTICES_PER_STATEMENT,
     };
     let mut inserted: Vec<Inserted> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
@@ -138,6 +145,8 @@ pub(crate) fn record(
                 Conn::Postgres(_) => insert_pg(conn, &shared, batch, returning),
                 #[cfg(feature = "sqlite")]
                 Conn::Sqlite(_) => insert_sqlite(conn, &shared, &batch, returning),
+                #[cfg(feature = "mysql")]
+                Conn::Mysql(_) => insert_mysql(conn, &shared, &batch, returning),
             };
             let rows = result.context(context)?;
             told += rows.count;
@@ -180,9 +189,14 @@ fn on_conflict(returning: bool) -> &'static str {
 /// the columns every team's notice shares are bound once, `per_team` names
 /// the batch's columns (`team`, `message`, `links`) in the source that follows.
 fn insert_head(shared: &Shared<'_>, per_team: [&str; 3]) -> Query {
+    insert_head_as("INSERT", shared, per_team)
+}
+
+/// [`insert_head`] starting with `verb` (`INSERT`, `INSERT IGNORE`).
+fn insert_head_as(verb: &str, shared: &Shared<'_>, per_team: [&str; 3]) -> Query {
     let [team, message, links] = per_team;
     let mut query = Query::new(format!(
-        "INSERT INTO {} ({COLUMNS}) SELECT {team}, ",
+        "{verb} INTO {} ({COLUMNS}) SELECT {team}, ",
         quote_ident(NOTIFICATIONS_TABLE)
     ));
     query
@@ -270,4 +284,69 @@ fn insert_sqlite(
         )
         .push_sql(&format!(") AS t WHERE true{}", on_conflict(returning)));
     run_insert(conn, &query, returning)
+}
+
+/// MySQL: `INSERT IGNORE … SELECT` over a `UNION ALL` of one `SELECT` per team
+/// (MySQL 8 and MariaDB spell a `VALUES` relation differently); a row whose
+/// `(team_id, slug, model)` exists is skipped, and only the rows written count.
+/// No `RETURNING` on MySQL 8: the new ids are read back by this run's id.
+#[cfg(feature = "mysql")]
+fn insert_mysql(
+    conn: &mut Conn<'_>,
+    shared: &Shared<'_>,
+    batch: &Batch,
+    returning: bool,
+) -> diesel::QueryResult<Written> {
+    let mut query = insert_head_as(
+        "INSERT IGNORE",
+        shared,
+        ["t.team_id", "t.message", "t.links"],
+    );
+    query.push_sql("(");
+    let rows = batch.team_ids.iter().zip(&batch.messages).zip(&batch.links);
+    for (index, ((team_id, message), links)) in rows.enumerate() {
+        let (team, text, json) = if index == 0 {
+            (" AS team_id, ", " AS message, ", " AS links")
+        } else {
+            (", ", ", ", "")
+        };
+        query
+            .push_sql(if index == 0 {
+                "SELECT "
+            } else {
+                " UNION ALL SELECT "
+            })
+            .push_bind(Bind::BigInt(*team_id))
+            .push_sql(team)
+            .push_bind(Bind::Text(message.clone()))
+            .push_sql(text)
+            .push_bind(Bind::Text(links.clone()))
+            .push_sql(json);
+    }
+    query.push_sql(") AS t");
+    let count = conn.execute(&query)?;
+    if !returning || count == 0 {
+        return Ok(Written {
+            count,
+            inserted: Vec::new(),
+        });
+    }
+    let mut written = Query::new(format!(
+        "SELECT id, team_id FROM {} WHERE run_id = ",
+        quote_ident(NOTIFICATIONS_TABLE)
+    ));
+    written
+        .push_bind(Bind::BigInt(shared.run_id))
+        .push_sql(" AND slug = ")
+        .push_bind(Bind::Text(shared.slug.to_owned()))
+        .push_sql(" AND model = ")
+        .push_bind(Bind::Text(shared.model.clone()))
+        .push_sql(" AND team_id IN (")
+        .push_binds(batch.team_ids.iter().map(|id| Bind::BigInt(*id)))
+        .push_sql(")");
+    let inserted: Vec<Inserted> = conn.load(&written)?;
+    Ok(Written {
+        count: inserted.len(),
+        inserted,
+    })
 }

@@ -43,6 +43,36 @@ pub(crate) fn insert(
                 conn.execute(&statement).context(context)?;
             }
         }
+        // MySQL: per team like SQLite (no LATERAL on MariaDB), the users as a
+        // derived table around a CTE (MariaDB has no `WITH` before `INSERT`),
+        // `INSERT IGNORE` for users already recorded.
+        Backend::Mysql => {
+            let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for row in inserted {
+                by_team.entry(row.team_id).or_default().push(row.id);
+            }
+            for (team_id, ids) in by_team {
+                let users = substitute(query, &TeamId::Value(team_id), permission);
+                for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
+                    let r = quote_ident(RECIPIENT_ALIAS);
+                    let mut statement = Query::new(format!(
+                        "INSERT IGNORE INTO {} (notification_id, user_id) \
+                         SELECT n.id, CAST({r}.user_id AS SIGNED) FROM {} AS n, \
+                         (WITH {r}(user_id) AS (",
+                        quote_ident(RECIPIENTS_TABLE),
+                        quote_ident(NOTIFICATIONS_TABLE),
+                    ));
+                    statement
+                        .append(users.clone())
+                        .push_sql(&format!(
+                            ") SELECT user_id FROM {r}) AS {r} WHERE n.id IN ("
+                        ))
+                        .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
+                        .push_sql(&format!(") AND {r}.user_id IS NOT NULL"));
+                    conn.execute(&statement).context(context)?;
+                }
+            }
+        }
         Backend::Sqlite => {
             let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
             for row in inserted {

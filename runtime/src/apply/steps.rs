@@ -39,10 +39,7 @@ struct GlobalId {
 }
 
 fn now(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => "now()",
-        Backend::Sqlite => "CURRENT_TIMESTAMP",
-    }
+    crate::db::dialect::of(backend).now()
 }
 
 /// PostgreSQL: locks (`FOR UPDATE`) the model rows this apply may remove, before

@@ -8,7 +8,7 @@ use super::url::Backend;
 
 /// The first bind placeholder of `backend` that `sql` has in code, if any:
 /// `$1` on PostgreSQL (where `?` is an operator); `?`, `?1`, `:name`, `@name`
-/// and `$name` on SQLite. Catalogue SQL must not contain one: the runtime binds
+/// and `$name` on SQLite; `?` on MySQL. Catalogue SQL must not contain one: the runtime binds
 /// its own values around it.
 pub(crate) fn placeholder(sql: &str, backend: Backend) -> Option<&str> {
     for span in spans(sql).into_iter().filter(|span| span.code) {
@@ -22,7 +22,7 @@ pub(crate) fn placeholder(sql: &str, backend: Backend) -> Option<&str> {
             };
             let found = match (backend, c, next) {
                 (Backend::Postgres, '$', Some(d)) if d.is_ascii_digit() => true,
-                (Backend::Sqlite, '?', _) => true,
+                (Backend::Sqlite | Backend::Mysql, '?', _) => true,
                 (Backend::Sqlite, ':' | '@' | '$', Some(n)) if n.is_alphabetic() || n == '_' => {
                     // `::` is not SQLite, but keep `a::b` from reading as `:b`.
                     !(c == ':' && text[..at].ends_with(':'))
@@ -59,5 +59,7 @@ mod tests {
             None
         );
         assert_eq!(placeholder("CAST(x AS text) = 'a:b'", Sqlite), None);
+        assert_eq!(placeholder("a = ? AND b = 'x?'", Backend::Mysql), Some("?"));
+        assert_eq!(placeholder("a = :name", Backend::Mysql), None);
     }
 }

@@ -1,15 +1,20 @@
-//! Connections to the two supported backends and the few operations the runtime
-//! needs from them: run a statement, load rows, a locked transaction.
+//! Connections to the three supported backends and the few operations the
+//! runtime needs from them: run a statement, load rows, a locked transaction.
 
+pub(crate) mod dialect;
 pub(crate) mod lex;
 mod query;
 mod url;
 
-#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
-compile_error!("llm-lifecycle-runtime needs a backend: enable the `postgres` or `sqlite` feature");
+#[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+compile_error!(
+    "llm-lifecycle-runtime needs a backend: enable the `postgres`, `sqlite` or `mysql` feature"
+);
 
 use diesel::QueryResult;
 use diesel::connection::SimpleConnection;
+#[cfg(feature = "mysql")]
+use diesel::mysql::Mysql;
 #[cfg(feature = "postgres")]
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_dsl::RunQueryDsl;
@@ -36,6 +41,19 @@ pub const ADVISORY_LOCK_KEY: i64 = 0x6c6c_6d5f_6c69_6665;
 /// slow sink never holds up an apply.
 pub(crate) const DELIVERY_LOCK_KEY: i64 = 0x6c6c_6d5f_6e6f_7465;
 
+/// A MySQL connection: mysql_async (pure Rust) behind diesel-async's
+/// synchronous wrapper, which runs each statement on a current-thread tokio
+/// runtime of its own.
+#[cfg(feature = "mysql")]
+pub type MysqlConnection = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+    diesel_async::AsyncMysqlConnection,
+>;
+
+/// How long a MySQL apply waits for the deploy lock (`GET_LOCK`) before it
+/// gives up with a one-line error.
+#[cfg(feature = "mysql")]
+const MYSQL_LOCK_TIMEOUT_SECS: i64 = 600;
+
 /// How long a SQLite writer waits for another one before giving up.
 #[cfg(feature = "sqlite")]
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
@@ -52,6 +70,8 @@ enum Inner {
     Postgres(PgConnection),
     #[cfg(feature = "sqlite")]
     Sqlite(SqliteConnection),
+    #[cfg(feature = "mysql")]
+    Mysql(MysqlConnection),
 }
 
 impl std::fmt::Debug for Database {
@@ -66,6 +86,8 @@ pub(crate) enum Conn<'a> {
     Postgres(&'a mut PgConnection),
     #[cfg(feature = "sqlite")]
     Sqlite(&'a mut SqliteConnection),
+    #[cfg(feature = "mysql")]
+    Mysql(&'a mut MysqlConnection),
 }
 
 impl Database {
@@ -78,6 +100,7 @@ impl Database {
         match url.backend() {
             Backend::Postgres => Self::connect_postgres(url, false),
             Backend::Sqlite => Self::connect_sqlite(url, &url.connect_string()),
+            Backend::Mysql => Self::connect_mysql(url, false),
         }
     }
 
@@ -102,6 +125,7 @@ impl Database {
                 }
                 Self::connect_sqlite(url, &url.sqlite_read_only_string())
             }
+            Backend::Mysql => Self::connect_mysql(url, true),
         }
     }
 
@@ -123,6 +147,24 @@ impl Database {
             url: url.to_string(),
             backend: Backend::Postgres,
             feature: "postgres",
+        })
+    }
+
+    /// MySQL; `read_only`: every transaction of the session `READ ONLY`.
+    #[cfg(feature = "mysql")]
+    fn connect_mysql(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
+        let mut conn = MysqlConnection::establish(&url.connect_string())
+            .map_err(|e| connect_error(url, &e.to_string()))?;
+        mysql_settings(&mut conn, read_only).map_err(|e| connect_error(url, &e.to_string()))?;
+        Ok(Self(Inner::Mysql(conn)))
+    }
+
+    #[cfg(not(feature = "mysql"))]
+    fn connect_mysql(url: &DatabaseUrl, _read_only: bool) -> Result<Self, Error> {
+        Err(Error::BackendNotBuilt {
+            url: url.to_string(),
+            backend: Backend::Mysql,
+            feature: "mysql",
         })
     }
 
@@ -163,6 +205,20 @@ impl Database {
         Ok(Self(Inner::Sqlite(conn)))
     }
 
+    /// Uses a MySQL connection the host already has, with the settings
+    /// [`Database::connect`] applies: strict SQL mode (a value that does not
+    /// fit is an error rather than a silent truncation) and `ANSI_QUOTES` (the
+    /// runtime quotes identifiers with double quotes on every engine).
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the server refuses the settings.
+    #[cfg(feature = "mysql")]
+    pub fn from_mysql(mut conn: MysqlConnection) -> Result<Self, Error> {
+        mysql_settings(&mut conn, false)
+            .context(|| "applying the MySQL connection settings".into())?;
+        Ok(Self(Inner::Mysql(conn)))
+    }
+
     /// Which engine this connection talks to.
     #[must_use]
     pub fn backend(&self) -> Backend {
@@ -171,11 +227,14 @@ impl Database {
             Inner::Postgres(_) => Backend::Postgres,
             #[cfg(feature = "sqlite")]
             Inner::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(_) => Backend::Mysql,
         }
     }
 
     /// Runs `f` in one transaction holding the deploy lock (PostgreSQL
-    /// `pg_advisory_xact_lock`, SQLite `BEGIN IMMEDIATE`); commits when `f`
+    /// `pg_advisory_xact_lock`, SQLite `BEGIN IMMEDIATE`, MySQL `GET_LOCK`
+    /// around the transaction); commits when `f`
     /// returns `Ok`, rolls everything back otherwise.
     pub(crate) fn locked_transaction<T, E>(
         &mut self,
@@ -215,6 +274,49 @@ impl Database {
             }),
             #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
+            // A session lock, taken before the transaction and released after
+            // it ends either way; READ COMMITTED for the same reason as on
+            // PostgreSQL (`SET TRANSACTION` applies to the next one only).
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(c) => {
+                mysql_lock(c, key)?;
+                let result = RunQueryDsl::execute(
+                    Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+                    c,
+                )
+                .map_err(E::from)
+                .and_then(|_| c.transaction(|c| f(&mut Conn::Mysql(c))));
+                let released = mysql_unlock(c, key);
+                let value = result?;
+                released?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Runs `f` holding the deploy lock: in one locked transaction (as
+    /// [`locked_transaction`](Self::locked_transaction)) on PostgreSQL and
+    /// SQLite, outside any transaction on MySQL, where DDL commits on its own
+    /// (the schema migrations; what `f` writes is kept statement by statement).
+    pub(crate) fn locked_session<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match &mut self.0 {
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(c) => {
+                mysql_lock(c, ADVISORY_LOCK_KEY)?;
+                let result = f(&mut Conn::Mysql(c));
+                let released = mysql_unlock(c, ADVISORY_LOCK_KEY);
+                let value = result?;
+                released?;
+                Ok(value)
+            }
+            #[allow(unreachable_patterns)]
+            _ => self.locked_transaction(f),
         }
     }
 
@@ -236,6 +338,15 @@ impl Database {
                 .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
             #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
+            // A consistent snapshot for the whole read (InnoDB's default
+            // REPEATABLE READ), read-only: MySQL refuses writes to tables in it.
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(c) => RunQueryDsl::execute(
+                Query::new("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                &mut *c,
+            )
+            .map_err(Stop::Diesel)
+            .and_then(|_| c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Mysql(c)))))),
         };
         match result {
             Err(Stop::Outcome(outcome)) => outcome,
@@ -257,8 +368,85 @@ impl Database {
             Inner::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
             #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(c) => c.transaction(|c| f(&mut Conn::Mysql(c))),
         }
     }
+}
+
+/// The name of the MySQL user lock standing for the advisory lock `key`
+/// (`GET_LOCK` names are server-wide, at most 64 characters).
+#[cfg(feature = "mysql")]
+fn mysql_lock_name(key: i64) -> String {
+    format!("llm_lifecycle_{key:016x}")
+}
+
+#[cfg(feature = "mysql")]
+#[derive(QueryableByName)]
+struct LockResult {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    got: Option<i64>,
+}
+
+/// Takes the MySQL user lock for `key`, waiting up to
+/// [`MYSQL_LOCK_TIMEOUT_SECS`]; an error naming the lock when it cannot be had.
+#[cfg(feature = "mysql")]
+fn mysql_lock<E: From<diesel::result::Error>>(
+    conn: &mut MysqlConnection,
+    key: i64,
+) -> Result<(), E> {
+    let name = mysql_lock_name(key);
+    let rows: Vec<LockResult> = RunQueryDsl::load(
+        Query::new("SELECT CAST(GET_LOCK(")
+            .bind(Bind::Text(name.clone()))
+            .sql(", ")
+            .bind(Bind::BigInt(MYSQL_LOCK_TIMEOUT_SECS))
+            .sql(") AS SIGNED) AS got"),
+        conn,
+    )?;
+    if rows.first().and_then(|row| row.got) == Some(1) {
+        return Ok(());
+    }
+    Err(E::from(diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::Unknown,
+        Box::new(format!(
+            "the lock `{name}` is held by another apply-models (or a session that crashed \
+             without closing); waited {MYSQL_LOCK_TIMEOUT_SECS} s. Wait for it to finish, or find \
+             its session with `SELECT IS_USED_LOCK('{name}')` and run again"
+        )),
+    )))
+}
+
+/// Releases the MySQL user lock for `key` (also released when the session ends).
+#[cfg(feature = "mysql")]
+fn mysql_unlock<E: From<diesel::result::Error>>(
+    conn: &mut MysqlConnection,
+    key: i64,
+) -> Result<(), E> {
+    RunQueryDsl::execute(
+        Query::new("DO RELEASE_LOCK(")
+            .bind(Bind::Text(mysql_lock_name(key)))
+            .sql(")"),
+        conn,
+    )?;
+    Ok(())
+}
+
+/// Strict SQL mode for the session (an out-of-range or too-long value is an
+/// error, never a silent truncation), `ANSI_QUOTES` (`"name"` is an
+/// identifier, as on the other engines; string literals are single-quoted,
+/// catalogue SQL included) and `PIPES_AS_CONCAT`; `read_only`: every
+/// transaction `READ ONLY`.
+#[cfg(feature = "mysql")]
+fn mysql_settings(conn: &mut MysqlConnection, read_only: bool) -> QueryResult<()> {
+    conn.batch_execute(
+        "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION,\
+         ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,ANSI_QUOTES,PIPES_AS_CONCAT'",
+    )?;
+    if read_only {
+        conn.batch_execute("SET SESSION TRANSACTION READ ONLY")?;
+    }
+    Ok(())
 }
 
 /// [`Error::Connect`] for `url` with the driver's `message`, its password scrubbed.
@@ -280,20 +468,41 @@ fn sqlite_settings(conn: &mut SqliteConnection) -> QueryResult<()> {
 }
 
 /// A row type every compiled-in backend can load.
-#[cfg(all(feature = "postgres", feature = "sqlite"))]
-pub(crate) trait Row: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {}
-#[cfg(all(feature = "postgres", feature = "sqlite"))]
-impl<T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static> Row for T {}
-/// A row type every compiled-in backend can load.
-#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
-pub(crate) trait Row: QueryableByName<Pg> + 'static {}
-#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
-impl<T: QueryableByName<Pg> + 'static> Row for T {}
-/// A row type every compiled-in backend can load.
-#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
-pub(crate) trait Row: QueryableByName<Sqlite> + 'static {}
-#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
-impl<T: QueryableByName<Sqlite> + 'static> Row for T {}
+pub(crate) trait Row: RowPg + RowSqlite + RowMysql + 'static {}
+impl<T: RowPg + RowSqlite + RowMysql + 'static> Row for T {}
+
+/// `QueryableByName` for PostgreSQL, when it is compiled in.
+#[cfg(feature = "postgres")]
+pub(crate) trait RowPg: QueryableByName<Pg> {}
+#[cfg(feature = "postgres")]
+impl<T: QueryableByName<Pg>> RowPg for T {}
+/// `QueryableByName` for PostgreSQL, when it is compiled in.
+#[cfg(not(feature = "postgres"))]
+pub(crate) trait RowPg {}
+#[cfg(not(feature = "postgres"))]
+impl<T> RowPg for T {}
+
+/// `QueryableByName` for SQLite, when it is compiled in.
+#[cfg(feature = "sqlite")]
+pub(crate) trait RowSqlite: QueryableByName<Sqlite> {}
+#[cfg(feature = "sqlite")]
+impl<T: QueryableByName<Sqlite>> RowSqlite for T {}
+/// `QueryableByName` for SQLite, when it is compiled in.
+#[cfg(not(feature = "sqlite"))]
+pub(crate) trait RowSqlite {}
+#[cfg(not(feature = "sqlite"))]
+impl<T> RowSqlite for T {}
+
+/// `QueryableByName` for MySQL, when it is compiled in.
+#[cfg(feature = "mysql")]
+pub(crate) trait RowMysql: QueryableByName<Mysql> {}
+#[cfg(feature = "mysql")]
+impl<T: QueryableByName<Mysql>> RowMysql for T {}
+/// `QueryableByName` for MySQL, when it is compiled in.
+#[cfg(not(feature = "mysql"))]
+pub(crate) trait RowMysql {}
+#[cfg(not(feature = "mysql"))]
+impl<T> RowMysql for T {}
 
 /// How a read transaction ends: always rolled back, carrying what the work returned.
 enum Stop<T, E> {
@@ -315,6 +524,8 @@ impl Conn<'_> {
             Self::Postgres(_) => Backend::Postgres,
             #[cfg(feature = "sqlite")]
             Self::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "mysql")]
+            Self::Mysql(_) => Backend::Mysql,
         }
     }
 
@@ -326,6 +537,8 @@ impl Conn<'_> {
             Self::Postgres(c) => RunQueryDsl::execute(query, *c),
             #[cfg(feature = "sqlite")]
             Self::Sqlite(c) => RunQueryDsl::execute(query, *c),
+            #[cfg(feature = "mysql")]
+            Self::Mysql(c) => RunQueryDsl::execute(query, *c),
         }
     }
 
@@ -340,6 +553,8 @@ impl Conn<'_> {
             Self::Postgres(c) => RunQueryDsl::load(query, *c),
             #[cfg(feature = "sqlite")]
             Self::Sqlite(c) => RunQueryDsl::load(query, *c),
+            #[cfg(feature = "mysql")]
+            Self::Mysql(c) => RunQueryDsl::load(query, *c),
         }
     }
 }

@@ -192,6 +192,10 @@ impl Query {
             Backend::Sqlite => {
                 to_sql::<diesel::sqlite::Sqlite>(self, diesel::sqlite::SqliteQueryBuilder::new())
             }
+            #[cfg(feature = "mysql")]
+            Backend::Mysql => {
+                to_sql::<diesel::mysql::Mysql>(self, diesel::mysql::MysqlQueryBuilder::new())
+            }
             #[allow(unreachable_patterns)]
             other => Err(diesel::result::Error::QueryBuilderError(
                 format!("{other} is not compiled into this build").into(),
@@ -262,6 +266,17 @@ impl QueryFragment<diesel::pg::Pg> for Query {
             Bind::BigIntArray(values) => out.push_bind_param::<Array<BigInt>, _>(values),
             Bind::TextArray(values) => out.push_bind_param::<Array<Text>, _>(values),
             _ => Ok(()),
+        })
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl QueryFragment<diesel::mysql::Mysql> for Query {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::mysql::Mysql>) -> QueryResult<()> {
+        self.walk(&mut out, |_, _| {
+            Err(diesel::result::Error::QueryBuilderError(
+                "array values are PostgreSQL only".into(),
+            ))
         })
     }
 }

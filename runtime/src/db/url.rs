@@ -81,7 +81,7 @@ impl DatabaseUrl {
         if location.is_empty() {
             return Err(Error::BadUrl {
                 url: String::new(),
-                reason: "the database URL is empty; pass a postgres:// URL or a SQLite file path"
+                reason: "the database URL is empty; pass a postgres:// or mysql:// URL or a SQLite file path"
                     .into(),
             });
         }
@@ -89,6 +89,12 @@ impl DatabaseUrl {
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
             return Ok(Self {
                 backend: Backend::Postgres,
+                raw: location.to_owned(),
+            });
+        }
+        if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
+            return Ok(Self {
+                backend: Backend::Mysql,
                 raw: location.to_owned(),
             });
         }
@@ -106,7 +112,7 @@ impl DatabaseUrl {
             return Err(Error::BadUrl {
                 url: redact_location(location),
                 reason: format!(
-                    "unsupported scheme `{}://`; use postgres://USER@HOST/DB or a SQLite file path",
+                    "unsupported scheme `{}://`; use postgres://USER@HOST/DB, mysql://USER@HOST/DB or a SQLite file path",
                     // Before `://` only when it is a plain scheme: never a password.
                     if scheme
                         .chars()
@@ -179,6 +185,7 @@ impl DatabaseUrl {
     pub(crate) fn connect_string(&self) -> String {
         match self.backend {
             Backend::Sqlite => self.raw.clone(),
+            Backend::Mysql => mysql_connect_string(&self.raw),
             Backend::Postgres if self.raw.contains("connect_timeout") => self.raw.clone(),
             Backend::Postgres if !self.raw.contains("://") => {
                 format!("{} connect_timeout={PG_CONNECT_TIMEOUT_SECS}", self.raw)
@@ -238,6 +245,62 @@ impl DatabaseUrl {
         parameters.retain(|p| !p.to_ascii_lowercase().starts_with("mode="));
         parameters.push("mode=ro");
         format!("file:{path}?{}", parameters.join("&"))
+    }
+}
+
+/// A `mysql://` / `mariadb://` location as mysql_async reads it: the scheme
+/// `mysql://`, and the MySQL client's `ssl-mode` (`DISABLED`, `PREFERRED`,
+/// `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) turned into mysql_async's
+/// `require_ssl` / `verify_ca` / `verify_identity`. `PREFERRED` (the MySQL
+/// client's default) connects without TLS: mysql_async has no opportunistic
+/// mode, so ask for `REQUIRED` to encrypt.
+fn mysql_connect_string(raw: &str) -> String {
+    let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    // A `?` in the password (before the last `@`) does not start the query.
+    let query_at = rest.rfind('@').unwrap_or(0);
+    let (base, query) = match rest[query_at..].find('?') {
+        Some(at) => (&rest[..query_at + at], Some(&rest[query_at + at + 1..])),
+        None => (rest, None),
+    };
+    let mut params: Vec<String> = Vec::new();
+    for param in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = param.split_once('=').unwrap_or((param, ""));
+        if key.eq_ignore_ascii_case("ssl-mode") || key.eq_ignore_ascii_case("ssl_mode") {
+            let tls: &[&str] = match value.to_ascii_uppercase().as_str() {
+                "REQUIRED" => &[
+                    "require_ssl=true",
+                    "verify_ca=false",
+                    "verify_identity=false",
+                ],
+                "VERIFY_CA" => &[
+                    "require_ssl=true",
+                    "verify_ca=true",
+                    "verify_identity=false",
+                ],
+                "VERIFY_IDENTITY" => {
+                    &["require_ssl=true", "verify_ca=true", "verify_identity=true"]
+                }
+                // DISABLED, PREFERRED: no TLS. Anything else reaches the driver,
+                // which names the bad value.
+                "DISABLED" | "PREFERRED" => &[],
+                _ => {
+                    params.push(param.to_owned());
+                    continue;
+                }
+            };
+            params.extend(tls.iter().map(|p| (*p).to_owned()));
+        } else {
+            params.push(param.to_owned());
+        }
+    }
+    if params.is_empty() {
+        format!("mysql://{base}")
+    } else {
+        format!("mysql://{base}?{}", params.join("&"))
     }
 }
 
@@ -436,6 +499,26 @@ mod tests {
     }
 
     #[test]
+    fn mysql_locations_are_handed_to_the_driver_with_its_tls_names() -> Result<(), Error> {
+        let url = DatabaseUrl::parse("mariadb://root:p%3Fw?d@db:3306/app?ssl-mode=REQUIRED")?;
+        assert_eq!(url.backend(), Backend::Mysql);
+        assert_eq!(
+            url.connect_string(),
+            "mysql://root:p%3Fw?d@db:3306/app?require_ssl=true&verify_ca=false&verify_identity=false"
+        );
+        let url = DatabaseUrl::parse("mysql://root@127.0.0.1/test")?;
+        assert_eq!(url.connect_string(), "mysql://root@127.0.0.1/test");
+        let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=verify_identity&x=1")?;
+        assert_eq!(
+            url.connect_string(),
+            "mysql://u@h/d?require_ssl=true&verify_ca=true&verify_identity=true&x=1"
+        );
+        let url = DatabaseUrl::parse("MySQL://u@h/d?ssl-mode=PREFERRED")?;
+        assert_eq!(url.connect_string(), "mysql://u@h/d");
+        Ok(())
+    }
+
+    #[test]
     fn locations_name_their_backend() -> Result<(), Error> {
         assert_eq!(
             DatabaseUrl::parse("postgres://a@b/c")?.backend(),
@@ -454,7 +537,13 @@ mod tests {
             DatabaseUrl::parse("file:x.db?mode=ro")?.backend(),
             Backend::Sqlite
         );
-        assert!(DatabaseUrl::parse("mysql://root:pw@h/x").is_err());
+        assert_eq!(
+            DatabaseUrl::parse("mysql://root:pw@h/x")?.backend(),
+            Backend::Mysql
+        );
+        assert!(DatabaseUrl::parse("oracle://root:pw@h/x").is_err());
+        let shown = DatabaseUrl::parse("mariadb://u:pw@h/d")?.to_string();
+        assert!(!shown.contains("pw@"), "{shown}");
         assert_eq!(
             DatabaseUrl::parse("host=db options='-c search_path=x://y'")?.backend(),
             Backend::Postgres

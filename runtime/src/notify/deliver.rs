@@ -233,10 +233,8 @@ fn record_query(
     sink: &str,
     error: Option<String>,
 ) -> Query {
-    let now = match backend {
-        Backend::Postgres => "now()",
-        Backend::Sqlite => "CURRENT_TIMESTAMP",
-    };
+    let dialect = crate::db::dialect::of(backend);
+    let now = dialect.now();
     let table = quote_ident(DELIVERIES_TABLE);
     let delivered = if error.is_none() { now } else { "NULL" };
     Query::new(format!(
@@ -248,8 +246,14 @@ fn record_query(
     .sql(", 1, ")
     .bind(Bind::NullableText(error))
     .sql(&format!(
-        ", {delivered}) ON CONFLICT (notification_id, sink) DO UPDATE SET \
-         attempts = {table}.attempts + 1, last_error = excluded.last_error, \
-         delivered_at = excluded.delivered_at"
+        ", {delivered}){}",
+        dialect.on_conflict_update(
+            "notification_id, sink",
+            &format!(
+                "attempts = {table}.attempts + 1, last_error = {}, delivered_at = {}",
+                dialect.new_value("last_error"),
+                dialect.new_value("delivered_at")
+            )
+        )
     ))
 }

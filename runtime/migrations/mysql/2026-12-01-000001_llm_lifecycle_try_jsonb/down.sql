@@ -1,0 +1,2 @@
+-- Nothing to undo on MySQL.
+DO 0;
