@@ -49,9 +49,12 @@ fn now(backend: Backend) -> &'static str {
 /// committed before, so the plan and the repointing see its row, or waits for
 /// this apply's COMMIT and then fails on the foreign key (the row is gone), so
 /// a racing write is never repointed by nobody, cascaded away or nulled.
-/// SQLite needs nothing: `BEGIN IMMEDIATE` already keeps every other writer out.
+/// MySQL: the same with InnoDB, whose foreign key checks take a shared lock
+/// on the parent row. SQLite needs nothing: `BEGIN IMMEDIATE` already keeps
+/// every other writer out.
 pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<(), Error> {
-    if conn.backend() != Backend::Postgres {
+    let backend = conn.backend();
+    if backend == Backend::Sqlite {
         return Ok(());
     }
     let table = quote_ident(MODELS_TABLE);
@@ -76,17 +79,29 @@ pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Res
     ];
     for (models, condition) in statements {
         for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
-            let mut query = Query::new(format!("SELECT p.id FROM {table} p JOIN (VALUES "));
-            query.push_rows(chunk.iter().map(|(provider, name)| {
+            let rows = chunk.iter().map(|(provider, name)| {
                 [
                     Bind::Text((*provider).to_owned()),
                     Bind::Text((*name).to_owned()),
                 ]
-            }));
-            query.push_sql(&format!(
-                ") AS c(provider, name) ON p.provider = c.provider AND p.name = c.name \
-                 WHERE {condition} FOR UPDATE OF p"
-            ));
+            });
+            let query = if backend == Backend::Mysql {
+                // A row-constructor list: MySQL 8 and MariaDB spell VALUES apart.
+                let mut query = Query::new(format!(
+                    "SELECT p.id FROM {table} p WHERE (p.provider, p.name) IN ("
+                ));
+                query.push_rows(rows);
+                query.push_sql(&format!(") AND {condition} FOR UPDATE"));
+                query
+            } else {
+                let mut query = Query::new(format!("SELECT p.id FROM {table} p JOIN (VALUES "));
+                query.push_rows(rows);
+                query.push_sql(&format!(
+                    ") AS c(provider, name) ON p.provider = c.provider AND p.name = c.name \
+                     WHERE {condition} FOR UPDATE OF p"
+                ));
+                query
+            };
             conn.execute(&query)
                 .context(|| "locking the model rows this apply may remove".into())?;
         }

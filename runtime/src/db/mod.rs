@@ -3,6 +3,8 @@
 
 pub(crate) mod dialect;
 pub(crate) mod lex;
+#[cfg(feature = "postgres")]
+mod pg;
 mod query;
 mod url;
 
@@ -16,7 +18,7 @@ use diesel::connection::SimpleConnection;
 #[cfg(feature = "mysql")]
 use diesel::mysql::Mysql;
 #[cfg(feature = "postgres")]
-use diesel::pg::{Pg, PgConnection};
+use diesel::pg::Pg;
 use diesel::query_dsl::RunQueryDsl;
 #[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
@@ -26,6 +28,8 @@ use diesel::{Connection, QueryableByName};
 use crate::error::Context;
 use crate::error::{Error, one_line};
 
+#[cfg(feature = "postgres")]
+pub use pg::{PgConnection, SharedRuntime};
 pub(crate) use query::{Bind, Query, quote_ident};
 pub(crate) use url::is_keyword_value;
 pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
@@ -132,8 +136,8 @@ impl Database {
     /// PostgreSQL; `read_only`: every transaction of the session `READ ONLY`.
     #[cfg(feature = "postgres")]
     fn connect_postgres(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
-        let mut conn = PgConnection::establish(&url.connect_string())
-            .map_err(|e| connect_error(url, &e.to_string()))?;
+        let mut conn =
+            pg::establish(&url.connect_string()).map_err(|e| connect_error(url, &e))?;
         if read_only {
             conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                 .map_err(|e| connect_error(url, &e.to_string()))?;
@@ -265,7 +269,9 @@ impl Database {
             // READ the snapshot would predate the lock (taken by the lock's own
             // SELECT) and a queued apply or deliverer would work from stale rows.
             #[cfg(feature = "postgres")]
-            Inner::Postgres(c) => c.build_transaction().read_committed().run(|c| {
+            // (`SET TRANSACTION` is the transaction's first statement.)
+            Inner::Postgres(c) => c.transaction(|c| {
+                Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(c)?;
                 Query::new("SELECT pg_advisory_xact_lock(")
                     .bind(Bind::BigInt(key))
                     .sql(")")
@@ -332,10 +338,10 @@ impl Database {
     {
         let result: Result<(), Stop<T, E>> = match &mut self.0 {
             #[cfg(feature = "postgres")]
-            Inner::Postgres(c) => c
-                .build_transaction()
-                .read_only()
-                .run(|c| Err(Stop::Outcome(f(&mut Conn::Postgres(c))))),
+            Inner::Postgres(c) => c.transaction(|c| {
+                Query::new("SET TRANSACTION READ ONLY").execute(c)?;
+                Err(Stop::Outcome(f(&mut Conn::Postgres(c))))
+            }),
             #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Sqlite(c))))),
             // A consistent snapshot for the whole read (InnoDB's default

@@ -1,0 +1,251 @@
+//! The PostgreSQL driver: tokio-postgres (pure Rust, no libpq) under
+//! diesel-async's synchronous [`AsyncConnectionWrapper`], so the rest of the
+//! runtime sees an ordinary diesel `Connection` with `Backend = Pg`.
+//!
+//! Every connection runs on one process-wide tokio runtime with a single worker
+//! thread, which also drives each connection's socket between statements. The
+//! runtime's functions are blocking: call them from a plain thread (in an async
+//! host, from `tokio::task::spawn_blocking`).
+//!
+//! TLS follows libpq's `sslmode`: `disable`; `prefer` (the default: TLS when the
+//! server offers it); `require` (TLS or nothing; like libpq, the certificate is
+//! not checked); `verify-ca` / `verify-full` (TLS with the certificate checked
+//! against `sslrootcert=FILE` when given, else the Mozilla roots, and the host
+//! name matched; both are checked as `verify-full`).
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use diesel::ConnectionError;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::{AsyncConnectionWrapper, BlockOn};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+/// A PostgreSQL connection: tokio-postgres behind diesel-async's synchronous
+/// wrapper, on the runtime's shared tokio runtime.
+pub type PgConnection = AsyncConnectionWrapper<AsyncPgConnection, SharedRuntime>;
+
+/// The process-wide tokio runtime PostgreSQL connections run on (one worker
+/// thread: it drives the sockets; statements are awaited by the caller).
+pub struct SharedRuntime(&'static tokio::runtime::Runtime);
+
+/// Why the shared runtime could not start (kept for every later connection).
+static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("llm-lifecycle-pg")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the tokio runtime for PostgreSQL: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+impl BlockOn for SharedRuntime {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+
+    /// Only reached once [`establish`] has started the runtime.
+    #[allow(clippy::panic)]
+    fn get_runtime() -> Self {
+        match runtime() {
+            Ok(runtime) => Self(runtime),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// How a `sslmode` asks for TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verify {
+    /// Encrypt when TLS is used, never check the certificate (libpq's
+    /// `prefer` and `require`).
+    Nothing,
+    /// Check the certificate chain and the host name.
+    Full,
+}
+
+/// Opens a connection to `location` (a `postgres://` URL or libpq
+/// keyword/value string).
+pub(super) fn establish(location: &str) -> Result<PgConnection, String> {
+    let (location, verify, root_cert) = tls_settings(location);
+    let config: tokio_postgres::Config = location.parse().map_err(|e| format!("{e}"))?;
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(verify, root_cert.as_deref())?);
+    let runtime = runtime()?;
+    let conn = runtime.block_on(async move {
+        let (client, connection) = config.connect(tls).await.map_err(|e| error_chain(&e))?;
+        AsyncPgConnection::try_from_client_and_connection(client, connection)
+            .await
+            .map_err(|e: ConnectionError| e.to_string())
+    })?;
+    Ok(AsyncConnectionWrapper::from(conn))
+}
+
+/// A tokio-postgres error with its causes (the server's message is the source).
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// The location with `sslmode=verify-*` turned into `require` (tokio-postgres
+/// knows `disable`, `prefer` and `require`) and `sslrootcert` taken out, what
+/// to verify, and the root certificate file.
+fn tls_settings(location: &str) -> (String, Verify, Option<String>) {
+    let mut verify = Verify::Nothing;
+    let mut root_cert = None;
+    let url = location.contains("://");
+    let separator = if url { '&' } else { ' ' };
+    let (head, params) = if url {
+        // A `?` in the password (before the last `@`) does not start the query.
+        let query_from = location.rfind('@').unwrap_or(0);
+        match location[query_from..].find('?') {
+            Some(at) => (
+                &location[..query_from + at],
+                &location[query_from + at + 1..],
+            ),
+            None => (location, ""),
+        }
+    } else {
+        ("", location)
+    };
+    let mut kept = Vec::new();
+    for param in params.split(separator).filter(|p| !p.is_empty()) {
+        match param.split_once('=') {
+            Some(("sslmode", "verify-ca" | "verify-full")) => {
+                verify = Verify::Full;
+                kept.push("sslmode=require".to_owned());
+            }
+            Some(("sslrootcert", file)) => root_cert = Some(file.to_owned()),
+            _ => kept.push(param.to_owned()),
+        }
+    }
+    let location = if url {
+        if kept.is_empty() {
+            head.to_owned()
+        } else {
+            format!("{head}?{}", kept.join("&"))
+        }
+    } else {
+        kept.join(" ")
+    };
+    (location, verify, root_cert)
+}
+
+/// The rustls client configuration for `verify`.
+fn tls_config(verify: Verify, root_cert: Option<&str>) -> Result<ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?;
+    Ok(match verify {
+        Verify::Nothing => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+            .with_no_client_auth(),
+        Verify::Full => {
+            let mut roots = RootCertStore::empty();
+            match root_cert {
+                Some(file) => {
+                    for cert in CertificateDer::pem_file_iter(file)
+                        .map_err(|e| format!("reading sslrootcert {file}: {e}"))?
+                    {
+                        let cert = cert.map_err(|e| format!("reading sslrootcert {file}: {e}"))?;
+                        roots
+                            .add(cert)
+                            .map_err(|e| format!("sslrootcert {file}: {e}"))?;
+                    }
+                }
+                None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+    })
+}
+
+/// libpq's `sslmode=require`: the channel is encrypted and the handshake's
+/// signatures are checked, the certificate's issuer and name are not.
+#[derive(Debug)]
+struct Unverified(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_modes_become_require_and_lose_the_root_file() {
+        let (location, verify, root) =
+            tls_settings("postgres://u:p?w@h/d?sslmode=verify-full&sslrootcert=/ca.pem&x=1");
+        assert_eq!(location, "postgres://u:p?w@h/d?sslmode=require&x=1");
+        assert_eq!(verify, Verify::Full);
+        assert_eq!(root.as_deref(), Some("/ca.pem"));
+        let (location, verify, _) = tls_settings("postgres://h/d?sslmode=require");
+        assert_eq!(location, "postgres://h/d?sslmode=require");
+        assert_eq!(verify, Verify::Nothing);
+        let (location, verify, _) = tls_settings("host=h dbname=d sslmode=verify-ca");
+        assert_eq!(location, "host=h dbname=d sslmode=require");
+        assert_eq!(verify, Verify::Full);
+    }
+}
