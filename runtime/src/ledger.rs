@@ -518,11 +518,12 @@ pub fn applied_deletions(db: &mut Database) -> Result<Vec<AppliedDeletion>, Erro
         if !introspect::table_exists(conn, "llm_lifecycle_events")? {
             return Ok(Vec::new());
         }
-        let query = Query::new(
-            "SELECT e.provider, e.name, e.run_id, r.environment, CAST(r.finished_at AS TEXT) AS finished_at \
+        let query = Query::new(format!(
+            "SELECT e.provider, e.name, e.run_id, r.environment, CAST(r.finished_at AS {}) AS finished_at \
              FROM llm_lifecycle_events e JOIN llm_lifecycle_runs r ON r.id = e.run_id \
              WHERE e.action = 'deleted' AND e.team_id IS NULL AND r.status = ",
-        )
+            dialect::of(conn.backend()).text_type()
+        ))
         .bind(Bind::Text(RunStatus::Succeeded.as_str().to_owned()))
         .sql(" ORDER BY e.id");
         conn.load(&query).context(|| "reading the event journal".into())

@@ -36,9 +36,9 @@ pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
 pub use db::ADVISORY_LOCK_KEY;
 #[cfg(feature = "mysql")]
 pub use db::MysqlConnection;
+pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
 #[cfg(feature = "postgres")]
 pub use db::{PgConnection, SharedRuntime};
-pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
 pub use error::{DriverError, Error};
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};

@@ -68,10 +68,10 @@ pub(crate) fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Qu
             } else {
                 match team {
                     TeamId::Sql(expr) => out.push_sql(expr),
-                    TeamId::Value(id) => out
+                    TeamId::Value(id, integer) => out
                         .push_sql("CAST(")
                         .push_bind(Bind::BigInt(*id))
-                        .push_sql(" AS BIGINT)"),
+                        .push_sql(&format!(" AS {integer})")),
                 };
             }
             rest = &from[placeholder.len()..];
@@ -84,13 +84,21 @@ pub(crate) fn substitute(query: &str, team: &TeamId<'_>, permission: &str) -> Qu
 }
 
 /// The query as it runs for one team: what plan-time validation prepares.
-pub(crate) fn for_team(query: &str, team_id: i64, permission: &str) -> Query {
-    substitute(query, &TeamId::Value(team_id), permission)
+pub(crate) fn for_team(
+    query: &str,
+    team_id: i64,
+    integer: &'static str,
+    permission: &str,
+) -> Query {
+    substitute(query, &TeamId::Value(team_id, integer), permission)
 }
 
+/// What `$team_id` becomes.
 pub(crate) enum TeamId<'a> {
+    /// An SQL expression (a column of the statement around the query).
     Sql(&'a str),
-    Value(i64),
+    /// A bound id, cast to the engine's 64-bit integer type (the second field).
+    Value(i64, &'static str),
 }
 
 #[cfg(test)]
@@ -103,7 +111,7 @@ mod tests {
         let query = substitute(
             "SELECT id FROM users WHERE team = $team_id AND perm = $permission AND note <> '$team_id' \
              AND x = $team_idx -- $permission isn't here\n AND p ? 'k'",
-            &TeamId::Value(4),
+            &TeamId::Value(4, "BIGINT"),
             "llm.manage",
         );
         assert_eq!(

@@ -312,21 +312,18 @@ impl RefColumn {
     /// relation reads the same on MySQL 8 and MariaDB).
     fn mysql_update(&self, mapping: &[(OldValue, NewValue)]) -> Query {
         let mut query = Query::new("UPDATE ").ident(&self.table).sql(" JOIN (");
-        for (index, (old, new)) in mapping.iter().enumerate() {
-            query
-                .push_sql(if index == 0 {
-                    "SELECT "
-                } else {
-                    " UNION ALL SELECT "
-                })
-                .push_bind(self.old_value_bind(old))
-                .push_sql(if index == 0 { " AS old_value, " } else { ", " })
-                .push_bind(match new {
-                    NewValue::Id(id) => Bind::NullableBigInt(*id),
-                    NewValue::Text(text) => Bind::NullableText(text.clone()),
-                })
-                .push_sql(if index == 0 { " AS new_value" } else { "" });
-        }
+        query.push_union_rows(
+            &["old_value", "new_value"],
+            mapping.iter().map(|(old, new)| {
+                [
+                    self.old_value_bind(old),
+                    match new {
+                        NewValue::Id(id) => Bind::NullableBigInt(*id),
+                        NewValue::Text(text) => Bind::NullableText(text.clone()),
+                    },
+                ]
+            }),
+        );
         query.push_sql(") AS m ON ");
         query
             .append(self.stored_value(Backend::Mysql))

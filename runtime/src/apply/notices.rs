@@ -302,27 +302,21 @@ fn insert_mysql(
         shared,
         ["t.team_id", "t.message", "t.links"],
     );
-    query.push_sql("(");
-    let rows = batch.team_ids.iter().zip(&batch.messages).zip(&batch.links);
-    for (index, ((team_id, message), links)) in rows.enumerate() {
-        let (team, text, json) = if index == 0 {
-            (" AS team_id, ", " AS message, ", " AS links")
-        } else {
-            (", ", ", ", "")
-        };
-        query
-            .push_sql(if index == 0 {
-                "SELECT "
-            } else {
-                " UNION ALL SELECT "
-            })
-            .push_bind(Bind::BigInt(*team_id))
-            .push_sql(team)
-            .push_bind(Bind::Text(message.clone()))
-            .push_sql(text)
-            .push_bind(Bind::Text(links.clone()))
-            .push_sql(json);
-    }
+    query.push_sql("(").push_union_rows(
+        &["team_id", "message", "links"],
+        batch
+            .team_ids
+            .iter()
+            .zip(&batch.messages)
+            .zip(&batch.links)
+            .map(|((team_id, message), links)| {
+                [
+                    Bind::BigInt(*team_id),
+                    Bind::Text(message.clone()),
+                    Bind::Text(links.clone()),
+                ]
+            }),
+    );
     query.push_sql(") AS t");
     let count = conn.execute(&query)?;
     if !returning || count == 0 {

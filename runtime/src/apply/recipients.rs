@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::notices::Inserted;
+use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::recipients_sql::{NOTIFICATION_ALIAS, RECIPIENT_ALIAS, TeamId, substitute};
@@ -52,7 +53,11 @@ pub(crate) fn insert(
                 by_team.entry(row.team_id).or_default().push(row.id);
             }
             for (team_id, ids) in by_team {
-                let users = substitute(query, &TeamId::Value(team_id), permission);
+                let users = substitute(
+                    query,
+                    &TeamId::Value(team_id, dialect::of(Backend::Mysql).integer_type()),
+                    permission,
+                );
                 for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
                     let r = quote_ident(RECIPIENT_ALIAS);
                     let mut statement = Query::new(format!(
@@ -79,7 +84,11 @@ pub(crate) fn insert(
                 by_team.entry(row.team_id).or_default().push(row.id);
             }
             for (team_id, ids) in by_team {
-                let users = substitute(query, &TeamId::Value(team_id), permission);
+                let users = substitute(
+                    query,
+                    &TeamId::Value(team_id, dialect::of(Backend::Sqlite).integer_type()),
+                    permission,
+                );
                 for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
                     let r = quote_ident(RECIPIENT_ALIAS);
                     let mut statement = Query::new(format!("WITH {r}(user_id) AS ("));

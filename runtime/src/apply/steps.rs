@@ -139,19 +139,32 @@ pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(
     let now = now(conn.backend());
     let table = quote_ident(MODELS_TABLE);
     for chunk in updates.chunks(MODEL_ROWS_PER_STATEMENT) {
-        let mut query = Query::new("WITH m(id, token_limit, deprecated) AS (VALUES ");
-        query.push_rows(chunk.iter().map(|update| {
+        let rows = chunk.iter().map(|update| {
             [
                 Bind::BigInt(update.id),
                 Bind::NullableBigInt(update.token_limit.map(|c| c.to)),
                 Bind::NullableBool(update.deprecated.map(|change| change.to)),
             ]
-        }));
-        query.push_sql(&format!(
-            ") UPDATE {table} SET max_token_limit = COALESCE(m.token_limit, {table}.max_token_limit), \
-             deprecated = COALESCE(m.deprecated, {table}.deprecated), updated_at = {now} \
-             FROM m WHERE {table}.id = m.id"
-        ));
+        });
+        let set = format!(
+            "max_token_limit = COALESCE(m.token_limit, {table}.max_token_limit), \
+             deprecated = COALESCE(m.deprecated, {table}.deprecated), updated_at = {now}"
+        );
+        let query = if conn.backend() == Backend::Mysql {
+            // No `UPDATE … FROM` on MySQL: a join; each matched row counts.
+            let mut query = Query::new(format!("UPDATE {table} JOIN ("));
+            query
+                .push_union_rows(&["id", "token_limit", "deprecated"], rows)
+                .push_sql(&format!(") AS m ON {table}.id = m.id SET {set}"));
+            query
+        } else {
+            let mut query = Query::new("WITH m(id, token_limit, deprecated) AS (VALUES ");
+            query.push_rows(rows);
+            query.push_sql(&format!(
+                ") UPDATE {table} SET {set} FROM m WHERE {table}.id = m.id"
+            ));
+            query
+        };
         let changed = conn
             .execute(&query)
             .context(|| format!("updating {} model rows", chunk.len()))?;

@@ -136,8 +136,7 @@ impl Database {
     /// PostgreSQL; `read_only`: every transaction of the session `READ ONLY`.
     #[cfg(feature = "postgres")]
     fn connect_postgres(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
-        let mut conn =
-            pg::establish(&url.connect_string()).map_err(|e| connect_error(url, &e))?;
+        let mut conn = pg::establish(&url.connect_string()).map_err(|e| connect_error(url, &e))?;
         if read_only {
             conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                 .map_err(|e| connect_error(url, &e.to_string()))?;

@@ -79,7 +79,8 @@ enum Verify {
 pub(super) fn establish(location: &str) -> Result<PgConnection, String> {
     let (location, verify, root_cert) = tls_settings(location);
     let config: tokio_postgres::Config = location.parse().map_err(|e| format!("{e}"))?;
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(verify, root_cert.as_deref())?);
+    let tls =
+        tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(verify, root_cert.as_deref())?);
     let runtime = runtime()?;
     let conn = runtime.block_on(async move {
         let (client, connection) = config.connect(tls).await.map_err(|e| error_chain(&e))?;

@@ -134,6 +134,38 @@ impl Query {
         self
     }
 
+    /// MySQL: a relation of bound rows, `SELECT ? AS c1, ? AS c2 UNION ALL
+    /// SELECT ?, ? …` (MySQL 8 writes a `VALUES` relation `VALUES ROW(…)`,
+    /// MariaDB `VALUES (…)`, and neither renames its columns; this form reads
+    /// the same on both). Wrap it in parentheses and name it.
+    pub(crate) fn push_union_rows<R>(
+        &mut self,
+        columns: &[&str],
+        rows: impl IntoIterator<Item = R>,
+    ) -> &mut Self
+    where
+        R: IntoIterator<Item = Bind>,
+    {
+        for (index, row) in rows.into_iter().enumerate() {
+            self.push_sql(if index > 0 {
+                " UNION ALL SELECT "
+            } else {
+                "SELECT "
+            });
+            for (at, value) in row.into_iter().enumerate() {
+                if at > 0 {
+                    self.push_sql(", ");
+                }
+                self.push_bind(value);
+                if index == 0 {
+                    self.push_sql(" AS ");
+                    self.push_ident(columns.get(at).copied().unwrap_or("value"));
+                }
+            }
+        }
+        self
+    }
+
     /// Appends SQL from the catalogue, verbatim: nothing in it is a placeholder
     /// of ours (the catalogue crate and plan-time checks keep engine
     /// placeholders out of it).

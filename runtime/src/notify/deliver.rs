@@ -109,7 +109,7 @@ pub fn deliver(db: &mut Database, notifiers: &[&dyn Notifier]) -> Result<Deliver
         loop {
             let page = db.transaction(|conn| {
                 let rows: Vec<NoticeRow> = conn
-                    .load(&pending_query(&sink, after))
+                    .load(&pending_query(conn.backend(), &sink, after))
                     .context(|| format!("reading the notifications not yet delivered to {sink}"))?;
                 let recipients = if rows.is_empty() {
                     HashMap::new()
@@ -211,10 +211,11 @@ fn delivered_query(notification_id: i64, sink: &str) -> Query {
     .sql(" AND delivered_at IS NOT NULL")
 }
 
-fn pending_query(sink: &str, after: i64) -> Query {
+fn pending_query(backend: Backend, sink: &str, after: i64) -> Query {
+    let text = crate::db::dialect::of(backend).text_type();
     Query::new(format!(
         "SELECT n.id, n.team_id, n.slug, n.model, n.level, n.title, n.message, \
-         CAST(n.links AS TEXT) AS links, n.permission, CAST(n.created_at AS TEXT) AS created_at \
+         CAST(n.links AS {text}) AS links, n.permission, CAST(n.created_at AS {text}) AS created_at \
          FROM {} n LEFT JOIN {} d ON d.notification_id = n.id AND d.sink = ",
         quote_ident(NOTIFICATIONS_TABLE),
         quote_ident(DELIVERIES_TABLE)

@@ -20,7 +20,7 @@ use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 use super::texts::{self, Resource};
 use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
-use crate::db::{Bind, Conn, Query, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect;
 use crate::plan::{ModelId, Plan, Refusal};
@@ -324,21 +324,23 @@ fn affected_query(
         table
     };
     let team = reference.team_column.as_deref().unwrap_or_default();
-    let mut query = Query::new(
-        "SELECT DISTINCT CAST(s.old_key AS TEXT) AS old_key, s.team_id, s.resource_id, s.name FROM (\
+    let dialect = crate::db::dialect::of(conn.backend());
+    let (text, integer) = (dialect.text_type(), dialect.integer_type());
+    let mut query = Query::new(format!(
+        "SELECT DISTINCT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name FROM (\
          SELECT ",
-    );
+    ));
     query
         .append(column.stored_value(conn.backend()))
         .push_sql(" AS old_key, CAST(")
         .push_ident(owner)
         .push_sql(".")
         .push_ident(team)
-        .push_sql(" AS BIGINT) AS team_id, CAST(")
+        .push_sql(&format!(" AS {integer}) AS team_id, CAST("))
         .push_ident(owner)
         .push_sql(".")
         .push_ident("id")
-        .push_sql(" AS BIGINT) AS resource_id, ");
+        .push_sql(&format!(" AS {integer}) AS resource_id, "));
     match &reference.name_column {
         Some(name) => {
             query
@@ -346,10 +348,10 @@ fn affected_query(
                 .push_ident(owner)
                 .push_sql(".")
                 .push_ident(name)
-                .push_sql(" AS TEXT)");
+                .push_sql(&format!(" AS {text})"));
         }
         None => {
-            query.push_sql("CAST(NULL AS TEXT)");
+            query.push_sql(&format!("CAST(NULL AS {text})"));
         }
     }
     query.push_sql(" AS name FROM ");
@@ -389,20 +391,26 @@ fn affected_query(
         .push_sql(") AND s.team_id IS NOT NULL");
     if skip_notified {
         query.push_sql(&format!(
-            " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (VALUES ",
+            " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (",
             quote_ident(NOTIFICATIONS_TABLE)
         ));
-        // `VALUES` columns are `column1…` on both engines (SQLite cannot rename them).
-        query.push_rows(values.iter().map(|(old, index)| {
+        let rows = values.iter().map(|(old, index)| {
             let (slug, model) = candidates.get(*index).map_or_else(Default::default, |c| {
                 (c.model.change.slug().to_owned(), c.model.model.to_string())
             });
             [Bind::Text(old.key()), Bind::Text(slug), Bind::Text(model)]
-        }));
-        query.push_sql(
+        });
+        // `VALUES` columns are `column1…` on PostgreSQL and SQLite (SQLite
+        // cannot rename them); MySQL's relation is named to match.
+        if conn.backend() == Backend::Mysql {
+            query.push_union_rows(&["column1", "column2", "column3"], rows);
+        } else {
+            query.push_sql("VALUES ").push_rows(rows);
+        }
+        query.push_sql(&format!(
             ") AS k ON n.slug = k.column2 AND n.model = k.column3 \
-             WHERE k.column1 = CAST(s.old_key AS TEXT) AND n.team_id = s.team_id)",
-        );
+             WHERE k.column1 = CAST(s.old_key AS {text}) AND n.team_id = s.team_id)",
+        ));
     }
     query
 }

@@ -274,13 +274,18 @@ fn load_globals(conn: &mut Conn<'_>) -> Result<Vec<GlobalRow>, Error> {
 fn load_merges(conn: &mut Conn<'_>, creates: &[Create]) -> Result<Vec<Merge>, Error> {
     let mut merges = Vec::new();
     for chunk in creates.chunks(MAX_MAPPING_PER_STATEMENT) {
-        let mut query = Query::new("WITH c(provider, name) AS (VALUES ");
-        query.push_rows(chunk.iter().map(|create| {
+        let rows = chunk.iter().map(|create| {
             [
                 Bind::Text(create.model.provider.clone()),
                 Bind::Text(create.model.name.clone()),
             ]
-        }));
+        });
+        let mut query = Query::new("WITH c(provider, name) AS (");
+        if conn.backend() == Backend::Mysql {
+            query.push_union_rows(&["provider", "name"], rows);
+        } else {
+            query.push_sql("VALUES ").push_rows(rows);
+        }
         query.push_sql(&format!(
             ") SELECT p.id, p.team_id, p.provider, p.name FROM {} p \
              JOIN c ON p.provider = c.provider AND p.name = c.name \

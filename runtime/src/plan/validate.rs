@@ -50,7 +50,8 @@ pub(super) fn recipients_query(
     query: &str,
     permission: &str,
 ) -> Result<Option<String>, Error> {
-    let for_team = recipients::for_team(query, 0, permission);
+    let integer = crate::db::dialect::of(conn.backend()).integer_type();
+    let for_team = recipients::for_team(query, 0, integer, permission);
     if let Some(found) = lex::placeholder(&for_team.foreign_text(), conn.backend()) {
         return Ok(Some(format!(
             "`{found}` is a bind placeholder on {}; use `$team_id` and `$permission` for the values",
@@ -59,8 +60,8 @@ pub(super) fn recipients_query(
     }
     // A scalar subquery: both engines reject one that returns several columns.
     let mut check = Query::new("SELECT CAST((SELECT * FROM (");
-    check
-        .append(for_team)
-        .push_sql(") AS llm_lifecycle_recipient LIMIT 0) AS BIGINT) AS user_id");
+    check.append(for_team).push_sql(&format!(
+        ") AS llm_lifecycle_recipient LIMIT 0) AS {integer}) AS user_id"
+    ));
     probe(conn, &check)
 }

@@ -18,6 +18,8 @@ pub(crate) trait Dialect: Sync {
     fn now(&self) -> &'static str;
     /// The type a value is `CAST` to for text (`TEXT`, or `CHAR` on MySQL).
     fn text_type(&self) -> &'static str;
+    /// The type a value is `CAST` to for a 64-bit integer (`BIGINT`, or `SIGNED` on MySQL).
+    fn integer_type(&self) -> &'static str;
     /// A condition: the timestamp `column` is less than `days` days old.
     fn within_days(&self, column: &str, days: u32) -> String;
     /// `SELECT COUNT(*) AS n`: whether a table named by the one bound value

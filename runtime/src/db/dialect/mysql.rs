@@ -15,6 +15,10 @@ impl Dialect for Mysql {
         "CHAR"
     }
 
+    fn integer_type(&self) -> &'static str {
+        "SIGNED"
+    }
+
     fn within_days(&self, column: &str, days: u32) -> String {
         format!("{column} > CURRENT_TIMESTAMP(6) - INTERVAL {days} DAY")
     }

@@ -14,6 +14,10 @@ impl Dialect for Postgres {
         "TEXT"
     }
 
+    fn integer_type(&self) -> &'static str {
+        "BIGINT"
+    }
+
     fn within_days(&self, column: &str, days: u32) -> String {
         format!("{column} > now() - interval '{days} days'")
     }

@@ -15,6 +15,10 @@ impl Dialect for Sqlite {
         "TEXT"
     }
 
+    fn integer_type(&self) -> &'static str {
+        "BIGINT"
+    }
+
     fn within_days(&self, column: &str, days: u32) -> String {
         format!("{column} > datetime('now', '-{days} days')")
     }
