@@ -1,26 +1,30 @@
 //! The data set: the catalogues (built as TOML text, parsed by
 //! `llm_lifecycle_catalog::Catalog::parse`) and the host tables, generated
-//! server-side with set-based SQL (`generate_series`).
+//! server-side with set-based SQL (`generate_series` on PostgreSQL, the
+//! `seq_1_to_N` tables of MariaDB's SEQUENCE engine there).
 //!
 //! Models: `models` live models spread over [`PROVIDERS`] providers
 //! (`prov{p}/model-{m}`); the new catalogue deletes the `deleted` highest ones,
 //! each replaced by a live model of its provider. Host tables: `teams`,
 //! `pipelines` (team, name), `assistants` (team, name, integer FK
 //! `llm_provider_model_id`) and `pipeline_nodes` (JSONB `params` holding
-//! `llm_provider_model_id`, a quarter as a string, the rest as a number). A
-//! share `deleted_share` of the assistants and of the nodes references a
-//! deleted model; the rest a live one.
+//! `llm_provider_model_id`, a quarter as a string, the rest as a number; on
+//! MariaDB a `JSON` column, which that engine stores as `LONGTEXT` with a
+//! `json_valid` check, as Django's `JSONField` creates it). A share
+//! `deleted_share` of the assistants and of the nodes references a deleted
+//! model; the rest a live one. Both engines get the same rows, keys and
+//! indexes.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
-use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
+use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
-use diesel::{Connection, QueryableByName, RunQueryDsl};
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::{ApplyOptions, Database, DatabaseUrl, apply};
+
+use crate::engine::{Conn, Engine};
 
 /// Providers the models are spread over.
 pub(crate) const PROVIDERS: usize = 5;
@@ -225,14 +229,70 @@ impl ModelIds {
             .collect();
         format!("(VALUES {}) AS m(old_id, new_id)", rows.join(", "))
     }
+
+    /// MariaDB: the same mapping as a derived table, `(SELECT old AS old_id,
+    /// 'old' AS old_key, new AS new_id UNION ALL …) AS m` (MySQL 8 and MariaDB
+    /// spell a `VALUES` relation differently; `old_key` is the old id as text,
+    /// for matching a JSON value's text).
+    pub(crate) fn mapping_sql_mysql(&self) -> String {
+        let rows: Vec<String> = self
+            .mapping
+            .iter()
+            .enumerate()
+            .map(|(index, (old, new))| {
+                if index == 0 {
+                    format!("SELECT {old} AS old_id, '{old}' AS old_key, {new} AS new_id")
+                } else {
+                    format!("SELECT {old}, '{old}', {new}")
+                }
+            })
+            .collect();
+        format!("({}) AS m", rows.join(" UNION ALL "))
+    }
+
+    /// MariaDB: `CASE <value> WHEN old THEN new … END`, the old ids written as
+    /// text when `text` (to match a JSON value's text), the new ones as integers.
+    pub(crate) fn case_sql_mysql(&self, value: &str, text: bool) -> String {
+        let arms: Vec<String> = self
+            .mapping
+            .iter()
+            .map(|(old, new)| {
+                if text {
+                    format!("WHEN '{old}' THEN {new}")
+                } else {
+                    format!("WHEN {old} THEN {new}")
+                }
+            })
+            .collect();
+        format!("CASE {value} {} END", arms.join(" "))
+    }
 }
 
 /// Builds the base database at `url`: host tables, the old catalogue applied
 /// by the runtime (schema and model rows), the generated rows, keys and
-/// indexes as a Django platform has them, `VACUUM ANALYZE`.
+/// indexes as a Django platform has them, `VACUUM ANALYZE` (`ANALYZE TABLE`
+/// on MariaDB).
 pub(crate) fn build(url: &str, scale: &Scale) -> Result<ModelIds> {
-    let mut conn = PgConnection::establish(url).with_context(|| format!("connecting to {url}"))?;
-    conn.batch_execute(
+    let mut conn = Conn::establish(url)?;
+    match conn.engine() {
+        Engine::Postgres => build_pg(&mut conn, url, scale),
+        Engine::Mariadb => build_mysql(&mut conn, url, scale),
+    }
+}
+
+/// Applies the old catalogue with the runtime (its schema and the model rows).
+fn apply_old_catalogue(url: &str, scale: &Scale) -> Result<()> {
+    let old = parse(
+        &catalogue_toml(scale, false, References::WithTeams),
+        "old-catalogue.toml",
+    )?;
+    let mut db = Database::connect(&DatabaseUrl::parse(url)?)?;
+    apply(&mut db, &old, &ApplyOptions::default()).context("applying the old catalogue")?;
+    Ok(())
+}
+
+fn build_pg(conn: &mut Conn, url: &str, scale: &Scale) -> Result<ModelIds> {
+    conn.batch(
         "CREATE TABLE teams (id bigint NOT NULL, name text NOT NULL);
          CREATE TABLE pipelines (id bigint NOT NULL, team_id bigint NOT NULL, name text NOT NULL);
          CREATE TABLE assistants (id bigint NOT NULL, team_id bigint NOT NULL, name text NOT NULL,
@@ -242,15 +302,8 @@ pub(crate) fn build(url: &str, scale: &Scale) -> Result<ModelIds> {
     )
     .context("creating the host tables")?;
 
-    let old = parse(
-        &catalogue_toml(scale, false, References::WithTeams),
-        "old-catalogue.toml",
-    )?;
-    {
-        let mut db = Database::connect(&DatabaseUrl::parse(url)?)?;
-        apply(&mut db, &old, &ApplyOptions::default()).context("applying the old catalogue")?;
-    }
-    let ids = model_ids(&mut conn, scale)?;
+    apply_old_catalogue(url, scale)?;
+    let ids = model_ids(conn, scale)?;
 
     let live = array(&ids.live);
     let dead = array(&ids.deleted());
@@ -274,7 +327,7 @@ pub(crate) fn build(url: &str, scale: &Scale) -> Result<ModelIds> {
     } = *scale;
     let assistant_model = model_of("i");
     let node_model = model_of("i");
-    conn.batch_execute(&format!(
+    conn.batch(&format!(
         "INSERT INTO teams SELECT i, 'team ' || i FROM generate_series(1::bigint, {teams}) i;
          INSERT INTO pipelines SELECT i, 1 + (i * 7919) % {teams}, 'pipeline ' || i
            FROM generate_series(1::bigint, {pipelines}) i;
@@ -301,18 +354,16 @@ pub(crate) fn build(url: &str, scale: &Scale) -> Result<ModelIds> {
          CREATE INDEX ON pipeline_nodes (pipeline_id);"
     ))
     .context("generating the host rows")?;
-    conn.batch_execute("VACUUM ANALYZE")
+    conn.batch("VACUUM ANALYZE")
         .context("VACUUM ANALYZE of the base database")?;
     Ok(ids)
 }
 
 /// Reads the model row ids (of the base data set or a copy) by name.
-pub(crate) fn model_ids(conn: &mut PgConnection, scale: &Scale) -> Result<ModelIds> {
-    let rows: Vec<ModelRow> = diesel::sql_query(
-        "SELECT id, provider, name FROM llm_provider_models WHERE team_id IS NULL",
-    )
-    .load(conn)
-    .context("reading the model row ids")?;
+pub(crate) fn model_ids(conn: &mut Conn, scale: &Scale) -> Result<ModelIds> {
+    let rows: Vec<ModelRow> = conn
+        .load("SELECT id, provider, name FROM llm_provider_models WHERE team_id IS NULL")
+        .context("reading the model row ids")?;
     let by_name: HashMap<(String, String), i64> = rows
         .into_iter()
         .map(|row| ((row.provider, row.name), row.id))
@@ -341,6 +392,103 @@ pub(crate) fn model_ids(conn: &mut PgConnection, scale: &Scale) -> Result<ModelI
 pub(crate) fn array(ids: &[i64]) -> String {
     let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
     format!("ARRAY[{}]::bigint[]", list.join(","))
+}
+
+/// `1,2,3`, for an `IN (…)` list on MariaDB (integers read from the database).
+pub(crate) fn list(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    list.join(",")
+}
+
+/// `'1','2','3'`: the ids as the text a JSON value's `JSON_VALUE` gives.
+pub(crate) fn text_list(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+    list.join(",")
+}
+
+/// `ELT(1 + (i * 40503) % n, id1, id2, …)`: the `(i * 40503) % n`-th id, as the
+/// PostgreSQL generator indexes its arrays.
+fn elt(i: &str, ids: &[i64]) -> String {
+    format!("ELT(1 + MOD({i} * 40503, {}), {})", ids.len(), list(ids))
+}
+
+/// The MariaDB data set, row for row the PostgreSQL one: the same sizes,
+/// team, pipeline and model of every row, the same JSON keys and values
+/// (written as text in one `CONCAT`, the model id first as PostgreSQL's
+/// `jsonb_build_object` gets it), the same primary keys, foreign keys and
+/// indexes. Tables are created with their primary keys (InnoDB clusters rows
+/// by it, so adding it later would rebuild the table) and loaded in key order
+/// with `unique_checks` and `foreign_key_checks` off (InnoDB's bulk load into
+/// an empty table); the secondary indexes and foreign keys follow (with checks
+/// off: the generated rows satisfy them), then `ANALYZE TABLE`.
+fn build_mysql(conn: &mut Conn, url: &str, scale: &Scale) -> Result<ModelIds> {
+    conn.batch(
+        "CREATE TABLE teams (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL)
+           ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+         CREATE TABLE pipelines (id BIGINT NOT NULL PRIMARY KEY, team_id BIGINT NOT NULL,
+                                 name VARCHAR(255) NOT NULL)
+           ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+         CREATE TABLE assistants (id BIGINT NOT NULL PRIMARY KEY, team_id BIGINT NOT NULL,
+                                  name VARCHAR(255) NOT NULL, llm_provider_model_id BIGINT NULL)
+           ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+         CREATE TABLE pipeline_nodes (id BIGINT NOT NULL PRIMARY KEY, pipeline_id BIGINT NOT NULL,
+                                      params JSON NOT NULL DEFAULT '{}')
+           ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;",
+    )
+    .context("creating the host tables")?;
+
+    apply_old_catalogue(url, scale)?;
+    let ids = model_ids(conn, scale)?;
+
+    let per_mille = scale.per_mille();
+    let dead = ids.deleted();
+    let model_of = |i: &str| {
+        format!(
+            "CAST(CASE WHEN MOD({i} * 2654435761, 1000) < {per_mille} THEN {} ELSE {} END AS SIGNED)",
+            elt(i, &dead),
+            elt(i, &ids.live)
+        )
+    };
+    let Scale {
+        teams,
+        assistants,
+        pipelines,
+        nodes,
+        ..
+    } = *scale;
+    let assistant_model = model_of("seq");
+    let node_model = model_of("seq");
+    conn.batch(&format!(
+        "SET SESSION unique_checks = 0, foreign_key_checks = 0;
+         INSERT INTO teams SELECT seq, CONCAT('team ', seq) FROM seq_1_to_{teams};
+         INSERT INTO pipelines SELECT seq, 1 + MOD(seq * 7919, {teams}), CONCAT('pipeline ', seq)
+           FROM seq_1_to_{pipelines};
+         INSERT INTO assistants SELECT seq, 1 + MOD(seq * 104729, {teams}), CONCAT('assistant ', seq),
+             {assistant_model}
+           FROM seq_1_to_{assistants};
+         INSERT INTO pipeline_nodes
+           SELECT i, 1 + ((i - 1) * {pipelines}) DIV GREATEST({nodes}, 1),
+             CONCAT('{{\"llm_provider_model_id\": ',
+                    IF(MOD(i, 4) = 0, CONCAT('\"', m, '\"'), m),
+                    ', \"temperature\": 0.7, \"max_tokens\": 1024, ',
+                    '\"prompt\": \"You are a helpful assistant. Node ', i, ' answers questions.\"}}')
+           FROM (SELECT seq AS i, {node_model} AS m FROM seq_1_to_{nodes}) s;
+         ALTER TABLE pipelines ADD INDEX pipelines_team_id (team_id),
+           ADD CONSTRAINT pipelines_team_fk FOREIGN KEY (team_id) REFERENCES teams (id);
+         ALTER TABLE assistants ADD INDEX assistants_team_id (team_id),
+           ADD INDEX assistants_model_id (llm_provider_model_id),
+           ADD CONSTRAINT assistants_team_fk FOREIGN KEY (team_id) REFERENCES teams (id),
+           ADD CONSTRAINT assistants_model_fk FOREIGN KEY (llm_provider_model_id)
+             REFERENCES llm_provider_models (id);
+         ALTER TABLE pipeline_nodes ADD INDEX pipeline_nodes_pipeline_id (pipeline_id),
+           ADD CONSTRAINT pipeline_nodes_pipeline_fk FOREIGN KEY (pipeline_id)
+             REFERENCES pipelines (id);
+         SET SESSION unique_checks = 1, foreign_key_checks = 1;"
+    ))
+    .context("generating the host rows")?;
+    conn.batch("ANALYZE TABLE teams, pipelines, assistants, pipeline_nodes, llm_provider_models")
+        .context("ANALYZE TABLE of the base database")?;
+    Ok(ids)
 }
 
 #[cfg(test)]
@@ -382,6 +530,28 @@ mod tests {
             assert!(!is_deleted(&scale, to), "{k} → {to}");
             assert_eq!(k % PROVIDERS, to % PROVIDERS);
         }
+    }
+
+    #[test]
+    fn the_mariadb_mapping_reads_as_a_derived_table_and_a_case() {
+        let ids = ModelIds {
+            live: vec![1, 2],
+            mapping: vec![(7, 1), (8, 2)],
+        };
+        assert_eq!(
+            ids.mapping_sql_mysql(),
+            "(SELECT 7 AS old_id, '7' AS old_key, 1 AS new_id UNION ALL SELECT 8, '8', 2) AS m"
+        );
+        assert_eq!(
+            ids.case_sql_mysql("v", true),
+            "CASE v WHEN '7' THEN 1 WHEN '8' THEN 2 END"
+        );
+        assert_eq!(
+            ids.case_sql_mysql("v", false),
+            "CASE v WHEN 7 THEN 1 WHEN 8 THEN 2 END"
+        );
+        assert_eq!(text_list(&ids.deleted()), "'7','8'");
+        assert_eq!(elt("i", &ids.live), "ELT(1 + MOD(i * 40503, 2), 1,2)");
     }
 
     #[test]

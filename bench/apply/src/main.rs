@@ -1,17 +1,21 @@
-//! Apply benchmark against PostgreSQL: the runtime against hand-written optimal SQL.
+//! Apply benchmark against PostgreSQL or MariaDB: the runtime against
+//! hand-written optimal SQL.
 //!
 //! Builds a data set once in a throwaway database (100 k teams, 200 k
-//! assistants, 1 M JSONB pipeline nodes reached through pipelines, 100 models
+//! assistants, 1 M JSON pipeline nodes reached through pipelines, 100 models
 //! of which the new catalogue deletes 20, referenced by 15 % of the rows), then
-//! runs each variant on its own `CREATE DATABASE … TEMPLATE base` copy, the
-//! variants interleaved, `--reps` times each, and prints the median wall time
-//! and its ratio to the hand-written optimal SQL. Every run's end state is
-//! checked against the state the mapping predicts. Then the no-op case: a
-//! 5,000-model catalogue applied a second time.
+//! runs each variant on its own copy of it (PostgreSQL: `CREATE DATABASE …
+//! TEMPLATE base`; MariaDB: the tables copied, see `server.rs`), the variants
+//! interleaved, `--reps` times each, and prints the median wall time and its
+//! ratio to the hand-written optimal SQL for that engine. Every run's end
+//! state is checked against the state the mapping predicts. Then the no-op
+//! case: a 5,000-model catalogue applied a second time.
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-bench cargo run --release -p llm-lifecycle-apply-bench -- --scale 0.01
-//! cargo run --release -p llm-lifecycle-apply-bench --            # full scale
+//! cargo run --release -p llm-lifecycle-apply-bench --            # full scale, PostgreSQL
+//! cargo run --release -p llm-lifecycle-apply-bench -- --engine mariadb   # MariaDB at 127.0.0.1:3306
+//! cargo run --release -p llm-lifecycle-apply-bench -- --admin-url mysql://root@db:3306/mysql
 //! cargo run --release -p llm-lifecycle-apply-bench -- --per-row  # + one UPDATE per row, at 1/10 scale
 //! ```
 //!
@@ -21,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 mod dataset;
+mod engine;
 mod memory;
 mod noop;
 mod server;
@@ -32,9 +37,9 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
-use diesel::Connection;
 
 use dataset::{References, Scale};
+use engine::{Conn, Engine};
 use server::Server;
 use timing::{median, ratio, secs};
 use variants::{Inputs, Sample, Variant};
@@ -43,13 +48,16 @@ use variants::{Inputs, Sample, Variant};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Server to create the throwaway databases on (any database on it).
-    #[arg(
-        long,
-        env = "LLM_LIFECYCLE_TEST_PG",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    admin_url: String,
+    /// Server to create the throwaway databases on (any database on it): a
+    /// `postgres://` or a `mysql://` (MariaDB, MySQL) URL; its scheme picks
+    /// the engine. Default: `$LLM_LIFECYCLE_TEST_PG`, else
+    /// postgres://postgres@127.0.0.1:5432/postgres; with `--engine mariadb`,
+    /// `$LLM_LIFECYCLE_TEST_MYSQL`, else mysql://root@127.0.0.1:3306/mysql.
+    #[arg(long)]
+    admin_url: Option<String>,
+    /// The engine to run on when `--admin-url` is not given.
+    #[arg(long, value_enum, default_value_t = Engine::Postgres)]
+    engine: Engine,
     /// Multiplies the default sizes (100 k teams, 200 k assistants, 125 k
     /// pipelines, 1 M nodes); explicit sizes are taken as given.
     #[arg(long, default_value_t = 1.0)]
@@ -110,6 +118,13 @@ struct Args {
 }
 
 impl Args {
+    /// The admin URL: `--admin-url`, else the engine's default.
+    fn admin_url(&self) -> String {
+        self.admin_url
+            .clone()
+            .unwrap_or_else(|| self.engine.default_admin_url())
+    }
+
     fn scale(&self, factor: f64) -> Scale {
         let sized = |explicit: Option<u64>, default: f64| {
             explicit.map_or_else(
@@ -140,13 +155,19 @@ fn main() -> Result<()> {
     if let (Some(variant), Some(url)) = (&args.child_run, &args.child_url) {
         return child(&args, Variant::from_key(variant)?, url);
     }
-    let mut server = Server::new(&args.admin_url)?;
+    let admin_url = args.admin_url();
+    let engine = Engine::of_url(&admin_url)?;
+    let mut server = Server::new(&admin_url)?;
     println!(
-        "PostgreSQL at {}; {} repetitions per variant, median wall time; each run is a process \
+        "{} at {}; {} repetitions per variant, median wall time; each run is a process \
          of its own, peak RSS is its VmHWM during the measured call\n",
-        llm_lifecycle_runtime::redact(&args.admin_url),
+        server.describe()?,
+        llm_lifecycle_runtime::redact(&admin_url),
         args.reps
     );
+    if engine == Engine::Mariadb {
+        println!("{}\n", server.settings()?);
+    }
     if !args.skip_apply {
         let variants = [
             Variant::Apply,
@@ -277,8 +298,7 @@ fn child(args: &Args, variant: Variant, url: &str) -> Result<()> {
         "new-catalogue-without-teams.toml",
     )?;
     let ids = {
-        let mut conn =
-            diesel::PgConnection::establish(url).with_context(|| format!("connecting to {url}"))?;
+        let mut conn = Conn::establish(url)?;
         dataset::model_ids(&mut conn, &scale)?
     };
     let inputs = Inputs {

@@ -3,11 +3,11 @@
 //! mapping predicts (computed on the base data set before any run).
 
 use anyhow::{Context, Result};
-use diesel::pg::PgConnection;
+use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
-use diesel::{Connection, QueryableByName, RunQueryDsl};
 
-use crate::dataset::{ModelIds, array};
+use crate::dataset::{ModelIds, array, list};
+use crate::engine::{Conn, Engine};
 
 /// What the referencing columns and the model rows add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
@@ -47,8 +47,11 @@ struct Count {
 
 /// The fingerprint of the database at `url` now.
 pub(crate) fn fingerprint(url: &str, ids: &ModelIds) -> Result<Fingerprint> {
+    let mut conn = Conn::establish(url)?;
+    if conn.engine() == Engine::Mariadb {
+        return fingerprint_mysql(&mut conn, ids);
+    }
     let dead = array(&ids.deleted());
-    let mut conn = PgConnection::establish(url)?;
     let sql = format!(
         "SELECT
            (SELECT count(*) FROM assistants WHERE llm_provider_model_id = ANY({dead})) AS dead_assistants,
@@ -61,19 +64,43 @@ pub(crate) fn fingerprint(url: &str, ids: &ModelIds) -> Result<Fingerprint> {
              WHERE jsonb_typeof(params -> 'llm_provider_model_id') = 'string') AS string_nodes,
            (SELECT count(*) FROM llm_provider_models WHERE team_id IS NULL) AS global_models"
     );
-    diesel::sql_query(sql)
-        .get_result(&mut conn)
+    conn.get(&sql)
+        .context("fingerprinting the referencing columns")
+}
+
+/// The model id a node's JSON holds, as an integer (MariaDB).
+const NODE_MODEL_MYSQL: &str = "CAST(JSON_VALUE(params, '$.llm_provider_model_id') AS SIGNED)";
+
+/// [`fingerprint`] on MariaDB: the same sums and counts (`SUM` of integers is
+/// a `DECIMAL` there, cast back to `BIGINT`).
+fn fingerprint_mysql(conn: &mut Conn, ids: &ModelIds) -> Result<Fingerprint> {
+    let dead = list(&ids.deleted());
+    let sql = format!(
+        "SELECT
+           (SELECT COUNT(*) FROM assistants WHERE llm_provider_model_id IN ({dead})) AS dead_assistants,
+           (SELECT CAST(COALESCE(SUM(llm_provider_model_id), 0) AS SIGNED) FROM assistants)
+             AS assistants_sum,
+           (SELECT COUNT(*) FROM pipeline_nodes WHERE {NODE_MODEL_MYSQL} IN ({dead})) AS dead_nodes,
+           (SELECT CAST(COALESCE(SUM({NODE_MODEL_MYSQL}), 0) AS SIGNED) FROM pipeline_nodes)
+             AS nodes_sum,
+           (SELECT COUNT(*) FROM pipeline_nodes
+             WHERE JSON_TYPE(JSON_EXTRACT(params, '$.llm_provider_model_id')) = 'STRING')
+             AS string_nodes,
+           (SELECT COUNT(*) FROM llm_provider_models WHERE team_id IS NULL) AS global_models"
+    );
+    conn.get(&sql)
         .context("fingerprinting the referencing columns")
 }
 
 /// The state every variant must reach, computed on the base data set.
 pub(crate) fn expected(url: &str, ids: &ModelIds) -> Result<Expected> {
+    let mut conn = Conn::establish(url)?;
+    if conn.engine() == Engine::Mariadb {
+        return expected_mysql(&mut conn, url, ids);
+    }
     let mapping = ids.mapping_sql();
-    let mut conn = PgConnection::establish(url)?;
     let before = fingerprint(url, ids)?;
-    let sum = |sql: String, conn: &mut PgConnection| -> Result<i64> {
-        Ok(diesel::sql_query(sql).get_result::<Count>(conn)?.n)
-    };
+    let sum = |sql: String, conn: &mut Conn| -> Result<i64> { Ok(conn.get::<Count>(&sql)?.n) };
     let assistants_sum = sum(
         format!(
             "SELECT coalesce(sum(coalesce(m.new_id, a.llm_provider_model_id)), 0)::bigint AS n \
@@ -98,6 +125,40 @@ pub(crate) fn expected(url: &str, ids: &ModelIds) -> Result<Expected> {
         ),
         &mut conn,
     )?;
+    let deleted = i64::try_from(ids.mapping.len())?;
+    Ok(Expected {
+        fingerprint: Fingerprint {
+            dead_assistants: 0,
+            assistants_sum,
+            dead_nodes: 0,
+            nodes_sum,
+            string_nodes: before.string_nodes - dead_strings,
+            global_models: before.global_models - deleted,
+        },
+        repointed_rows: before.dead_assistants + before.dead_nodes,
+    })
+}
+
+/// [`expected`] on MariaDB.
+fn expected_mysql(conn: &mut Conn, url: &str, ids: &ModelIds) -> Result<Expected> {
+    let mapping = ids.mapping_sql_mysql();
+    let before = fingerprint(url, ids)?;
+    let mut sum = |sql: String| -> Result<i64> { Ok(conn.get::<Count>(&sql)?.n) };
+    let assistants_sum = sum(format!(
+        "SELECT CAST(COALESCE(SUM(COALESCE(m.new_id, a.llm_provider_model_id)), 0) AS SIGNED) AS n \
+         FROM assistants a LEFT JOIN {mapping} ON a.llm_provider_model_id = m.old_id"
+    ))?;
+    let nodes_sum = sum(format!(
+        "SELECT CAST(COALESCE(SUM(COALESCE(m.new_id, s.model)), 0) AS SIGNED) AS n \
+         FROM (SELECT {NODE_MODEL_MYSQL} AS model FROM pipeline_nodes) s \
+         LEFT JOIN {mapping} ON s.model = m.old_id"
+    ))?;
+    let dead_strings = sum(format!(
+        "SELECT COUNT(*) AS n FROM pipeline_nodes \
+         WHERE JSON_TYPE(JSON_EXTRACT(params, '$.llm_provider_model_id')) = 'STRING' \
+         AND {NODE_MODEL_MYSQL} IN ({})",
+        list(&ids.deleted())
+    ))?;
     let deleted = i64::try_from(ids.mapping.len())?;
     Ok(Expected {
         fingerprint: Fingerprint {
