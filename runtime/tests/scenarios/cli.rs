@@ -58,9 +58,9 @@ fn assert_one_clear_line(outcome: &Outcome, expected: &str) {
 fn a_bad_url_is_one_clear_line_and_exit_1() {
     let outcome = cli(
         &catalog(MODELS),
-        &["--database-url", "mysql://root:hunter2@db/app", "plan"],
+        &["--database-url", "sqlserver://root:hunter2@db/app", "plan"],
     );
-    assert_one_clear_line(&outcome, "unsupported scheme `mysql://`");
+    assert_one_clear_line(&outcome, "unsupported scheme `sqlserver://`");
 }
 
 #[test]
