@@ -8,14 +8,24 @@
 //!   from the installed `initdb`/`pg_ctl` once per test process. When neither
 //!   works the test panics under `CI=true` and is otherwise skipped with a loud
 //!   message on stderr.
+//! - MariaDB/MySQL: `CREATE DATABASE` with a unique name on the server at
+//!   `LLM_LIFECYCLE_TEST_MYSQL` (default `mysql://root@127.0.0.1:3306/mysql`,
+//!   root without a password), else on a throwaway `mariadbd` started once per
+//!   test process; the same rule when neither works. Connections are pure Rust
+//!   (diesel-async's `mysql_async` behind its synchronous wrapper), see
+//!   [`MysqlConnection`].
 //!
-//! [`backend_tests!`] runs scenario functions on both backends.
+//! [`backend_tests!`] runs scenario functions on every backend (MySQL only when
+//! this crate is built with its `mysql` feature).
 #![forbid(unsafe_code)]
 
 mod cluster;
+mod mariadb;
 
-use std::sync::OnceLock;
+pub use mariadb::{DEFAULT_MYSQL_ADMIN_URL, MysqlConnection};
+
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -33,6 +43,41 @@ pub enum Backend {
     Sqlite,
     /// A database on a PostgreSQL server.
     Postgres,
+    /// A database on a MariaDB or MySQL server.
+    Mysql,
+}
+
+impl Backend {
+    /// The engine's SQL for `expr` cast to text: `CAST(expr AS TEXT)`, on
+    /// MySQL `CAST(expr AS CHAR)` (MySQL has no `TEXT` cast target and
+    /// PostgreSQL's `CHAR` is one character).
+    #[must_use]
+    pub fn text_cast(self, expr: &str) -> String {
+        match self {
+            Self::Sqlite | Self::Postgres => format!("CAST({expr} AS TEXT)"),
+            Self::Mysql => format!("CAST({expr} AS CHAR)"),
+        }
+    }
+
+    /// The engine's SQL concatenating the SQL expressions `parts`: `a || b`, on
+    /// MySQL `CONCAT(a, b)` (`||` is `OR` there). NULL when any part is NULL,
+    /// on every engine.
+    #[must_use]
+    pub fn concat(self, parts: &[&str]) -> String {
+        match self {
+            Self::Sqlite | Self::Postgres => parts.join(" || "),
+            Self::Mysql => format!("CONCAT({})", parts.join(", ")),
+        }
+    }
+
+    /// `ident` quoted as an identifier: `"ident"`, on MySQL `` `ident` ``.
+    #[must_use]
+    pub fn quote(self, ident: &str) -> String {
+        match self {
+            Self::Sqlite | Self::Postgres => format!("\"{}\"", ident.replace('"', "\"\"")),
+            Self::Mysql => format!("`{}`", ident.replace('`', "``")),
+        }
+    }
 }
 
 /// A database of its own for one test, dropped with it.
@@ -41,7 +86,10 @@ pub struct TestDb {
     backend: Backend,
     url: String,
     dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
+    /// The admin URL of the server and this test's database on it.
+    server: Option<(String, String)>,
+    /// MySQL users created for this database ([`TestDb::mysql_user`]).
+    users: Mutex<Vec<String>>,
 }
 
 #[derive(QueryableByName)]
@@ -66,7 +114,8 @@ impl TestDb {
             backend: Backend::Sqlite,
             url,
             dir: Some(dir),
-            postgres: None,
+            server: None,
+            users: Mutex::default(),
         }
     }
 
@@ -79,23 +128,13 @@ impl TestDb {
     #[allow(clippy::expect_used, clippy::panic)]
     pub fn postgres() -> Option<Self> {
         let Some(admin) = admin_url() else {
-            let message = "PostgreSQL unavailable: no server at LLM_LIFECYCLE_TEST_PG / 127.0.0.1:5432 \
-                           and no throwaway cluster could be started";
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{message}");
-            }
-            eprintln!("SKIPPED (loudly): {message}; this PostgreSQL test did not run");
-            return None;
+            return unavailable(
+                "PostgreSQL",
+                "no server at LLM_LIFECYCLE_TEST_PG / 127.0.0.1:5432 \
+                 and no throwaway cluster could be started",
+            );
         };
-        let name = format!(
-            "llm_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or_default()
-        );
+        let name = unique_name("llm_test");
         let mut conn =
             PgConnection::establish(&admin).expect("connect to the PostgreSQL test server");
         conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
@@ -105,7 +144,8 @@ impl TestDb {
             backend: Backend::Postgres,
             url,
             dir: None,
-            postgres: Some((admin, name)),
+            server: Some((admin, name)),
+            users: Mutex::default(),
         })
     }
 
@@ -127,6 +167,30 @@ impl TestDb {
         self.dir.as_ref().map(tempfile::TempDir::path)
     }
 
+    /// The name of this test's database on its server (PostgreSQL, MySQL).
+    #[must_use]
+    pub fn database_name(&self) -> Option<&str> {
+        self.server.as_ref().map(|(_, name)| name.as_str())
+    }
+
+    /// [`Backend::text_cast`] of this database's engine.
+    #[must_use]
+    pub fn text_cast(&self, expr: &str) -> String {
+        self.backend.text_cast(expr)
+    }
+
+    /// [`Backend::concat`] of this database's engine.
+    #[must_use]
+    pub fn concat(&self, parts: &[&str]) -> String {
+        self.backend.concat(parts)
+    }
+
+    /// [`Backend::quote`] of this database's engine.
+    #[must_use]
+    pub fn quote(&self, ident: &str) -> String {
+        self.backend.quote(ident)
+    }
+
     /// Runs SQL statements (DDL, inserts) on a connection of their own.
     ///
     /// # Panics
@@ -140,6 +204,7 @@ impl TestDb {
             Backend::Postgres => PgConnection::establish(&self.url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
+            Backend::Mysql => mariadb::execute(&self.url, sql),
         };
         if let Err(e) = result {
             panic!("test SQL failed on {:?}: {e}\n{sql}", self.backend);
@@ -169,6 +234,13 @@ impl TestDb {
                         .load(&mut c)
                         .map_err(|e| e.to_string())
                 }),
+            Backend::Mysql => MysqlConnection::establish(&self.url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    diesel::sql_query(sql)
+                        .load(&mut c)
+                        .map_err(|e| e.to_string())
+                }),
         };
         match result {
             Ok(values) => values.into_iter().map(|value| value.v).collect(),
@@ -192,18 +264,56 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.postgres {
-            let dropped = PgConnection::establish(admin)
+        let Some((admin, name)) = &self.server else {
+            return;
+        };
+        let dropped = match self.backend {
+            Backend::Sqlite => Ok(()),
+            Backend::Postgres => PgConnection::establish(admin)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| {
                     c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                         .map_err(|e| e.to_string())
-                });
-            if let Err(e) = dropped {
-                eprintln!("could not drop test database {name}: {e}");
+                }),
+            Backend::Mysql => {
+                let users = std::mem::take(
+                    &mut *self
+                        .users
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+                mariadb::drop_database(admin, name, &users)
             }
+        };
+        if let Err(e) = dropped {
+            eprintln!("could not drop test database {name}: {e}");
         }
     }
+}
+
+/// `None` after a loud message, or a panic under `CI=true`: `engine` has no
+/// server to run this test on.
+#[allow(clippy::panic)]
+fn unavailable(engine: &str, why: &str) -> Option<TestDb> {
+    let message = format!("{engine} unavailable: {why}");
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message}");
+    }
+    eprintln!("SKIPPED (loudly): {message}; this {engine} test did not run");
+    None
+}
+
+/// `PREFIX_<pid>_<counter>_<nanos>`: unique on a server shared by test processes.
+fn unique_name(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    )
 }
 
 /// `admin` with its database replaced by `name`.
@@ -242,8 +352,9 @@ fn admin_url() -> Option<String> {
         .clone()
 }
 
-/// Defines one `#[test]` per scenario function and backend: `sqlite::NAME` and
-/// `postgres::NAME`, each calling `NAME(&TestDb)` on a database of its own.
+/// Defines one `#[test]` per scenario function and backend: `sqlite::NAME`,
+/// `postgres::NAME` and, when this crate is built with its `mysql` feature,
+/// `mysql::NAME`, each calling `NAME(&TestDb)` on a database of its own.
 /// Prefix the list with `GROUP:` to nest them in `mod GROUP` (so a file can
 /// invoke the macro more than once): `GROUP::sqlite::NAME`.
 ///
@@ -274,6 +385,7 @@ macro_rules! backend_tests {
                     }
                 )*
             }
+            $crate::__backend_tests_mysql!(nested: $($name),*);
         }
     };
     ($($name:ident),* $(,)?) => {
@@ -295,7 +407,49 @@ macro_rules! backend_tests {
                 }
             )*
         }
+        $crate::__backend_tests_mysql!($($name),*);
     };
+}
+
+/// The `mysql` module of [`backend_tests!`]. Two definitions, chosen by this
+/// crate's `mysql` feature: a `#[cfg(feature = "mysql")]` inside the expansion
+/// of `backend_tests!` would test the feature of the calling crate instead.
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __backend_tests_mysql {
+    (nested: $($name:ident),*) => {
+        mod mysql {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(db) = $crate::TestDb::mysql() {
+                        super::super::$name(&db);
+                    }
+                }
+            )*
+        }
+    };
+    ($($name:ident),*) => {
+        mod mysql {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(db) = $crate::TestDb::mysql() {
+                        super::$name(&db);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// Without the `mysql` feature: no `mysql` module (see the definition above).
+#[cfg(not(feature = "mysql"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __backend_tests_mysql {
+    ($($tokens:tt)*) => {};
 }
 
 #[cfg(test)]

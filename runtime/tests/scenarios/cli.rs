@@ -338,7 +338,10 @@ fn plan_and_status_exit_4_with_exit_code_while_there_is_something_to_do(db: &Tes
 fn a_refused_plan_exits_3(db: &TestDb) {
     migrate(db);
     host_schema(db);
-    db.execute("CREATE TABLE hidden_refs (id BIGINT PRIMARY KEY, llm_id BIGINT NULL REFERENCES llm_provider_models (id));");
+    db.execute(
+        "CREATE TABLE hidden_refs (id BIGINT PRIMARY KEY, llm_id BIGINT NULL, \
+         FOREIGN KEY (llm_id) REFERENCES llm_provider_models (id));",
+    );
     for command in ["plan", "apply"] {
         let outcome = cli(&full_catalog(), &["--database-url", db.url(), command]);
         assert_eq!(outcome.code, exit::REFUSED, "{command}: {}", outcome.err);
@@ -358,39 +361,50 @@ fn a_refused_plan_exits_3(db: &TestDb) {
 }
 
 fn a_read_only_database_is_one_clear_line_and_exit_1(db: &TestDb) {
-    let url = match db.backend() {
+    let (url, says) = match db.backend() {
         Backend::Sqlite => {
             // Create the file, then open it read-only through a SQLite URI.
             migrate(db);
-            format!("file:{}?mode=ro", db.url())
+            (format!("file:{}?mode=ro", db.url()), "read")
         }
         Backend::Postgres => {
             let name = db.url().rsplit('/').next().unwrap().to_owned();
             db.execute(&format!(
                 "ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"
             ));
-            db.url().to_owned()
+            (db.url().to_owned(), "read")
         }
+        // MariaDB has no read-only database: a user allowed only SELECT on it,
+        // whom the server tells `… command denied to user …`.
+        Backend::Mysql => (db.mysql_user("hunter2", true), "denied"),
     };
     let outcome = cli(&catalog(MODELS), &["--database-url", &url]);
-    assert_one_clear_line(&outcome, "read");
+    assert_one_clear_line(&outcome, says);
 }
 
 fn passwords_are_never_printed(db: &TestDb) {
-    if db.backend() != Backend::Postgres {
-        return;
-    }
-    // Trust authentication ignores the password, so the URL connects.
-    let url = db
-        .url()
-        .replacen("postgres://postgres@", "postgres://postgres:hunter2@", 1);
+    let (url, redacted) = match db.backend() {
+        Backend::Sqlite => return,
+        // Trust authentication ignores the password, so the URL connects.
+        Backend::Postgres => (
+            db.url()
+                .replacen("postgres://postgres@", "postgres://postgres:hunter2@", 1),
+            "postgres://postgres:***@".to_owned(),
+        ),
+        // A user of the test's own, whose password it is.
+        Backend::Mysql => {
+            let url = db.mysql_user("hunter2", false);
+            let user = url["mysql://".len()..]
+                .split(':')
+                .next()
+                .unwrap()
+                .to_owned();
+            (url, format!("mysql://{user}:***@"))
+        }
+    };
     let outcome = cli(&catalog(MODELS), &["--database-url", &url, "status"]);
     assert_eq!(outcome.code, exit::OK, "{}", outcome.err);
-    assert!(
-        outcome.out.contains("postgres://postgres:***@"),
-        "{}",
-        outcome.out
-    );
+    assert!(outcome.out.contains(&redacted), "{}", outcome.out);
     assert!(!outcome.out.contains("hunter2") && !outcome.err.contains("hunter2"));
 }
 

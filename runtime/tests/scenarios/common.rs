@@ -104,21 +104,34 @@ pub fn plan(db: &TestDb, catalog: &Catalog) -> Plan {
     llm_lifecycle_runtime::plan(&mut connect(db), catalog).unwrap()
 }
 
+/// `id` of a host table: an auto-incremented `BIGINT` primary key on the engine.
+pub fn serial(db: &TestDb) -> &'static str {
+    match db.backend() {
+        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        Backend::Mysql => "BIGINT AUTO_INCREMENT PRIMARY KEY",
+    }
+}
+
 /// Host tables referencing model rows: an integer FK, JSON (jsonb on PostgreSQL),
-/// JSON in a `json` column on PostgreSQL / text on SQLite, a text id.
+/// JSON in a `json` column on PostgreSQL / text on SQLite, a text id. On MySQL
+/// both JSON columns are `JSON` (on MariaDB a LONGTEXT checked by `json_valid`).
+/// Foreign keys are table constraints: MySQL ignores a column's `REFERENCES`.
 /// Needs the runtime schema first ([`migrate`]).
 pub fn host_schema(db: &TestDb) {
-    let (serial, jsonb, json) = match db.backend() {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB", "JSON"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "TEXT"),
+    let serial = serial(db);
+    let (jsonb, json) = match db.backend() {
+        Backend::Postgres => ("JSONB", "JSON"),
+        Backend::Sqlite => ("TEXT", "TEXT"),
+        Backend::Mysql => ("JSON", "JSON"),
     };
     db.execute(&format!(
         "CREATE TABLE assistants (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, \
-           archived BOOLEAN NOT NULL DEFAULT FALSE, \
-           llm_provider_model_id BIGINT NULL REFERENCES llm_provider_models (id));
+           archived BOOLEAN NOT NULL DEFAULT FALSE, llm_provider_model_id BIGINT NULL, \
+           FOREIGN KEY (llm_provider_model_id) REFERENCES llm_provider_models (id));
          CREATE TABLE pipelines (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL REFERENCES pipelines (id), \
-           params {jsonb} NOT NULL);
+         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL, params {jsonb} NOT NULL, \
+           FOREIGN KEY (pipeline_id) REFERENCES pipelines (id));
          CREATE TABLE evaluators (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, params {json} NOT NULL);
          CREATE TABLE experiments (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, llm TEXT NULL);"
     ));
@@ -145,8 +158,9 @@ pub fn seed_model(
 pub fn global_id(db: &TestDb, id_str: &str) -> Option<i64> {
     let (provider, name) = id_str.split_once('/').unwrap();
     db.strings(&format!(
-        "SELECT CAST(id AS TEXT) AS v FROM llm_provider_models \
-         WHERE team_id IS NULL AND provider = '{provider}' AND name = '{name}'"
+        "SELECT {} AS v FROM llm_provider_models \
+         WHERE team_id IS NULL AND provider = '{provider}' AND name = '{name}'",
+        db.text_cast("id")
     ))
     .first()
     .map(|v| v.as_deref().unwrap().parse().unwrap())
@@ -154,10 +168,11 @@ pub fn global_id(db: &TestDb, id_str: &str) -> Option<i64> {
 
 /// Every global model as `provider/name`, sorted.
 pub fn global_models(db: &TestDb) -> Vec<String> {
-    db.strings(
-        "SELECT provider || '/' || name AS v FROM llm_provider_models WHERE team_id IS NULL \
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_provider_models WHERE team_id IS NULL \
          ORDER BY provider, name",
-    )
+        db.concat(&["provider", "'/'", "name"])
+    ))
     .into_iter()
     .map(Option::unwrap)
     .collect()
@@ -166,7 +181,8 @@ pub fn global_models(db: &TestDb) -> Vec<String> {
 /// Number of rows of a query's result: `SELECT COUNT(*)` as text.
 pub fn count(db: &TestDb, from_where: &str) -> i64 {
     db.string(&format!(
-        "SELECT CAST(COUNT(*) AS TEXT) AS v FROM {from_where}"
+        "SELECT {} AS v FROM {from_where}",
+        db.text_cast("COUNT(*)")
     ))
     .parse()
     .unwrap()
@@ -185,23 +201,49 @@ pub fn json_value(db: &TestDb, table: &str, id: i64) -> String {
                ELSE CAST(json_extract(params, '$.llm_provider_model_id') AS TEXT) END AS v \
              FROM {table} WHERE id = {id}"
         ),
+        // JSON_EXTRACT gives the value as JSON text: `101`, `"101"`, `null`.
+        Backend::Mysql => format!(
+            "SELECT CAST(JSON_EXTRACT(params, '$.llm_provider_model_id') AS CHAR) AS v \
+             FROM {table} WHERE id = {id}"
+        ),
     };
     db.string(&sql)
 }
 
 /// A snapshot of everything a failed apply must leave untouched.
 pub fn snapshot(db: &TestDb) -> Vec<Option<String>> {
-    let mut all = db.strings(
-        "SELECT CAST(id AS TEXT) || ':' || COALESCE(CAST(team_id AS TEXT), '-') || ':' || provider || '/' || name \
-         || ':' || CAST(max_token_limit AS TEXT) AS v FROM llm_provider_models ORDER BY id",
-    );
-    all.extend(db.strings(
-        "SELECT CAST(id AS TEXT) || ':' || COALESCE(CAST(llm_provider_model_id AS TEXT), 'null') AS v \
-         FROM assistants ORDER BY id",
+    let text = |expr: &str| db.text_cast(expr);
+    let mut all = db.strings(&format!(
+        "SELECT {} AS v FROM llm_provider_models ORDER BY id",
+        db.concat(&[
+            &text("id"),
+            "':'",
+            &format!("COALESCE({}, '-')", text("team_id")),
+            "':'",
+            "provider",
+            "'/'",
+            "name",
+            "':'",
+            &text("max_token_limit"),
+        ])
     ));
-    all.extend(db.strings("SELECT CAST(params AS TEXT) AS v FROM pipeline_nodes ORDER BY id"));
+    all.extend(db.strings(&format!(
+        "SELECT {} AS v FROM assistants ORDER BY id",
+        db.concat(&[
+            &text("id"),
+            "':'",
+            &format!("COALESCE({}, 'null')", text("llm_provider_model_id")),
+        ])
+    )));
+    all.extend(db.strings(&format!(
+        "SELECT {} AS v FROM pipeline_nodes ORDER BY id",
+        text("params")
+    )));
     all.extend(db.strings("SELECT COALESCE(llm, 'null') AS v FROM experiments ORDER BY id"));
-    all.extend(db.strings("SELECT CAST(COUNT(*) AS TEXT) AS v FROM llm_lifecycle_events"));
+    all.extend(db.strings(&format!(
+        "SELECT {} AS v FROM llm_lifecycle_events",
+        text("COUNT(*)")
+    )));
     all
 }
 

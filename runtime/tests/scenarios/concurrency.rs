@@ -12,14 +12,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{apply, catalog, count, global_id, json_value, migrate, plan, seed_model};
+use crate::common::{
+    apply, catalog, count, global_id, json_value, migrate, plan, seed_model, serial,
+};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::plan::Reason;
-use llm_lifecycle_test_support::{Backend, TestDb};
+use llm_lifecycle_test_support::{Backend, MysqlConnection, TestDb};
 
 const MODELS: &str = r#"
 [providers.openai]
@@ -62,15 +64,17 @@ fn race_catalog() -> Catalog {
 /// catalogue) and the host tables, empty.
 fn prepared(db: &TestDb) {
     migrate(db);
-    let (serial, json) = match db.backend() {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    let serial = serial(db);
+    let json = match db.backend() {
+        Backend::Postgres => "JSONB",
+        Backend::Sqlite => "TEXT",
+        Backend::Mysql => "JSON",
     };
     db.execute(&format!(
-        "CREATE TABLE cascading (id {serial}, llm_provider_model_id BIGINT NOT NULL \
-           REFERENCES llm_provider_models (id) ON DELETE CASCADE);
-         CREATE TABLE nulling (id {serial}, llm_provider_model_id BIGINT NULL \
-           REFERENCES llm_provider_models (id) ON DELETE SET NULL);
+        "CREATE TABLE cascading (id {serial}, llm_provider_model_id BIGINT NOT NULL, \
+           FOREIGN KEY (llm_provider_model_id) REFERENCES llm_provider_models (id) ON DELETE CASCADE);
+         CREATE TABLE nulling (id {serial}, llm_provider_model_id BIGINT NULL, \
+           FOREIGN KEY (llm_provider_model_id) REFERENCES llm_provider_models (id) ON DELETE SET NULL);
          CREATE TABLE nodes (id {serial}, params {json} NOT NULL);
          CREATE TABLE texts (id {serial}, llm TEXT NULL);"
     ));
@@ -81,6 +85,7 @@ fn prepared(db: &TestDb) {
 enum Host {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
+    Mysql(MysqlConnection),
 }
 
 impl Host {
@@ -93,6 +98,7 @@ impl Host {
                     .unwrap();
                 Self::Sqlite(conn)
             }
+            Backend::Mysql => Self::Mysql(MysqlConnection::establish(db.url()).unwrap()),
         }
     }
 
@@ -100,6 +106,7 @@ impl Host {
         match self {
             Self::Postgres(c) => c.batch_execute(sql),
             Self::Sqlite(c) => c.batch_execute(sql),
+            Self::Mysql(c) => c.batch_execute(sql),
         }
     }
 
@@ -108,6 +115,7 @@ impl Host {
         match self {
             Self::Postgres(c) => c.batch_execute("BEGIN").unwrap(),
             Self::Sqlite(c) => c.batch_execute("BEGIN IMMEDIATE").unwrap(),
+            Self::Mysql(c) => c.batch_execute("BEGIN").unwrap(),
         }
     }
 }
@@ -137,24 +145,46 @@ fn pointed_at(db: &TestDb, table: &str) -> Option<String> {
             .flatten(),
         _ => db
             .strings(&format!(
-                "SELECT CAST(llm_provider_model_id AS TEXT) AS v FROM {table} WHERE id = 1"
+                "SELECT {} AS v FROM {table} WHERE id = 1",
+                db.text_cast("llm_provider_model_id")
             ))
             .pop()
             .flatten(),
     }
 }
 
-/// Waits until `n` backends of this test's database wait for a lock
-/// (PostgreSQL); `false` after 20 s. Callers release what they hold before
-/// asserting, so a failure never leaves a thread blocked forever.
+/// How many sessions of this test's database wait for a lock (PostgreSQL,
+/// MySQL). On MySQL a row or table lock, not a user lock: `GET_LOCK` names are
+/// server-wide, so an apply may queue behind another test's. InnoDB's row
+/// lock waits are not reliably listed in `INNODB_TRX` (MariaDB 10.11 left out
+/// the apply's waiting `SELECT … FOR UPDATE` in these tests): a statement
+/// running for a second or more on these few rows counts as waiting too.
+fn waiting_sessions(db: &TestDb) -> i64 {
+    match db.backend() {
+        Backend::Postgres => count(
+            db,
+            "pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        ),
+        Backend::Mysql => count(
+            db,
+            "information_schema.PROCESSLIST p WHERE p.DB = DATABASE() AND p.ID <> CONNECTION_ID() \
+             AND p.INFO IS NOT NULL AND p.STATE <> 'User lock' \
+             AND (p.STATE LIKE 'Waiting for%lock' OR p.TIME >= 1 OR EXISTS \
+               (SELECT 1 FROM information_schema.INNODB_TRX t \
+                WHERE t.trx_mysql_thread_id = p.ID AND t.trx_state = 'LOCK WAIT'))",
+        ),
+        Backend::Sqlite => panic!("no lock waits to count on SQLite"),
+    }
+}
+
+/// Waits until `n` sessions of this test's database wait for a lock
+/// (PostgreSQL, MySQL); `false` after 20 s. Callers release what they hold
+/// before asserting, so a failure never leaves a thread blocked forever.
 #[must_use]
 fn lock_waiters(db: &TestDb, n: i64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let waiting = count(
-            db,
-            "pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        );
+        let waiting = waiting_sessions(db);
         if waiting >= n {
             return true;
         }
@@ -178,13 +208,29 @@ fn a_racing_insert_is_never_lost(db: &TestDb, table: &str) {
         let applying = scope.spawn(|| apply(db, &catalog));
         let waited = match db.backend() {
             // The apply waits for the row lock the insert's foreign key holds.
-            Backend::Postgres if matches!(table, "cascading" | "nulling") => lock_waiters(db, 1),
+            Backend::Postgres | Backend::Mysql if matches!(table, "cascading" | "nulling") => {
+                lock_waiters(db, 1)
+            }
             // JSON and text: the apply runs through; the insert commits late.
             Backend::Postgres => {
                 while !applying.is_finished() {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 true
+            }
+            // JSON and text on InnoDB: the apply's locking reads may wait for
+            // the uncommitted row (then repoint it), or it runs through.
+            Backend::Mysql => {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    if applying.is_finished() || waiting_sessions(db) >= 1 {
+                        break true;
+                    }
+                    if Instant::now() > deadline {
+                        break false;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
             }
             // SQLite: the apply waits for the write lock (BEGIN IMMEDIATE).
             Backend::Sqlite => {
@@ -214,7 +260,8 @@ fn a_racing_insert_is_never_lost(db: &TestDb, table: &str) {
         // Committed after the apply's repointing (no foreign key made it wait):
         // the next apply finds it, from the journal for row ids.
         assert!(
-            db.backend() == Backend::Postgres && matches!(table, "nodes" | "texts"),
+            matches!(db.backend(), Backend::Postgres | Backend::Mysql)
+                && matches!(table, "nodes" | "texts"),
             "{table}: row 1 points at {:?}",
             pointed_at(db, table)
         );
@@ -243,7 +290,10 @@ fn a_racing_insert_is_never_lost(db: &TestDb, table: &str) {
     assert_eq!(count(db, table), 1, "{table}: the racing row still exists");
     assert_eq!(pointed_at(db, table).as_deref(), Some(expected.as_str()));
     if table == "nodes" {
-        let params = db.string("SELECT CAST(params AS TEXT) AS v FROM nodes WHERE id = 1");
+        let params = db.string(&format!(
+            "SELECT {} AS v FROM nodes WHERE id = 1",
+            db.text_cast("params")
+        ));
         assert!(
             params.replace(' ', "").contains("\"t\":1"),
             "other keys kept: {params}"
@@ -268,21 +318,23 @@ fn a_racing_text_reference_is_repointed_by_the_next_apply(db: &TestDb) {
     a_racing_insert_is_never_lost(db, "texts");
 }
 
-/// PostgreSQL: an insert that starts while the apply holds the row locks waits
-/// for its COMMIT and then fails on the foreign key: the platform sees an
-/// error, nothing is silently lost.
+/// PostgreSQL and MySQL: an insert that starts while the apply holds the row
+/// locks waits for its COMMIT and then fails on the foreign key: the platform
+/// sees an error, nothing is silently lost.
 fn an_insert_during_the_apply_fails_on_the_foreign_key_instead_of_vanishing(db: &TestDb) {
-    if db.backend() != Backend::Postgres {
-        return; // SQLite: BEGIN IMMEDIATE keeps every writer out (the test above).
-    }
+    let (lock, unlock) = match db.backend() {
+        // SQLite: BEGIN IMMEDIATE keeps every writer out (the test above).
+        Backend::Sqlite => return,
+        Backend::Postgres => ("LOCK TABLE texts IN ACCESS EXCLUSIVE MODE", "COMMIT"),
+        // COMMIT does not release what LOCK TABLES takes (readers wait for it).
+        Backend::Mysql => ("LOCK TABLES texts WRITE", "UNLOCK TABLES"),
+    };
     prepared(db);
     let catalog = race_catalog();
     // Holds the apply in its plan (it reads `texts`) after it locked row 101.
     let mut blocker = Host::open(db);
     blocker.begin();
-    blocker
-        .execute("LOCK TABLE texts IN ACCESS EXCLUSIVE MODE")
-        .unwrap();
+    blocker.execute(lock).unwrap();
     std::thread::scope(|scope| {
         let applying = scope.spawn(|| apply(db, &catalog));
         let apply_waits = lock_waiters(db, 1);
@@ -291,7 +343,7 @@ fn an_insert_during_the_apply_fails_on_the_foreign_key_instead_of_vanishing(db: 
             host.execute(&racing_insert("cascading"))
         });
         let insert_waits = lock_waiters(db, 2);
-        blocker.execute("COMMIT").unwrap();
+        blocker.execute(unlock).unwrap();
         applying.join().unwrap().unwrap();
         let inserted = inserting.join().unwrap();
         assert!(
@@ -324,7 +376,10 @@ fn default_isolation(db: &TestDb, level: &str) {
 /// finds nothing to do; neither fails, whatever the default isolation level.
 fn queued_applies_agree_at_every_isolation_level(db: &TestDb) {
     if db.backend() != Backend::Postgres {
-        return; // SQLite transactions are always serializable and lock the file.
+        // SQLite transactions are always serializable and lock the file. MySQL
+        // has no per-database default to set: every MySQL scenario runs at the
+        // server's (REPEATABLE READ unless configured otherwise).
+        return;
     }
     for level in ["repeatable read", "serializable"] {
         let fresh = TestDb::postgres().unwrap();

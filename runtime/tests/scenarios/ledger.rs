@@ -1,5 +1,5 @@
 //! The run ledger and event journal: what `history` shows and what prune reads.
-//! Every scenario runs on SQLite and PostgreSQL.
+//! Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::*;
@@ -42,11 +42,20 @@ fn journal_rows_identify_the_deleted_model_and_the_run(db: &TestDb) {
     );
     // Reference actions name the table, the column and the row count.
     assert_eq!(
-        db.string(
-            "SELECT CAST(row_count AS TEXT) || ' ' || table_name || '.' || column_name || ' -> ' || target_name AS v \
+        db.string(&format!(
+            "SELECT {} AS v \
              FROM llm_lifecycle_events WHERE action = 'repointed' AND name = 'gpt-4-turbo' \
-             AND table_name = 'assistants'"
-        ),
+             AND table_name = 'assistants'",
+            db.concat(&[
+                &db.text_cast("row_count"),
+                "' '",
+                "table_name",
+                "'.'",
+                "column_name",
+                "' -> '",
+                "target_name",
+            ])
+        )),
         "2 assistants.llm_provider_model_id -> gpt-4.1"
     );
 }

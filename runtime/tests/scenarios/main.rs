@@ -1,6 +1,7 @@
-//! The runtime's integration tests, one test binary: every scenario on SQLite
-//! and PostgreSQL (`backend_tests!` names them `MODULE::sqlite::NAME` and
-//! `MODULE::postgres::NAME`), each on a throwaway database of its own.
+//! The runtime's integration tests, one test binary: every scenario on SQLite,
+//! PostgreSQL and, when test-support's `mysql` feature is on, MariaDB/MySQL
+//! (`backend_tests!` names them `MODULE::sqlite::NAME`, `MODULE::postgres::NAME`
+//! and `MODULE::mysql::NAME`), each on a throwaway database of its own.
 //!
 //! `common`, `notifications_support` and `prune_support` are the shared
 //! fixtures; the other modules are scenarios. Tests that run a child process

@@ -1,5 +1,5 @@
 //! Model rows: creation, drift, deprecated models, unmanaged rows, idempotence,
-//! team-custom merges. Every scenario runs on SQLite and PostgreSQL.
+//! team-custom merges. Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::*;
@@ -19,7 +19,10 @@ fn creates_missing_live_models_but_never_deprecated_ones(db: &TestDb) {
     );
     assert_eq!(report.counts.created, 3);
     assert_eq!(
-        db.string("SELECT CAST(max_token_limit AS TEXT) AS v FROM llm_provider_models WHERE name = 'gpt-4.1'"),
+        db.string(&format!(
+            "SELECT {} AS v FROM llm_provider_models WHERE name = 'gpt-4.1'",
+            db.text_cast("max_token_limit")
+        )),
         "1000000"
     );
     assert_eq!(
@@ -41,11 +44,17 @@ fn updates_a_drifted_token_limit_and_deprecated_flag(db: &TestDb) {
     assert_eq!(plan.updates.len(), 2, "{plan:#?}");
     apply(db, &catalog).unwrap();
     assert_eq!(
-        db.strings(
-            "SELECT name || ':' || CAST(max_token_limit AS TEXT) || ':' || \
-             CASE WHEN deprecated THEN 'deprecated' ELSE 'live' END AS v \
-             FROM llm_provider_models WHERE name IN ('gpt-4.1', 'gpt-4o') ORDER BY name"
-        ),
+        db.strings(&format!(
+            "SELECT {} AS v \
+             FROM llm_provider_models WHERE name IN ('gpt-4.1', 'gpt-4o') ORDER BY name",
+            db.concat(&[
+                "name",
+                "':'",
+                &db.text_cast("max_token_limit"),
+                "':'",
+                "CASE WHEN deprecated THEN 'deprecated' ELSE 'live' END",
+            ])
+        )),
         [
             Some("gpt-4.1:1000000:live".to_owned()),
             Some("gpt-4o:128000:deprecated".to_owned())
@@ -137,7 +146,10 @@ fn merges_every_team_row_into_a_newly_created_global_row(db: &TestDb) {
     assert_eq!(count(db, "llm_provider_models WHERE id IN (201, 202)"), 0);
     assert_eq!(count(db, "llm_provider_models WHERE id = 203"), 1);
     assert_eq!(
-        db.strings("SELECT CAST(llm_provider_model_id AS TEXT) AS v FROM assistants ORDER BY id"),
+        db.strings(&format!(
+            "SELECT {} AS v FROM assistants ORDER BY id",
+            db.text_cast("llm_provider_model_id")
+        )),
         [
             Some(global.to_string()),
             Some(global.to_string()),
@@ -160,6 +172,12 @@ fn plan_writes_nothing_not_even_the_schema(db: &TestDb) {
         llm_lifecycle_test_support::Backend::Postgres => count(
             db,
             "information_schema.tables WHERE table_name = 'llm_provider_models'",
+        ),
+        // The server's other databases are in its information_schema too.
+        llm_lifecycle_test_support::Backend::Mysql => count(
+            db,
+            "information_schema.tables WHERE table_schema = DATABASE() \
+             AND table_name = 'llm_provider_models'",
         ),
     };
     assert_eq!(tables, 0);

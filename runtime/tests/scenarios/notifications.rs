@@ -1,6 +1,6 @@
 //! Team notifications: who is affected (counted before repointing, through
 //! joins, filtered), the exact texts and links, told once, recipients, sinks.
-//! Every scenario runs on SQLite and PostgreSQL.
+//! Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{apply, catalog, connect, count, global_id, plan};
@@ -62,7 +62,10 @@ fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
     );
     // Level and permission.
     assert_eq!(
-        db.strings("SELECT DISTINCT level || ' ' || permission AS v FROM llm_model_notifications"),
+        db.strings(&format!(
+            "SELECT DISTINCT {} AS v FROM llm_model_notifications",
+            db.concat(&["level", "' '", "permission"])
+        )),
         [Some(
             "warning service_providers.change_llmprovidermodel".to_owned()
         )]
@@ -70,7 +73,10 @@ fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
     // The filter only limits who is told: the archived chatbot was repointed too.
     let target = global_id(db, "openai/gpt-4o").unwrap();
     assert_eq!(
-        db.string("SELECT CAST(llm_provider_model_id AS TEXT) AS v FROM chatbots WHERE id = 2"),
+        db.string(&format!(
+            "SELECT {} AS v FROM chatbots WHERE id = 2",
+            db.text_cast("llm_provider_model_id")
+        )),
         target.to_string()
     );
 }
@@ -226,11 +232,20 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
 
 /// `provider/name slug teams replacement` of every `notified` journal row, in order.
 fn notified_journal(db: &TestDb) -> Vec<String> {
-    db.strings(
-        "SELECT provider || '/' || name || ' ' || detail || ' ' || CAST(row_count AS TEXT) || ' ' \
-         || COALESCE(target_name, '-') AS v FROM llm_lifecycle_events WHERE action = 'notified' \
-         ORDER BY id",
-    )
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_lifecycle_events WHERE action = 'notified' ORDER BY id",
+        db.concat(&[
+            "provider",
+            "'/'",
+            "name",
+            "' '",
+            "detail",
+            "' '",
+            &db.text_cast("row_count"),
+            "' '",
+            "COALESCE(target_name, '-')",
+        ])
+    ))
     .into_iter()
     .map(Option::unwrap_or_default)
     .collect()
@@ -306,11 +321,11 @@ fn an_invalid_recipients_query_or_a_placeholder_in_a_filter_refuses_the_plan(db:
         apply(db, &unknown_table),
         Err(Error::Refused(plan)) if matches!(plan.refusals.as_slice(), [Refusal::InvalidRecipientsQuery { .. }])
     ));
-    // The engine's own bind placeholder: `?` on SQLite, `$1` on PostgreSQL
-    // (where `?` is a JSON operator and allowed).
+    // The engine's own bind placeholder: `?` on SQLite and MySQL, `$1` on
+    // PostgreSQL (where `?` is a JSON operator and allowed).
     let (bind, named) = match db.backend() {
         Backend::Postgres => ("name <> $1", "`$1`"),
-        Backend::Sqlite => ("name <> ?", "`?`"),
+        Backend::Sqlite | Backend::Mysql => ("name <> ?", "`?`"),
     };
     let placeholder = catalog(&format!("{MODELS}\n{REFERENCES}").replace("archived = FALSE", bind));
     let plan = plan(db, &placeholder);
@@ -370,11 +385,18 @@ fn a_filter_with_comments_and_engine_operators_counts_like_the_plain_one(db: &Te
 fn recipients_are_one_row_per_user_per_notification(db: &TestDb) {
     prepared(db);
     apply(db, &full(MODELS, RECIPIENTS)).unwrap();
-    let rows = db.strings(
-        "SELECT CAST(n.team_id AS TEXT) || ':' || n.model || ':' || CAST(r.user_id AS TEXT) AS v \
+    let rows = db.strings(&format!(
+        "SELECT {} AS v \
          FROM llm_model_notification_recipients r JOIN llm_model_notifications n ON n.id = r.notification_id \
          ORDER BY n.team_id, n.model, r.user_id",
-    );
+        db.concat(&[
+            &db.text_cast("n.team_id"),
+            "':'",
+            "n.model",
+            "':'",
+            &db.text_cast("r.user_id"),
+        ])
+    ));
     assert_eq!(
         rows.into_iter().map(Option::unwrap).collect::<Vec<_>>(),
         [
@@ -399,10 +421,10 @@ fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     let (_, first) = apply_and_notify(&mut connect(db), &catalog, &options, &[&sink]).unwrap();
     assert_eq!((first.delivered, first.failed), (0, 3));
     assert_eq!(
-        db.string(
-            "SELECT CAST(MIN(attempts) AS TEXT) || ' ' || MIN(last_error) AS v \
-             FROM llm_model_notification_deliveries WHERE delivered_at IS NULL"
-        ),
+        db.string(&format!(
+            "SELECT {} AS v FROM llm_model_notification_deliveries WHERE delivered_at IS NULL",
+            db.concat(&[&db.text_cast("MIN(attempts)"), "' '", "MIN(last_error)"])
+        )),
         "1 mail server down"
     );
 
@@ -484,15 +506,24 @@ fn concurrent_deliveries_hand_each_notice_over_once(db: &TestDb) {
 /// REPEATABLE READ: the delivery lock's transaction still sees what the
 /// previous holder committed, so no notice is handed over twice.
 fn concurrent_deliveries_under_repeatable_read_hand_each_notice_over_once(db: &TestDb) {
-    if db.backend() == Backend::Postgres {
-        db.execute(
-            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = %L', \
-             current_database(), 'repeatable read'); END $$",
-        );
-        assert_eq!(
-            db.string("SELECT current_setting('default_transaction_isolation') AS v"),
-            "repeatable read"
-        );
+    match db.backend() {
+        Backend::Postgres => {
+            db.execute(
+                "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = %L', \
+                 current_database(), 'repeatable read'); END $$",
+            );
+            assert_eq!(
+                db.string("SELECT current_setting('default_transaction_isolation') AS v"),
+                "repeatable read"
+            );
+        }
+        // InnoDB's default (MySQL has no per-database setting). `tx_isolation`
+        // is MariaDB's name for it (MySQL 8: `transaction_isolation`).
+        Backend::Mysql => assert_eq!(
+            db.string("SELECT CAST(@@tx_isolation AS CHAR) AS v"),
+            "REPEATABLE-READ"
+        ),
+        Backend::Sqlite => {}
     }
     concurrent_deliveries_hand_each_notice_over_once(db);
 }
@@ -501,11 +532,23 @@ fn concurrent_deliveries_under_repeatable_read_hand_each_notice_over_once(db: &T
 /// team is told once, one journal row counts them all.
 fn more_teams_than_one_statement_holds_are_all_told_once(db: &TestDb) {
     prepared(db);
-    db.execute(
-        "WITH RECURSIVE g(n) AS (SELECT 1000 UNION ALL SELECT n + 1 FROM g WHERE n < 11499) \
-         INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
-         SELECT n, n, 'Bot ' || CAST(n AS TEXT), FALSE, 103 FROM g",
-    );
+    if db.backend() == Backend::Mysql {
+        // The same rows listed: MariaDB stops a recursive CTE at
+        // max_recursive_iterations (1,000), MySQL at cte_max_recursion_depth.
+        let rows: Vec<String> = (1000..=11_499)
+            .map(|n| format!("({n}, {n}, 'Bot {n}', FALSE, 103)"))
+            .collect();
+        db.execute(&format!(
+            "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES {}",
+            rows.join(", ")
+        ));
+    } else {
+        db.execute(
+            "WITH RECURSIVE g(n) AS (SELECT 1000 UNION ALL SELECT n + 1 FROM g WHERE n < 11499) \
+             INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
+             SELECT n, n, 'Bot ' || CAST(n AS TEXT), FALSE, 103 FROM g",
+        );
+    }
     let first = apply(db, &full(MODELS, "")).unwrap();
     // 10,500 new teams and team 1 about gpt-4o-mini; gpt-4 and o1-mini as before.
     assert_eq!(first.counts.notified, 10_503);

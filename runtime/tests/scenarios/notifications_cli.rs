@@ -1,6 +1,6 @@
 //! `apply-models` and notifications: the plan as a pull-request comment
 //! (`--format markdown`, snapshot), affected teams in JSON, host sinks.
-//! Every scenario runs on SQLite and PostgreSQL.
+//! Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{catalog, count, plan};

@@ -10,7 +10,7 @@ use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::{Notice, Notifier};
 use llm_lifecycle_test_support::{Backend, TestDb};
 
-use crate::common::{catalog, migrate, seed_model};
+use crate::common::{catalog, migrate, seed_model, serial};
 
 pub const MODELS: &str = r#"
 [providers.openai]
@@ -90,17 +90,19 @@ pub fn full(models: &str, extra: &str) -> Catalog {
 /// - team 3: a chatbot on no model; team 4: nothing at all.
 pub fn prepared(db: &TestDb) {
     migrate(db);
-    let (serial, json) = match db.backend() {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    let serial = serial(db);
+    let json = match db.backend() {
+        Backend::Postgres => "JSONB",
+        Backend::Sqlite => "TEXT",
+        Backend::Mysql => "JSON",
     };
     db.execute(&format!(
         "CREATE TABLE chatbots (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, \
-           archived BOOLEAN NOT NULL DEFAULT FALSE, \
-           llm_provider_model_id BIGINT NULL REFERENCES llm_provider_models (id));
+           archived BOOLEAN NOT NULL DEFAULT FALSE, llm_provider_model_id BIGINT NULL, \
+           FOREIGN KEY (llm_provider_model_id) REFERENCES llm_provider_models (id));
          CREATE TABLE pipelines (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL REFERENCES pipelines (id), \
-           params {json} NOT NULL);
+         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL, params {json} NOT NULL, \
+           FOREIGN KEY (pipeline_id) REFERENCES pipelines (id));
          CREATE TABLE experiments (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, llm TEXT NULL);
          CREATE TABLE memberships (team_id BIGINT NOT NULL, user_id BIGINT NOT NULL, permission TEXT NOT NULL);"
     ));
@@ -125,10 +127,20 @@ pub fn prepared(db: &TestDb) {
 
 /// `(team, slug, model, title, message)` of every notification, ordered.
 pub fn notifications(db: &TestDb) -> Vec<(i64, String, String, String, String)> {
-    db.strings(
-        "SELECT CAST(team_id AS TEXT) || '|' || slug || '|' || model || '|' || title || '|' || message AS v \
-         FROM llm_model_notifications ORDER BY team_id, slug, model",
-    )
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_model_notifications ORDER BY team_id, slug, model",
+        db.concat(&[
+            &db.text_cast("team_id"),
+            "'|'",
+            "slug",
+            "'|'",
+            "model",
+            "'|'",
+            "title",
+            "'|'",
+            "message",
+        ])
+    ))
     .into_iter()
     .map(|v| {
         let v = v.unwrap();
@@ -146,8 +158,9 @@ pub fn notifications(db: &TestDb) -> Vec<(i64, String, String, String, String)> 
 
 pub fn links(db: &TestDb, team: i64, model: &str) -> BTreeMap<String, String> {
     let text = db.string(&format!(
-        "SELECT CAST(links AS TEXT) AS v FROM llm_model_notifications \
-         WHERE team_id = {team} AND model = '{model}'"
+        "SELECT {} AS v FROM llm_model_notifications \
+         WHERE team_id = {team} AND model = '{model}'",
+        db.text_cast("links")
     ));
     serde_json::from_str(&text).unwrap()
 }

@@ -1,7 +1,7 @@
 //! The README's `models.toml` example works as written: against the host tables
 //! it describes, its plan is not refused, its `filter` counts only the rows it
 //! names, and the misleading reading (a `through` table's column in the filter
-//! of the referencing table) is refused. Every scenario runs on SQLite and PostgreSQL.
+//! of the referencing table) is refused. Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::*;
@@ -19,18 +19,20 @@ fn readme_catalogue() -> String {
 }
 
 fn readme_schema(db: &TestDb) {
-    let (serial, jsonb) = match db.backend() {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    let serial = serial(db);
+    let jsonb = match db.backend() {
+        Backend::Postgres => "JSONB",
+        Backend::Sqlite => "TEXT",
+        Backend::Mysql => "JSON",
     };
     db.execute(&format!(
         "CREATE TABLE assistants (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, \
-           is_archived BOOLEAN NOT NULL DEFAULT FALSE, \
-           llm_provider_model_id BIGINT NULL REFERENCES llm_provider_models (id));
+           is_archived BOOLEAN NOT NULL DEFAULT FALSE, llm_provider_model_id BIGINT NULL, \
+           FOREIGN KEY (llm_provider_model_id) REFERENCES llm_provider_models (id));
          CREATE TABLE pipelines (id {serial}, team_id BIGINT NOT NULL, name TEXT NOT NULL, \
            is_archived BOOLEAN NOT NULL DEFAULT FALSE);
-         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL REFERENCES pipelines (id), \
-           params {jsonb} NOT NULL);
+         CREATE TABLE pipeline_nodes (id {serial}, pipeline_id BIGINT NOT NULL, params {jsonb} NOT NULL, \
+           FOREIGN KEY (pipeline_id) REFERENCES pipelines (id));
          CREATE TABLE experiments (id {serial}, llm TEXT NULL);
          CREATE TABLE memberships (user_id BIGINT NOT NULL, team_id BIGINT NOT NULL, perm TEXT NOT NULL);"
     ));

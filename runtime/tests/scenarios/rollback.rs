@@ -1,5 +1,5 @@
 //! Failures roll everything back and are recorded; concurrent applies serialize.
-//! Every scenario runs on SQLite and PostgreSQL.
+//! Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Barrier};
