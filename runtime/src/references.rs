@@ -7,6 +7,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
+use crate::db::dialect::{self, Assignment, JsonKey};
 use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
@@ -70,20 +71,14 @@ impl RefColumn {
         query.ident(&self.table).sql(".").ident(&self.column)
     }
 
-    fn json_path(&self) -> String {
-        format!("$.\"{}\"", self.key.as_deref().unwrap_or_default())
-    }
-
-    fn key_bind(&self) -> Bind {
-        Bind::Text(self.key.clone().unwrap_or_default())
-    }
-
-    /// The SQL type a rewritten JSON value is cast back to on PostgreSQL.
-    fn pg_json_type(&self) -> &'static str {
-        match self.data_type.as_str() {
-            "json" => "json",
-            "jsonb" => "jsonb",
-            _ => "text",
+    /// The column as the dialects see a JSON reference.
+    fn json(&self) -> JsonKey<'_> {
+        JsonKey {
+            table: &self.table,
+            column: &self.column,
+            key: self.key.as_deref().unwrap_or_default(),
+            data_type: &self.data_type,
+            try_jsonb: self.pg_try_jsonb,
         }
     }
 
@@ -91,83 +86,6 @@ impl RefColumn {
     /// be JSON at all and is parsed through `llm_lifecycle_try_jsonb`.
     pub(crate) fn pg_json_in_text(&self) -> bool {
         self.kind == ReferenceKind::Json && !matches!(self.data_type.as_str(), "json" | "jsonb")
-    }
-
-    /// PostgreSQL: `query` followed by the column as `jsonb`, `NULL` where it is
-    /// not valid JSON.
-    fn pg_jsonb(&self, query: Query) -> Query {
-        match self.data_type.as_str() {
-            "jsonb" => self.col(query),
-            "json" => self.col(query.sql("CAST(")).sql(" AS jsonb)"),
-            _ if self.pg_try_jsonb => self.col(query.sql("llm_lifecycle_try_jsonb(")).sql(")"),
-            // A schema from before the function (only `plan`, which cannot
-            // migrate, sees one): values that do not look like an object are
-            // skipped; a malformed one inside braces still fails the plan,
-            // until `apply-models migrate` installs the function.
-            _ => self
-                .col(
-                    self.col(query.sql("(CASE WHEN "))
-                        .sql(" ~ '^\\s*[{].*[}]\\s*$' THEN CAST("),
-                )
-                .sql(" AS jsonb) END)"),
-        }
-    }
-
-    /// SQLite: `query` followed by the column's JSON type, `NULL` where it is
-    /// not valid JSON.
-    fn sqlite_json_type(&self, query: Query) -> Query {
-        self.col(
-            self.col(query.sql("CASE WHEN json_valid("))
-                .sql(") THEN json_type("),
-        )
-        .sql(") END")
-    }
-
-    /// MySQL: `query` followed by the column's JSON type (`OBJECT`, …), `NULL`
-    /// where it is not valid JSON (MySQL 8 raises an error on invalid JSON in
-    /// the other JSON functions, and `CASE` evaluates lazily).
-    fn mysql_json_type(&self, query: Query) -> Query {
-        self.col(
-            self.col(query.sql("(CASE WHEN JSON_VALID("))
-                .sql(") THEN JSON_TYPE("),
-        )
-        .sql(") END)")
-    }
-
-    /// MySQL: the key's value as text, in the same form as the other engines.
-    fn mysql_stored_json(&self) -> Query {
-        let value = |query: Query| {
-            self.col(query.sql("JSON_EXTRACT("))
-                .sql(", ")
-                .bind(Bind::Text(self.json_path()))
-                .sql(")")
-        };
-        let mut query = Query::new("(");
-        // MariaDB stores JSON as text: only rows that mention the key are parsed.
-        let text_column = self.data_type != "json";
-        if text_column {
-            query = self
-                .col(
-                    query
-                        .sql("CASE WHEN LOCATE(")
-                        .bind(self.key_bind())
-                        .sql(", "),
-                )
-                .sql(") > 0 THEN ");
-        }
-        query = self.mysql_json_type(query.sql("(CASE WHEN "));
-        query = value(query.sql(" = 'OBJECT' THEN (CASE JSON_TYPE("))
-            .sql(") WHEN 'INTEGER' THEN JSON_UNQUOTE(");
-        query = value(query).sql(") WHEN 'UNSIGNED INTEGER' THEN JSON_UNQUOTE(");
-        query = value(query).sql(") WHEN 'STRING' THEN JSON_UNQUOTE(");
-        query = value(query).sql(") WHEN 'DOUBLE' THEN (CASE WHEN ");
-        query = value(query).sql(" + 0 = FLOOR(");
-        query = value(query).sql(" + 0) THEN CAST(CAST(");
-        query = value(query).sql(" + 0 AS SIGNED) AS CHAR) END) END) END)");
-        if text_column {
-            query = query.sql(" END");
-        }
-        query.sql(")")
     }
 
     /// The SQL expression for the value a row stores, as old values are
@@ -179,82 +97,24 @@ impl RefColumn {
     /// plan's counts, the notifications' affected resources and the `UPDATE`,
     /// so all three match exactly the same rows.
     pub(crate) fn stored_value(&self, backend: Backend) -> Query {
-        match (self.kind, backend) {
-            (ReferenceKind::Id | ReferenceKind::Text, _) => self.col(Query::default()),
-            (ReferenceKind::Json, Backend::Postgres) => {
-                // `->>` already gives an integer's digits (jsonb normalises
-                // `1.01e2` to 101), a string's contents and `true`/`false`
-                // (never an id); only a number written with a fraction
-                // (`101.0`) needs the numeric cast, so most rows extract once.
-                let key = |query: Query, op: &str| {
-                    self.pg_jsonb(query.sql("("))
-                        .sql(&format!(" {op} CAST("))
-                        .bind(self.key_bind())
-                        .sql(" AS TEXT))")
-                };
-                let mut query = Query::new("(");
-                let text_column = self.data_type != "jsonb";
-                if text_column {
-                    // Parsed JSON (`json`, text): only rows that mention the key.
-                    query = self
-                        .col(query.sql("CASE WHEN strpos(CAST("))
-                        .sql(" AS TEXT), ")
-                        .bind(self.key_bind())
-                        .sql(") > 0 THEN (");
-                }
-                query = key(query.sql("CASE WHEN strpos("), "->>").sql(", '.') = 0 THEN ");
-                query = key(query, "->>").sql(" WHEN jsonb_typeof(");
-                query = key(query, "->").sql(") = 'number' THEN CAST(trim_scale(CAST(");
-                query = key(query, "->").sql(" AS numeric)) AS TEXT) END");
-                if text_column {
-                    query = query.sql(") END");
-                }
-                query.sql(")")
-            }
-            (ReferenceKind::Json, Backend::Mysql) => self.mysql_stored_json(),
-            (ReferenceKind::Json, Backend::Sqlite) => {
-                let value = |query: Query| {
-                    self.col(query.sql("json_extract("))
-                        .sql(", ")
-                        .bind(Bind::Text(self.json_path()))
-                        .sql(")")
-                };
-                let mut query = self.sqlite_json_type(Query::new("(CASE WHEN ("));
-                query = self
-                    .col(query.sql(") = 'object' THEN (CASE json_type("))
-                    .sql(", ")
-                    .bind(Bind::Text(self.json_path()))
-                    .sql(") WHEN 'integer' THEN CAST(");
-                query = value(query).sql(" AS TEXT) WHEN 'real' THEN (CASE WHEN ");
-                query = value(query).sql(" = CAST(");
-                query = value(query).sql(" AS INTEGER) THEN CAST(CAST(");
-                query = value(query).sql(" AS INTEGER) AS TEXT) END) WHEN 'text' THEN ");
-                value(query).sql(" END) END)")
-            }
+        match self.kind {
+            ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
+            ReferenceKind::Json => dialect::of(backend).json_value(&self.json()),
         }
     }
 
     /// JSON references: `SELECT n`, how many non-NULL values are not a JSON
     /// object (they are skipped, never rewritten).
     pub(crate) fn not_object_count_query(&self, backend: Backend) -> Query {
-        let query = self
+        let mut query = self
             .col(
                 Query::new("SELECT COUNT(*) AS n FROM ")
                     .ident(&self.table)
                     .sql(" WHERE "),
             )
             .sql(" IS NOT NULL AND ");
-        match backend {
-            Backend::Postgres => self
-                .pg_jsonb(query.sql("jsonb_typeof("))
-                .sql(") IS DISTINCT FROM 'object'"),
-            Backend::Sqlite => self
-                .sqlite_json_type(query.sql("("))
-                .sql(") IS NOT 'object'"),
-            Backend::Mysql => self
-                .mysql_json_type(query.sql("NOT ("))
-                .sql(" <=> 'OBJECT')"),
-        }
+        query.append(dialect::of(backend).json_not_object(&self.json()));
+        query
     }
 
     /// An old value bound for comparison with [`stored_value`](Self::stored_value).
@@ -269,7 +129,7 @@ impl RefColumn {
     pub(crate) fn count_query(&self, backend: Backend, values: &[OldValue]) -> Query {
         let mut query = Query::new(format!(
             "SELECT CAST(s.k AS {}) AS old_key, COUNT(*) AS n FROM (SELECT ",
-            crate::db::dialect::of(backend).text_type()
+            dialect::of(backend).text_type()
         ));
         query
             .append(self.stored_value(backend))
@@ -281,120 +141,64 @@ impl RefColumn {
         query
     }
 
-    /// One `UPDATE` rewriting every row that holds an old value to its new value,
-    /// the mapping given inline as a `VALUES` list.
+    /// One `UPDATE` rewriting every row that holds an old value to its new
+    /// value, the mapping `m(old_value, new_value)` given inline (bound).
     pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
-        if backend == Backend::Mysql {
-            return self.mysql_update(mapping);
-        }
-        let mut query = self.mapping_cte(mapping);
-        query.push_sql(" ");
-        query.append(self.update(backend));
-        query
+        let (rows, set, on) = self.update_parts(backend, mapping);
+        dialect::of(backend).update_from(&self.table, &MAPPING_COLUMNS, rows, set, on)
     }
 
-    /// PostgreSQL only: the same `UPDATE` as a data-modifying CTE that returns how
-    /// many rows it rewrote per old value (`old_key`, `n`): the apply counts and
-    /// rewrites in one pass, and no row leaves the server.
-    pub(crate) fn update_counting_query(&self, mapping: &[(OldValue, NewValue)]) -> Query {
-        let mut query = self.mapping_cte(mapping);
-        query.push_sql(", u AS (");
-        query.append(self.update(Backend::Postgres));
-        query.push_sql(
-            " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
-             SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
-        );
-        query
+    /// Where the engine can (PostgreSQL): the same `UPDATE`, returning how
+    /// many rows it rewrote per old value (`old_key`, `n`), so the apply
+    /// counts and rewrites in one pass and no row leaves the server.
+    pub(crate) fn update_counting_query(
+        &self,
+        backend: Backend,
+        mapping: &[(OldValue, NewValue)],
+    ) -> Option<Query> {
+        let (rows, set, on) = self.update_parts(backend, mapping);
+        dialect::of(backend).update_counting(
+            &self.table,
+            &MAPPING_COLUMNS,
+            rows,
+            set,
+            on,
+            "old_value",
+        )
     }
 
-    /// MySQL: `UPDATE t JOIN (SELECT old, new UNION ALL …) AS m ON <stored
-    /// value> = m.old_value SET t.col = …` (no `UPDATE … FROM`; a `UNION ALL`
-    /// relation reads the same on MySQL 8 and MariaDB).
-    fn mysql_update(&self, mapping: &[(OldValue, NewValue)]) -> Query {
-        let mut query = Query::new("UPDATE ").ident(&self.table).sql(" JOIN (");
-        query.push_union_rows(
-            &["old_value", "new_value"],
-            mapping.iter().map(|(old, new)| {
-                [
+    /// The mapping's bound rows, the assignment and the match of an `UPDATE`:
+    /// the same match as the counts and the notifications' affected resources.
+    fn update_parts(
+        &self,
+        backend: Backend,
+        mapping: &[(OldValue, NewValue)],
+    ) -> (Vec<Vec<Bind>>, Vec<Assignment<'_>>, Query) {
+        let rows = mapping
+            .iter()
+            .map(|(old, new)| {
+                vec![
                     self.old_value_bind(old),
                     match new {
                         NewValue::Id(id) => Bind::NullableBigInt(*id),
                         NewValue::Text(text) => Bind::NullableText(text.clone()),
                     },
                 ]
-            }),
-        );
-        query.push_sql(") AS m ON ");
-        query
-            .append(self.stored_value(Backend::Mysql))
-            .push_sql(" = m.old_value SET ");
-        let query = self.col(query).sql(" = ");
-        match self.kind {
-            ReferenceKind::Id | ReferenceKind::Text => query.sql("m.new_value"),
-            // Only the key changes; SQL NULL becomes JSON null.
-            ReferenceKind::Json => self
-                .col(query.sql("JSON_SET("))
-                .sql(", ")
-                .bind(Bind::Text(self.json_path()))
-                .sql(", m.new_value)"),
-        }
-    }
-
-    /// `WITH m(old_value, new_value) AS (VALUES (old, new), …)`, values bound.
-    fn mapping_cte(&self, mapping: &[(OldValue, NewValue)]) -> Query {
-        let mut query = Query::new("WITH m(old_value, new_value) AS (VALUES ");
-        query.push_rows(mapping.iter().map(|(old, new)| {
-            [
-                self.old_value_bind(old),
-                match new {
-                    NewValue::Id(id) => Bind::NullableBigInt(*id),
-                    NewValue::Text(text) => Bind::NullableText(text.clone()),
-                },
-            ]
-        }));
-        query.push_sql(")");
-        query
-    }
-
-    /// `UPDATE … FROM m WHERE <stored value> = m.old_value`.
-    fn update(&self, backend: Backend) -> Query {
-        let set = Query::new("UPDATE ")
-            .ident(&self.table)
-            .sql(" SET ")
-            .ident(&self.column)
-            .sql(" = ");
-        let query = match (self.kind, backend) {
-            (ReferenceKind::Id | ReferenceKind::Text, _) => set.sql("m.new_value FROM m WHERE "),
-            // Only the key changes: jsonb_set keeps every other key.
-            (ReferenceKind::Json, Backend::Postgres) => self
-                .pg_jsonb(set.sql("CAST(jsonb_set("))
-                .sql(", ARRAY[CAST(")
-                .bind(self.key_bind())
-                .sql(&format!(
-                    " AS TEXT)], COALESCE(to_jsonb(m.new_value), 'null'::jsonb)) AS {}) FROM m WHERE ",
-                    self.pg_json_type()
-                )),
-            (ReferenceKind::Json, Backend::Mysql) => unreachable_mysql(set),
-            (ReferenceKind::Json, Backend::Sqlite) => self
-                .col(set.sql("json_set("))
-                .sql(", ")
-                .bind(Bind::Text(self.json_path()))
-                .sql(", m.new_value) FROM m WHERE "),
+            })
+            .collect();
+        let value = match self.kind {
+            ReferenceKind::Id | ReferenceKind::Text => Query::new("m.new_value"),
+            // Only the key changes; every other key is kept.
+            ReferenceKind::Json => dialect::of(backend).json_set(&self.json(), "m.new_value"),
         };
-        // The same match as the counts and the notifications' affected resources.
-        let mut query = query;
-        query
-            .append(self.stored_value(backend))
-            .push_sql(" = m.old_value");
-        query
+        let mut on = self.stored_value(backend);
+        on.push_sql(" = m.old_value");
+        (rows, vec![(self.column.as_str(), value)], on)
     }
 }
 
-/// The `UPDATE … FROM` form is never built for MySQL ([`RefColumn::mysql_update`]
-/// is); should it be, the statement fails to parse rather than doing harm.
-fn unreachable_mysql(set: Query) -> Query {
-    set.sql("m.new_value FROM m WHERE ")
-}
+/// The columns of the mapping relation of an `UPDATE`.
+const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 
 #[cfg(test)]
 mod tests {
@@ -425,7 +229,8 @@ mod tests {
              SET \"params\" = m.new_value FROM m WHERE \"pipeline_nodes\".\"params\" = m.old_value"
         );
         assert_eq!(query.binds().len(), 4);
-        let counting = column(ReferenceKind::Id).update_counting_query(&mapping);
+        let counting = column(ReferenceKind::Id).update_counting_query(Backend::Postgres, &mapping);
+        let counting = counting.unwrap_or_default();
         assert!(
             counting.render(Backend::Postgres).ends_with(
                 "WHERE \"pipeline_nodes\".\"params\" = m.old_value RETURNING CAST(m.old_value AS TEXT) AS old_key) \
@@ -450,5 +255,22 @@ mod tests {
         let lite = column(ReferenceKind::Json).update_query(Backend::Sqlite, &mapping);
         let path = Bind::Text("$.\"llm_provider_model_id\"".into());
         assert_eq!(lite.binds()[2..], vec![&path; 7]);
+        let my = column(ReferenceKind::Json).update_query(Backend::Mysql, &mapping);
+        let sql = my.render(Backend::Mysql);
+        assert!(
+            sql.starts_with(
+                "UPDATE `pipeline_nodes` JOIN (SELECT ? AS `old_value`, ? AS `new_value`) AS m ON "
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(" = m.old_value SET `pipeline_nodes`.`params` = JSON_SET(`pipeline_nodes`.`params`, ?, m.new_value)"),
+            "{sql}"
+        );
+        assert!(
+            column(ReferenceKind::Id)
+                .update_counting_query(Backend::Mysql, &mapping)
+                .is_none()
+        );
     }
 }

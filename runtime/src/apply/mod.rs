@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
+use crate::db::dialect;
 use crate::db::{Backend, Conn, Database};
 use crate::error::Error;
 pub use crate::hooks::FailPoint;
@@ -136,9 +137,10 @@ fn run(
     // plan or fails on its foreign key after COMMIT, never lost.
     steps::lock_rows_to_remove(conn, catalog)?;
     // PostgreSQL counts repointed rows in the UPDATE itself (one pass per column).
-    let counting = match conn.backend() {
-        Backend::Postgres => plan::Counting::NotNullClears,
-        Backend::Sqlite | Backend::Mysql => plan::Counting::All,
+    let counting = if dialect::of(conn.backend()).counts_while_updating() {
+        plan::Counting::NotNullClears
+    } else {
+        plan::Counting::All
     };
     let mut planned = plan::build(conn, catalog, counting)?;
     if planned.plan.is_refused() {

@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Text};
 use indicatif::{ProgressBar, ProgressStyle};
 use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
+use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect::MODELS_TABLE;
@@ -139,32 +140,34 @@ pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(
     let now = now(conn.backend());
     let table = quote_ident(MODELS_TABLE);
     for chunk in updates.chunks(MODEL_ROWS_PER_STATEMENT) {
-        let rows = chunk.iter().map(|update| {
-            [
-                Bind::BigInt(update.id),
-                Bind::NullableBigInt(update.token_limit.map(|c| c.to)),
-                Bind::NullableBool(update.deprecated.map(|change| change.to)),
-            ]
-        });
-        let set = format!(
-            "max_token_limit = COALESCE(m.token_limit, {table}.max_token_limit), \
-             deprecated = COALESCE(m.deprecated, {table}.deprecated), updated_at = {now}"
+        let rows = chunk
+            .iter()
+            .map(|update| {
+                vec![
+                    Bind::BigInt(update.id),
+                    Bind::NullableBigInt(update.token_limit.map(|c| c.to)),
+                    Bind::NullableBool(update.deprecated.map(|change| change.to)),
+                ]
+            })
+            .collect();
+        // Each matched row counts, also one set to the values it has.
+        let query = dialect::of(conn.backend()).update_from(
+            MODELS_TABLE,
+            &["id", "token_limit", "deprecated"],
+            rows,
+            vec![
+                (
+                    "max_token_limit",
+                    Query::new(format!("COALESCE(m.token_limit, {table}.max_token_limit)")),
+                ),
+                (
+                    "deprecated",
+                    Query::new(format!("COALESCE(m.deprecated, {table}.deprecated)")),
+                ),
+                ("updated_at", Query::new(now)),
+            ],
+            Query::new(format!("{table}.id = m.id")),
         );
-        let query = if conn.backend() == Backend::Mysql {
-            // No `UPDATE … FROM` on MySQL: a join; each matched row counts.
-            let mut query = Query::new(format!("UPDATE {table} JOIN ("));
-            query
-                .push_union_rows(&["id", "token_limit", "deprecated"], rows)
-                .push_sql(&format!(") AS m ON {table}.id = m.id SET {set}"));
-            query
-        } else {
-            let mut query = Query::new("WITH m(id, token_limit, deprecated) AS (VALUES ");
-            query.push_rows(rows);
-            query.push_sql(&format!(
-                ") UPDATE {table} SET {set} FROM m WHERE {table}.id = m.id"
-            ));
-            query
-        };
         let changed = conn
             .execute(&query)
             .context(|| format!("updating {} model rows", chunk.len()))?;
@@ -212,7 +215,7 @@ pub(super) fn repoint_references(
     targets: &Targets,
     progress: bool,
 ) -> Result<Moved, Error> {
-    let counted_by_update = conn.backend() == Backend::Postgres;
+    let counted_by_update = dialect::of(conn.backend()).counts_while_updating();
     let work: Vec<(usize, RefColumn)> = planned
         .columns
         .iter()
@@ -264,9 +267,12 @@ pub(super) fn repoint_references(
         if counted_by_update {
             let mut counts: HashMap<String, u64> = HashMap::new();
             for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
-                let rows: Vec<KeyCount> = conn
-                    .load(&column.update_counting_query(chunk))
-                    .context(context)?;
+                let counting = column
+                    .update_counting_query(conn.backend(), chunk)
+                    .ok_or_else(|| {
+                        Error::Diverged(format!("{} counts no rows in an UPDATE", conn.backend()))
+                    })?;
+                let rows: Vec<KeyCount> = conn.load(&counting).context(context)?;
                 for row in rows {
                     *counts.entry(row.old_key).or_default() +=
                         u64::try_from(row.n).unwrap_or_default();

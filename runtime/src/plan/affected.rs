@@ -20,7 +20,7 @@ use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 use super::texts::{self, Resource};
 use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
-use crate::db::{Backend, Bind, Conn, Query, quote_ident};
+use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect;
 use crate::plan::{ModelId, Plan, Refusal};
@@ -394,19 +394,18 @@ fn affected_query(
             " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (",
             quote_ident(NOTIFICATIONS_TABLE)
         ));
-        let rows = values.iter().map(|(old, index)| {
-            let (slug, model) = candidates.get(*index).map_or_else(Default::default, |c| {
-                (c.model.change.slug().to_owned(), c.model.model.to_string())
-            });
-            [Bind::Text(old.key()), Bind::Text(slug), Bind::Text(model)]
-        });
-        // `VALUES` columns are `column1…` on PostgreSQL and SQLite (SQLite
-        // cannot rename them); MySQL's relation is named to match.
-        if conn.backend() == Backend::Mysql {
-            query.push_union_rows(&["column1", "column2", "column3"], rows);
-        } else {
-            query.push_sql("VALUES ").push_rows(rows);
-        }
+        let rows = values
+            .iter()
+            .map(|(old, index)| {
+                let (slug, model) = candidates.get(*index).map_or_else(Default::default, |c| {
+                    (c.model.change.slug().to_owned(), c.model.model.to_string())
+                });
+                vec![Bind::Text(old.key()), Bind::Text(slug), Bind::Text(model)]
+            })
+            .collect();
+        // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
+        // relation is named to match.
+        query.append(dialect.relation(&["column1", "column2", "column3"], rows));
         query.push_sql(&format!(
             ") AS k ON n.slug = k.column2 AND n.model = k.column3 \
              WHERE k.column1 = CAST(s.old_key AS {text}) AND n.team_id = s.team_id)",

@@ -11,6 +11,7 @@ use super::{
     Change, Create, Deletion, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
     SkippedValues, Unmanaged, Update,
 };
+use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect::{self, Columns, MODELS_TABLE};
@@ -274,18 +275,17 @@ fn load_globals(conn: &mut Conn<'_>) -> Result<Vec<GlobalRow>, Error> {
 fn load_merges(conn: &mut Conn<'_>, creates: &[Create]) -> Result<Vec<Merge>, Error> {
     let mut merges = Vec::new();
     for chunk in creates.chunks(MAX_MAPPING_PER_STATEMENT) {
-        let rows = chunk.iter().map(|create| {
-            [
-                Bind::Text(create.model.provider.clone()),
-                Bind::Text(create.model.name.clone()),
-            ]
-        });
+        let rows = chunk
+            .iter()
+            .map(|create| {
+                vec![
+                    Bind::Text(create.model.provider.clone()),
+                    Bind::Text(create.model.name.clone()),
+                ]
+            })
+            .collect();
         let mut query = Query::new("WITH c(provider, name) AS (");
-        if conn.backend() == Backend::Mysql {
-            query.push_union_rows(&["provider", "name"], rows);
-        } else {
-            query.push_sql("VALUES ").push_rows(rows);
-        }
+        query.append(dialect::of(conn.backend()).relation(&["provider", "name"], rows));
         query.push_sql(&format!(
             ") SELECT p.id, p.team_id, p.provider, p.name FROM {} p \
              JOIN c ON p.provider = c.provider AND p.name = c.name \

@@ -10,7 +10,45 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
+use super::query::{Bind, Query};
 use crate::backend::Backend;
+
+/// A host column holding JSON objects, one top-level key of which holds a
+/// model row id: what the dialects read and rewrite.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonKey<'a> {
+    /// The table.
+    pub(crate) table: &'a str,
+    /// The column.
+    pub(crate) column: &'a str,
+    /// The top-level key.
+    pub(crate) key: &'a str,
+    /// The column's declared type, lower case (`jsonb`, `json`, `text`, `longtext`…).
+    pub(crate) data_type: &'a str,
+    /// PostgreSQL, JSON in a text column: whether `llm_lifecycle_try_jsonb`
+    /// exists to parse values.
+    pub(crate) try_jsonb: bool,
+}
+
+impl JsonKey<'_> {
+    /// `query` followed by `"table"."column"`.
+    pub(crate) fn col(&self, query: Query) -> Query {
+        query.ident(self.table).sql(".").ident(self.column)
+    }
+
+    /// The key as a bound JSON path, `$."key"`.
+    pub(crate) fn path(&self) -> Bind {
+        Bind::Text(format!("$.\"{}\"", self.key))
+    }
+
+    /// The key as a bound text.
+    pub(crate) fn key(&self) -> Bind {
+        Bind::Text(self.key.to_owned())
+    }
+}
+
+/// One assignment of an `UPDATE`: the target column and its new value.
+pub(crate) type Assignment<'a> = (&'a str, Query);
 
 /// The SQL that differs between engines.
 pub(crate) trait Dialect: Sync {
@@ -38,6 +76,80 @@ pub(crate) trait Dialect: Sync {
     fn on_conflict_update(&self, conflict: &str, assignments: &str) -> String;
     /// The value an upsert proposed for `column` (`excluded.col`, `VALUES(col)`).
     fn new_value(&self, column: &str) -> String;
+
+    /// The SQL expression for the key's value as old values are matched
+    /// against it: the text of an integer when it is a number equal to an
+    /// integer (`3`, `3.0`, `3e0` all give `"3"`) or a string's contents, and
+    /// `NULL` for anything else (booleans, null, objects, arrays, and values
+    /// that are not a JSON object at all: never an error).
+    fn json_value(&self, json: &JsonKey<'_>) -> Query;
+    /// A condition on a non-NULL value: it is not a JSON object.
+    fn json_not_object(&self, json: &JsonKey<'_>) -> Query;
+    /// The column's value with the key set to the SQL expression `value`
+    /// (a number; SQL `NULL` writes JSON null), every other key kept.
+    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query;
+    /// A relation of bound rows, for `WITH x(columns) AS (…)` or `JOIN (…) AS
+    /// x`: `VALUES (…), (…)` (columns `column1…` unless the `WITH` names
+    /// them), or on MySQL a `UNION ALL` of `SELECT`s whose columns are `columns`.
+    fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query;
+    /// One `UPDATE table` of the rows matching `on` against the relation `m`
+    /// (its `columns`, bound `rows`), setting `assignments` (expressions may
+    /// read `m.*`).
+    fn update_from(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        assignments: Vec<Assignment<'_>>,
+        on: Query,
+    ) -> Query;
+    /// Whether [`Dialect::update_counting`] counts in the `UPDATE` itself (then
+    /// the apply's plan need not count the rows it moves beforehand).
+    fn counts_while_updating(&self) -> bool;
+    /// The same `UPDATE` returning how many rows it rewrote per value of
+    /// `m.group` (`old_key`, `n`), where the engine can count in the statement
+    /// itself (PostgreSQL: a data-modifying CTE); `None` elsewhere, where the
+    /// plan's counts are checked against the rows the `UPDATE` matched.
+    fn update_counting(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        assignments: Vec<Assignment<'_>>,
+        on: Query,
+        group: &str,
+    ) -> Option<Query>;
+}
+
+/// `SET a = x, b = y`, each target written by `target`.
+fn assignments(
+    query: &mut Query,
+    assignments: Vec<Assignment<'_>>,
+    target: impl Fn(&mut Query, &str),
+) {
+    for (index, (column, value)) in assignments.into_iter().enumerate() {
+        query.push_sql(if index == 0 { " SET " } else { ", " });
+        target(query, column);
+        query.push_sql(" = ").append(value);
+    }
+}
+
+/// `WITH m(columns) AS (VALUES rows)`: PostgreSQL and SQLite.
+fn values_cte(columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
+    let mut query = Query::new(format!("WITH m({}) AS (VALUES ", columns.join(", ")));
+    query.push_rows(rows).push_sql(")");
+    query
+}
+
+/// `UPDATE table SET … FROM m WHERE on`, after [`values_cte`]: PostgreSQL and SQLite.
+fn update_statement(table: &str, set: Vec<Assignment<'_>>, on: Query) -> Query {
+    let mut query = Query::new("UPDATE ");
+    query.push_ident(table);
+    assignments(&mut query, set, |query, column| {
+        query.push_ident(column);
+    });
+    query.push_sql(" FROM m WHERE ").append(on);
+    query
 }
 
 /// The dialect of `backend`.

@@ -1,6 +1,18 @@
 //! MySQL 8 and MariaDB 10.11 (InnoDB), sessions in `ANSI_QUOTES` mode.
 
-use super::Dialect;
+use super::{Assignment, Dialect, JsonKey, assignments};
+use crate::db::query::{Bind, Query};
+
+/// `query` followed by the column's JSON type (`OBJECT`, …), `NULL` where it
+/// is not valid JSON (MySQL 8 raises an error on invalid JSON in the other
+/// JSON functions; `CASE` evaluates lazily).
+fn json_type(json: &JsonKey<'_>, query: Query) -> Query {
+    json.col(
+        json.col(query.sql("(CASE WHEN JSON_VALID("))
+            .sql(") THEN JSON_TYPE("),
+    )
+    .sql(") END)")
+}
 
 /// MySQL 8 / MariaDB 10.11: no `RETURNING` on MySQL, no partial indexes, no
 /// `ON CONFLICT` (`ON DUPLICATE KEY UPDATE` / `INSERT IGNORE` instead).
@@ -54,5 +66,89 @@ impl Dialect for Mysql {
 
     fn new_value(&self, column: &str) -> String {
         format!("VALUES({column})")
+    }
+
+    fn json_value(&self, json: &JsonKey<'_>) -> Query {
+        let value = |query: Query| {
+            json.col(query.sql("JSON_EXTRACT("))
+                .sql(", ")
+                .bind(json.path())
+                .sql(")")
+        };
+        let mut query = Query::new("(");
+        // MariaDB stores JSON as text: only rows that mention the key are parsed.
+        let text_column = json.data_type != "json";
+        if text_column {
+            query = json
+                .col(query.sql("CASE WHEN LOCATE(").bind(json.key()).sql(", "))
+                .sql(") > 0 THEN ");
+        }
+        query = json_type(json, query.sql("(CASE WHEN "));
+        query = value(query.sql(" = 'OBJECT' THEN (CASE JSON_TYPE("))
+            .sql(") WHEN 'INTEGER' THEN JSON_UNQUOTE(");
+        query = value(query).sql(") WHEN 'UNSIGNED INTEGER' THEN JSON_UNQUOTE(");
+        query = value(query).sql(") WHEN 'STRING' THEN JSON_UNQUOTE(");
+        query = value(query).sql(") WHEN 'DOUBLE' THEN (CASE WHEN ");
+        query = value(query).sql(" + 0 = FLOOR(");
+        query = value(query).sql(" + 0) THEN CAST(CAST(");
+        query = value(query).sql(" + 0 AS SIGNED) AS CHAR) END) END) END)");
+        if text_column {
+            query = query.sql(" END");
+        }
+        query.sql(")")
+    }
+
+    fn json_not_object(&self, json: &JsonKey<'_>) -> Query {
+        json_type(json, Query::new("NOT (")).sql(" <=> 'OBJECT')")
+    }
+
+    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query {
+        json.col(Query::new("JSON_SET("))
+            .sql(", ")
+            .bind(json.path())
+            .sql(&format!(", {value})"))
+    }
+
+    fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
+        let mut query = Query::default();
+        query.push_union_rows(columns, rows);
+        query
+    }
+
+    /// `UPDATE t JOIN (SELECT … UNION ALL …) AS m ON on SET t.c = …` (no
+    /// `UPDATE … FROM`; targets qualified, since `m` may share their names).
+    fn update_from(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        set: Vec<Assignment<'_>>,
+        on: Query,
+    ) -> Query {
+        let mut query = Query::new("UPDATE ");
+        query.push_ident(table).push_sql(" JOIN (");
+        query.push_union_rows(columns, rows);
+        query.push_sql(") AS m ON ").append(on);
+        assignments(&mut query, set, |query, column| {
+            query.push_ident(table).push_sql(".").push_ident(column);
+        });
+        query
+    }
+
+    fn counts_while_updating(&self) -> bool {
+        false
+    }
+
+    fn update_counting(
+        &self,
+        _table: &str,
+        _columns: &[&str],
+        _rows: Vec<Vec<Bind>>,
+        _assignments: Vec<Assignment<'_>>,
+        _on: Query,
+        _group: &str,
+    ) -> Option<Query> {
+        // No `RETURNING` from an `UPDATE` on MySQL.
+        None
     }
 }

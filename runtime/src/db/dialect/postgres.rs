@@ -1,6 +1,35 @@
 //! PostgreSQL.
 
-use super::Dialect;
+use super::{Assignment, Dialect, JsonKey, update_statement, values_cte};
+use crate::db::query::{Bind, Query};
+
+/// The SQL type a rewritten JSON value is cast back to.
+fn json_type(json: &JsonKey<'_>) -> &'static str {
+    match json.data_type {
+        "json" => "json",
+        "jsonb" => "jsonb",
+        _ => "text",
+    }
+}
+
+/// `query` followed by the column as `jsonb`, `NULL` where it is not valid JSON.
+fn jsonb(json: &JsonKey<'_>, query: Query) -> Query {
+    match json.data_type {
+        "jsonb" => json.col(query),
+        "json" => json.col(query.sql("CAST(")).sql(" AS jsonb)"),
+        _ if json.try_jsonb => json.col(query.sql("llm_lifecycle_try_jsonb(")).sql(")"),
+        // A schema from before the function (only `plan`, which cannot
+        // migrate, sees one): values that do not look like an object are
+        // skipped; a malformed one inside braces still fails the plan,
+        // until `apply-models migrate` installs the function.
+        _ => json
+            .col(
+                json.col(query.sql("(CASE WHEN "))
+                    .sql(" ~ '^\\s*[{].*[}]\\s*$' THEN CAST("),
+            )
+            .sql(" AS jsonb) END)"),
+    }
+}
 
 /// PostgreSQL 13 or later.
 pub(super) struct Postgres;
@@ -52,5 +81,95 @@ impl Dialect for Postgres {
 
     fn new_value(&self, column: &str) -> String {
         format!("excluded.{column}")
+    }
+
+    fn json_value(&self, json: &JsonKey<'_>) -> Query {
+        // `->>` already gives an integer's digits (jsonb normalises `1.01e2`
+        // to 101), a string's contents and `true`/`false` (never an id); only
+        // a number written with a fraction (`101.0`) needs the numeric cast,
+        // so most rows extract once.
+        let key = |query: Query, op: &str| {
+            jsonb(json, query.sql("("))
+                .sql(&format!(" {op} CAST("))
+                .bind(json.key())
+                .sql(" AS TEXT))")
+        };
+        let mut query = Query::new("(");
+        let text_column = json.data_type != "jsonb";
+        if text_column {
+            // Parsed JSON (`json`, text): only rows that mention the key.
+            query = json
+                .col(query.sql("CASE WHEN strpos(CAST("))
+                .sql(" AS TEXT), ")
+                .bind(json.key())
+                .sql(") > 0 THEN (");
+        }
+        query = key(query.sql("CASE WHEN strpos("), "->>").sql(", '.') = 0 THEN ");
+        query = key(query, "->>").sql(" WHEN jsonb_typeof(");
+        query = key(query, "->").sql(") = 'number' THEN CAST(trim_scale(CAST(");
+        query = key(query, "->").sql(" AS numeric)) AS TEXT) END");
+        if text_column {
+            query = query.sql(") END");
+        }
+        query.sql(")")
+    }
+
+    fn json_not_object(&self, json: &JsonKey<'_>) -> Query {
+        jsonb(json, Query::new("jsonb_typeof(")).sql(") IS DISTINCT FROM 'object'")
+    }
+
+    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query {
+        jsonb(json, Query::new("CAST(jsonb_set("))
+            .sql(", ARRAY[CAST(")
+            .bind(json.key())
+            .sql(&format!(
+                " AS TEXT)], COALESCE(to_jsonb({value}), 'null'::jsonb)) AS {})",
+                json_type(json)
+            ))
+    }
+
+    fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
+        let mut query = Query::new("VALUES ");
+        query.push_rows(rows);
+        query
+    }
+
+    fn update_from(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        assignments: Vec<Assignment<'_>>,
+        on: Query,
+    ) -> Query {
+        let mut query = values_cte(columns, rows);
+        query
+            .push_sql(" ")
+            .append(update_statement(table, assignments, on));
+        query
+    }
+
+    fn counts_while_updating(&self) -> bool {
+        true
+    }
+
+    fn update_counting(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        assignments: Vec<Assignment<'_>>,
+        on: Query,
+        group: &str,
+    ) -> Option<Query> {
+        let mut query = values_cte(columns, rows);
+        query
+            .push_sql(", u AS (")
+            .append(update_statement(table, assignments, on));
+        query.push_sql(&format!(
+            " RETURNING CAST(m.{group} AS TEXT) AS old_key) \
+             SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key"
+        ));
+        Some(query)
     }
 }

@@ -1,6 +1,16 @@
 //! SQLite.
 
-use super::Dialect;
+use super::{Assignment, Dialect, JsonKey, update_statement, values_cte};
+use crate::db::query::{Bind, Query};
+
+/// `query` followed by the column's JSON type, `NULL` where it is not valid JSON.
+fn json_type(json: &JsonKey<'_>, query: Query) -> Query {
+    json.col(
+        json.col(query.sql("CASE WHEN json_valid("))
+            .sql(") THEN json_type("),
+    )
+    .sql(") END")
+}
 
 /// SQLite 3.35 or later (`RETURNING`, `ON CONFLICT … DO UPDATE`).
 pub(super) struct Sqlite;
@@ -50,5 +60,74 @@ impl Dialect for Sqlite {
 
     fn new_value(&self, column: &str) -> String {
         format!("excluded.{column}")
+    }
+
+    fn json_value(&self, json: &JsonKey<'_>) -> Query {
+        let value = |query: Query| {
+            json.col(query.sql("json_extract("))
+                .sql(", ")
+                .bind(json.path())
+                .sql(")")
+        };
+        let mut query = json_type(json, Query::new("(CASE WHEN ("));
+        query = json
+            .col(query.sql(") = 'object' THEN (CASE json_type("))
+            .sql(", ")
+            .bind(json.path())
+            .sql(") WHEN 'integer' THEN CAST(");
+        query = value(query).sql(" AS TEXT) WHEN 'real' THEN (CASE WHEN ");
+        query = value(query).sql(" = CAST(");
+        query = value(query).sql(" AS INTEGER) THEN CAST(CAST(");
+        query = value(query).sql(" AS INTEGER) AS TEXT) END) WHEN 'text' THEN ");
+        value(query).sql(" END) END)")
+    }
+
+    fn json_not_object(&self, json: &JsonKey<'_>) -> Query {
+        json_type(json, Query::new("(")).sql(") IS NOT 'object'")
+    }
+
+    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query {
+        json.col(Query::new("json_set("))
+            .sql(", ")
+            .bind(json.path())
+            .sql(&format!(", {value})"))
+    }
+
+    fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
+        let mut query = Query::new("VALUES ");
+        query.push_rows(rows);
+        query
+    }
+
+    fn update_from(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        assignments: Vec<Assignment<'_>>,
+        on: Query,
+    ) -> Query {
+        let mut query = values_cte(columns, rows);
+        query
+            .push_sql(" ")
+            .append(update_statement(table, assignments, on));
+        query
+    }
+
+    fn counts_while_updating(&self) -> bool {
+        false
+    }
+
+    fn update_counting(
+        &self,
+        _table: &str,
+        _columns: &[&str],
+        _rows: Vec<Vec<Bind>>,
+        _assignments: Vec<Assignment<'_>>,
+        _on: Query,
+        _group: &str,
+    ) -> Option<Query> {
+        // `RETURNING` cannot feed a `GROUP BY` on SQLite.
+        None
     }
 }
