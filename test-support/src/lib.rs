@@ -28,7 +28,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
+/// A PostgreSQL connection in pure Rust (tokio-postgres behind diesel-async's
+/// synchronous wrapper), like the runtime's: no libpq.
+pub type PgConnection = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+    diesel_async::AsyncPgConnection,
+>;
 use diesel::sql_types::{Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryableByName, RunQueryDsl};

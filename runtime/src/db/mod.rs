@@ -379,11 +379,27 @@ impl Database {
     }
 }
 
-/// The name of the MySQL user lock standing for the advisory lock `key`
-/// (`GET_LOCK` names are server-wide, at most 64 characters).
+/// The name of the MySQL user lock standing for the advisory lock `key` in
+/// the current database: `GET_LOCK` names are server-wide (at most 64
+/// characters), so the database name is hashed into it and applies to two
+/// databases of one server never wait for each other.
 #[cfg(feature = "mysql")]
-fn mysql_lock_name(key: i64) -> String {
-    format!("llm_lifecycle_{key:016x}")
+fn mysql_lock_name(conn: &mut MysqlConnection, key: i64) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let rows: Vec<Name> = RunQueryDsl::load(
+        Query::new("SELECT CONCAT('llm_lifecycle_', SHA1(CONCAT(COALESCE(DATABASE(), ''), '/', ")
+            .bind(Bind::Text(format!("{key:016x}")))
+            .sql("))) AS name"),
+        conn,
+    )?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .map_or_else(|| format!("llm_lifecycle_{key:016x}"), |row| row.name))
 }
 
 #[cfg(feature = "mysql")]
@@ -400,7 +416,7 @@ fn mysql_lock<E: From<diesel::result::Error>>(
     conn: &mut MysqlConnection,
     key: i64,
 ) -> Result<(), E> {
-    let name = mysql_lock_name(key);
+    let name = mysql_lock_name(conn, key)?;
     let rows: Vec<LockResult> = RunQueryDsl::load(
         Query::new("SELECT CAST(GET_LOCK(")
             .bind(Bind::Text(name.clone()))
@@ -428,10 +444,9 @@ fn mysql_unlock<E: From<diesel::result::Error>>(
     conn: &mut MysqlConnection,
     key: i64,
 ) -> Result<(), E> {
+    let name = mysql_lock_name(conn, key)?;
     RunQueryDsl::execute(
-        Query::new("DO RELEASE_LOCK(")
-            .bind(Bind::Text(mysql_lock_name(key)))
-            .sql(")"),
+        Query::new("DO RELEASE_LOCK(").bind(Bind::Text(name)).sql(")"),
         conn,
     )?;
     Ok(())

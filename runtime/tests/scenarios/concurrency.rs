@@ -17,11 +17,11 @@ use crate::common::{
 };
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
+
 use diesel::sqlite::SqliteConnection;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::plan::Reason;
-use llm_lifecycle_test_support::{Backend, MysqlConnection, TestDb};
+use llm_lifecycle_test_support::{Backend, MysqlConnection, PgConnection, TestDb};
 
 const MODELS: &str = r#"
 [providers.openai]

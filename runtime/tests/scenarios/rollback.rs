@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier};
 
 use crate::common::*;
 use llm_lifecycle_runtime::{ApplyOptions, Error, FailPoint};
-use llm_lifecycle_test_support::TestDb;
+use llm_lifecycle_test_support::{Backend, TestDb};
 
 fn prepared(db: &TestDb) {
     migrate(db);
@@ -56,10 +56,25 @@ fn a_failure_on_a_fresh_database_rolls_back_the_schema_too(db: &TestDb) {
     let result = llm_lifecycle_runtime::apply(&mut connect(db), &catalog(MODELS), &options);
     assert!(result.is_err());
     let plan = plan(db, &catalog(MODELS));
-    assert!(
-        !plan.schema_present,
-        "the migrations ran in the failed transaction and were rolled back"
-    );
+    if db.backend() == Backend::Mysql {
+        // MySQL commits DDL on its own: the migrations ran before the apply
+        // transaction, under the lock, and stay; everything else rolled back.
+        assert!(plan.schema_present, "the migrations ran before the transaction");
+        assert_eq!(plan.creates.len(), 3, "no model row survives: {plan:?}");
+        assert_eq!(
+            db.string("SELECT CAST(COUNT(*) AS CHAR) AS v FROM llm_provider_models"),
+            "0"
+        );
+        assert_eq!(
+            db.string("SELECT status AS v FROM llm_lifecycle_runs ORDER BY id DESC LIMIT 1"),
+            "failed"
+        );
+    } else {
+        assert!(
+            !plan.schema_present,
+            "the migrations ran in the failed transaction and were rolled back"
+        );
+    }
 }
 
 fn two_concurrent_applies_serialize_and_the_second_finds_nothing_to_do(db: &TestDb) {
