@@ -261,13 +261,7 @@ struct IdRow {
 }
 
 fn now(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => "clock_timestamp()",
-        Backend::Sqlite => "CURRENT_TIMESTAMP",
-        // The statement's own clock (SYSDATE) is not reproducible in a
-        // replicated binlog; the transaction's start time is what MySQL offers.
-        Backend::Mysql => "CURRENT_TIMESTAMP(6)",
-    }
+    dialect::of(backend).clock()
 }
 
 /// Inserts a `running` ledger row; its id.
@@ -430,15 +424,7 @@ pub(crate) fn journal(conn: &mut Conn<'_>, run_id: i64, events: &[Event]) -> Res
 /// A timestamp column as `2026-12-01T21:34:50Z` (UTC, to the second), the same
 /// text on every engine.
 fn timestamp(backend: Backend, column: &str) -> String {
-    match backend {
-        Backend::Postgres => {
-            format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-        }
-        // SQLite's CURRENT_TIMESTAMP is UTC already.
-        Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})"),
-        // The runtime's MySQL sessions run in UTC (time_zone '+00:00').
-        Backend::Mysql => format!("DATE_FORMAT({column}, '%Y-%m-%dT%H:%i:%sZ')"),
-    }
+    dialect::of(backend).utc_text(column)
 }
 
 /// The columns of a [`RunRecord`], timestamps in one format on every engine.

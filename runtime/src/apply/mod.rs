@@ -22,7 +22,7 @@ use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
 use crate::db::dialect;
-use crate::db::{Backend, Conn, Database};
+use crate::db::{Conn, Database};
 use crate::error::Error;
 pub use crate::hooks::FailPoint;
 use crate::ledger::{self, RunCounts};
@@ -82,7 +82,7 @@ pub fn apply(
     let started = Instant::now();
     // MySQL: the migrations first, under the lock but outside the transaction
     // (its DDL commits on its own); elsewhere in the apply transaction itself.
-    let migrated_first = if db.backend() == Backend::Mysql {
+    let migrated_first = if !dialect::of(db.backend()).transactional_ddl() {
         db.locked_session(schema::run_pending)
     } else {
         Ok(Vec::new())
@@ -134,7 +134,7 @@ fn run(
 ) -> Result<ApplyReport, Error> {
     // MySQL ran them before the transaction: even the harness's check for
     // its own table is DDL there, which would commit this transaction.
-    let migrations = if conn.backend() == Backend::Mysql {
+    let migrations = if !dialect::of(conn.backend()).transactional_ddl() {
         Vec::new()
     } else {
         schema::run_pending(conn)?

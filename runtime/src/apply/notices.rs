@@ -4,15 +4,14 @@
 //! later deploy); only the rows a statement really inserted are journalled,
 //! counted and given recipients.
 //!
-//! - **PostgreSQL**: one statement per model (per [`PG_NOTICES_PER_STATEMENT`]
-//!   teams), the per-team columns bound as three arrays and expanded by
-//!   `unnest`, the columns shared by the model's notices (slug, model, level,
-//!   title, permission, run) bound once:
-//!   `INSERT … SELECT t.team_id, $1, …, t.message, CAST(t.links AS JSONB), …
-//!   FROM unnest($7::bigint[], $8::text[], $9::text[]) AS t(team_id, message, links)`.
-//! - **SQLite**: the same `INSERT … SELECT` over a multi-row `VALUES` of three
-//!   bound values per team, [`SQLITE_NOTICES_PER_STATEMENT`] teams per statement
-//!   (within SQLite's 32,766 bound values).
+//! One `INSERT … SELECT` per model (per the engine's limit of teams per
+//! statement): the per-team columns (team, message, links) come from the
+//! dialect's relation of rows (on PostgreSQL three arrays expanded by
+//! `unnest`, elsewhere a bound value per cell), the columns shared by the
+//! model's notices (slug, model, level, title, permission, run) are bound once:
+//! `INSERT … SELECT t.team_id, $1, …, t.message, CAST(t.links AS JSONB), …
+//! FROM unnest($7::bigint[], $8::text[], $9::text[]) AS t(team_id, message, links)`.
+//! Duplicates are skipped by `ON CONFLICT … DO NOTHING` (MySQL: `INSERT IGNORE`).
 //!
 //! Only one statement's worth of messages and links is rendered at a time.
 //! Each statement's affected-row count is the number of teams the model's
@@ -26,6 +25,7 @@ use diesel::sql_types::BigInt;
 use llm_lifecycle_catalog::NotificationSettings;
 
 use super::recipients;
+use crate::db::dialect::{self, Column};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::diff::{AffectedModel, AffectedTeam, LEVEL};
 use crate::error::{Context, Error};
@@ -36,19 +36,6 @@ use crate::schema::NOTIFICATIONS_TABLE;
 
 /// The journal action of notifications written (one row per model and slug).
 const NOTIFIED: &str = "notified";
-
-/// Teams per PostgreSQL `INSERT` (three array binds, whatever their length).
-#[cfg(feature = "postgres")]
-const PG_NOTICES_PER_STATEMENT: usize = 50_000;
-
-/// Teams per SQLite `INSERT`: three bound values each, six shared, below 32,766.
-#[cfg(feature = "sqlite")]
-const SQLITE_NOTICES_PER_STATEMENT: usize = 10_000;
-
-/// Teams per MySQL `INSERT`: three bound values each, six shared, far below
-/// MySQL's 65,535 placeholders per statement.
-#[cfg(feature = "mysql")]
-const MYSQL_NOTICES_PER_STATEMENT: usize = 10_000;
 
 /// The inserted columns, in the order of every statement's `SELECT`.
 const COLUMNS: &str = "team_id, slug, model, level, title, message, links, permission, run_id";
@@ -111,14 +98,9 @@ pub(crate) fn record(
 ) -> Result<i64, Error> {
     // The new ids are only needed to give the notifications recipients.
     let returning = settings.recipients_query.is_some();
-    let per_statement = match conn {
-        #[cfg(feature = "postgres")]
-        Conn::Postgres(_) => PG_NOTICES_PER_STATEMENT,
-        #[cfg(feature = "sqlite")]
-        Conn::Sqlite(_) => SQLITE_NOTICES_PER_STATEMENT,
-        #[cfg(feature = "mysql")]
-        Conn::Mysql(_) => MYSQL_NOTICES_PER_STATEMENT,
-    };
+    let dialect = dialect::of(conn.backend());
+    // Three bound values per team, six shared.
+    let per_statement = dialect.rows_per_statement(3);
     let mut inserted: Vec<Inserted> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut written: usize = 0;
@@ -140,14 +122,7 @@ pub(crate) fn record(
                     shared.model
                 )
             };
-            let result = match conn {
-                #[cfg(feature = "postgres")]
-                Conn::Postgres(_) => insert_pg(conn, &shared, batch, returning),
-                #[cfg(feature = "sqlite")]
-                Conn::Sqlite(_) => insert_sqlite(conn, &shared, &batch, returning),
-                #[cfg(feature = "mysql")]
-                Conn::Mysql(_) => insert_mysql(conn, &shared, &batch, returning),
-            };
+            let result = insert(conn, &shared, batch, returning);
             let rows = result.context(context)?;
             told += rows.count;
             inserted.extend(rows.inserted);
@@ -177,26 +152,21 @@ pub(crate) fn record(
     Ok(i64::try_from(written).unwrap_or(i64::MAX))
 }
 
-fn on_conflict(returning: bool) -> &'static str {
-    if returning {
-        " ON CONFLICT (team_id, slug, model) DO NOTHING RETURNING id, team_id"
-    } else {
-        " ON CONFLICT (team_id, slug, model) DO NOTHING"
-    }
-}
-
-/// `INSERT … SELECT <team>, <shared columns>, <message>, <links>, … FROM `:
-/// the columns every team's notice shares are bound once, `per_team` names
-/// the batch's columns (`team`, `message`, `links`) in the source that follows.
-fn insert_head(shared: &Shared<'_>, per_team: [&str; 3]) -> Query {
-    insert_head_as("INSERT", shared, per_team)
-}
-
-/// [`insert_head`] starting with `verb` (`INSERT`, `INSERT IGNORE`).
-fn insert_head_as(verb: &str, shared: &Shared<'_>, per_team: [&str; 3]) -> Query {
-    let [team, message, links] = per_team;
+/// Writes one batch of a model's notices, skipping the teams told before:
+/// their new ids when `returning`, else only their number. Where the engine
+/// has no `INSERT … RETURNING` (MySQL 8), the ids are read back by this
+/// run's id, slug, model and teams.
+fn insert(
+    conn: &mut Conn<'_>,
+    shared: &Shared<'_>,
+    batch: Batch,
+    returning: bool,
+) -> diesel::QueryResult<Written> {
+    let dialect = dialect::of(conn.backend());
+    let team_ids = batch.team_ids.clone();
     let mut query = Query::new(format!(
-        "{verb} INTO {} ({COLUMNS}) SELECT {team}, ",
+        "{} INTO {} ({COLUMNS}) SELECT t.team_id, ",
+        dialect.insert_skipping_duplicates(),
         quote_ident(NOTIFICATIONS_TABLE)
     ));
     query
@@ -206,122 +176,41 @@ fn insert_head_as(verb: &str, shared: &Shared<'_>, per_team: [&str; 3]) -> Query
             Bind::Text(LEVEL.to_owned()),
             Bind::Text(shared.title.clone()),
         ])
-        .push_sql(&format!(", {message}, {links}, "))
+        .push_sql(&format!(
+            ", t.message, {}, ",
+            dialect.json_from_text("t.links")
+        ))
         .push_binds([
             Bind::Text(shared.permission.to_owned()),
             Bind::BigInt(shared.run_id),
         ])
-        .push_sql(" FROM ");
-    query
-}
-
-/// Runs an insert: the new rows' ids when `returning`, else only their number.
-fn run_insert(conn: &mut Conn<'_>, query: &Query, returning: bool) -> diesel::QueryResult<Written> {
-    if returning {
-        let inserted: Vec<Inserted> = conn.load(query)?;
-        Ok(Written {
+        .push_sql(" FROM ")
+        .append(dialect.columns_relation(&[
+            ("team_id", Column::Integers(batch.team_ids)),
+            ("message", Column::Texts(batch.messages)),
+            ("links", Column::Texts(batch.links)),
+        ]))
+        // `WHERE true` tells SQLite's parser the `ON CONFLICT` belongs to
+        // the `INSERT`, not to a join.
+        .push_sql(" WHERE true")
+        .push_sql(&dialect.skip_duplicates("team_id, slug, model"));
+    if !returning {
+        return Ok(Written {
+            count: conn.execute(&query)?,
+            inserted: Vec::new(),
+        });
+    }
+    if dialect.insert_returning() {
+        query.push_sql(" RETURNING id, team_id");
+        let inserted: Vec<Inserted> = conn.load(&query)?;
+        return Ok(Written {
             count: inserted.len(),
             inserted,
-        })
-    } else {
-        Ok(Written {
-            count: conn.execute(query)?,
-            inserted: Vec::new(),
-        })
+        });
     }
-}
-
-/// PostgreSQL: the batch as three arrays, expanded by `unnest` (one statement
-/// whatever the number of teams, nine bound values).
-#[cfg(feature = "postgres")]
-fn insert_pg(
-    conn: &mut Conn<'_>,
-    shared: &Shared<'_>,
-    batch: Batch,
-    returning: bool,
-) -> diesel::QueryResult<Written> {
-    let mut query = insert_head(shared, ["t.team_id", "t.message", "CAST(t.links AS JSONB)"]);
-    query
-        .push_sql("unnest(CAST(")
-        .push_bind(Bind::BigIntArray(batch.team_ids))
-        .push_sql(" AS BIGINT[]), CAST(")
-        .push_bind(Bind::TextArray(batch.messages))
-        .push_sql(" AS TEXT[]), CAST(")
-        .push_bind(Bind::TextArray(batch.links))
-        .push_sql(&format!(
-            " AS TEXT[])) AS t(team_id, message, links){}",
-            on_conflict(returning)
-        ));
-    run_insert(conn, &query, returning)
-}
-
-/// SQLite: `INSERT … SELECT` over a multi-row `VALUES (team, message, links)`;
-/// the shared columns bound once. (`WHERE true` tells SQLite's parser the
-/// `ON CONFLICT` belongs to the `INSERT`, not to a join.)
-#[cfg(feature = "sqlite")]
-fn insert_sqlite(
-    conn: &mut Conn<'_>,
-    shared: &Shared<'_>,
-    batch: &Batch,
-    returning: bool,
-) -> diesel::QueryResult<Written> {
-    let mut query = insert_head(shared, ["t.column1", "t.column2", "t.column3"]);
-    query
-        .push_sql("(VALUES ")
-        .push_rows(
-            batch
-                .team_ids
-                .iter()
-                .zip(&batch.messages)
-                .zip(&batch.links)
-                .map(|((team_id, message), links)| {
-                    [
-                        Bind::BigInt(*team_id),
-                        Bind::Text(message.clone()),
-                        Bind::Text(links.clone()),
-                    ]
-                }),
-        )
-        .push_sql(&format!(") AS t WHERE true{}", on_conflict(returning)));
-    run_insert(conn, &query, returning)
-}
-
-/// MySQL: `INSERT IGNORE … SELECT` over a `UNION ALL` of one `SELECT` per team
-/// (MySQL 8 and MariaDB spell a `VALUES` relation differently); a row whose
-/// `(team_id, slug, model)` exists is skipped, and only the rows written count.
-/// No `RETURNING` on MySQL 8: the new ids are read back by this run's id.
-#[cfg(feature = "mysql")]
-fn insert_mysql(
-    conn: &mut Conn<'_>,
-    shared: &Shared<'_>,
-    batch: &Batch,
-    returning: bool,
-) -> diesel::QueryResult<Written> {
-    let mut query = insert_head_as(
-        "INSERT IGNORE",
-        shared,
-        ["t.team_id", "t.message", "t.links"],
-    );
-    query.push_sql("(").push_union_rows(
-        &["team_id", "message", "links"],
-        batch
-            .team_ids
-            .iter()
-            .zip(&batch.messages)
-            .zip(&batch.links)
-            .map(|((team_id, message), links)| {
-                [
-                    Bind::BigInt(*team_id),
-                    Bind::Text(message.clone()),
-                    Bind::Text(links.clone()),
-                ]
-            }),
-    );
-    query.push_sql(") AS t");
-    let count = conn.execute(&query)?;
-    if !returning || count == 0 {
+    if conn.execute(&query)? == 0 {
         return Ok(Written {
-            count,
+            count: 0,
             inserted: Vec::new(),
         });
     }
@@ -336,7 +225,7 @@ fn insert_mysql(
         .push_sql(" AND model = ")
         .push_bind(Bind::Text(shared.model.clone()))
         .push_sql(" AND team_id IN (")
-        .push_binds(batch.team_ids.iter().map(|id| Bind::BigInt(*id)))
+        .push_binds(team_ids.into_iter().map(Bind::BigInt))
         .push_sql(")");
     let inserted: Vec<Inserted> = conn.load(&written)?;
     Ok(Written {

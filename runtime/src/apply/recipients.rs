@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::notices::Inserted;
 use crate::db::dialect;
-use crate::db::{Backend, Bind, Conn, Query, quote_ident};
+use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::recipients_sql::{NOTIFICATION_ALIAS, RECIPIENT_ALIAS, TeamId, substitute};
 use crate::references::MAX_MAPPING_PER_STATEMENT;
@@ -20,94 +20,65 @@ pub(crate) fn insert(
     inserted: &[Inserted],
 ) -> Result<(), Error> {
     let context = || "filling notification recipients with [notifications] recipients_query".into();
-    match conn.backend() {
-        Backend::Postgres => {
-            let team = format!("{}.\"team_id\"", quote_ident(NOTIFICATION_ALIAS));
-            let users = substitute(query, &TeamId::Sql(&team), permission);
-            for chunk in inserted.chunks(MAX_MAPPING_PER_STATEMENT) {
-                let n = quote_ident(NOTIFICATION_ALIAS);
-                let r = quote_ident(RECIPIENT_ALIAS);
-                let mut statement = Query::new(format!(
-                    "INSERT INTO {} (notification_id, user_id) \
-                     SELECT {n}.\"id\", CAST({r}.user_id AS BIGINT) FROM {} AS {n} \
-                     CROSS JOIN LATERAL (",
-                    quote_ident(RECIPIENTS_TABLE),
-                    quote_ident(NOTIFICATIONS_TABLE),
-                ));
-                statement
-                    .append(users.clone())
-                    .push_sql(&format!(") AS {r}(user_id) WHERE {n}.\"id\" IN ("))
-                    .push_binds(chunk.iter().map(|row| Bind::BigInt(row.id)))
-                    .push_sql(&format!(
-                        ") AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING"
-                    ));
-                conn.execute(&statement).context(context)?;
-            }
+    let dialect = dialect::of(conn.backend());
+    let r = quote_ident(RECIPIENT_ALIAS);
+    if dialect.lateral() {
+        // Every team's users in one statement per chunk of notifications.
+        let team = format!("{}.\"team_id\"", quote_ident(NOTIFICATION_ALIAS));
+        let users = substitute(query, &TeamId::Sql(&team), permission);
+        let n = quote_ident(NOTIFICATION_ALIAS);
+        for chunk in inserted.chunks(MAX_MAPPING_PER_STATEMENT) {
+            let mut statement = Query::new(format!(
+                "{} INTO {} (notification_id, user_id) \
+                 SELECT {n}.\"id\", CAST({r}.user_id AS {}) FROM {} AS {n} \
+                 CROSS JOIN LATERAL (",
+                dialect.insert_skipping_duplicates(),
+                quote_ident(RECIPIENTS_TABLE),
+                dialect.integer_type(),
+                quote_ident(NOTIFICATIONS_TABLE),
+            ));
+            statement
+                .append(users.clone())
+                .push_sql(&format!(") AS {r}(user_id) WHERE {n}.\"id\" IN ("))
+                .push_binds(chunk.iter().map(|row| Bind::BigInt(row.id)))
+                .push_sql(&format!(") AND {r}.user_id IS NOT NULL"))
+                .push_sql(&dialect.skip_duplicates("notification_id, user_id"));
+            conn.execute(&statement).context(context)?;
         }
-        // MySQL: per team like SQLite (no LATERAL on MariaDB), the users as a
-        // derived table around a CTE (MariaDB has no `WITH` before `INSERT`),
-        // `INSERT IGNORE` for users already recorded.
-        Backend::Mysql => {
-            let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-            for row in inserted {
-                by_team.entry(row.team_id).or_default().push(row.id);
-            }
-            for (team_id, ids) in by_team {
-                let users = substitute(
-                    query,
-                    &TeamId::Value(team_id, dialect::of(Backend::Mysql).integer_type()),
-                    permission,
-                );
-                for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
-                    let r = quote_ident(RECIPIENT_ALIAS);
-                    let mut statement = Query::new(format!(
-                        "INSERT IGNORE INTO {} (notification_id, user_id) \
-                         SELECT n.id, CAST({r}.user_id AS SIGNED) FROM {} AS n, \
-                         (WITH {r}(user_id) AS (",
-                        quote_ident(RECIPIENTS_TABLE),
-                        quote_ident(NOTIFICATIONS_TABLE),
-                    ));
-                    statement
-                        .append(users.clone())
-                        .push_sql(&format!(
-                            ") SELECT user_id FROM {r}) AS {r} WHERE n.id IN ("
-                        ))
-                        .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
-                        .push_sql(&format!(") AND {r}.user_id IS NOT NULL"));
-                    conn.execute(&statement).context(context)?;
-                }
-            }
-        }
-        Backend::Sqlite => {
-            let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-            for row in inserted {
-                by_team.entry(row.team_id).or_default().push(row.id);
-            }
-            for (team_id, ids) in by_team {
-                let users = substitute(
-                    query,
-                    &TeamId::Value(team_id, dialect::of(Backend::Sqlite).integer_type()),
-                    permission,
-                );
-                for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
-                    let r = quote_ident(RECIPIENT_ALIAS);
-                    let mut statement = Query::new(format!("WITH {r}(user_id) AS ("));
-                    statement
-                        .append(users.clone())
-                        .push_sql(&format!(
-                            ") INSERT INTO {} (notification_id, user_id) \
-                             SELECT n.id, CAST({r}.user_id AS BIGINT) FROM {} AS n, {r} \
-                             WHERE n.id IN (",
-                            quote_ident(RECIPIENTS_TABLE),
-                            quote_ident(NOTIFICATIONS_TABLE),
-                        ))
-                        .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
-                        .push_sql(&format!(
-                            ") AND {r}.user_id IS NOT NULL ON CONFLICT DO NOTHING"
-                        ));
-                    conn.execute(&statement).context(context)?;
-                }
-            }
+        return Ok(());
+    }
+    // Without LATERAL: one statement per team (and chunk of its
+    // notifications), the users as a derived table around a CTE (MariaDB has
+    // no `WITH` before `INSERT`).
+    let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for row in inserted {
+        by_team.entry(row.team_id).or_default().push(row.id);
+    }
+    for (team_id, ids) in by_team {
+        let users = substitute(
+            query,
+            &TeamId::Value(team_id, dialect.integer_type()),
+            permission,
+        );
+        for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
+            let mut statement = Query::new(format!(
+                "{} INTO {} (notification_id, user_id) \
+                 SELECT n.id, CAST({r}.user_id AS {}) FROM {} AS n, \
+                 (WITH {r}(user_id) AS (",
+                dialect.insert_skipping_duplicates(),
+                quote_ident(RECIPIENTS_TABLE),
+                dialect.integer_type(),
+                quote_ident(NOTIFICATIONS_TABLE),
+            ));
+            statement
+                .append(users.clone())
+                .push_sql(&format!(
+                    ") SELECT user_id FROM {r}) AS {r} WHERE n.id IN ("
+                ))
+                .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
+                .push_sql(&format!(") AND {r}.user_id IS NOT NULL"))
+                .push_sql(&dialect.skip_duplicates("notification_id, user_id"));
+            conn.execute(&statement).context(context)?;
         }
     }
     Ok(())

@@ -54,10 +54,8 @@ fn now(backend: Backend) -> &'static str {
 /// on the parent row. SQLite needs nothing: `BEGIN IMMEDIATE` already keeps
 /// every other writer out.
 pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<(), Error> {
-    let backend = conn.backend();
-    if backend == Backend::Sqlite {
-        return Ok(());
-    }
+    let dialect = dialect::of(conn.backend());
+
     let table = quote_ident(MODELS_TABLE);
     let deleted: Vec<(&str, &str)> = catalog
         .deleted()
@@ -80,28 +78,17 @@ pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Res
     ];
     for (models, condition) in statements {
         for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
-            let rows = chunk.iter().map(|(provider, name)| {
-                [
-                    Bind::Text((*provider).to_owned()),
-                    Bind::Text((*name).to_owned()),
-                ]
-            });
-            let query = if backend == Backend::Mysql {
-                // A row-constructor list: MySQL 8 and MariaDB spell VALUES apart.
-                let mut query = Query::new(format!(
-                    "SELECT p.id FROM {table} p WHERE (p.provider, p.name) IN ("
-                ));
-                query.push_rows(rows);
-                query.push_sql(&format!(") AND {condition} FOR UPDATE"));
-                query
-            } else {
-                let mut query = Query::new(format!("SELECT p.id FROM {table} p JOIN (VALUES "));
-                query.push_rows(rows);
-                query.push_sql(&format!(
-                    ") AS c(provider, name) ON p.provider = c.provider AND p.name = c.name \
-                     WHERE {condition} FOR UPDATE OF p"
-                ));
-                query
+            let rows = chunk
+                .iter()
+                .map(|(provider, name)| {
+                    vec![
+                        Bind::Text((*provider).to_owned()),
+                        Bind::Text((*name).to_owned()),
+                    ]
+                })
+                .collect();
+            let Some(query) = dialect.lock_rows(MODELS_TABLE, rows, &condition) else {
+                return Ok(());
             };
             conn.execute(&query)
                 .context(|| "locking the model rows this apply may remove".into())?;

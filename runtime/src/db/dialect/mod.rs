@@ -47,6 +47,40 @@ impl JsonKey<'_> {
     }
 }
 
+/// One column of [`Dialect::columns_relation`]: its name and values.
+#[derive(Debug, Clone)]
+pub(crate) enum Column {
+    /// 64-bit integers.
+    Integers(Vec<i64>),
+    /// Texts.
+    Texts(Vec<String>),
+}
+
+impl Column {
+    fn len(&self) -> usize {
+        match self {
+            Self::Integers(values) => values.len(),
+            Self::Texts(values) => values.len(),
+        }
+    }
+
+    fn bind(&self, row: usize) -> Bind {
+        match self {
+            Self::Integers(values) => Bind::BigInt(values.get(row).copied().unwrap_or_default()),
+            Self::Texts(values) => Bind::Text(values.get(row).cloned().unwrap_or_default()),
+        }
+    }
+}
+
+/// The rows of `columns`, one bound value per cell: what the engines without
+/// array binds expand.
+fn column_rows(columns: &[(&str, Column)]) -> Vec<Vec<Bind>> {
+    let rows = columns.first().map_or(0, |(_, column)| column.len());
+    (0..rows)
+        .map(|row| columns.iter().map(|(_, column)| column.bind(row)).collect())
+        .collect()
+}
+
 /// One assignment of an `UPDATE`: the target column and its new value.
 pub(crate) type Assignment<'a> = (&'a str, Query);
 
@@ -103,6 +137,37 @@ pub(crate) trait Dialect: Sync {
         assignments: Vec<Assignment<'_>>,
         on: Query,
     ) -> Query;
+    /// Whether DDL joins the transaction it runs in (PostgreSQL, SQLite); on
+    /// MySQL each DDL statement commits on its own, so the schema migrations
+    /// run before the apply transaction.
+    fn transactional_ddl(&self) -> bool;
+    /// The clock of a ledger timestamp: the time of the statement where the
+    /// engine tells it apart from the transaction's start.
+    fn clock(&self) -> &'static str;
+    /// A timestamp column as text, `2026-12-01T21:34:50Z` (UTC, to the second).
+    fn utc_text(&self, column: &str) -> String;
+    /// `INSERT` on engines that skip duplicates with a clause at the end
+    /// ([`Dialect::skip_duplicates`]), `INSERT IGNORE` on MySQL.
+    fn insert_skipping_duplicates(&self) -> &'static str;
+    /// The end of an `INSERT` that skips rows colliding with the unique key
+    /// over `conflict` (empty where [`Dialect::insert_skipping_duplicates`] did it).
+    fn skip_duplicates(&self, conflict: &str) -> String;
+    /// A text bound for a JSON column, as the column's type (`CAST(… AS JSONB)`).
+    fn json_from_text(&self, expr: &str) -> String;
+    /// How many rows of `binds_per_row` bound values one statement may hold.
+    fn rows_per_statement(&self, binds_per_row: usize) -> usize;
+    /// A relation `t` of the rows of `columns` (of equal lengths), for
+    /// `INSERT … SELECT t.a, t.b FROM <relation>` (a `WHERE` may follow):
+    /// one array bound per column on PostgreSQL (`unnest`), a bound value per
+    /// cell elsewhere.
+    fn columns_relation(&self, columns: &[(&str, Column)]) -> Query;
+    /// Whether a `LATERAL` join can run a per-team subquery for every team
+    /// in one statement.
+    fn lateral(&self) -> bool;
+    /// Locks (`FOR UPDATE`) the rows of `table` (as `p`) whose `(provider,
+    /// name)` is in `rows` and that meet `condition`; `None` where the
+    /// transaction's lock already keeps every writer out (SQLite).
+    fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query>;
     /// Whether [`Dialect::update_counting`] counts in the `UPDATE` itself (then
     /// the apply's plan need not count the rows it moves beforehand).
     fn counts_while_updating(&self) -> bool;

@@ -1,6 +1,6 @@
 //! MySQL 8 and MariaDB 10.11 (InnoDB), sessions in `ANSI_QUOTES` mode.
 
-use super::{Assignment, Dialect, JsonKey, assignments};
+use super::{Assignment, Column, Dialect, JsonKey, assignments, column_rows};
 use crate::db::query::{Bind, Query};
 
 /// `query` followed by the column's JSON type (`OBJECT`, …), `NULL` where it
@@ -133,6 +133,62 @@ impl Dialect for Mysql {
             query.push_ident(table).push_sql(".").push_ident(column);
         });
         query
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn clock(&self) -> &'static str {
+        // The statement's own clock (SYSDATE) is not reproducible in a
+        // replicated binlog; the statement's start is what MySQL offers.
+        "CURRENT_TIMESTAMP(6)"
+    }
+
+    fn utc_text(&self, column: &str) -> String {
+        // The runtime's MySQL sessions run in UTC (time_zone '+00:00').
+        format!("DATE_FORMAT({column}, '%Y-%m-%dT%H:%i:%sZ')")
+    }
+
+    fn insert_skipping_duplicates(&self) -> &'static str {
+        "INSERT IGNORE"
+    }
+
+    fn skip_duplicates(&self, _conflict: &str) -> String {
+        String::new()
+    }
+
+    fn json_from_text(&self, expr: &str) -> String {
+        expr.to_owned()
+    }
+
+    fn rows_per_statement(&self, binds_per_row: usize) -> usize {
+        // Within MySQL's 65,535 placeholders per statement.
+        (64_000 / binds_per_row.max(1)).min(10_000)
+    }
+
+    fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let mut query = Query::new("(");
+        query.push_union_rows(&names, column_rows(columns));
+        query.push_sql(") AS t");
+        query
+    }
+
+    fn lateral(&self) -> bool {
+        // MySQL 8.0.14 has LATERAL, MariaDB 10.11 does not.
+        false
+    }
+
+    fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query> {
+        // A row-constructor list: MySQL 8 and MariaDB spell VALUES apart.
+        let mut query = Query::new("SELECT p.id FROM ");
+        query
+            .push_ident(table)
+            .push_sql(" p WHERE (p.provider, p.name) IN (");
+        query.push_rows(rows);
+        query.push_sql(&format!(") AND {condition} FOR UPDATE"));
+        Some(query)
     }
 
     fn counts_while_updating(&self) -> bool {

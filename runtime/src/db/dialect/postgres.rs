@@ -1,6 +1,6 @@
 //! PostgreSQL.
 
-use super::{Assignment, Dialect, JsonKey, update_statement, values_cte};
+use super::{Assignment, Column, Dialect, JsonKey, update_statement, values_cte};
 use crate::db::query::{Bind, Query};
 
 /// The SQL type a rewritten JSON value is cast back to.
@@ -147,6 +147,68 @@ impl Dialect for Postgres {
             .push_sql(" ")
             .append(update_statement(table, assignments, on));
         query
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    fn clock(&self) -> &'static str {
+        "clock_timestamp()"
+    }
+
+    fn utc_text(&self, column: &str) -> String {
+        format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    }
+
+    fn insert_skipping_duplicates(&self) -> &'static str {
+        "INSERT"
+    }
+
+    fn skip_duplicates(&self, conflict: &str) -> String {
+        format!(" ON CONFLICT ({conflict}) DO NOTHING")
+    }
+
+    fn json_from_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS JSONB)")
+    }
+
+    fn rows_per_statement(&self, _binds_per_row: usize) -> usize {
+        // One array per column, whatever the number of rows.
+        50_000
+    }
+
+    fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {
+        let mut query = Query::new("unnest(");
+        for (index, (_, column)) in columns.iter().enumerate() {
+            query.push_sql(if index == 0 { "CAST(" } else { ", CAST(" });
+            match column {
+                Column::Integers(values) => query
+                    .push_bind(Bind::BigIntArray(values.clone()))
+                    .push_sql(" AS BIGINT[])"),
+                Column::Texts(values) => query
+                    .push_bind(Bind::TextArray(values.clone()))
+                    .push_sql(" AS TEXT[])"),
+            };
+        }
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        query.push_sql(&format!(") AS t({})", names.join(", ")));
+        query
+    }
+
+    fn lateral(&self) -> bool {
+        true
+    }
+
+    fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query> {
+        let mut query = Query::new("SELECT p.id FROM ");
+        query.push_ident(table).push_sql(" p JOIN (VALUES ");
+        query.push_rows(rows);
+        query.push_sql(&format!(
+            ") AS c(provider, name) ON p.provider = c.provider AND p.name = c.name \
+             WHERE {condition} FOR UPDATE OF p"
+        ));
+        Some(query)
     }
 
     fn counts_while_updating(&self) -> bool {

@@ -1,6 +1,6 @@
 //! SQLite.
 
-use super::{Assignment, Dialect, JsonKey, update_statement, values_cte};
+use super::{Assignment, Column, Dialect, JsonKey, column_rows, update_statement, values_cte};
 use crate::db::query::{Bind, Query};
 
 /// `query` followed by the column's JSON type, `NULL` where it is not valid JSON.
@@ -112,6 +112,62 @@ impl Dialect for Sqlite {
             .push_sql(" ")
             .append(update_statement(table, assignments, on));
         query
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    fn clock(&self) -> &'static str {
+        "CURRENT_TIMESTAMP"
+    }
+
+    fn utc_text(&self, column: &str) -> String {
+        // SQLite's CURRENT_TIMESTAMP is UTC already.
+        format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})")
+    }
+
+    fn insert_skipping_duplicates(&self) -> &'static str {
+        "INSERT"
+    }
+
+    fn skip_duplicates(&self, conflict: &str) -> String {
+        format!(" ON CONFLICT ({conflict}) DO NOTHING")
+    }
+
+    fn json_from_text(&self, expr: &str) -> String {
+        expr.to_owned()
+    }
+
+    fn rows_per_statement(&self, binds_per_row: usize) -> usize {
+        // Within SQLite's 32,766 bound values, a few left for the rest.
+        (32_000 / binds_per_row.max(1)).min(10_000)
+    }
+
+    fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {
+        // `VALUES` columns are `column1…`: renamed in a subquery.
+        let mut query = Query::new("(SELECT ");
+        for (index, (name, _)) in columns.iter().enumerate() {
+            if index > 0 {
+                query.push_sql(", ");
+            }
+            query
+                .push_sql(&format!("column{} AS ", index + 1))
+                .push_ident(name);
+        }
+        query.push_sql(" FROM (VALUES ");
+        query.push_rows(column_rows(columns));
+        query.push_sql(")) AS t");
+        query
+    }
+
+    fn lateral(&self) -> bool {
+        false
+    }
+
+    fn lock_rows(&self, _table: &str, _rows: Vec<Vec<Bind>>, _condition: &str) -> Option<Query> {
+        // `BEGIN IMMEDIATE` already keeps every other writer out.
+        None
     }
 
     fn counts_while_updating(&self) -> bool {
