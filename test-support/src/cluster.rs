@@ -2,13 +2,23 @@
 //! without a running server. Started once per test process; a watcher shell
 //! stops it and removes its directory when the process exits.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Starts a cluster on a free port; its admin URL.
 pub(crate) fn start() -> Result<String, String> {
+    start_with("pg", |_| Ok(String::new())).map(|(url, _)| url)
+}
+
+/// Starts a cluster on a free port in a directory named after `name`;
+/// `configure` is given the data directory after `initdb` and returns extra
+/// server options (`-c name=value …`). Its admin URL and the data directory.
+pub(crate) fn start_with(
+    name: &str,
+    configure: impl FnOnce(&Path) -> Result<String, String>,
+) -> Result<(String, PathBuf), String> {
     let bin = find_bin_dir().ok_or("initdb not found on PATH nor in /usr/lib/postgresql/*/bin")?;
-    let dir = std::env::temp_dir().join(format!("llm-lifecycle-pg-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("llm-lifecycle-{name}-{}", std::process::id()));
     let data = dir.join("data");
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let port = free_port()?;
@@ -33,12 +43,16 @@ pub(crate) fn start() -> Result<String, String> {
         "-E",
         "UTF8",
     ]))?;
+    let options = configure(&data)?;
+    if as_root {
+        run(Command::new("chown").arg("-R").arg("postgres").arg(&data))?;
+    }
     run(tool("pg_ctl")
         .arg("-D")
         .arg(&data)
         .arg("-o")
         .arg(format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 {options}",
             dir.display()
         ))
         .arg("-l")
@@ -64,7 +78,7 @@ pub(crate) fn start() -> Result<String, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("starting the cluster watcher: {e}"))?;
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+    Ok((format!("postgres://postgres@127.0.0.1:{port}/postgres"), data))
 }
 
 pub(crate) fn run(command: &mut Command) -> Result<(), String> {

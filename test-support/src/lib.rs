@@ -20,9 +20,11 @@
 #![forbid(unsafe_code)]
 
 mod cluster;
+mod tls;
 mod mariadb;
 
 pub use mariadb::{DEFAULT_MYSQL_ADMIN_URL, MysqlConnection};
+pub use tls::{TlsPostgres, tls_postgres};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};

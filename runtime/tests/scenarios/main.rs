@@ -23,3 +23,4 @@ mod prune_frozen_catalog;
 mod readme;
 mod references;
 mod rollback;
+mod tls;
