@@ -78,7 +78,10 @@ pub(crate) fn start_with(
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("starting the cluster watcher: {e}"))?;
-    Ok((format!("postgres://postgres@127.0.0.1:{port}/postgres"), data))
+    Ok((
+        format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        data,
+    ))
 }
 
 pub(crate) fn run(command: &mut Command) -> Result<(), String> {

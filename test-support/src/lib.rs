@@ -20,8 +20,8 @@
 #![forbid(unsafe_code)]
 
 mod cluster;
-mod tls;
 mod mariadb;
+mod tls;
 
 pub use mariadb::{DEFAULT_MYSQL_ADMIN_URL, MysqlConnection};
 pub use tls::{TlsPostgres, tls_postgres};
@@ -32,9 +32,8 @@ use std::sync::{Mutex, OnceLock};
 use diesel::connection::SimpleConnection;
 /// A PostgreSQL connection in pure Rust (tokio-postgres behind diesel-async's
 /// synchronous wrapper), like the runtime's: no libpq.
-pub type PgConnection = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
-    diesel_async::AsyncPgConnection,
->;
+pub type PgConnection =
+    diesel_async::async_connection_wrapper::AsyncConnectionWrapper<diesel_async::AsyncPgConnection>;
 use diesel::sql_types::{Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryableByName, RunQueryDsl};

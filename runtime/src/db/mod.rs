@@ -69,6 +69,8 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 /// which apply the same settings.
 pub struct Database(Inner);
 
+// One connection per `Database`, moved rarely: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Inner {
     #[cfg(feature = "postgres")]
     Postgres(PgConnection),
@@ -446,7 +448,9 @@ fn mysql_unlock<E: From<diesel::result::Error>>(
 ) -> Result<(), E> {
     let name = mysql_lock_name(conn, key)?;
     RunQueryDsl::execute(
-        Query::new("DO RELEASE_LOCK(").bind(Bind::Text(name)).sql(")"),
+        Query::new("DO RELEASE_LOCK(")
+            .bind(Bind::Text(name))
+            .sql(")"),
         conn,
     )?;
     Ok(())

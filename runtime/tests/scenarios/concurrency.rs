@@ -82,6 +82,7 @@ fn prepared(db: &TestDb) {
 }
 
 /// A host connection of its own, as the platform's application has.
+#[allow(clippy::large_enum_variant)]
 enum Host {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),

@@ -59,7 +59,10 @@ fn a_failure_on_a_fresh_database_rolls_back_the_schema_too(db: &TestDb) {
     if db.backend() == Backend::Mysql {
         // MySQL commits DDL on its own: the migrations ran before the apply
         // transaction, under the lock, and stay; everything else rolled back.
-        assert!(plan.schema_present, "the migrations ran before the transaction");
+        assert!(
+            plan.schema_present,
+            "the migrations ran before the transaction"
+        );
         assert_eq!(plan.creates.len(), 3, "no model row survives: {plan:?}");
         assert_eq!(
             db.string("SELECT CAST(COUNT(*) AS CHAR) AS v FROM llm_provider_models"),

@@ -2,6 +2,7 @@
 //! (`ssl = on`, only `hostssl` lines in `pg_hba.conf`) with a CA and server
 //! certificate the test makes: libpq's `sslmode` meanings, without libpq.
 //! That the server accepts a TCP session at all proves it is encrypted.
+#![allow(clippy::unwrap_used)]
 
 use llm_lifecycle_runtime::{ApplyOptions, Database, DatabaseUrl, Error};
 use llm_lifecycle_test_support::tls_postgres;
