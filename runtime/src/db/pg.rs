@@ -54,7 +54,9 @@ impl BlockOn for SharedRuntime {
         self.0.block_on(f)
     }
 
-    /// Only reached once [`establish`] has started the runtime.
+    /// The shared runtime, started on first use (also when a host opens a
+    /// [`PgConnection`] with diesel's `Connection::establish`). Panics only
+    /// when tokio cannot start a thread at all (the trait has no error path).
     #[allow(clippy::panic)]
     fn get_runtime() -> Self {
         match runtime() {
