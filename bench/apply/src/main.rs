@@ -55,8 +55,8 @@ struct Args {
     /// `$LLM_LIFECYCLE_TEST_MYSQL`, else mysql://root@127.0.0.1:3306/mysql.
     #[arg(long)]
     admin_url: Option<String>,
-    /// The engine to run on when `--admin-url` is not given.
-    #[arg(long, value_enum, default_value_t = Engine::Postgres)]
+    /// The engine to run on, at its default server (instead of `--admin-url`).
+    #[arg(long, value_enum, default_value_t = Engine::Postgres, conflicts_with = "admin_url")]
     engine: Engine,
     /// Multiplies the default sizes (100 k teams, 200 k assistants, 125 k
     /// pipelines, 1 M nodes); explicit sizes are taken as given.
