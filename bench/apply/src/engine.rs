@@ -1,17 +1,15 @@
 //! The two servers the bench runs on, and one connection type for the bench's
-//! own SQL on either: PostgreSQL through diesel's `PgConnection`, MariaDB (or
+//! own SQL on either: PostgreSQL through the runtime's `PgConnection` (tokio-postgres
+//! under diesel-async's synchronous wrapper, the driver the runtime uses), MariaDB (or
 //! MySQL) through the runtime's `MysqlConnection` (mysql_async under
 //! diesel-async's synchronous wrapper, no C client).
-
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use diesel::connection::SimpleConnection;
 use diesel::mysql::Mysql;
-use diesel::pg::{Pg, PgConnection};
-use diesel::sql_types::BigInt;
+use diesel::pg::Pg;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
-use llm_lifecycle_runtime::MysqlConnection;
+use llm_lifecycle_runtime::{MysqlConnection, PgConnection};
 
 /// The server the data set lives on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,11 +29,6 @@ const DEFAULT_MYSQL_ADMIN_URL: &str = "mysql://root@127.0.0.1:3306/mysql";
 /// identifiers, `||` concatenates).
 const MYSQL_SQL_MODE: &str = "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION,\
      ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,ANSI_QUOTES,PIPES_AS_CONCAT'";
-
-/// The runtime's MySQL deploy lock: `llm_lifecycle_` and its advisory lock
-/// key in hex (`ADVISORY_LOCK_KEY`, exported only with the runtime's test
-/// hooks, which a bench must not enable).
-const MYSQL_DEPLOY_LOCK: &str = "llm_lifecycle_6c6c6d5f6c696665";
 
 impl Engine {
     /// The engine a URL names by its scheme.
@@ -150,28 +143,6 @@ impl Conn {
         }
     }
 
-    /// MariaDB: waits until no apply holds the runtime's deploy lock. Its
-    /// `GET_LOCK` name is server-wide, so an apply to another database on
-    /// the same server (a test suite, say) would hold up a measured apply;
-    /// this keeps such waits out of the measurements, as far as a check
-    /// before the clock starts can. How long it waited (zero on PostgreSQL,
-    /// whose advisory locks are per database).
-    pub(crate) fn wait_for_deploy_lock(&mut self) -> Result<Duration> {
-        let started = Instant::now();
-        if self.engine() != Engine::Mariadb {
-            return Ok(Duration::ZERO);
-        }
-        let sql =
-            format!("SELECT CAST(COALESCE(IS_FREE_LOCK('{MYSQL_DEPLOY_LOCK}'), 1) AS SIGNED) AS n");
-        while self.get::<Flag>(&sql)?.n == 0 {
-            if started.elapsed() > Duration::from_secs(600) {
-                bail!("the runtime's deploy lock stayed taken for 10 minutes");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(started.elapsed())
-    }
-
     /// Runs `work` in one transaction: committed when it succeeds, rolled back
     /// when it fails (the statements diesel's transaction manager sends).
     pub(crate) fn transaction<T>(
@@ -191,12 +162,6 @@ impl Conn {
             }
         }
     }
-}
-
-#[derive(QueryableByName)]
-struct Flag {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 #[cfg(test)]

@@ -42,7 +42,6 @@ pub(crate) fn run(server: &mut Server, models: usize, reps: usize) -> Result<Noo
         let first = started.elapsed();
         let mut samples = Vec::new();
         for _ in 0..reps.max(1) {
-            crate::variants::wait_for_deploy_lock(&url)?;
             let started = Instant::now();
             let report = apply(&mut db, &catalog, &options)?;
             samples.push(started.elapsed());

@@ -151,24 +151,8 @@ pub(crate) fn run(variant: Variant, url: &str, inputs: &Inputs<'_>) -> Result<Sa
     }
 }
 
-/// MariaDB: waits (unmeasured) until no other apply on the server holds the
-/// runtime's deploy lock, saying so when it had to.
-pub(crate) fn wait_for_deploy_lock(url: &str) -> Result<()> {
-    if Engine::of_url(url)? == Engine::Mariadb {
-        let waited = Conn::establish(url)?.wait_for_deploy_lock()?;
-        if waited > Duration::from_millis(100) {
-            eprintln!(
-                "  (waited {:.1} s for another apply on this server to release the deploy lock)",
-                waited.as_secs_f64()
-            );
-        }
-    }
-    Ok(())
-}
-
 fn run_apply(url: &str, catalog: &Catalog) -> Result<Sample> {
     let mut db = Database::connect(&DatabaseUrl::parse(url)?)?;
-    wait_for_deploy_lock(url)?;
     let options = ApplyOptions {
         environment: "bench".to_owned(),
         ..ApplyOptions::default()
@@ -179,7 +163,6 @@ fn run_apply(url: &str, catalog: &Catalog) -> Result<Sample> {
         (report, started.elapsed())
     });
     let report = report.context("the measured apply")?;
-    wait_for_deploy_lock(url)?;
     let started = Instant::now();
     let again = apply(&mut db, catalog, &options).context("the second (no-op) apply")?;
     let noop = started.elapsed();
@@ -202,7 +185,6 @@ type Work = fn(&mut Conn, &ModelIds) -> Result<(i64, i64)>;
 fn run_sql(url: &str, ids: &ModelIds, work: Work) -> Result<Sample> {
     let mut conn = Conn::establish(url)?;
     conn.batch("SELECT 1")?;
-    wait_for_deploy_lock(url)?;
     let ((outcome, wall), memory) = memory::measure(|| {
         let started = Instant::now();
         let outcome = conn.transaction(|conn| work(conn, ids));
