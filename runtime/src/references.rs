@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
-use crate::db::dialect::{self, Assignment, JsonKey};
+use crate::db::dialect::{self, JsonKey};
 use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
@@ -142,10 +142,18 @@ impl RefColumn {
     }
 
     /// One `UPDATE` rewriting every row that holds an old value to its new
-    /// value, the mapping `m(old_value, new_value)` given inline (bound).
+    /// value, the mapping given inline (bound).
     pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
-        let (rows, set, on) = self.update_parts(backend, mapping);
-        dialect::of(backend).update_from(&self.table, &MAPPING_COLUMNS, rows, set, on)
+        let dialect = dialect::of(backend);
+        let json = self.json();
+        let set = |value: Query| self.set_value(dialect, &json, value);
+        dialect.mapped_update(
+            &self.table,
+            &self.column,
+            self.stored_value(backend),
+            self.mapping_rows(mapping),
+            &set,
+        )
     }
 
     /// Where the engine can (PostgreSQL): the same `UPDATE`, returning how
@@ -156,28 +164,34 @@ impl RefColumn {
         backend: Backend,
         mapping: &[(OldValue, NewValue)],
     ) -> Option<Query> {
-        let (rows, set, on) = self.update_parts(backend, mapping);
-        dialect::of(backend).update_counting(
+        let dialect = dialect::of(backend);
+        let json = self.json();
+        let set = |value: Query| self.set_value(dialect, &json, value);
+        dialect.mapped_update_counting(
             &self.table,
-            &MAPPING_COLUMNS,
-            rows,
-            set,
-            on,
-            "old_value",
+            &self.column,
+            self.stored_value(backend),
+            self.mapping_rows(mapping),
+            &set,
         )
     }
 
-    /// The mapping's bound rows, the assignment and the match of an `UPDATE`:
-    /// the same match as the counts and the notifications' affected resources.
-    fn update_parts(
-        &self,
-        backend: Backend,
-        mapping: &[(OldValue, NewValue)],
-    ) -> (Vec<Vec<Bind>>, Vec<Assignment<'_>>, Query) {
-        let rows = mapping
+    /// What the column becomes given the row's new value: the value, or for
+    /// JSON the document with only the key changed.
+    fn set_value(&self, dialect: &dyn dialect::Dialect, json: &JsonKey<'_>, value: Query) -> Query {
+        match self.kind {
+            ReferenceKind::Id | ReferenceKind::Text => value,
+            ReferenceKind::Json => dialect.json_set(json, value),
+        }
+    }
+
+    /// The mapping as bound `(old, new)` pairs; the match is the same as the
+    /// counts' and the notifications' affected resources.
+    fn mapping_rows(&self, mapping: &[(OldValue, NewValue)]) -> Vec<[Bind; 2]> {
+        mapping
             .iter()
             .map(|(old, new)| {
-                vec![
+                [
                     self.old_value_bind(old),
                     match new {
                         NewValue::Id(id) => Bind::NullableBigInt(*id),
@@ -185,20 +199,9 @@ impl RefColumn {
                     },
                 ]
             })
-            .collect();
-        let value = match self.kind {
-            ReferenceKind::Id | ReferenceKind::Text => Query::new("m.new_value"),
-            // Only the key changes; every other key is kept.
-            ReferenceKind::Json => dialect::of(backend).json_set(&self.json(), "m.new_value"),
-        };
-        let mut on = self.stored_value(backend);
-        on.push_sql(" = m.old_value");
-        (rows, vec![(self.column.as_str(), value)], on)
+            .collect()
     }
 }
-
-/// The columns of the mapping relation of an `UPDATE`.
-const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 
 #[cfg(test)]
 mod tests {
@@ -259,14 +262,12 @@ mod tests {
         let sql = my.render(Backend::Mysql);
         assert!(
             sql.starts_with(
-                "UPDATE `pipeline_nodes` JOIN (SELECT ? AS `old_value`, ? AS `new_value`) AS m ON "
+                "UPDATE `pipeline_nodes` SET `pipeline_nodes`.`params` = JSON_SET(`pipeline_nodes`.`params`, ?, CASE "
             ),
             "{sql}"
         );
-        assert!(
-            sql.ends_with(" = m.old_value SET `pipeline_nodes`.`params` = JSON_SET(`pipeline_nodes`.`params`, ?, m.new_value)"),
-            "{sql}"
-        );
+        assert!(sql.contains(" WHEN ? THEN ? END) WHERE "), "{sql}");
+        assert!(sql.ends_with(" IN (?)"), "{sql}");
         assert!(
             column(ReferenceKind::Id)
                 .update_counting_query(Backend::Mysql, &mapping)

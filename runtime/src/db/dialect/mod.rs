@@ -81,6 +81,9 @@ fn column_rows(columns: &[(&str, Column)]) -> Vec<Vec<Bind>> {
         .collect()
 }
 
+/// The columns of the mapping relation of [`Dialect::mapped_update`].
+const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
+
 /// One assignment of an `UPDATE`: the target column and its new value.
 pub(crate) type Assignment<'a> = (&'a str, Query);
 
@@ -121,11 +124,52 @@ pub(crate) trait Dialect: Sync {
     fn json_not_object(&self, json: &JsonKey<'_>) -> Query;
     /// The column's value with the key set to the SQL expression `value`
     /// (a number; SQL `NULL` writes JSON null), every other key kept.
-    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query;
+    fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query;
     /// A relation of bound rows, for `WITH x(columns) AS (…)` or `JOIN (…) AS
     /// x`: `VALUES (…), (…)` (columns `column1…` unless the `WITH` names
     /// them), or on MySQL a `UNION ALL` of `SELECT`s whose columns are `columns`.
     fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query;
+    /// One `UPDATE table` setting `column` to `set(new)` in every row whose
+    /// `matched` value is the old value of one of `mapping`'s `(old, new)`
+    /// pairs, `new` being the SQL expression of that row's new value.
+    fn mapped_update(
+        &self,
+        table: &str,
+        column: &str,
+        matched: Query,
+        mapping: Vec<[Bind; 2]>,
+        set: &dyn Fn(Query) -> Query,
+    ) -> Query {
+        let mut on = matched;
+        on.push_sql(" = m.old_value");
+        let rows = mapping.into_iter().map(Vec::from).collect();
+        let value = set(Query::new("m.new_value"));
+        self.update_from(table, &MAPPING_COLUMNS, rows, vec![(column, value)], on)
+    }
+    /// [`Dialect::mapped_update`], also returning how many rows it rewrote
+    /// per old value (`old_key`, `n`) where the engine can count in the
+    /// statement itself (PostgreSQL); `None` elsewhere.
+    fn mapped_update_counting(
+        &self,
+        table: &str,
+        column: &str,
+        matched: Query,
+        mapping: Vec<[Bind; 2]>,
+        set: &dyn Fn(Query) -> Query,
+    ) -> Option<Query> {
+        let mut on = matched;
+        on.push_sql(" = m.old_value");
+        let rows = mapping.into_iter().map(Vec::from).collect();
+        let value = set(Query::new("m.new_value"));
+        self.update_counting(
+            table,
+            &MAPPING_COLUMNS,
+            rows,
+            vec![(column, value)],
+            on,
+            "old_value",
+        )
+    }
     /// One `UPDATE table` of the rows matching `on` against the relation `m`
     /// (its `columns`, bound `rows`), setting `assignments` (expressions may
     /// read `m.*`).

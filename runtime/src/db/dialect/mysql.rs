@@ -3,17 +3,6 @@
 use super::{Assignment, Column, Dialect, JsonKey, assignments, column_rows};
 use crate::db::query::{Bind, Query};
 
-/// `query` followed by the column's JSON type (`OBJECT`, …), `NULL` where it
-/// is not valid JSON (MySQL 8 raises an error on invalid JSON in the other
-/// JSON functions; `CASE` evaluates lazily).
-fn json_type(json: &JsonKey<'_>, query: Query) -> Query {
-    json.col(
-        json.col(query.sql("(CASE WHEN JSON_VALID("))
-            .sql(") THEN JSON_TYPE("),
-    )
-    .sql(") END)")
-}
-
 /// MySQL 8 / MariaDB 10.11: no `RETURNING` on MySQL, no partial indexes, no
 /// `ON CONFLICT` (`ON DUPLICATE KEY UPDATE` / `INSERT IGNORE` instead).
 pub(super) struct Mysql;
@@ -68,45 +57,106 @@ impl Dialect for Mysql {
         format!("VALUES({column})")
     }
 
+    /// Only rows that mention the key (a text column) and hold valid JSON
+    /// are read (MySQL 8 raises an error on invalid JSON in the other JSON
+    /// functions, MariaDB a warning that strict mode turns into an error in
+    /// an `UPDATE`). `JSON_VALUE` gives a string's contents and a number's
+    /// text (`NULL` for objects, arrays, a missing key, a document that is not
+    /// an object), so a value of digits is taken as it is (unless it is one
+    /// digit and a boolean); only a number written otherwise (`3.0`, `3e0`)
+    /// is looked at again.
     fn json_value(&self, json: &JsonKey<'_>) -> Query {
         let value = |query: Query| {
+            json.col(query.sql("JSON_VALUE("))
+                .sql(", ")
+                .bind(json.path())
+                .sql(")")
+        };
+        let extract = |query: Query| {
             json.col(query.sql("JSON_EXTRACT("))
                 .sql(", ")
                 .bind(json.path())
                 .sql(")")
         };
-        let mut query = Query::new("(");
-        // MariaDB stores JSON as text: only rows that mention the key are parsed.
-        let text_column = json.data_type != "json";
-        if text_column {
+        let mut query = Query::new("(CASE WHEN ");
+        if json.data_type != "json" {
             query = json
-                .col(query.sql("CASE WHEN LOCATE(").bind(json.key()).sql(", "))
-                .sql(") > 0 THEN ");
+                .col(query.sql("LOCATE(").bind(json.key()).sql(", "))
+                .sql(") > 0 AND ");
         }
-        query = json_type(json, query.sql("(CASE WHEN "));
-        query = value(query.sql(" = 'OBJECT' THEN (CASE JSON_TYPE("))
-            .sql(") WHEN 'INTEGER' THEN JSON_UNQUOTE(");
-        query = value(query).sql(") WHEN 'UNSIGNED INTEGER' THEN JSON_UNQUOTE(");
-        query = value(query).sql(") WHEN 'STRING' THEN JSON_UNQUOTE(");
-        query = value(query).sql(") WHEN 'DOUBLE' THEN (CASE WHEN ");
-        query = value(query).sql(" + 0 = FLOOR(");
-        query = value(query).sql(" + 0) THEN CAST(CAST(");
-        query = value(query).sql(" + 0 AS SIGNED) AS CHAR) END) END) END)");
-        if text_column {
-            query = query.sql(" END");
-        }
-        query.sql(")")
+        query = json.col(query.sql("JSON_VALID(")).sql(") THEN (CASE WHEN ");
+        // MariaDB gives `1`/`0` for `true`/`false`: a one-digit value is typed.
+        query = value(query).sql(" REGEXP '^-{0,1}[0-9]+$' AND (CHAR_LENGTH(");
+        query = value(query).sql(") > 1 OR JSON_TYPE(");
+        query = extract(query).sql(") <> 'BOOLEAN') THEN ");
+        query = value(query).sql(" WHEN JSON_TYPE(");
+        query = extract(query).sql(") = 'DOUBLE' THEN (CASE WHEN ");
+        query = extract(query).sql(" + 0 = FLOOR(");
+        query = extract(query).sql(" + 0) THEN CAST(CAST(");
+        query = extract(query).sql(" + 0 AS SIGNED) AS CHAR) END) END) END)");
+        query
     }
 
     fn json_not_object(&self, json: &JsonKey<'_>) -> Query {
-        json_type(json, Query::new("NOT (")).sql(" <=> 'OBJECT')")
+        if json.data_type == "json" {
+            // MySQL's own JSON type: always valid, typed without parsing.
+            return json
+                .col(Query::new("NOT (JSON_TYPE("))
+                .sql(") <=> 'OBJECT')");
+        }
+        // Text (MariaDB's JSON is text): valid JSON starting with `{`.
+        json.col(json.col(Query::new("NOT (JSON_VALID(")).sql(") AND "))
+            .sql(" REGEXP '^[[:space:]]*[{]')")
     }
 
-    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query {
-        json.col(Query::new("JSON_SET("))
+    fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query {
+        let mut query = json
+            .col(Query::new("JSON_SET("))
             .sql(", ")
             .bind(json.path())
-            .sql(&format!(", {value})"))
+            .sql(", ");
+        query.append(value);
+        query.sql(")")
+    }
+
+    /// `UPDATE t SET t.c = set(CASE <matched> WHEN old THEN new … END) WHERE
+    /// <matched> IN (old, …)`: one pass over the table, the match evaluated
+    /// once per row (a join to a relation of the mapping is not: MariaDB
+    /// nests the loops).
+    fn mapped_update(
+        &self,
+        table: &str,
+        column: &str,
+        matched: Query,
+        mapping: Vec<[Bind; 2]>,
+        set: &dyn Fn(Query) -> Query,
+    ) -> Query {
+        let mut case = Query::new("CASE ");
+        case.append(matched.clone());
+        let mut olds = Vec::with_capacity(mapping.len());
+        for [old, new] in mapping {
+            case.push_sql(" WHEN ")
+                .push_bind(old.clone())
+                .push_sql(" THEN ")
+                .push_bind(new);
+            olds.push(old);
+        }
+        case.push_sql(" END");
+        let mut query = Query::new("UPDATE ");
+        query
+            .push_ident(table)
+            .push_sql(" SET ")
+            .push_ident(table)
+            .push_sql(".")
+            .push_ident(column)
+            .push_sql(" = ")
+            .append(set(case))
+            .push_sql(" WHERE ")
+            .append(matched)
+            .push_sql(" IN (")
+            .push_binds(olds)
+            .push_sql(")");
+        query
     }
 
     fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {

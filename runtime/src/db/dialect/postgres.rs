@@ -118,14 +118,13 @@ impl Dialect for Postgres {
         jsonb(json, Query::new("jsonb_typeof(")).sql(") IS DISTINCT FROM 'object'")
     }
 
-    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query {
-        jsonb(json, Query::new("CAST(jsonb_set("))
+    fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query {
+        let mut query = jsonb(json, Query::new("CAST(jsonb_set("))
             .sql(", ARRAY[CAST(")
             .bind(json.key())
-            .sql(&format!(
-                " AS TEXT)], COALESCE(to_jsonb({value}), 'null'::jsonb)) AS {})",
-                json_type(json)
-            ))
+            .sql(" AS TEXT)], COALESCE(to_jsonb(");
+        query.append(value);
+        query.sql(&format!("), 'null'::jsonb)) AS {})", json_type(json)))
     }
 
     fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {

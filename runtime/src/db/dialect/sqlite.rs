@@ -86,11 +86,14 @@ impl Dialect for Sqlite {
         json_type(json, Query::new("(")).sql(") IS NOT 'object'")
     }
 
-    fn json_set(&self, json: &JsonKey<'_>, value: &str) -> Query {
-        json.col(Query::new("json_set("))
+    fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query {
+        let mut query = json
+            .col(Query::new("json_set("))
             .sql(", ")
             .bind(json.path())
-            .sql(&format!(", {value})"))
+            .sql(", ");
+        query.append(value);
+        query.sql(")")
     }
 
     fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
