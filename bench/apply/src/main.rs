@@ -188,20 +188,29 @@ fn main() -> Result<()> {
     }
     if !args.skip_noop {
         eprintln!("no-op case: {} models…", args.noop_models);
-        let noop = noop::run(&mut server, args.noop_models, args.reps.max(3) + 2)?;
-        println!(
-            "no-op apply, {}-model catalogue (empty host tables): first apply {} s, then median {} ms \
-             over {} applies (samples {}): target < 100 ms",
-            noop.models,
-            secs(noop.first),
-            (noop.median().as_secs_f64() * 1000.0).round(),
-            noop.samples.len(),
-            noop.samples
-                .iter()
-                .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+        let reps = args.reps.max(3) + 2;
+        let engine = server.engine_label().to_owned();
+        for (label, noop) in [
+            (engine, noop::run(&mut server, args.noop_models, reps)?),
+            (
+                "SQLite".to_owned(),
+                noop::run_sqlite(args.noop_models, reps)?,
+            ),
+        ] {
+            println!(
+                "no-op apply on {label}, {}-model catalogue (empty host tables): first apply {} s, \
+                 then median {} ms over {} applies (samples {}): target < 100 ms",
+                noop.models,
+                secs(noop.first),
+                (noop.median().as_secs_f64() * 1000.0).round(),
+                noop.samples.len(),
+                noop.samples
+                    .iter()
+                    .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
     }
     Ok(())
 }

@@ -31,6 +31,14 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    /// The engine, as a label (`PostgreSQL`, `MariaDB`).
+    pub(crate) fn engine_label(&self) -> &'static str {
+        match self.engine {
+            Engine::Postgres => "PostgreSQL",
+            Engine::Mariadb => "MariaDB",
+        }
+    }
+
     /// A server reached through `admin_url` (a database the bench may connect
     /// to in order to create and drop others, usually `postgres`).
     pub(crate) fn new(admin_url: &str) -> Result<Self> {

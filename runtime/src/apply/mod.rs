@@ -146,7 +146,7 @@ fn run(
     let counting = if dialect::of(conn.backend()).counts_while_updating() {
         plan::Counting::NotNullClears
     } else {
-        plan::Counting::All
+        plan::Counting::Moves
     };
     let mut planned = plan::build(conn, catalog, counting)?;
     if planned.plan.is_refused() {

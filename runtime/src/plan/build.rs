@@ -58,8 +58,13 @@ fn column_mapping<'a>(
 /// Which references the plan counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Counting {
-    /// Every row that would be repointed or cleared (what `plan` shows).
+    /// Every row that would be repointed or cleared, and the JSON values
+    /// skipped as not objects (what `plan` shows).
     All,
+    /// Every row that would be repointed or cleared, to check each `UPDATE`'s
+    /// row count against: the apply on an engine that cannot count in the
+    /// `UPDATE` (the skipped values are not counted, as on PostgreSQL).
+    Moves,
     /// Only rows that would be cleared in NOT NULL columns (refused before any
     /// write); the apply counts every row it moves in the `UPDATE` itself.
     NotNullClears,
@@ -365,7 +370,7 @@ fn plan_references(
         let mapping: Vec<MappingEntry> = all
             .iter()
             .filter(|entry| match counting {
-                Counting::All => true,
+                Counting::All | Counting::Moves => true,
                 Counting::NotNullClears => clears_refused && entry.to.is_none(),
             })
             .map(|entry| (*entry).clone())
