@@ -3,6 +3,10 @@
 use super::{Assignment, Column, Dialect, JsonKey, assignments, column_rows};
 use crate::db::query::{Bind, Query};
 
+/// The type [`Dialect::columns`] reports for MariaDB's `JSON` (text that a
+/// `json_valid` check keeps valid).
+const JSON_TEXT: &str = "json_text";
+
 /// MySQL 8 / MariaDB 10.11: no `RETURNING` on MySQL, no partial indexes, no
 /// `ON CONFLICT` (`ON DUPLICATE KEY UPDATE` / `INSERT IGNORE` instead).
 pub(super) struct Mysql;
@@ -29,13 +33,21 @@ impl Dialect for Mysql {
          WHERE table_schema = DATABASE() AND table_name = "
     }
 
+    /// MariaDB's `JSON` is `LONGTEXT` with a `json_valid(column)` check: such
+    /// a column is reported as [`JSON_TEXT`] (every value valid JSON, stored
+    /// as text); MySQL's own `JSON` as `json`.
     fn columns(&self) -> &'static str {
-        // MariaDB reports a JSON column as `longtext` (JSON is an alias there):
-        // JSON references are read through JSON_VALID whatever the type says.
-        "SELECT CAST(table_name AS CHAR) AS table_name, CAST(column_name AS CHAR) AS column_name, \
-         CAST(data_type AS CHAR) AS data_type, (is_nullable = 'YES') AS nullable \
-         FROM information_schema.columns \
-         WHERE table_schema = DATABASE() AND table_name IN ("
+        "SELECT CAST(c.table_name AS CHAR) AS table_name, CAST(c.column_name AS CHAR) AS column_name, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM information_schema.table_constraints t \
+           JOIN information_schema.check_constraints k \
+             ON k.constraint_schema = t.constraint_schema AND k.constraint_name = t.constraint_name \
+           WHERE t.constraint_type = 'CHECK' AND t.table_schema = c.table_schema \
+             AND t.table_name = c.table_name \
+             AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)')) \
+         THEN 'json_text' ELSE c.data_type END AS CHAR) AS data_type, \
+         (c.is_nullable = 'YES') AS nullable \
+         FROM information_schema.columns c \
+         WHERE c.table_schema = DATABASE() AND c.table_name IN ("
     }
 
     fn foreign_keys_to(&self) -> &'static str {
@@ -79,12 +91,18 @@ impl Dialect for Mysql {
                 .sql(")")
         };
         let mut query = Query::new("(CASE WHEN ");
+        // Stored as text: only rows that mention the key are parsed.
         if json.data_type != "json" {
             query = json
                 .col(query.sql("LOCATE(").bind(json.key()).sql(", "))
                 .sql(") > 0 AND ");
         }
-        query = json.col(query.sql("JSON_VALID(")).sql(") THEN (CASE WHEN ");
+        if matches!(json.data_type, "json" | JSON_TEXT) {
+            // Valid JSON whatever the row: no second parse to check it.
+            query = query.sql("TRUE THEN (CASE WHEN ");
+        } else {
+            query = json.col(query.sql("JSON_VALID(")).sql(") THEN (CASE WHEN ");
+        }
         // MariaDB gives `1`/`0` for `true`/`false`: a one-digit value is typed.
         query = value(query).sql(" REGEXP '^-{0,1}[0-9]+$' AND (CHAR_LENGTH(");
         query = value(query).sql(") > 1 OR JSON_TYPE(");
@@ -104,7 +122,12 @@ impl Dialect for Mysql {
                 .col(Query::new("NOT (JSON_TYPE("))
                 .sql(") <=> 'OBJECT')");
         }
-        // Text (MariaDB's JSON is text): valid JSON starting with `{`.
+        // Text: valid JSON starting with `{` (MariaDB's JSON is always valid).
+        if json.data_type == JSON_TEXT {
+            return json
+                .col(Query::new("NOT ("))
+                .sql(" REGEXP '^[[:space:]]*[{]')");
+        }
         json.col(json.col(Query::new("NOT (JSON_VALID(")).sql(") AND "))
             .sql(" REGEXP '^[[:space:]]*[{]')")
     }
