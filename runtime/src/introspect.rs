@@ -113,3 +113,35 @@ pub(crate) fn foreign_keys_to_models(conn: &mut Conn<'_>) -> Result<Vec<(String,
         .map(|row| (row.table_name, row.column_name))
         .collect())
 }
+
+#[cfg(all(test, feature = "mysql"))]
+mod tests {
+    use super::*;
+    use crate::db::{Database, DatabaseUrl};
+
+    /// MariaDB's `JSON` (text under a `json_valid` check) is told apart from
+    /// plain text, so its values are not checked again.
+    #[test]
+    fn a_mariadb_json_column_is_introspected_as_checked_json_text() -> Result<(), Error> {
+        let Some(test_db) = llm_lifecycle_test_support::TestDb::mysql() else {
+            return Ok(());
+        };
+        test_db.execute(
+            "CREATE TABLE nodes (id BIGINT PRIMARY KEY, params JSON NOT NULL, note LONGTEXT NULL);
+             CREATE TABLE other (id BIGINT PRIMARY KEY, params LONGTEXT NULL)",
+        );
+        let mut db = Database::connect(&DatabaseUrl::parse(test_db.url())?)?;
+        let columns =
+            db.read_transaction(|conn| columns(conn, &["nodes".into(), "other".into()]))?;
+        let kind = |table: &str, column: &str| {
+            columns
+                .get(&(table.to_owned(), column.to_owned()))
+                .map(|info| (info.data_type.clone(), info.nullable))
+        };
+        assert_eq!(kind("nodes", "params"), Some(("json_text".into(), false)));
+        assert_eq!(kind("nodes", "note"), Some(("longtext".into(), true)));
+        // Another table's column of the same name, without the check.
+        assert_eq!(kind("other", "params"), Some(("longtext".into(), true)));
+        Ok(())
+    }
+}

@@ -35,7 +35,8 @@ impl Dialect for Mysql {
 
     /// MariaDB's `JSON` is `LONGTEXT` with a `json_valid(column)` check: such
     /// a column is reported as [`JSON_TEXT`] (every value valid JSON, stored
-    /// as text); MySQL's own `JSON` as `json`.
+    /// as text); MySQL's own `JSON` as `json`. (The server writes the check's
+    /// identifier in the session's quotes: double quotes under `ANSI_QUOTES`.)
     fn columns(&self) -> &'static str {
         "SELECT CAST(c.table_name AS CHAR) AS table_name, CAST(c.column_name AS CHAR) AS column_name, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM information_schema.table_constraints t \
@@ -43,7 +44,8 @@ impl Dialect for Mysql {
              ON k.constraint_schema = t.constraint_schema AND k.constraint_name = t.constraint_name \
            WHERE t.constraint_type = 'CHECK' AND t.table_schema = c.table_schema \
              AND t.table_name = c.table_name \
-             AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)')) \
+             AND k.check_clause IN (CONCAT('json_valid(`', c.column_name, '`)'), \
+               CONCAT('json_valid(\"', c.column_name, '\")'))) \
          THEN 'json_text' ELSE c.data_type END AS CHAR) AS data_type, \
          (c.is_nullable = 'YES') AS nullable \
          FROM information_schema.columns c \
