@@ -24,7 +24,7 @@ use diesel::query_dsl::RunQueryDsl;
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{Connection, QueryableByName};
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 use crate::error::Context;
 use crate::error::{Error, one_line};
 

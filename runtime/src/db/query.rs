@@ -238,7 +238,7 @@ impl Query {
 }
 
 /// `query` written by `builder`.
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 fn to_sql<DB>(query: &Query, mut builder: DB::QueryBuilder) -> QueryResult<String>
 where
     DB: DieselBackend + Default,
