@@ -76,9 +76,9 @@ impl Dialect for Mysql {
     /// functions, MariaDB a warning that strict mode turns into an error in
     /// an `UPDATE`). `JSON_VALUE` gives a string's contents and a number's
     /// text (`NULL` for objects, arrays, a missing key, a document that is not
-    /// an object), so a value of digits is taken as it is (unless it is one
-    /// digit and a boolean); only a number written otherwise (`3.0`, `3e0`)
-    /// is looked at again.
+    /// an object), so a value of two digits or more is taken as it is; any
+    /// other value is typed first (a one-digit value may be a boolean, a
+    /// number may be written `3.0` or `3e0`).
     fn json_value(&self, json: &JsonKey<'_>) -> Query {
         let value = |query: Query| {
             json.col(query.sql("JSON_VALUE("))
@@ -101,19 +101,22 @@ impl Dialect for Mysql {
         }
         if matches!(json.data_type, "json" | JSON_TEXT) {
             // Valid JSON whatever the row: no second parse to check it.
-            query = query.sql("TRUE THEN (CASE WHEN ");
+            query = query.sql("TRUE THEN ");
         } else {
-            query = json.col(query.sql("JSON_VALID(")).sql(") THEN (CASE WHEN ");
+            query = json.col(query.sql("JSON_VALID(")).sql(") THEN ");
         }
-        // MariaDB gives `1`/`0` for `true`/`false`: a one-digit value is typed.
-        query = value(query).sql(" REGEXP '^-{0,1}[0-9]+$' AND (CHAR_LENGTH(");
-        query = value(query).sql(") > 1 OR JSON_TYPE(");
-        query = extract(query).sql(") <> 'BOOLEAN') THEN ");
-        query = value(query).sql(" WHEN JSON_TYPE(");
-        query = extract(query).sql(") = 'DOUBLE' THEN (CASE WHEN ");
+        // The common case in one `JSON_VALUE`: two digits or more (a number
+        // or a string of it). Anything else is typed: one digit (MariaDB
+        // gives `1`/`0` for booleans), a fraction, a string, a missing key.
+        query = value(query.sql("COALESCE(NULLIF(REGEXP_SUBSTR("))
+            .sql(", '^-{0,1}[0-9]{2,}$'), ''), (CASE JSON_TYPE(");
+        query = extract(query).sql(") WHEN 'INTEGER' THEN ");
+        query = value(query).sql(" WHEN 'UNSIGNED INTEGER' THEN ");
+        query = value(query).sql(" WHEN 'STRING' THEN ");
+        query = value(query).sql(" WHEN 'DOUBLE' THEN (CASE WHEN ");
         query = extract(query).sql(" + 0 = FLOOR(");
         query = extract(query).sql(" + 0) THEN CAST(CAST(");
-        query = extract(query).sql(" + 0 AS SIGNED) AS CHAR) END) END) END)");
+        query = extract(query).sql(" + 0 AS SIGNED) AS CHAR) END) END)) END)");
         query
     }
 
