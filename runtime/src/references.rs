@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
-use crate::db::dialect::{self, JsonKey};
+use crate::db::dialect::{self, Dialect, JsonKey};
 use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
@@ -144,15 +144,12 @@ impl RefColumn {
     /// One `UPDATE` rewriting every row that holds an old value to its new
     /// value, the mapping given inline (bound).
     pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
-        let dialect = dialect::of(backend);
-        let json = self.json();
-        let set = |value: Query| self.set_value(dialect, &json, value);
-        dialect.mapped_update(
-            &self.table,
-            &self.column,
-            self.stored_value(backend),
-            self.mapping_rows(mapping),
-            &set,
+        self.mapped(
+            backend,
+            mapping,
+            |dialect, table, column, matched, rows, set| {
+                dialect.mapped_update(table, column, matched, rows, set)
+            },
         )
     }
 
@@ -164,10 +161,35 @@ impl RefColumn {
         backend: Backend,
         mapping: &[(OldValue, NewValue)],
     ) -> Option<Query> {
+        self.mapped(
+            backend,
+            mapping,
+            |dialect, table, column, matched, rows, set| {
+                dialect.mapped_update_counting(table, column, matched, rows, set)
+            },
+        )
+    }
+
+    /// Calls `build` (a mapped `UPDATE` of the dialect) with this column, its
+    /// match, the bound mapping and what the column becomes.
+    fn mapped<T>(
+        &self,
+        backend: Backend,
+        mapping: &[(OldValue, NewValue)],
+        build: impl FnOnce(
+            &'static dyn Dialect,
+            &str,
+            &str,
+            Query,
+            Vec<[Bind; 2]>,
+            &dyn Fn(Query) -> Query,
+        ) -> T,
+    ) -> T {
         let dialect = dialect::of(backend);
         let json = self.json();
         let set = |value: Query| self.set_value(dialect, &json, value);
-        dialect.mapped_update_counting(
+        build(
+            dialect,
             &self.table,
             &self.column,
             self.stored_value(backend),
@@ -178,7 +200,7 @@ impl RefColumn {
 
     /// What the column becomes given the row's new value: the value, or for
     /// JSON the document with only the key changed.
-    fn set_value(&self, dialect: &dyn dialect::Dialect, json: &JsonKey<'_>, value: Query) -> Query {
+    fn set_value(&self, dialect: &dyn Dialect, json: &JsonKey<'_>, value: Query) -> Query {
         match self.kind {
             ReferenceKind::Id | ReferenceKind::Text => value,
             ReferenceKind::Json => dialect.json_set(json, value),

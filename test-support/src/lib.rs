@@ -139,19 +139,30 @@ impl TestDb {
                  and no throwaway cluster could be started",
             );
         };
+        Some(Self::on_server(Backend::Postgres, admin, |admin, name| {
+            let mut conn =
+                PgConnection::establish(admin).expect("connect to the PostgreSQL test server");
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("CREATE DATABASE for the test");
+        }))
+    }
+
+    /// A database of a unique name on the server at `admin`, made by `create`
+    /// (given the admin URL and the name), dropped with the value.
+    pub(crate) fn on_server(
+        backend: Backend,
+        admin: String,
+        create: impl FnOnce(&str, &str),
+    ) -> Self {
         let name = unique_name("llm_test");
-        let mut conn =
-            PgConnection::establish(&admin).expect("connect to the PostgreSQL test server");
-        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .expect("CREATE DATABASE for the test");
-        let url = with_database(&admin, &name);
-        Some(Self {
-            backend: Backend::Postgres,
-            url,
+        create(&admin, &name);
+        Self {
+            backend,
+            url: with_database(&admin, &name),
             dir: None,
             server: Some((admin, name)),
             users: Mutex::default(),
-        })
+        }
     }
 
     /// The engine.

@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
@@ -23,7 +23,7 @@ use diesel_async::AsyncMysqlConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 
 use crate::cluster::{free_port, is_root, run};
-use crate::{Backend, TestDb, unavailable, unique_name, with_database};
+use crate::{Backend, TestDb, unavailable, unique_name};
 
 /// The server tests use unless `LLM_LIFECYCLE_TEST_MYSQL` names another.
 pub const DEFAULT_MYSQL_ADMIN_URL: &str = "mysql://root@127.0.0.1:3306/mysql";
@@ -51,19 +51,12 @@ impl TestDb {
                  and no throwaway mariadbd could be started",
             );
         };
-        let name = unique_name("llm_test");
-        let mut conn =
-            MysqlConnection::establish(&admin).expect("connect to the MySQL test server");
-        conn.batch_execute(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-            .expect("CREATE DATABASE for the test");
-        let url = with_database(&admin, &name);
-        Some(Self {
-            backend: Backend::Mysql,
-            url,
-            dir: None,
-            server: Some((admin, name)),
-            users: Mutex::default(),
-        })
+        Some(Self::on_server(Backend::Mysql, admin, |admin, name| {
+            let mut conn =
+                MysqlConnection::establish(admin).expect("connect to the MySQL test server");
+            conn.batch_execute(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+                .expect("CREATE DATABASE for the test");
+        }))
     }
 
     /// MySQL: a user of its own with a password, allowed everything on this

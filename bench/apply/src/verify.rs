@@ -125,6 +125,19 @@ pub(crate) fn expected(url: &str, ids: &ModelIds) -> Result<Expected> {
         ),
         &mut conn,
     )?;
+    after(&before, ids, assistants_sum, nodes_sum, dead_strings)
+}
+
+/// The state after the apply: no reference to a deleted model, the sums of
+/// the referencing columns as the mapping makes them, the string ids of
+/// deleted models rewritten as numbers, the deleted global rows gone.
+fn after(
+    before: &Fingerprint,
+    ids: &ModelIds,
+    assistants_sum: i64,
+    nodes_sum: i64,
+    dead_strings: i64,
+) -> Result<Expected> {
     let deleted = i64::try_from(ids.mapping.len())?;
     Ok(Expected {
         fingerprint: Fingerprint {
@@ -159,16 +172,5 @@ fn expected_mysql(conn: &mut Conn, url: &str, ids: &ModelIds) -> Result<Expected
          AND {NODE_MODEL_MYSQL} IN ({})",
         list(&ids.deleted())
     ))?;
-    let deleted = i64::try_from(ids.mapping.len())?;
-    Ok(Expected {
-        fingerprint: Fingerprint {
-            dead_assistants: 0,
-            assistants_sum,
-            dead_nodes: 0,
-            nodes_sum,
-            string_nodes: before.string_nodes - dead_strings,
-            global_models: before.global_models - deleted,
-        },
-        repointed_rows: before.dead_assistants + before.dead_nodes,
-    })
+    after(&before, ids, assistants_sum, nodes_sum, dead_strings)
 }

@@ -381,27 +381,16 @@ impl Database {
     }
 }
 
-/// The name of the MySQL user lock standing for the advisory lock `key` in
-/// the current database: `GET_LOCK` names are server-wide (at most 64
-/// characters), so the database name is hashed into it and applies to two
-/// databases of one server never wait for each other.
+/// `query` followed by the name of the MySQL user lock standing for the
+/// advisory lock `key` in the current database: `GET_LOCK` names are
+/// server-wide (at most 64 characters), so the database name is hashed into
+/// it and applies to two databases of one server never wait for each other.
 #[cfg(feature = "mysql")]
-fn mysql_lock_name(conn: &mut MysqlConnection, key: i64) -> QueryResult<String> {
-    #[derive(QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
-    }
-    let rows: Vec<Name> = RunQueryDsl::load(
-        Query::new("SELECT CONCAT('llm_lifecycle_', SHA1(CONCAT(COALESCE(DATABASE(), ''), '/', ")
-            .bind(Bind::Text(format!("{key:016x}")))
-            .sql("))) AS name"),
-        conn,
-    )?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map_or_else(|| format!("llm_lifecycle_{key:016x}"), |row| row.name))
+fn mysql_lock_name(query: Query, key: i64) -> Query {
+    query
+        .sql("CONCAT('llm_lifecycle_', SHA1(CONCAT(COALESCE(DATABASE(), ''), '/', ")
+        .bind(Bind::Text(format!("{key:016x}")))
+        .sql(")))")
 }
 
 #[cfg(feature = "mysql")]
@@ -409,6 +398,8 @@ fn mysql_lock_name(conn: &mut MysqlConnection, key: i64) -> QueryResult<String> 
 struct LockResult {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     got: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
 }
 
 /// Takes the MySQL user lock for `key`, waiting up to
@@ -418,18 +409,19 @@ fn mysql_lock<E: From<diesel::result::Error>>(
     conn: &mut MysqlConnection,
     key: i64,
 ) -> Result<(), E> {
-    let name = mysql_lock_name(conn, key)?;
-    let rows: Vec<LockResult> = RunQueryDsl::load(
-        Query::new("SELECT CAST(GET_LOCK(")
-            .bind(Bind::Text(name.clone()))
-            .sql(", ")
-            .bind(Bind::BigInt(MYSQL_LOCK_TIMEOUT_SECS))
-            .sql(") AS SIGNED) AS got"),
-        conn,
-    )?;
-    if rows.first().and_then(|row| row.got) == Some(1) {
+    let query = mysql_lock_name(Query::new("SELECT CAST(GET_LOCK("), key)
+        .sql(", ")
+        .bind(Bind::BigInt(MYSQL_LOCK_TIMEOUT_SECS))
+        .sql(") AS SIGNED) AS got, ");
+    let rows: Vec<LockResult> =
+        RunQueryDsl::load(mysql_lock_name(query, key).sql(" AS name"), conn)?;
+    let Some(row) = rows.first() else {
+        return Err(E::from(diesel::result::Error::NotFound));
+    };
+    if row.got == Some(1) {
         return Ok(());
     }
+    let name = &row.name;
     Err(E::from(diesel::result::Error::DatabaseError(
         diesel::result::DatabaseErrorKind::Unknown,
         Box::new(format!(
@@ -446,11 +438,8 @@ fn mysql_unlock<E: From<diesel::result::Error>>(
     conn: &mut MysqlConnection,
     key: i64,
 ) -> Result<(), E> {
-    let name = mysql_lock_name(conn, key)?;
     RunQueryDsl::execute(
-        Query::new("DO RELEASE_LOCK(")
-            .bind(Bind::Text(name))
-            .sql(")"),
+        mysql_lock_name(Query::new("DO RELEASE_LOCK("), key).sql(")"),
         conn,
     )?;
     Ok(())
@@ -495,38 +484,25 @@ fn sqlite_settings(conn: &mut SqliteConnection) -> QueryResult<()> {
 pub(crate) trait Row: RowPg + RowSqlite + RowMysql + 'static {}
 impl<T: RowPg + RowSqlite + RowMysql + 'static> Row for T {}
 
-/// `QueryableByName` for PostgreSQL, when it is compiled in.
-#[cfg(feature = "postgres")]
-pub(crate) trait RowPg: QueryableByName<Pg> {}
-#[cfg(feature = "postgres")]
-impl<T: QueryableByName<Pg>> RowPg for T {}
-/// `QueryableByName` for PostgreSQL, when it is compiled in.
-#[cfg(not(feature = "postgres"))]
-pub(crate) trait RowPg {}
-#[cfg(not(feature = "postgres"))]
-impl<T> RowPg for T {}
-
-/// `QueryableByName` for SQLite, when it is compiled in.
-#[cfg(feature = "sqlite")]
-pub(crate) trait RowSqlite: QueryableByName<Sqlite> {}
-#[cfg(feature = "sqlite")]
-impl<T: QueryableByName<Sqlite>> RowSqlite for T {}
-/// `QueryableByName` for SQLite, when it is compiled in.
-#[cfg(not(feature = "sqlite"))]
-pub(crate) trait RowSqlite {}
-#[cfg(not(feature = "sqlite"))]
-impl<T> RowSqlite for T {}
-
-/// `QueryableByName` for MySQL, when it is compiled in.
-#[cfg(feature = "mysql")]
-pub(crate) trait RowMysql: QueryableByName<Mysql> {}
-#[cfg(feature = "mysql")]
-impl<T: QueryableByName<Mysql>> RowMysql for T {}
-/// `QueryableByName` for MySQL, when it is compiled in.
-#[cfg(not(feature = "mysql"))]
-pub(crate) trait RowMysql {}
-#[cfg(not(feature = "mysql"))]
-impl<T> RowMysql for T {}
+/// `$name`: `QueryableByName<$backend>` when `$feature` is compiled in,
+/// nothing otherwise (so [`Row`] names every backend of the build).
+macro_rules! row_for {
+    ($name:ident, $feature:literal, $backend:ty) => {
+        #[doc = concat!("`QueryableByName` for the `", $feature, "` backend, when it is compiled in.")]
+        #[cfg(feature = $feature)]
+        pub(crate) trait $name: QueryableByName<$backend> {}
+        #[cfg(feature = $feature)]
+        impl<T: QueryableByName<$backend>> $name for T {}
+        #[doc = concat!("Nothing: the `", $feature, "` backend is not compiled in.")]
+        #[cfg(not(feature = $feature))]
+        pub(crate) trait $name {}
+        #[cfg(not(feature = $feature))]
+        impl<T> $name for T {}
+    };
+}
+row_for!(RowPg, "postgres", Pg);
+row_for!(RowSqlite, "sqlite", Sqlite);
+row_for!(RowMysql, "mysql", Mysql);
 
 /// How a read transaction ends: always rolled back, carrying what the work returned.
 enum Stop<T, E> {

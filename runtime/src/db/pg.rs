@@ -117,15 +117,8 @@ fn tls_settings(location: &str) -> (String, Verify, Option<String>) {
     let url = location.contains("://");
     let separator = if url { '&' } else { ' ' };
     let (head, params) = if url {
-        // A `?` in the password (before the last `@`) does not start the query.
-        let query_from = location.rfind('@').unwrap_or(0);
-        match location[query_from..].find('?') {
-            Some(at) => (
-                &location[..query_from + at],
-                &location[query_from + at + 1..],
-            ),
-            None => (location, ""),
-        }
+        let (head, query) = super::url::split_query(location);
+        (head, query.unwrap_or_default())
     } else {
         ("", location)
     };

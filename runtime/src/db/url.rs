@@ -191,10 +191,7 @@ impl DatabaseUrl {
                 format!("{} connect_timeout={PG_CONNECT_TIMEOUT_SECS}", self.raw)
             }
             Backend::Postgres => {
-                // A `?` in the password (before the last `@`) does not start the query.
-                let after_credentials =
-                    self.raw.rfind('@').map_or(&*self.raw, |at| &self.raw[at..]);
-                let separator = if after_credentials.contains('?') {
+                let separator = if split_query(&self.raw).1.is_some() {
                     '&'
                 } else {
                     '?'
@@ -248,6 +245,16 @@ impl DatabaseUrl {
     }
 }
 
+/// A URL split at the `?` that starts its query: the part before and the
+/// query, if any. A `?` in the password (before the last `@`) does not start it.
+pub(crate) fn split_query(url: &str) -> (&str, Option<&str>) {
+    let from = url.rfind('@').unwrap_or(0);
+    match url[from..].find('?') {
+        Some(at) => (&url[..from + at], Some(&url[from + at + 1..])),
+        None => (url, None),
+    }
+}
+
 /// A `mysql://` / `mariadb://` location as mysql_async reads it: the scheme
 /// `mysql://`, and the MySQL client's `ssl-mode` (`DISABLED`, `PREFERRED`,
 /// `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) turned into mysql_async's
@@ -256,12 +263,7 @@ impl DatabaseUrl {
 /// mode, so ask for `REQUIRED` to encrypt.
 fn mysql_connect_string(raw: &str) -> String {
     let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
-    // A `?` in the password (before the last `@`) does not start the query.
-    let query_at = rest.rfind('@').unwrap_or(0);
-    let (base, query) = match rest[query_at..].find('?') {
-        Some(at) => (&rest[..query_at + at], Some(&rest[query_at + at + 1..])),
-        None => (rest, None),
-    };
+    let (base, query) = split_query(rest);
     let mut params: Vec<String> = Vec::new();
     for param in query
         .unwrap_or_default()

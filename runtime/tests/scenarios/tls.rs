@@ -37,8 +37,11 @@ fn the_default_sslmode_prefers_tls() {
     let Some(cluster) = tls_postgres() else {
         return;
     };
-    let db = connect_to(&cluster.url).unwrap();
-    assert_eq!(db.backend(), llm_lifecycle_runtime::Backend::Postgres);
+    let mut db = connect_to(&cluster.url).unwrap();
+    // The session works: a plan reads the database over it (the cluster is
+    // shared with the other TLS tests, so it may or may not be migrated yet).
+    let plan = llm_lifecycle_runtime::plan(&mut db, &catalog(MODELS)).unwrap();
+    assert!(plan.refusals.is_empty(), "{plan:?}");
 }
 
 /// `disable` sends no TLS, and the TLS-only server refuses it: one line.

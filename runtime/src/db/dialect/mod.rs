@@ -87,14 +87,19 @@ const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 /// One assignment of an `UPDATE`: the target column and its new value.
 pub(crate) type Assignment<'a> = (&'a str, Query);
 
-/// The SQL that differs between engines.
+/// The SQL that differs between engines. The provided methods are the
+/// standard SQL that PostgreSQL and SQLite share; MySQL overrides them.
 pub(crate) trait Dialect: Sync {
     /// The current time, as a `DEFAULT`-compatible expression.
     fn now(&self) -> &'static str;
     /// The type a value is `CAST` to for text (`TEXT`, or `CHAR` on MySQL).
-    fn text_type(&self) -> &'static str;
+    fn text_type(&self) -> &'static str {
+        "TEXT"
+    }
     /// The type a value is `CAST` to for a 64-bit integer (`BIGINT`, or `SIGNED` on MySQL).
-    fn integer_type(&self) -> &'static str;
+    fn integer_type(&self) -> &'static str {
+        "BIGINT"
+    }
     /// A condition: the timestamp `column` is less than `days` days old.
     fn within_days(&self, column: &str, days: u32) -> String;
     /// `SELECT COUNT(*) AS n`: whether a table named by the one bound value
@@ -107,12 +112,18 @@ pub(crate) trait Dialect: Sync {
     /// table whose name follows as one bound value and `)`.
     fn foreign_keys_to(&self) -> &'static str;
     /// Whether `INSERT … RETURNING` is available.
-    fn insert_returning(&self) -> bool;
+    fn insert_returning(&self) -> bool {
+        true
+    }
     /// The ending of an upsert on `conflict` that sets `assignments`
     /// (`col = <new value of col>` is written by [`Dialect::new_value`]).
-    fn on_conflict_update(&self, conflict: &str, assignments: &str) -> String;
+    fn on_conflict_update(&self, conflict: &str, assignments: &str) -> String {
+        format!(" ON CONFLICT ({conflict}) DO UPDATE SET {assignments}")
+    }
     /// The value an upsert proposed for `column` (`excluded.col`, `VALUES(col)`).
-    fn new_value(&self, column: &str) -> String;
+    fn new_value(&self, column: &str) -> String {
+        format!("excluded.{column}")
+    }
 
     /// The SQL expression for the key's value as old values are matched
     /// against it: the text of an integer when it is a number equal to an
@@ -128,7 +139,11 @@ pub(crate) trait Dialect: Sync {
     /// A relation of bound rows, for `WITH x(columns) AS (…)` or `JOIN (…) AS
     /// x`: `VALUES (…), (…)` (columns `column1…` unless the `WITH` names
     /// them), or on MySQL a `UNION ALL` of `SELECT`s whose columns are `columns`.
-    fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query;
+    fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
+        let mut query = Query::new("VALUES ");
+        query.push_rows(rows);
+        query
+    }
     /// One `UPDATE table` setting `column` to `set(new)` in every row whose
     /// `matched` value is the old value of one of `mapping`'s `(old, new)`
     /// pairs, `new` being the SQL expression of that row's new value.
@@ -140,39 +155,31 @@ pub(crate) trait Dialect: Sync {
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
     ) -> Query {
-        let mut on = matched;
-        on.push_sql(" = m.old_value");
-        let rows = mapping.into_iter().map(Vec::from).collect();
-        let value = set(Query::new("m.new_value"));
+        let (rows, value, on) = mapping_parts(matched, mapping, set);
         self.update_from(table, &MAPPING_COLUMNS, rows, vec![(column, value)], on)
     }
+    /// Whether [`Dialect::mapped_update_counting`] counts in the `UPDATE`
+    /// itself (then the apply's plan need not count the rows it moves).
+    fn counts_while_updating(&self) -> bool {
+        false
+    }
     /// [`Dialect::mapped_update`], also returning how many rows it rewrote
-    /// per old value (`old_key`, `n`) where the engine can count in the
-    /// statement itself (PostgreSQL); `None` elsewhere.
+    /// per old value (`old_key`, `n`), where the engine can count in the
+    /// statement itself (PostgreSQL: a data-modifying CTE); `None` elsewhere,
+    /// where the plan's counts are checked against the rows the `UPDATE` matched.
     fn mapped_update_counting(
         &self,
-        table: &str,
-        column: &str,
-        matched: Query,
-        mapping: Vec<[Bind; 2]>,
-        set: &dyn Fn(Query) -> Query,
+        _table: &str,
+        _column: &str,
+        _matched: Query,
+        _mapping: Vec<[Bind; 2]>,
+        _set: &dyn Fn(Query) -> Query,
     ) -> Option<Query> {
-        let mut on = matched;
-        on.push_sql(" = m.old_value");
-        let rows = mapping.into_iter().map(Vec::from).collect();
-        let value = set(Query::new("m.new_value"));
-        self.update_counting(
-            table,
-            &MAPPING_COLUMNS,
-            rows,
-            vec![(column, value)],
-            on,
-            "old_value",
-        )
+        None
     }
     /// One `UPDATE table` of the rows matching `on` against the relation `m`
     /// (its `columns`, bound `rows`), setting `assignments` (expressions may
-    /// read `m.*`).
+    /// read `m.*`): `WITH m(…) AS (VALUES …) UPDATE … FROM m WHERE on`.
     fn update_from(
         &self,
         table: &str,
@@ -180,11 +187,19 @@ pub(crate) trait Dialect: Sync {
         rows: Vec<Vec<Bind>>,
         assignments: Vec<Assignment<'_>>,
         on: Query,
-    ) -> Query;
+    ) -> Query {
+        let mut query = values_cte(columns, rows);
+        query
+            .push_sql(" ")
+            .append(update_statement(table, assignments, on));
+        query
+    }
     /// Whether DDL joins the transaction it runs in (PostgreSQL, SQLite); on
     /// MySQL each DDL statement commits on its own, so the schema migrations
     /// run before the apply transaction.
-    fn transactional_ddl(&self) -> bool;
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
     /// The clock of a ledger timestamp: the time of the statement where the
     /// engine tells it apart from the transaction's start.
     fn clock(&self) -> &'static str;
@@ -192,12 +207,18 @@ pub(crate) trait Dialect: Sync {
     fn utc_text(&self, column: &str) -> String;
     /// `INSERT` on engines that skip duplicates with a clause at the end
     /// ([`Dialect::skip_duplicates`]), `INSERT IGNORE` on MySQL.
-    fn insert_skipping_duplicates(&self) -> &'static str;
+    fn insert_skipping_duplicates(&self) -> &'static str {
+        "INSERT"
+    }
     /// The end of an `INSERT` that skips rows colliding with the unique key
     /// over `conflict` (empty where [`Dialect::insert_skipping_duplicates`] did it).
-    fn skip_duplicates(&self, conflict: &str) -> String;
+    fn skip_duplicates(&self, conflict: &str) -> String {
+        format!(" ON CONFLICT ({conflict}) DO NOTHING")
+    }
     /// A text bound for a JSON column, as the column's type (`CAST(… AS JSONB)`).
-    fn json_from_text(&self, expr: &str) -> String;
+    fn json_from_text(&self, expr: &str) -> String {
+        expr.to_owned()
+    }
     /// How many rows of `binds_per_row` bound values one statement may hold.
     fn rows_per_statement(&self, binds_per_row: usize) -> usize;
     /// A relation `t` of the rows of `columns` (of equal lengths), for
@@ -207,27 +228,26 @@ pub(crate) trait Dialect: Sync {
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query;
     /// Whether a `LATERAL` join can run a per-team subquery for every team
     /// in one statement.
-    fn lateral(&self) -> bool;
+    fn lateral(&self) -> bool {
+        false
+    }
     /// Locks (`FOR UPDATE`) the rows of `table` (as `p`) whose `(provider,
     /// name)` is in `rows` and that meet `condition`; `None` where the
     /// transaction's lock already keeps every writer out (SQLite).
     fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query>;
-    /// Whether [`Dialect::update_counting`] counts in the `UPDATE` itself (then
-    /// the apply's plan need not count the rows it moves beforehand).
-    fn counts_while_updating(&self) -> bool;
-    /// The same `UPDATE` returning how many rows it rewrote per value of
-    /// `m.group` (`old_key`, `n`), where the engine can count in the statement
-    /// itself (PostgreSQL: a data-modifying CTE); `None` elsewhere, where the
-    /// plan's counts are checked against the rows the `UPDATE` matched.
-    fn update_counting(
-        &self,
-        table: &str,
-        columns: &[&str],
-        rows: Vec<Vec<Bind>>,
-        assignments: Vec<Assignment<'_>>,
-        on: Query,
-        group: &str,
-    ) -> Option<Query>;
+}
+
+/// The bound rows, the new value (`set` of `m.new_value`) and the match
+/// (`matched = m.old_value`) of a [`Dialect::mapped_update`] over `m`.
+fn mapping_parts(
+    matched: Query,
+    mapping: Vec<[Bind; 2]>,
+    set: &dyn Fn(Query) -> Query,
+) -> (Vec<Vec<Bind>>, Query, Query) {
+    let mut on = matched;
+    on.push_sql(" = m.old_value");
+    let rows = mapping.into_iter().map(Vec::from).collect();
+    (rows, set(Query::new("m.new_value")), on)
 }
 
 /// `SET a = x, b = y`, each target written by `target`.
@@ -243,14 +263,14 @@ fn assignments(
     }
 }
 
-/// `WITH m(columns) AS (VALUES rows)`: PostgreSQL and SQLite.
+/// `WITH m(columns) AS (VALUES rows)`.
 fn values_cte(columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
     let mut query = Query::new(format!("WITH m({}) AS (VALUES ", columns.join(", ")));
     query.push_rows(rows).push_sql(")");
     query
 }
 
-/// `UPDATE table SET … FROM m WHERE on`, after [`values_cte`]: PostgreSQL and SQLite.
+/// `UPDATE table SET … FROM m WHERE on`, after [`values_cte`].
 fn update_statement(table: &str, set: Vec<Assignment<'_>>, on: Query) -> Query {
     let mut query = Query::new("UPDATE ");
     query.push_ident(table);

@@ -253,11 +253,6 @@ impl Dialect for Mysql {
         query
     }
 
-    fn lateral(&self) -> bool {
-        // MySQL 8.0.14 has LATERAL, MariaDB 10.11 does not.
-        false
-    }
-
     fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query> {
         // A row-constructor list: MySQL 8 and MariaDB spell VALUES apart.
         let mut query = Query::new("SELECT p.id FROM ");
@@ -267,22 +262,5 @@ impl Dialect for Mysql {
         query.push_rows(rows);
         query.push_sql(&format!(") AND {condition} FOR UPDATE"));
         Some(query)
-    }
-
-    fn counts_while_updating(&self) -> bool {
-        false
-    }
-
-    fn update_counting(
-        &self,
-        _table: &str,
-        _columns: &[&str],
-        _rows: Vec<Vec<Bind>>,
-        _assignments: Vec<Assignment<'_>>,
-        _on: Query,
-        _group: &str,
-    ) -> Option<Query> {
-        // No `RETURNING` from an `UPDATE` on MySQL.
-        None
     }
 }

@@ -1,6 +1,8 @@
 //! PostgreSQL.
 
-use super::{Assignment, Column, Dialect, JsonKey, update_statement, values_cte};
+use super::{
+    Column, Dialect, JsonKey, MAPPING_COLUMNS, mapping_parts, update_statement, values_cte,
+};
 use crate::db::query::{Bind, Query};
 
 /// The SQL type a rewritten JSON value is cast back to.
@@ -39,14 +41,6 @@ impl Dialect for Postgres {
         "now()"
     }
 
-    fn text_type(&self) -> &'static str {
-        "TEXT"
-    }
-
-    fn integer_type(&self) -> &'static str {
-        "BIGINT"
-    }
-
     fn within_days(&self, column: &str, days: u32) -> String {
         format!("{column} > now() - interval '{days} days'")
     }
@@ -69,18 +63,6 @@ impl Dialect for Postgres {
          JOIN pg_class r ON r.oid = c.conrelid \
          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
          WHERE c.contype = 'f' AND c.confrelid = to_regclass("
-    }
-
-    fn insert_returning(&self) -> bool {
-        true
-    }
-
-    fn on_conflict_update(&self, conflict: &str, assignments: &str) -> String {
-        format!(" ON CONFLICT ({conflict}) DO UPDATE SET {assignments}")
-    }
-
-    fn new_value(&self, column: &str) -> String {
-        format!("excluded.{column}")
     }
 
     fn json_value(&self, json: &JsonKey<'_>) -> Query {
@@ -127,45 +109,12 @@ impl Dialect for Postgres {
         query.sql(&format!("), 'null'::jsonb)) AS {})", json_type(json)))
     }
 
-    fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
-        let mut query = Query::new("VALUES ");
-        query.push_rows(rows);
-        query
-    }
-
-    fn update_from(
-        &self,
-        table: &str,
-        columns: &[&str],
-        rows: Vec<Vec<Bind>>,
-        assignments: Vec<Assignment<'_>>,
-        on: Query,
-    ) -> Query {
-        let mut query = values_cte(columns, rows);
-        query
-            .push_sql(" ")
-            .append(update_statement(table, assignments, on));
-        query
-    }
-
-    fn transactional_ddl(&self) -> bool {
-        true
-    }
-
     fn clock(&self) -> &'static str {
         "clock_timestamp()"
     }
 
     fn utc_text(&self, column: &str) -> String {
         format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    }
-
-    fn insert_skipping_duplicates(&self) -> &'static str {
-        "INSERT"
-    }
-
-    fn skip_duplicates(&self, conflict: &str) -> String {
-        format!(" ON CONFLICT ({conflict}) DO NOTHING")
     }
 
     fn json_from_text(&self, expr: &str) -> String {
@@ -214,23 +163,23 @@ impl Dialect for Postgres {
         true
     }
 
-    fn update_counting(
+    fn mapped_update_counting(
         &self,
         table: &str,
-        columns: &[&str],
-        rows: Vec<Vec<Bind>>,
-        assignments: Vec<Assignment<'_>>,
-        on: Query,
-        group: &str,
+        column: &str,
+        matched: Query,
+        mapping: Vec<[Bind; 2]>,
+        set: &dyn Fn(Query) -> Query,
     ) -> Option<Query> {
-        let mut query = values_cte(columns, rows);
+        let (rows, value, on) = mapping_parts(matched, mapping, set);
+        let mut query = values_cte(&MAPPING_COLUMNS, rows);
         query
             .push_sql(", u AS (")
-            .append(update_statement(table, assignments, on));
-        query.push_sql(&format!(
-            " RETURNING CAST(m.{group} AS TEXT) AS old_key) \
-             SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key"
-        ));
+            .append(update_statement(table, vec![(column, value)], on))
+            .push_sql(
+                " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
+                 SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
+            );
         Some(query)
     }
 }

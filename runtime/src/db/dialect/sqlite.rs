@@ -1,6 +1,6 @@
 //! SQLite.
 
-use super::{Assignment, Column, Dialect, JsonKey, column_rows, update_statement, values_cte};
+use super::{Column, Dialect, JsonKey, column_rows};
 use crate::db::query::{Bind, Query};
 
 /// `query` followed by the column's JSON type, `NULL` where it is not valid JSON.
@@ -19,14 +19,6 @@ impl Dialect for Sqlite {
     fn now(&self) -> &'static str {
         // UTC, as text.
         "CURRENT_TIMESTAMP"
-    }
-
-    fn text_type(&self) -> &'static str {
-        "TEXT"
-    }
-
-    fn integer_type(&self) -> &'static str {
-        "BIGINT"
     }
 
     fn within_days(&self, column: &str, days: u32) -> String {
@@ -48,18 +40,6 @@ impl Dialect for Sqlite {
         "SELECT m.name AS table_name, f.\"from\" AS column_name \
          FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
          WHERE m.type = 'table' AND lower(f.\"table\") = ("
-    }
-
-    fn insert_returning(&self) -> bool {
-        true
-    }
-
-    fn on_conflict_update(&self, conflict: &str, assignments: &str) -> String {
-        format!(" ON CONFLICT ({conflict}) DO UPDATE SET {assignments}")
-    }
-
-    fn new_value(&self, column: &str) -> String {
-        format!("excluded.{column}")
     }
 
     fn json_value(&self, json: &JsonKey<'_>) -> Query {
@@ -96,31 +76,6 @@ impl Dialect for Sqlite {
         query.sql(")")
     }
 
-    fn relation(&self, _columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {
-        let mut query = Query::new("VALUES ");
-        query.push_rows(rows);
-        query
-    }
-
-    fn update_from(
-        &self,
-        table: &str,
-        columns: &[&str],
-        rows: Vec<Vec<Bind>>,
-        assignments: Vec<Assignment<'_>>,
-        on: Query,
-    ) -> Query {
-        let mut query = values_cte(columns, rows);
-        query
-            .push_sql(" ")
-            .append(update_statement(table, assignments, on));
-        query
-    }
-
-    fn transactional_ddl(&self) -> bool {
-        true
-    }
-
     fn clock(&self) -> &'static str {
         "CURRENT_TIMESTAMP"
     }
@@ -128,18 +83,6 @@ impl Dialect for Sqlite {
     fn utc_text(&self, column: &str) -> String {
         // SQLite's CURRENT_TIMESTAMP is UTC already.
         format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})")
-    }
-
-    fn insert_skipping_duplicates(&self) -> &'static str {
-        "INSERT"
-    }
-
-    fn skip_duplicates(&self, conflict: &str) -> String {
-        format!(" ON CONFLICT ({conflict}) DO NOTHING")
-    }
-
-    fn json_from_text(&self, expr: &str) -> String {
-        expr.to_owned()
     }
 
     fn rows_per_statement(&self, binds_per_row: usize) -> usize {
@@ -164,29 +107,8 @@ impl Dialect for Sqlite {
         query
     }
 
-    fn lateral(&self) -> bool {
-        false
-    }
-
     fn lock_rows(&self, _table: &str, _rows: Vec<Vec<Bind>>, _condition: &str) -> Option<Query> {
         // `BEGIN IMMEDIATE` already keeps every other writer out.
-        None
-    }
-
-    fn counts_while_updating(&self) -> bool {
-        false
-    }
-
-    fn update_counting(
-        &self,
-        _table: &str,
-        _columns: &[&str],
-        _rows: Vec<Vec<Bind>>,
-        _assignments: Vec<Assignment<'_>>,
-        _on: Query,
-        _group: &str,
-    ) -> Option<Query> {
-        // `RETURNING` cannot feed a `GROUP BY` on SQLite.
         None
     }
 }
