@@ -285,19 +285,13 @@ impl Database {
             // it ends either way; READ COMMITTED for the same reason as on
             // PostgreSQL (`SET TRANSACTION` applies to the next one only).
             #[cfg(feature = "mysql")]
-            Inner::Mysql(c) => {
-                mysql_lock(c, key)?;
-                let result = RunQueryDsl::execute(
+            Inner::Mysql(c) => holding_mysql_lock(c, key, |c| {
+                RunQueryDsl::execute(
                     Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
-                    c,
-                )
-                .map_err(E::from)
-                .and_then(|_| c.transaction(|c| f(&mut Conn::Mysql(c))));
-                let released = mysql_unlock(c, key);
-                let value = result?;
-                released?;
-                Ok(value)
-            }
+                    &mut *c,
+                )?;
+                c.transaction(|c| f(&mut Conn::Mysql(c)))
+            }),
         }
     }
 
@@ -314,14 +308,7 @@ impl Database {
     {
         match &mut self.0 {
             #[cfg(feature = "mysql")]
-            Inner::Mysql(c) => {
-                mysql_lock(c, ADVISORY_LOCK_KEY)?;
-                let result = f(&mut Conn::Mysql(c));
-                let released = mysql_unlock(c, ADVISORY_LOCK_KEY);
-                let value = result?;
-                released?;
-                Ok(value)
-            }
+            Inner::Mysql(c) => holding_mysql_lock(c, ADVISORY_LOCK_KEY, |c| f(&mut Conn::Mysql(c))),
             #[allow(unreachable_patterns)]
             _ => self.locked_transaction(f),
         }
@@ -430,6 +417,22 @@ fn mysql_lock<E: From<diesel::result::Error>>(
              its session with `SELECT IS_USED_LOCK('{name}')` and run again"
         )),
     )))
+}
+
+/// Runs `f` holding the MySQL user lock for `key`, released however `f` ends
+/// (and by the server when the session ends).
+#[cfg(feature = "mysql")]
+fn holding_mysql_lock<T, E: From<diesel::result::Error>>(
+    conn: &mut MysqlConnection,
+    key: i64,
+    f: impl FnOnce(&mut MysqlConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    mysql_lock::<E>(conn, key)?;
+    let result = f(conn);
+    let released = mysql_unlock::<E>(conn, key);
+    let value = result?;
+    released?;
+    Ok(value)
 }
 
 /// Releases the MySQL user lock for `key` (also released when the session ends).
