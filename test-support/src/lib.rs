@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 mod cluster;
+pub mod django;
 mod mariadb;
 mod tls;
 
