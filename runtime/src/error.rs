@@ -71,6 +71,17 @@ pub enum Error {
         /// The migration harness's explanation, on one line.
         reason: String,
     },
+    /// The runtime's model table is to be created, and a table of its name
+    /// that the runtime did not create already exists; nothing was written.
+    #[error(
+        "a table named {table} already exists and was not created by llm-lifecycle: if it is \
+         your platform's model table, describe it in [model_table] in models.toml (table and \
+         column names); otherwise rename or drop it"
+    )]
+    ForeignModelTable {
+        /// The table (`llm_provider_models`).
+        table: String,
+    },
     /// The plan has problems that must be fixed before anything is written.
     #[error("plan refused: {}", .0.refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Refused(Box<Plan>),

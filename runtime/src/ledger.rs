@@ -346,7 +346,7 @@ pub(crate) fn record_unsuccessful_run(
     if status == RunStatus::Refused {
         db.locked_session(|conn| -> Result<(), Error> {
             if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
-                crate::schema::run_pending(conn)?;
+                crate::schema::run_pending(conn, true)?;
             }
             Ok(())
         })?;

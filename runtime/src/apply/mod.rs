@@ -83,7 +83,7 @@ pub fn apply(
     // MySQL: the migrations first, under the lock but outside the transaction
     // (its DDL commits on its own); elsewhere in the apply transaction itself.
     let migrated_first = if !dialect::of(db.backend()).transactional_ddl() {
-        db.locked_session(schema::run_pending)
+        db.locked_session(|conn| schema::run_pending(conn, true))
     } else {
         Ok(Vec::new())
     };
@@ -123,7 +123,7 @@ pub fn apply(
 /// # Errors
 /// [`Error::Migration`] when they fail (nothing is kept).
 pub fn migrate(db: &mut Database) -> Result<Vec<String>, Error> {
-    db.locked_session(schema::run_pending)
+    db.locked_session(|conn| schema::run_pending(conn, true))
 }
 
 fn run(
@@ -137,7 +137,7 @@ fn run(
     let migrations = if !dialect::of(conn.backend()).transactional_ddl() {
         Vec::new()
     } else {
-        schema::run_pending(conn)?
+        schema::run_pending(conn, true)?
     };
     // Before planning: a host write racing this apply is either seen by the
     // plan or fails on its foreign key after COMMIT, never lost.

@@ -110,7 +110,12 @@ where
         Ok(code) => code,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
-            exit::ERROR
+            // Refused before anything was written, like a refused plan.
+            if matches!(error, Error::ForeignModelTable { .. }) {
+                exit::REFUSED
+            } else {
+                exit::ERROR
+            }
         }
     }
 }

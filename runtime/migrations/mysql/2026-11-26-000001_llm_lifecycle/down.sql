@@ -1,3 +1,2 @@
 DROP TABLE llm_lifecycle_events;
 DROP TABLE llm_lifecycle_runs;
-DROP TABLE llm_provider_models;

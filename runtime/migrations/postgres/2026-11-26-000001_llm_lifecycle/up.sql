@@ -1,19 +1,5 @@
--- The model rows the catalogue governs (team_id NULL = global) and the run ledger + event journal.
-CREATE TABLE llm_provider_models (
-    id BIGSERIAL PRIMARY KEY,
-    team_id BIGINT NULL,
-    provider TEXT NOT NULL,
-    name TEXT NOT NULL,
-    max_token_limit BIGINT NOT NULL,
-    deprecated BOOLEAN NOT NULL DEFAULT false,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX llm_provider_models_global_unique
-    ON llm_provider_models (provider, name) WHERE team_id IS NULL;
-CREATE UNIQUE INDEX llm_provider_models_team_unique
-    ON llm_provider_models (team_id, provider, name) WHERE team_id IS NOT NULL;
-
+-- The run ledger and the event journal (the model table is a migration set of its own:
+-- migrations/model-table).
 CREATE TABLE llm_lifecycle_runs (
     id BIGSERIAL PRIMARY KEY,
     environment TEXT NOT NULL,
