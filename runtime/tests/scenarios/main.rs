@@ -14,6 +14,7 @@ mod prune_support;
 mod cli;
 mod concurrency;
 mod ledger;
+mod migrations;
 mod models;
 mod notifications;
 mod notifications_cli;
