@@ -27,8 +27,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::model::{
-    Catalog, Date, DeletedModel, Model, NotificationSettings, Provider, Reference, ReferenceKind,
-    Through,
+    Catalog, ColumnConstant, Companion, CompanionAction, ConstantValue, Date, DeletedModel, Model,
+    ModelTable, NotificationSettings, Provider, Reference, ReferenceKind, Through,
 };
 
 /// The sentinel in generated `u16` tables meaning "no model".
@@ -193,6 +193,76 @@ pub const fn catalog(
         providers: Cow::Borrowed(providers),
         references: Cow::Borrowed(references),
         notifications,
+        model_table: None,
+    }
+}
+
+/// A [`Catalog`] of static data with a `[model_table]`.
+#[doc(hidden)]
+pub const fn catalog_with_model_table(
+    providers: &'static [Provider],
+    references: &'static [Reference],
+    notifications: NotificationSettings,
+    model_table: ModelTable,
+) -> Catalog {
+    Catalog {
+        providers: Cow::Borrowed(providers),
+        references: Cow::Borrowed(references),
+        notifications,
+        model_table: Some(model_table),
+    }
+}
+
+/// A [`ModelTable`] of static data: its fields in declaration order.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub const fn model_table(
+    table: &'static str,
+    id: &'static str,
+    team: Option<&'static str>,
+    provider: &'static str,
+    name: &'static str,
+    token_limit: &'static str,
+    deprecated: &'static str,
+    created_at: Option<&'static str>,
+    updated_at: Option<&'static str>,
+    values: &'static [ColumnConstant],
+) -> ModelTable {
+    ModelTable {
+        table: Cow::Borrowed(table),
+        id: Cow::Borrowed(id),
+        team: borrowed(team),
+        provider: Cow::Borrowed(provider),
+        name: Cow::Borrowed(name),
+        token_limit: Cow::Borrowed(token_limit),
+        deprecated: Cow::Borrowed(deprecated),
+        created_at: borrowed(created_at),
+        updated_at: borrowed(updated_at),
+        values: Cow::Borrowed(values),
+    }
+}
+
+/// A [`ColumnConstant`] of static data.
+#[doc(hidden)]
+pub const fn column_constant(column: &'static str, value: ConstantValue) -> ColumnConstant {
+    ColumnConstant {
+        column: Cow::Borrowed(column),
+        value,
+    }
+}
+
+/// A text [`ConstantValue`] of static data.
+#[doc(hidden)]
+pub const fn text_constant(text: &'static str) -> ConstantValue {
+    ConstantValue::Text(Cow::Borrowed(text))
+}
+
+/// A [`Companion`] of static data.
+#[doc(hidden)]
+pub const fn companion(key: &'static str, action: CompanionAction) -> Companion {
+    Companion {
+        key: Cow::Borrowed(key),
+        action,
     }
 }
 
@@ -349,6 +419,37 @@ pub const fn reference(
     url: Option<&'static str>,
     filter: Option<&'static str>,
 ) -> Reference {
+    json_reference(
+        table,
+        column,
+        kind,
+        key,
+        resource,
+        through,
+        team_column,
+        name_column,
+        url,
+        filter,
+        &[],
+    )
+}
+
+/// A [`Reference`] of static data with companion keys (`kind = "json"`).
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub const fn json_reference(
+    table: &'static str,
+    column: &'static str,
+    kind: ReferenceKind,
+    key: Option<&'static str>,
+    resource: Option<&'static str>,
+    through: Option<Through>,
+    team_column: Option<&'static str>,
+    name_column: Option<&'static str>,
+    url: Option<&'static str>,
+    filter: Option<&'static str>,
+    companions: &'static [Companion],
+) -> Reference {
     Reference {
         table: Cow::Borrowed(table),
         column: Cow::Borrowed(column),
@@ -360,6 +461,7 @@ pub const fn reference(
         name_column: borrowed(name_column),
         url: borrowed(url),
         filter: borrowed(filter),
+        companions: Cow::Borrowed(companions),
     }
 }
 

@@ -22,6 +22,9 @@ pub struct Catalog {
     pub references: List<Reference>,
     /// `[notifications]`: who is told about deprecations and deletions.
     pub notifications: NotificationSettings,
+    /// `[model_table]`: the host table of model rows the catalogue governs;
+    /// `None`: the runtime's own `llm_provider_models` ([`ModelTable::owned`]).
+    pub model_table: Option<ModelTable>,
 }
 
 /// One `[providers.KEY]` table.
@@ -128,6 +131,116 @@ pub struct Reference {
     /// restricting which rows count as affected resources in notices
     /// (repointing still covers every row).
     pub filter: Option<Text>,
+    /// For `kind = "json"`: other top-level keys of the object that go with
+    /// the id (`companions = { user_max_token_limit = "token_limit" }`), in
+    /// declaration order.
+    pub companions: List<Companion>,
+}
+
+/// A key of a JSON reference's object that depends on the model its id names.
+///
+/// When the id is repointed, a [`CompanionAction::TokenLimit`] key is set to
+/// the new model's token limit and a [`CompanionAction::Remove`] key is
+/// dropped; when the id is cleared, both are dropped. Other keys are never touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    /// The top-level key (a plain identifier, like the reference's `key`).
+    pub key: Text,
+    /// What happens to it when the id moves.
+    pub action: CompanionAction,
+}
+
+/// What happens to a [`Companion`] key when the id is repointed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanionAction {
+    /// `"token_limit"`: set to the new model's token limit.
+    TokenLimit,
+    /// `"remove"`: dropped (model-specific settings the new model may reject).
+    Remove,
+}
+
+impl CompanionAction {
+    /// The value as written in `models.toml`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenLimit => "token_limit",
+            Self::Remove => "remove",
+        }
+    }
+}
+
+/// The runtime's own model table, used when `models.toml` has no `[model_table]`.
+pub const OWNED_MODEL_TABLE: &str = "llm_provider_models";
+
+/// `[model_table]`: the table of model rows the catalogue governs and the
+/// names of its columns. The runtime never creates or alters a host table: it
+/// checks it before every plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelTable {
+    /// The table.
+    pub table: Text,
+    /// Its integer primary key, with a database default (`id`).
+    pub id: Text,
+    /// The owning team's id, NULL on global rows; without it every row is
+    /// global and there are no team-custom rows.
+    pub team: Option<Text>,
+    /// The provider key (`provider`).
+    pub provider: Text,
+    /// The model name (`name`).
+    pub name: Text,
+    /// The token limit (`max_token_limit`).
+    pub token_limit: Text,
+    /// The deprecated flag (`deprecated`).
+    pub deprecated: Text,
+    /// Set to the current time when a row is created.
+    pub created_at: Option<Text>,
+    /// Set to the current time when a row is created or updated.
+    pub updated_at: Option<Text>,
+    /// Constants for other columns (NOT NULL without a database default), set
+    /// when a row is created, in declaration order.
+    pub values: List<ColumnConstant>,
+}
+
+/// One entry of `[model_table] values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnConstant {
+    /// The column.
+    pub column: Text,
+    /// Its value on created rows.
+    pub value: ConstantValue,
+}
+
+/// A constant of `[model_table] values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConstantValue {
+    /// A string.
+    Text(Text),
+    /// An integer.
+    Integer(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl ModelTable {
+    /// The runtime's own `llm_provider_models`: `id`, `team_id`, `provider`,
+    /// `name`, `max_token_limit`, `deprecated`, `created_at`, `updated_at`.
+    #[must_use]
+    pub const fn owned() -> Self {
+        Self {
+            table: Cow::Borrowed(OWNED_MODEL_TABLE),
+            id: Cow::Borrowed("id"),
+            team: Some(Cow::Borrowed("team_id")),
+            provider: Cow::Borrowed("provider"),
+            name: Cow::Borrowed("name"),
+            token_limit: Cow::Borrowed("max_token_limit"),
+            deprecated: Cow::Borrowed("deprecated"),
+            created_at: Some(Cow::Borrowed("created_at")),
+            updated_at: Some(Cow::Borrowed("updated_at")),
+            values: Cow::Borrowed(&[]),
+        }
+    }
 }
 
 /// `through = { table = "pipelines", column = "pipeline_id" }`:

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::model::{
-    Catalog, DEFAULT_PERMISSION, DeletedModel, Model, Provider, Reference, ReferenceKind,
+    Catalog, ConstantValue, DEFAULT_PERMISSION, DeletedModel, Model, ModelTable, Provider,
+    Reference, ReferenceKind,
 };
 
 impl Catalog {
@@ -34,6 +35,9 @@ impl Catalog {
             if let Some(query) = &notifications.recipients_query {
                 let _ = writeln!(out, "recipients_query = {}", quote(query));
             }
+        }
+        if let Some(table) = &self.model_table {
+            render_model_table(&mut out, table);
         }
         out
     }
@@ -138,6 +142,49 @@ fn render_reference(out: &mut String, reference: &Reference) {
             quote(&through.table),
             quote(&through.column)
         );
+    }
+    if !reference.companions.is_empty() {
+        let entries: Vec<String> = reference
+            .companions
+            .iter()
+            .map(|companion| format!("{} = {}", companion.key, quote(companion.action.as_str())))
+            .collect();
+        let _ = writeln!(out, "companions = {{ {} }}", entries.join(", "));
+    }
+}
+
+/// `[model_table]`, every column written out (defaults included).
+fn render_model_table(out: &mut String, table: &ModelTable) {
+    out.push_str("\n[model_table]\n");
+    let _ = writeln!(out, "table = {}", quote(&table.table));
+    for (key, value) in [
+        ("id", Some(&table.id)),
+        ("team", table.team.as_ref()),
+        ("provider", Some(&table.provider)),
+        ("name", Some(&table.name)),
+        ("token_limit", Some(&table.token_limit)),
+        ("deprecated", Some(&table.deprecated)),
+        ("created_at", table.created_at.as_ref()),
+        ("updated_at", table.updated_at.as_ref()),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(out, "{key} = {}", quote(value));
+        }
+    }
+    if !table.values.is_empty() {
+        let entries: Vec<String> = table
+            .values
+            .iter()
+            .map(|constant| {
+                let value = match &constant.value {
+                    ConstantValue::Text(text) => quote(text),
+                    ConstantValue::Integer(n) => n.to_string(),
+                    ConstantValue::Bool(b) => b.to_string(),
+                };
+                format!("{} = {value}", constant.column)
+            })
+            .collect();
+        let _ = writeln!(out, "values = {{ {} }}", entries.join(", "));
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use llm_lifecycle_catalog::naming::{is_valid_ident, model_variant, provider_variant};
 use llm_lifecycle_catalog::{
-    Catalog, Date, DeletedModel, Model, NotificationSettings, Provider, Reference, ReferenceKind,
-    Through,
+    Catalog, ColumnConstant, Companion, CompanionAction, ConstantValue, Date, DeletedModel, Model,
+    ModelTable, NotificationSettings, Provider, Reference, ReferenceKind, Through,
 };
 use proptest::collection::{btree_set, vec};
 use proptest::option;
@@ -212,17 +212,28 @@ fn reference() -> impl Strategy<Value = Reference> {
             0..5,
         )),
         // No `;` and no `$name` parameter: a filter is one condition, run as written.
-        option::of("[a-z][^;$\u{0}]{0,20}"),
+        (
+            option::of("[a-z][^;$\u{0}]{0,20}"),
+            vec((identifier(), any::<bool>()), 0..3),
+        ),
     )
         .prop_map(
-            |((table, column, kind, key), resource, through, team, name, url, filter)| {
+            |(
+                (table, column, kind, key),
+                resource,
+                through,
+                team,
+                name,
+                url,
+                (filter, companions),
+            )| {
                 let kind = [ReferenceKind::Id, ReferenceKind::Json, ReferenceKind::Text]
                     [usize::from(kind)];
                 Reference {
                     table: Cow::Owned(table),
                     column: Cow::Owned(column),
                     kind,
-                    key: (kind == ReferenceKind::Json).then_some(Cow::Owned(key)),
+                    key: (kind == ReferenceKind::Json).then_some(Cow::Owned(key.clone())),
                     resource: resource.map(Cow::Owned),
                     through: through.map(|(table, column)| Through {
                         table: Cow::Owned(table),
@@ -232,13 +243,64 @@ fn reference() -> impl Strategy<Value = Reference> {
                     name_column: name.map(Cow::Owned),
                     url: url.map(|parts| Cow::Owned(parts.concat())),
                     filter: filter.map(Cow::Owned),
+                    companions: Cow::Owned(if kind == ReferenceKind::Json {
+                        let mut seen = BTreeSet::from([key.clone()]);
+                        companions
+                            .into_iter()
+                            .filter(|(companion, _)| seen.insert(companion.clone()))
+                            .map(|(companion, limit)| Companion {
+                                key: Cow::Owned(companion),
+                                action: if limit {
+                                    CompanionAction::TokenLimit
+                                } else {
+                                    CompanionAction::Remove
+                                },
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    }),
                 }
             },
         )
 }
 
+/// A `[model_table]`: a table, optional team and timestamp columns, constants.
+fn model_table() -> impl Strategy<Value = ModelTable> {
+    (
+        identifier(),
+        any::<(bool, bool, bool)>(),
+        vec((identifier(), 0u8..3, any::<i64>(), "[ -~]{0,8}"), 0..3),
+    )
+        .prop_map(|(table, (team, created, updated), values)| {
+            let mut seen = BTreeSet::new();
+            ModelTable {
+                table: Cow::Owned(format!("t_{table}")),
+                team: team.then_some(Cow::Borrowed("team_ref")),
+                created_at: created.then_some(Cow::Borrowed("made_at")),
+                updated_at: updated.then_some(Cow::Borrowed("changed_at")),
+                values: Cow::Owned(
+                    values
+                        .into_iter()
+                        .filter(|(column, ..)| seen.insert(column.clone()))
+                        .map(|(column, kind, n, text)| ColumnConstant {
+                            column: Cow::Owned(format!("v_{column}")),
+                            value: match kind {
+                                0 => ConstantValue::Integer(n),
+                                1 => ConstantValue::Bool(n % 2 == 0),
+                                _ => ConstantValue::Text(Cow::Owned(text)),
+                            },
+                        })
+                        .collect(),
+                ),
+                ..ModelTable::owned()
+            }
+        })
+}
+
 fn catalog() -> impl Strategy<Value = Catalog> {
     (
+        option::of(model_table()),
         vec(provider_seed(), 1..5),
         vec(reference(), 0..4),
         option::of("[a-z][a-z._]{0,30}"),
@@ -247,7 +309,7 @@ fn catalog() -> impl Strategy<Value = Catalog> {
     )
         .prop_filter_map(
             "no usable provider",
-            |(seeds, references, permission, query)| {
+            |(model_table, seeds, references, permission, query)| {
                 let mut provider_variants = BTreeSet::new();
                 let mut model_variants = BTreeSet::new();
                 let mut providers = Vec::new();
@@ -279,6 +341,7 @@ fn catalog() -> impl Strategy<Value = Catalog> {
                     providers: Cow::Owned(providers),
                     references: Cow::Owned(references),
                     notifications,
+                    model_table,
                 })
             },
         )

@@ -8,7 +8,8 @@ use llm_lifecycle_catalog::generated_support::{
     FLAG_DEFAULT, FLAG_DEPRECATED, FLAG_TRANSLATION_DEFAULT, packed_date,
 };
 use llm_lifecycle_catalog::{
-    Catalog, DeletedModel, NotificationSettings, Reference, ReferenceKind,
+    Catalog, CompanionAction, ConstantValue, DeletedModel, ModelTable, NotificationSettings,
+    Reference, ReferenceKind,
 };
 
 use super::items::{CATALOG_CRATE, DATA, STR, SUPPORT, U8, U16, U32, USIZE};
@@ -17,11 +18,18 @@ use super::{Options, Out, lit, w};
 
 /// `pub static CATALOG`.
 pub(crate) fn catalog_static(out: &mut Out, catalog: &Catalog, options: &Options<'_>) {
+    let (constructor, model_table) = match &catalog.model_table {
+        None => ("catalog", String::new()),
+        Some(table) => (
+            "catalog_with_model_table",
+            format!(", {}", model_table(table)),
+        ),
+    };
     w!(
         out,
         "#[doc = {}]\n\
-         pub static CATALOG: {CATALOG_CRATE}::Catalog = {SUPPORT}::catalog(\
-         &{DATA}::PROVIDERS, &{DATA}::REFERENCES, {});\n",
+         pub static CATALOG: {CATALOG_CRATE}::Catalog = {SUPPORT}::{constructor}(\
+         &{DATA}::PROVIDERS, &{DATA}::REFERENCES, {}{model_table});\n",
         lit(&format!(
             "The whole catalogue compiled from `{}`: {} providers, their live and deleted \
              models, and {} `[[references]]`.\n\n\
@@ -155,10 +163,75 @@ pub(crate) fn data_module(out: &mut Out, catalog: &Catalog, plan: &Plan<'_>) {
         "pub(super) static REFERENCES: [c::Reference; {}] = [\n",
         catalog.references.len()
     );
-    for reference in catalog.references.iter() {
-        reference_literal(out, reference);
+    for (index, reference) in catalog.references.iter().enumerate() {
+        reference_literal(out, index, reference);
     }
-    out.push("];\n}\n");
+    out.push("];\n");
+    for (index, reference) in catalog.references.iter().enumerate() {
+        if reference.companions.is_empty() {
+            continue;
+        }
+        w!(
+            out,
+            "pub(super) static COMPANIONS_{index}: [c::Companion; {}] = [",
+            reference.companions.len()
+        );
+        for companion in reference.companions.iter() {
+            let action = match companion.action {
+                CompanionAction::TokenLimit => "TokenLimit",
+                CompanionAction::Remove => "Remove",
+            };
+            w!(
+                out,
+                "g::companion({}, c::CompanionAction::{action}),",
+                lit(&companion.key)
+            );
+        }
+        out.push("];\n");
+    }
+    if let Some(table) = &catalog.model_table {
+        w!(
+            out,
+            "pub(super) static MODEL_TABLE_VALUES: [c::ColumnConstant; {}] = [",
+            table.values.len()
+        );
+        for constant in table.values.iter() {
+            let value = match &constant.value {
+                ConstantValue::Text(text) => format!("g::text_constant({})", lit(text)),
+                ConstantValue::Integer(n) => format!("c::ConstantValue::Integer({n}i64)"),
+                ConstantValue::Bool(b) => format!("c::ConstantValue::Bool({b})"),
+            };
+            w!(
+                out,
+                "g::column_constant({}, {value}),",
+                lit(&constant.column)
+            );
+        }
+        out.push("];\n");
+    }
+    out.push("}\n");
+}
+
+/// The `ModelTable` value, with full paths (it sits outside the module).
+fn model_table(table: &ModelTable) -> String {
+    let text = |value: &Option<std::borrow::Cow<'static, str>>| {
+        value.as_deref().map_or_else(
+            || "::core::option::Option::None".to_owned(),
+            |text| format!("::core::option::Option::Some({})", lit(text)),
+        )
+    };
+    format!(
+        "{SUPPORT}::model_table({}, {}, {}, {}, {}, {}, {}, {}, {}, &{DATA}::MODEL_TABLE_VALUES)",
+        lit(&table.table),
+        lit(&table.id),
+        text(&table.team),
+        lit(&table.provider),
+        lit(&table.name),
+        lit(&table.token_limit),
+        lit(&table.deprecated),
+        text(&table.created_at),
+        text(&table.updated_at),
+    )
 }
 
 fn string_table<'a>(out: &mut Out, name: &str, values: impl Iterator<Item = &'a str>, len: usize) {
@@ -318,7 +391,7 @@ fn deleted_literal(out: &mut Out, entry: &DeletedModel) {
     );
 }
 
-fn reference_literal(out: &mut Out, reference: &Reference) {
+fn reference_literal(out: &mut Out, index: usize, reference: &Reference) {
     let kind = match reference.kind {
         ReferenceKind::Id => "Id",
         ReferenceKind::Json => "Json",
@@ -334,9 +407,14 @@ fn reference_literal(out: &mut Out, reference: &Reference) {
             )
         },
     );
+    let (constructor, companions) = if reference.companions.is_empty() {
+        ("reference", String::new())
+    } else {
+        ("json_reference", format!(", &COMPANIONS_{index}"))
+    };
     w!(
         out,
-        "g::reference({}, {}, c::ReferenceKind::{kind}, {}, {}, {through}, {}, {}, {}, {}),\n",
+        "g::{constructor}({}, {}, c::ReferenceKind::{kind}, {}, {}, {through}, {}, {}, {}, {}{companions}),\n",
         lit(&reference.table),
         lit(&reference.column),
         opt_text(reference.key.as_deref()),

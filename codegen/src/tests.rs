@@ -67,6 +67,7 @@ fn unvalidated(models: Vec<Model>) -> Catalog {
         .into(),
         references: B(&[]),
         notifications: NotificationSettings::default(),
+        model_table: None,
     }
 }
 

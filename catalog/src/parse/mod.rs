@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 
+pub(crate) mod model_table;
 pub(crate) mod providers;
 pub(crate) mod raw;
 pub(crate) mod reader;
@@ -18,7 +19,8 @@ use raw::RawCatalog;
 use reader::{Reader, entries_in_order};
 
 /// The top-level keys of `models.toml`.
-pub(crate) const TOP_LEVEL_KEYS: &[&str] = &["providers", "references", "notifications"];
+pub(crate) const TOP_LEVEL_KEYS: &[&str] =
+    &["providers", "references", "notifications", "model_table"];
 
 /// Why [`Catalog::load`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,7 @@ fn read_document(reader: &mut Reader<'_>, document: &DeTable<'_>) -> RawCatalog 
             "notifications" => {
                 catalog.notifications = references::read_notifications(reader, value);
             }
+            "model_table" => catalog.model_table = model_table::read_model_table(reader, value),
             other => {
                 let help = crate::suggest::did_you_mean(other, TOP_LEVEL_KEYS.iter().copied())
                     .or_else(|| Some(top_level_help(value.get_ref())));
@@ -104,8 +107,8 @@ fn read_document(reader: &mut Reader<'_>, document: &DeTable<'_>) -> RawCatalog 
 }
 
 fn top_level_help(value: &DeValue<'_>) -> String {
-    let hint = "models.toml has `[providers.KEY]` tables, `[[references]]` entries and an \
-                optional `[notifications]` table";
+    let hint = "models.toml has `[providers.KEY]` tables, `[[references]]` entries and \
+                optional `[notifications]` and `[model_table]` tables";
     match value {
         DeValue::Table(_) => format!("{hint}; a provider is declared as `[providers.KEY]`"),
         _ => hint.to_owned(),
@@ -117,3 +120,6 @@ mod tests;
 
 #[cfg(test)]
 mod reference_tests;
+
+#[cfg(test)]
+mod model_table_tests;

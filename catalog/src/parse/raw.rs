@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::model::{Catalog, Date, DeletedModel, Model, NotificationSettings, Provider, Reference};
+use crate::model::{
+    Catalog, Date, DeletedModel, Model, ModelTable, NotificationSettings, Provider, Reference,
+};
 
 /// A value and the byte span it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,7 @@ pub(crate) struct RawCatalog {
     pub(crate) providers: Vec<RawProvider>,
     pub(crate) references: Vec<RawReference>,
     pub(crate) notifications: NotificationSettings,
+    pub(crate) model_table: Option<ModelTable>,
 }
 
 /// One `[providers.KEY]` table.
@@ -115,6 +118,7 @@ impl RawCatalog {
             providers: Cow::Owned(providers),
             references: Cow::Owned(self.references.into_iter().map(|r| r.reference).collect()),
             notifications: self.notifications,
+            model_table: self.model_table,
         }
     }
 }

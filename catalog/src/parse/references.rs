@@ -6,8 +6,10 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::raw::{At, RawReference};
-use super::reader::{Fields, Reader, Value, type_with_article};
-use crate::model::{NotificationSettings, Reference, ReferenceKind, Through};
+use super::reader::{Fields, Reader, Value, entries_in_order, type_with_article};
+use crate::model::{
+    Companion, CompanionAction, NotificationSettings, Reference, ReferenceKind, Through,
+};
 
 /// The keys of a `[[references]]` entry.
 pub(crate) const REFERENCE_KEYS: &[&str] = &[
@@ -21,6 +23,7 @@ pub(crate) const REFERENCE_KEYS: &[&str] = &[
     "name_column",
     "url",
     "filter",
+    "companions",
 ];
 /// The keys of `through = { ... }`.
 pub(crate) const THROUGH_KEYS: &[&str] = &["table", "column"];
@@ -116,6 +119,7 @@ fn read_reference(
     if let Some(url) = &url {
         check_url(reader, url);
     }
+    let companions = read_companions(reader, &fields, kind, key.as_ref());
     let filter = reader.string(&fields, "filter");
     if let Some(filter) = &filter {
         if filter.value.trim().is_empty() {
@@ -154,8 +158,93 @@ fn read_reference(
             name_column: name_column.map(|at| Cow::Owned(at.value)),
             url: url.map(|at| Cow::Owned(at.value)),
             filter: filter.map(|at| Cow::Owned(at.value)),
+            companions: Cow::Owned(companions),
         },
     })
+}
+
+/// `companions = { key = "token_limit" | "remove", … }` (JSON references only).
+fn read_companions(
+    reader: &mut Reader<'_>,
+    fields: &Fields<'_, '_>,
+    kind: Option<ReferenceKind>,
+    id_key: Option<&At<String>>,
+) -> Vec<Companion> {
+    let Some(value) = fields.get("companions") else {
+        return Vec::new();
+    };
+    if kind != Some(ReferenceKind::Json) {
+        if kind.is_some() {
+            reader.error_with_help(
+                value.span(),
+                "`companions` is only allowed with `kind = \"json\"`",
+                Some(
+                    "companion keys live in the JSON object beside the id: remove `companions`, \
+                     or set `kind = \"json\"`"
+                        .to_owned(),
+                ),
+            );
+        }
+        return Vec::new();
+    }
+    let DeValue::Table(table) = value.get_ref() else {
+        reader.wrong_type(
+            "companions",
+            "a table `{ key = \"token_limit\" | \"remove\", … }`",
+            value,
+        );
+        return Vec::new();
+    };
+    let mut companions = Vec::new();
+    for (key, item) in entries_in_order(table) {
+        let name = key.get_ref().to_string();
+        if let Err(problem) = check_identifier(&name) {
+            reader.error_with_help(
+                key.span(),
+                format!("companion key `{name}` must be a plain identifier: {problem}"),
+                Some("use ASCII letters, digits and `_`, not starting with a digit".to_owned()),
+            );
+            continue;
+        }
+        if id_key.is_some_and(|id| id.value == name) {
+            reader.error_with_help(
+                key.span(),
+                format!("`{name}` is the reference's own `key`, not a companion"),
+                Some("list only the other keys that go with the id".to_owned()),
+            );
+            continue;
+        }
+        let action = match item.get_ref() {
+            DeValue::String(text) if text.as_ref() == "token_limit" => CompanionAction::TokenLimit,
+            DeValue::String(text) if text.as_ref() == "remove" => CompanionAction::Remove,
+            other => {
+                let found = match other {
+                    DeValue::String(text) => format!("`\"{text}\"`"),
+                    other => type_with_article(other).to_owned(),
+                };
+                let help = match other {
+                    DeValue::String(text) => {
+                        crate::suggest::did_you_mean(text, ["token_limit", "remove"])
+                    }
+                    _ => None,
+                };
+                reader.error_with_help(
+                    item.span(),
+                    format!("companion `{name}` must be \"token_limit\" or \"remove\", found {found}"),
+                    Some(help.unwrap_or_else(|| {
+                        "\"token_limit\" sets it to the new model's token limit; \"remove\" drops it"
+                            .to_owned()
+                    })),
+                );
+                continue;
+            }
+        };
+        companions.push(Companion {
+            key: Cow::Owned(name),
+            action,
+        });
+    }
+    companions
 }
 
 fn read_kind(reader: &mut Reader<'_>, fields: &Fields<'_, '_>) -> Option<ReferenceKind> {
@@ -224,7 +313,7 @@ fn required_identifier(
     optional_identifier(reader, fields, key)
 }
 
-fn optional_identifier(
+pub(crate) fn optional_identifier(
     reader: &mut Reader<'_>,
     fields: &Fields<'_, '_>,
     key: &str,
