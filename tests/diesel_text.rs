@@ -7,7 +7,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
+llm_lifecycle::catalog!("tests/fixtures/valid.toml");
 
 mod schema {
     #![allow(missing_docs)]

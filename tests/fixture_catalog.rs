@@ -6,7 +6,7 @@
 
 use llm_lifecycle_catalog::{Date, ReferenceKind, generated_support::ParseModelError};
 
-llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
+llm_lifecycle::catalog!("tests/fixtures/valid.toml");
 
 #[test]
 fn enums_list_every_provider_and_model_in_declaration_order() {

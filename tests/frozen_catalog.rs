@@ -8,7 +8,7 @@
 
 use llm_lifecycle_catalog::generated_support::ParseModelError;
 
-llm_lifecycle_macros::catalog!("tests/fixtures/production_2026_08.toml");
+llm_lifecycle::catalog!("tests/fixtures/production_2026_08.toml");
 
 #[test]
 fn deleted_ids_do_not_parse_but_parse_leniently_to_their_replacement() {

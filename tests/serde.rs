@@ -5,7 +5,7 @@
 #![cfg(feature = "serde")]
 #![allow(clippy::unwrap_used)]
 
-llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
+llm_lifecycle::catalog!("tests/fixtures/valid.toml");
 
 #[test]
 fn every_model_and_provider_of_the_root_crate_round_trips() -> serde_json::Result<()> {

@@ -12,7 +12,7 @@ type str = ();
 struct Option;
 struct Result;
 
-llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
+llm_lifecycle::catalog!("tests/fixtures/valid.toml");
 
 #[test]
 fn the_generated_api_ignores_shadowing_items() {

@@ -5,10 +5,33 @@ use super::docs::{deprecation_note, thousands, variant_doc};
 use super::plan::Plan;
 use super::{Options, Out, lit, w};
 
+/// [`CRATE_ROOT`] as a literal, so the paths below are built from it by `concat!`.
+macro_rules! crate_root {
+    () => {
+        "__llm_lifecycle_crate"
+    };
+}
+
+/// The root of every path into llm-lifecycle in generated code: a placeholder
+/// identifier that `catalog!` replaces, token by token, with the path it is
+/// given as `crate = …` (`$crate` of `llm_lifecycle::catalog!`). So the code
+/// names `$crate::__private::…`, which resolves wherever the expansion sits,
+/// and never a crate the calling crate did not add.
+///
+/// It may appear only in the parts of kind [`crate::PartKind::Rooted`], and there
+/// only outside `[…]`: the substitution does not look into bracket groups,
+/// which hold the per-model tables (and attributes), so that its cost does not
+/// grow with the catalogue. `CATALOG_CRATE` and `SUPPORT` are used in the data
+/// module's `use … as c;`/`use … as g;` and in items at the level of the
+/// expansion, never inside a table.
+pub const CRATE_ROOT: &str = crate_root!();
+/// llm-lifecycle's hidden module of what generated code needs (the catalog
+/// crate, the proc macros, serde and diesel support).
+pub(crate) const PRIVATE: &str = concat!(crate_root!(), "::__private");
 /// The path of the catalog crate in generated code.
-pub(crate) const CATALOG_CRATE: &str = "::llm_lifecycle_catalog";
+pub(crate) const CATALOG_CRATE: &str = concat!(crate_root!(), "::__private::catalog");
 /// The catalog crate's support module: `const fn` constructors, `ModelIndex`.
-pub(crate) const SUPPORT: &str = "::llm_lifecycle_catalog::generated_support";
+pub(crate) const SUPPORT: &str = concat!(crate_root!(), "::__private::catalog::generated_support");
 /// The private module holding the tables.
 pub(crate) const DATA: &str = "__llm_lifecycle_data";
 /// Primitive types are named by path: a user's `type u32 = …;` next to
@@ -72,9 +95,7 @@ pub(crate) fn model_enum(out: &mut Out, plan: &Plan<'_>, options: &Options<'_>) 
         ))
     );
     out.push(
-        "#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[repr(u16)]\n\
-         #[cfg_attr(feature = \"diesel\", derive(::diesel::expression::AsExpression, ::diesel::deserialize::FromSqlRow), \
-         diesel(sql_type = ::diesel::sql_types::Text))]\npub enum LlmModel {\n",
+        "#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[repr(u16)]\npub enum LlmModel {\n",
     );
     for row in &plan.rows {
         w!(out, "#[doc = {}]\n", lit(&variant_doc(plan, row)));
@@ -198,44 +219,22 @@ pub(crate) fn trait_impls(out: &mut Out) {
     );
 }
 
-/// `Serialize`/`Deserialize` as the id (models) or key (providers), behind the
-/// calling crate's `serde` feature.
-pub(crate) fn serde_impls(out: &mut Out) {
-    out.push(
-        "#[cfg(feature = \"serde\")]\n\
-         impl ::serde::Serialize for LlmModel {\n\
-         fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> { serializer.serialize_str(self.id()) }\n}\n\
-         #[cfg(feature = \"serde\")]\n\
-         impl<'de> ::serde::Deserialize<'de> for LlmModel {\n\
-         fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {\n\
-         let id = <::std::borrow::Cow<'de, ::core::primitive::str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
-         id.parse().map_err(<D::Error as ::serde::de::Error>::custom)\n}\n}\n\
-         #[cfg(feature = \"serde\")]\n\
-         impl ::serde::Serialize for Provider {\n\
-         fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> { serializer.serialize_str(self.key()) }\n}\n\
-         #[cfg(feature = \"serde\")]\n\
-         impl<'de> ::serde::Deserialize<'de> for Provider {\n\
-         fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {\n\
-         let key = <::std::borrow::Cow<'de, ::core::primitive::str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;\n\
-         Provider::from_key(&key).ok_or_else(|| <D::Error as ::serde::de::Error>::custom(::std::format!(\
-         \"unknown LLM provider `{key}`: use a provider key declared in models.toml\")))\n}\n}\n",
+/// `Serialize`/`Deserialize` as the id (models) or key (providers): a call of
+/// llm-lifecycle's helper, which expands to the impls when llm-lifecycle's
+/// `serde` feature is on and to nothing otherwise. The feature is
+/// llm-lifecycle's, so the generated code holds no `#[cfg(feature = …)]` that
+/// the calling crate would have to declare.
+pub(crate) fn serde_impls(out: &mut Out, options: &Options<'_>) {
+    w!(
+        out,
+        "{PRIVATE}::serde_impls! {{ LlmModel Provider {} }}\n",
+        lit(options.origin)
     );
 }
 
-/// `ToSql`/`FromSql` for diesel's `Text` on every backend, behind the calling
-/// crate's `diesel` feature (the enum derives `AsExpression` and `FromSqlRow`).
+/// `LlmModel` as diesel's `Text` on every backend (`AsExpression`, `ToSql`,
+/// `FromSql`, `Queryable`): a call of llm-lifecycle's helper, which expands to
+/// the impls when llm-lifecycle's `diesel` feature is on, to nothing otherwise.
 pub(crate) fn diesel_impls(out: &mut Out) {
-    out.push(
-        "#[cfg(feature = \"diesel\")]\n\
-         impl<DB> ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> for LlmModel\n\
-         where DB: ::diesel::backend::Backend, ::core::primitive::str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> {\n\
-         fn to_sql<'b>(&'b self, out: &mut ::diesel::serialize::Output<'b, '_, DB>) -> ::diesel::serialize::Result {\n\
-         <::core::primitive::str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>>::to_sql(self.id(), out)\n}\n}\n\
-         #[cfg(feature = \"diesel\")]\n\
-         impl<DB> ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> for LlmModel\n\
-         where DB: ::diesel::backend::Backend, ::std::string::String: ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> {\n\
-         fn from_sql(bytes: <DB as ::diesel::backend::Backend>::RawValue<'_>) -> ::diesel::deserialize::Result<Self> {\n\
-         let id = <::std::string::String as ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>>::from_sql(bytes)?;\n\
-         ::core::result::Result::Ok(id.parse::<LlmModel>()?)\n}\n}\n",
-    );
+    w!(out, "{PRIVATE}::diesel_impls! {{ LlmModel }}\n");
 }

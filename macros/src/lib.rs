@@ -1,26 +1,29 @@
 //! Proc macros generating the typed `LlmModel` enum from `models.toml`.
 //!
-//! [`catalog!`] reads and validates a catalogue with `llm-lifecycle-catalog` and
-//! expands to the `Provider` and `LlmModel` enums, their metadata methods, the
-//! `CATALOG` static and the `model!` macro. Most users want the `llm-lifecycle`
-//! crate, which invokes it on its `models.toml`; call it yourself to compile your
-//! own catalogue (your crate then needs `llm-lifecycle-catalog` and
-//! `llm-lifecycle-macros` as dependencies, and gets the same API).
+//! Not for direct use: depend on `llm-lifecycle` and call
+//! `llm_lifecycle::catalog!("models.toml")`, which invokes [`catalog!`] with its
+//! own path (`crate = $crate, "models.toml"`) so that the generated code names
+//! `$crate::__private::…` (the catalog crate, serde and diesel support, the
+//! `model!` fallback) and no crate the caller did not add. Without that
+//! argument, [`catalog!`] expands to a `compile_error!` saying so.
 //!
 //! The code generator itself is the plain library `llm-lifecycle-codegen`; this
-//! crate parses the macro input, loads the file and turns errors into
-//! `compile_error!`.
+//! crate parses the macro input, loads the file, roots the generated paths at
+//! the given crate path and turns errors into `compile_error!`.
 #![forbid(unsafe_code)]
 
 mod fallback;
 mod load;
+mod root;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote_spanned;
 use syn::LitStr;
 
-/// Generates the typed API of a model catalogue: `catalog!("models.toml")`.
+/// Generates the typed API of a model catalogue; called as
+/// `llm_lifecycle::catalog!("models.toml")`, which passes
+/// `crate = $crate, "models.toml"`.
 ///
 /// The path is relative to the calling crate's `CARGO_MANIFEST_DIR`. Invoke it
 /// once, at the root of a crate: it defines
@@ -34,20 +37,21 @@ use syn::LitStr;
 ///   closest one, a deleted one names its replacement) and `LlmModel::parse_lenient`;
 /// - deprecated variants marked `#[deprecated]` with a note naming the replacement
 ///   and sunset date;
-/// - `serde` and `diesel` (`Text`) support when the calling crate enables features
-///   of those names;
-/// - `static CATALOG: llm_lifecycle_catalog::Catalog`, the whole catalogue;
+/// - `serde` and `diesel` (`Text`) support when llm-lifecycle's features of
+///   those names are on (the generated code calls llm-lifecycle's helpers, so
+///   the calling crate declares no feature);
+/// - `static CATALOG: llm_lifecycle::catalog::Catalog`, the whole catalogue;
 /// - `model!("provider/name")`, the variant checked at compile time.
-///
-/// `serde` and `diesel` support is gated on the calling crate's features of
-/// those names: declare them (`[features] serde = ["dep:serde"]`, or empty) to
-/// avoid `unexpected_cfgs` warnings.
 ///
 /// An invalid catalogue is one compile error per problem, each rendered
 /// `models.toml:LINE:COL: message` with the offending line and a fix hint.
 #[proc_macro]
 pub fn catalog(input: TokenStream) -> TokenStream {
-    let path = match syn::parse::<LitStr>(input) {
+    let (krate, input) = match root::split_crate(input.into()) {
+        Ok(split) => split,
+        Err(root::NotRooted(path)) => return direct_use_error(path.as_deref()).into(),
+    };
+    let path = match syn::parse2::<LitStr>(input) {
         Ok(path) => path,
         Err(error) => {
             return compile_errors(
@@ -71,12 +75,12 @@ pub fn catalog(input: TokenStream) -> TokenStream {
         origin: &origin,
         absolute_path: &absolute_path,
     };
-    let source = match llm_lifecycle_codegen::expand_source(&loaded.catalog, &options) {
-        Ok(source) => source,
+    let parts = match llm_lifecycle_codegen::expand_parts(&loaded.catalog, &options) {
+        Ok(parts) => parts,
         Err(error) => return compile_errors(path.span(), &[format!("{origin}: {error}")]).into(),
     };
-    match source.parse::<TokenStream>() {
-        Ok(tokens) => tokens,
+    match root::lex(&parts, &krate, path.span()) {
+        Ok(tokens) => tokens.into(),
         Err(error) => compile_errors(
             path.span(),
             &[format!("internal error in catalog!: the generated code does not lex ({error}); please report it")],
@@ -95,10 +99,48 @@ pub fn __model_fallback(input: TokenStream) -> TokenStream {
     }
 }
 
+/// The one error of `llm_lifecycle_macros::catalog!("…")` called directly.
+fn direct_use_error(path: Option<&str>) -> TokenStream2 {
+    compile_errors(Span::call_site(), &[direct_use_message(path)])
+}
+
+/// See [`direct_use_error`].
+fn direct_use_message(path: Option<&str>) -> String {
+    let version = concat!(
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        ".",
+        env!("CARGO_PKG_VERSION_MINOR")
+    );
+    let path = format!("{:?}", path.unwrap_or("models.toml"));
+    format!(
+        "`llm_lifecycle_macros::catalog!` is not called directly: depend on llm-lifecycle \
+         alone (`llm-lifecycle = {{ version = \"{version}\", default-features = false }}` under \
+         `[dependencies]` in Cargo.toml) and call `llm_lifecycle::catalog!({path})` at the root \
+         of your crate"
+    )
+}
+
 /// One `compile_error!` per message, all at `span`.
 fn compile_errors(span: Span, messages: &[String]) -> TokenStream2 {
     messages
         .iter()
         .map(|message| quote_spanned!(span=> ::core::compile_error!(#message);))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_direct_use_error_gives_the_dependency_line_and_the_call() {
+        assert_eq!(
+            direct_use_message(Some("models/llm.toml")),
+            "`llm_lifecycle_macros::catalog!` is not called directly: depend on llm-lifecycle \
+             alone (`llm-lifecycle = { version = \"0.1\", default-features = false }` under \
+             `[dependencies]` in Cargo.toml) and call `llm_lifecycle::catalog!(\"models/llm.toml\")` \
+             at the root of your crate"
+        );
+        assert!(direct_use_message(None).contains("`llm_lifecycle::catalog!(\"models.toml\")`"));
+    }
 }

@@ -1,4 +1,4 @@
 //! A catalogue with bad provider key: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/bad_provider_key.toml");
+llm_lifecycle::catalog!("tests/fixtures/bad_provider_key.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with bad reference: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/bad_reference.toml");
+llm_lifecycle::catalog!("tests/fixtures/bad_reference.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with chain ends deprecated: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/chain_ends_deprecated.toml");
+llm_lifecycle::catalog!("tests/fixtures/chain_ends_deprecated.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with deprecated default: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/deprecated_default.toml");
+llm_lifecycle::catalog!("tests/fixtures/deprecated_default.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with duplicate model: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/duplicate_model.toml");
+llm_lifecycle::catalog!("tests/fixtures/duplicate_model.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with invalid toml: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/invalid_toml.toml");
+llm_lifecycle::catalog!("tests/fixtures/invalid_toml.toml");
 
 fn main() {}

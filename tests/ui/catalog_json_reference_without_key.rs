@@ -1,4 +1,4 @@
 //! A catalogue with json reference without key: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/json_reference_without_key.toml");
+llm_lifecycle::catalog!("tests/fixtures/json_reference_without_key.toml");
 
 fn main() {}

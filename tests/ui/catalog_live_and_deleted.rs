@@ -1,4 +1,4 @@
 //! A catalogue with live and deleted: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/live_and_deleted.toml");
+llm_lifecycle::catalog!("tests/fixtures/live_and_deleted.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with many errors: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/many_errors.toml");
+llm_lifecycle::catalog!("tests/fixtures/many_errors.toml");
 
 fn main() {}

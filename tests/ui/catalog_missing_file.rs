@@ -1,4 +1,4 @@
 //! A catalogue path that does not exist.
-llm_lifecycle_macros::catalog!("tests/fixtures/no_such_file.toml");
+llm_lifecycle::catalog!("tests/fixtures/no_such_file.toml");
 
 fn main() {}

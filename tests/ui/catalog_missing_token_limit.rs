@@ -1,4 +1,4 @@
 //! A catalogue with missing token limit: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/missing_token_limit.toml");
+llm_lifecycle::catalog!("tests/fixtures/missing_token_limit.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! `catalog!` takes a string literal.
-llm_lifecycle_macros::catalog!(models);
+llm_lifecycle::catalog!(models);
 
 fn main() {}

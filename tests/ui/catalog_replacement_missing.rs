@@ -1,4 +1,4 @@
 //! A catalogue with replacement missing: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/replacement_missing.toml");
+llm_lifecycle::catalog!("tests/fixtures/replacement_missing.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with replacement not deprecated: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/replacement_not_deprecated.toml");
+llm_lifecycle::catalog!("tests/fixtures/replacement_not_deprecated.toml");
 
 fn main() {}

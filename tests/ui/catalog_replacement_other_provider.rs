@@ -1,4 +1,4 @@
 //! A catalogue with replacement other provider: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/replacement_other_provider.toml");
+llm_lifecycle::catalog!("tests/fixtures/replacement_other_provider.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with replacement self: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/replacement_self.toml");
+llm_lifecycle::catalog!("tests/fixtures/replacement_self.toml");
 
 fn main() {}

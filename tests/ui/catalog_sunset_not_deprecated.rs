@@ -1,4 +1,4 @@
 //! A catalogue with sunset not deprecated: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/sunset_not_deprecated.toml");
+llm_lifecycle::catalog!("tests/fixtures/sunset_not_deprecated.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with token limit zero: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/token_limit_zero.toml");
+llm_lifecycle::catalog!("tests/fixtures/token_limit_zero.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with two defaults: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/two_defaults.toml");
+llm_lifecycle::catalog!("tests/fixtures/two_defaults.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with unknown key: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/unknown_key.toml");
+llm_lifecycle::catalog!("tests/fixtures/unknown_key.toml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 //! A catalogue with variant collision: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/variant_collision.toml");
+llm_lifecycle::catalog!("tests/fixtures/variant_collision.toml");
 
 fn main() {}

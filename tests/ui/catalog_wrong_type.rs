@@ -1,4 +1,4 @@
 //! A catalogue with wrong type: compile errors at its line and column.
-llm_lifecycle_macros::catalog!("tests/fixtures/wrong_type.toml");
+llm_lifecycle::catalog!("tests/fixtures/wrong_type.toml");
 
 fn main() {}

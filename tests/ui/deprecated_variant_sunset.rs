@@ -2,7 +2,7 @@
 //! catalogue declares one.
 #![deny(deprecated)]
 
-llm_lifecycle_macros::catalog!("tests/fixtures/valid.toml");
+llm_lifecycle::catalog!("tests/fixtures/valid.toml");
 
 fn main() {
     let model = LlmModel::OpenaiGpt4_1Nano;

@@ -3,8 +3,5 @@
 //! crate, as users of `llm_lifecycle` do, without naming a model of the real
 //! `models.toml` (whose routine changes must not touch their snapshots).
 #![forbid(unsafe_code)]
-// The generated code gates its serde and diesel impls on features of the calling
-// crate; this one has neither.
-#![allow(unexpected_cfgs)]
 
-llm_lifecycle_macros::catalog!("../fixtures/valid.toml");
+llm_lifecycle::catalog!("../fixtures/valid.toml");
