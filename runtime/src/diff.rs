@@ -98,14 +98,19 @@ pub struct Update {
     pub deprecated: Option<Change<bool>>,
 }
 
-/// Step 3: a team-custom row with the same provider and name as a global row
-/// this plan creates; its references move to the global row and it is deleted.
+/// Step 3: a row that merges into the global row of its model: a team-custom
+/// row with the same provider and name as a global row this plan creates, or a
+/// duplicate global row of a live model (a host table without a unique rule;
+/// the oldest row, lowest id, stays).
+/// Its references move to the global row and it is deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Merge {
-    /// The team row's id.
+    /// The merged row's id.
     pub id: i64,
-    /// The team that owned it.
-    pub team_id: i64,
+    /// The team that owned it; `None` for a duplicate global row.
+    pub team_id: Option<i64>,
+    /// The global row it merges into; `None` when this plan creates it.
+    pub into: Option<i64>,
     /// The model (same as the created global row).
     pub model: ModelId,
 }
@@ -125,7 +130,7 @@ pub struct Deletion {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Reason {
-    /// A team row merges into a newly created global row.
+    /// A team row or a duplicate global row merges into the model's global row.
     Merge,
     /// A deleted model's references move to its replacement (or are cleared).
     Delete,
@@ -189,8 +194,10 @@ pub struct Unmanaged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum Refusal {
-    /// A real foreign key to `llm_provider_models` that `[[references]]` does not declare.
+    /// A real foreign key to the model table that `[[references]]` does not declare.
     UndeclaredForeignKey {
+        /// The model table it points at.
+        model_table: String,
         /// Referencing table.
         table: String,
         /// Referencing column.
@@ -242,6 +249,17 @@ pub enum Refusal {
         /// The database's complaint.
         reason: String,
     },
+    /// The model table (`[model_table]`, or the runtime's own) cannot be
+    /// used as it is.
+    ModelTable {
+        /// The table.
+        table: String,
+        /// Whether it is the runtime's own `llm_provider_models` (no
+        /// `[model_table]` in the catalogue).
+        owned: bool,
+        /// What is wrong.
+        issue: ModelTableProblem,
+    },
     /// `[notifications] recipients_query` cannot run for a team.
     InvalidRecipientsQuery {
         /// The query as written.
@@ -251,11 +269,69 @@ pub enum Refusal {
     },
 }
 
+/// What is wrong with the model table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelTableProblem {
+    /// The table does not exist.
+    MissingTable,
+    /// A mapped column does not exist.
+    MissingColumn {
+        /// The `[model_table]` key that names it (`provider`, `values`, …).
+        role: String,
+        /// The column.
+        column: String,
+    },
+    /// A mapped column holds another kind of value.
+    IncompatibleType {
+        /// The `[model_table]` key that names it.
+        role: String,
+        /// The column.
+        column: String,
+        /// Its declared type.
+        found: String,
+        /// What it must hold (`an integer`, `a text`, …).
+        expected: String,
+    },
+    /// A `NOT NULL` column without a default that an insert would leave unset.
+    UnsetColumn {
+        /// The column.
+        column: String,
+    },
+    /// The id column has no default (identity, serial, auto-increment), so
+    /// the runtime cannot insert rows.
+    IdWithoutDefault {
+        /// The column.
+        column: String,
+    },
+}
+
+impl Merge {
+    /// `team 7's custom openai/gpt-4 (row 12)` or `duplicate global openai/gpt-4 (row 12)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self.team_id {
+            Some(team) => format!("team {team}'s custom {} (row {})", self.model, self.id),
+            None => format!("duplicate global {} (row {})", self.model, self.id),
+        }
+    }
+
+    /// `the new global row` or `the oldest global row (row 3)`.
+    #[must_use]
+    pub fn target(&self) -> String {
+        match (self.into, self.team_id) {
+            (None, _) => "the new global row".to_owned(),
+            (Some(id), _) => format!("the oldest global row (row {id})"),
+        }
+    }
+}
+
 impl Refusal {
     /// The refusal for the undeclared foreign key `table.column`, given which
     /// columns the table has (so the entry to add can name its `team_id` and
     /// `name` columns).
     pub(crate) fn undeclared_foreign_key(
+        model_table: String,
         table: String,
         column: String,
         has_column: impl Fn(&str) -> bool,
@@ -264,6 +340,7 @@ impl Refusal {
         let team_column = ["team_id"].into_iter().find(|name| has(name));
         let name_column = ["name", "title"].into_iter().find(|name| has(name));
         Self::UndeclaredForeignKey {
+            model_table,
             team_column: team_column.map(str::to_owned),
             name_column: name_column.map(str::to_owned),
             table,
@@ -281,6 +358,7 @@ impl Refusal {
                 column,
                 team_column,
                 name_column,
+                ..
             } => {
                 let mut toml = format!(
                     "[[references]]\ntable = {}\ncolumn = {}\nresource = {}",
@@ -346,9 +424,14 @@ pub(crate) fn resource_noun(table: &str) -> String {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UndeclaredForeignKey { table, column, .. } => write!(
+            Self::UndeclaredForeignKey {
+                model_table,
+                table,
+                column,
+                ..
+            } => write!(
                 f,
-                "{table}.{column} is a foreign key to llm_provider_models that models.toml does not declare; \
+                "{table}.{column} is a foreign key to {model_table} that models.toml does not declare; \
                  add a [[references]] entry for it (table = \"{table}\", column = \"{column}\") so its rows are migrated"
             ),
             Self::MissingTable { table, declared_by } => write!(
@@ -387,12 +470,75 @@ impl fmt::Display for Refusal {
                 "the filter `{filter}` of the [[references]] entry {table}.{column} is not a valid \
                  SQL condition on {table}: {reason}; fix it in models.toml"
             ),
+            Self::ModelTable {
+                table,
+                owned,
+                issue,
+            } => {
+                model_table_problem(f, table, issue)?;
+                if *owned {
+                    write!(
+                        f,
+                        " (models.toml has no [model_table], so llm-lifecycle expects its own \
+                         {table}: if this table is your platform's, describe it in [model_table] \
+                         with its column names; otherwise rename it)"
+                    )?;
+                }
+                Ok(())
+            }
             Self::InvalidRecipientsQuery { query, reason } => write!(
                 f,
                 "[notifications] recipients_query `{query}` cannot run: {reason}; it must return \
                  one column of user ids, using $team_id and $permission for the values; fix it in models.toml"
             ),
         }
+    }
+}
+
+fn model_table_problem(
+    f: &mut fmt::Formatter<'_>,
+    table: &str,
+    problem: &ModelTableProblem,
+) -> fmt::Result {
+    match problem {
+        ModelTableProblem::MissingTable => write!(
+            f,
+            "the model table `{table}` does not exist; create it with your application's \
+             migrations, or fix `table` in [model_table] in models.toml"
+        ),
+        ModelTableProblem::MissingColumn { role, column } if role == "values" => write!(
+            f,
+            "column `{table}.{column}` (named in [model_table] values) does not exist; \
+             fix or remove it in models.toml"
+        ),
+        ModelTableProblem::MissingColumn { role, column } => write!(
+            f,
+            "column `{table}.{column}` (the model table's `{role}` column) does not exist; \
+             set `{role} = \"…\"` in [model_table] in models.toml to the column that holds it"
+        ),
+        ModelTableProblem::IncompatibleType {
+            role,
+            column,
+            found,
+            expected,
+        } => write!(
+            f,
+            "column `{table}.{column}` (the model table's `{role}` column) is `{found}`, \
+             but it must hold {expected} value; point `{role}` in [model_table] at the right \
+             column in models.toml"
+        ),
+        ModelTableProblem::UnsetColumn { column } => write!(
+            f,
+            "column `{table}.{column}` is NOT NULL without a default, and creating a model \
+             row would leave it unset; give it a value in [model_table] in models.toml \
+             (`values = {{ {column} = … }}`) or a default in the database"
+        ),
+        ModelTableProblem::IdWithoutDefault { column } => write!(
+            f,
+            "the id column `{table}.{column}` has no default (identity, serial or \
+             auto-increment), so model rows cannot be created; give it one in the database, \
+             or point `id` in [model_table] at the column that has one"
+        ),
     }
 }
 

@@ -1,5 +1,5 @@
 //! What the database says about itself: which tables and columns exist, and
-//! which foreign keys point at `llm_provider_models`.
+//! which foreign keys point at the model table.
 
 use std::collections::HashMap;
 
@@ -10,9 +10,6 @@ use crate::db::dialect;
 use crate::db::{Bind, Conn, Query};
 use crate::error::{Context, Error};
 
-/// The table the runtime owns and host tables reference.
-pub(crate) const MODELS_TABLE: &str = "llm_provider_models";
-
 /// What a column is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ColumnInfo {
@@ -20,6 +17,9 @@ pub(crate) struct ColumnInfo {
     pub(crate) data_type: String,
     /// Whether it accepts NULL.
     pub(crate) nullable: bool,
+    /// Whether an insert that leaves it out gets a value (a default, an
+    /// identity, serial or auto-increment, a generated column).
+    pub(crate) has_default: bool,
 }
 
 /// Columns by `(table, column)`.
@@ -35,6 +35,8 @@ struct ColumnRow {
     data_type: String,
     #[diesel(sql_type = Bool)]
     nullable: bool,
+    #[diesel(sql_type = Bool)]
+    has_default: bool,
 }
 
 #[derive(QueryableByName)]
@@ -93,21 +95,25 @@ pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns,
                 ColumnInfo {
                     data_type: row.data_type.to_ascii_lowercase(),
                     nullable: row.nullable,
+                    has_default: row.has_default,
                 },
             )
         })
         .collect())
 }
 
-/// Every `(table, column)` with a real foreign key to `llm_provider_models`.
-pub(crate) fn foreign_keys_to_models(conn: &mut Conn<'_>) -> Result<Vec<(String, String)>, Error> {
+/// Every `(table, column)` with a real foreign key to the model table `table`.
+pub(crate) fn foreign_keys_to(
+    conn: &mut Conn<'_>,
+    table: &str,
+) -> Result<Vec<(String, String)>, Error> {
     let sql = dialect::of(conn.backend()).foreign_keys_to();
     let query = Query::new(sql)
-        .bind(Bind::Text(MODELS_TABLE.to_owned()))
+        .bind(Bind::Text(table.to_owned()))
         .sql(") ORDER BY 1, 2");
     let rows: Vec<ForeignKeyRow> = conn
         .load(&query)
-        .context(|| format!("listing the foreign keys to {MODELS_TABLE}"))?;
+        .context(|| format!("listing the foreign keys to {table}"))?;
     Ok(rows
         .into_iter()
         .map(|row| (row.table_name, row.column_name))

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("references", 2),
     ("recipients_sql", 2),
     ("ledger", 2),
+    ("model_table", 2),
     ("plan", 3),
     ("apply", 4),
     ("notify", 5),

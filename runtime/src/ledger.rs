@@ -225,6 +225,9 @@ pub(crate) struct RemovedRow {
     pub(crate) team_id: Option<i64>,
 }
 
+/// The run ledger's table.
+pub(crate) const RUNS_TABLE: &str = "llm_lifecycle_runs";
+
 /// How long after a merge its team rows' ids are still looked for. A deleted
 /// model's row id is looked for as long as `models.toml` lists it as deleted
 /// (until it is pruned, like text references to it).
@@ -232,7 +235,12 @@ pub(crate) const MERGED_ROWS_LOOKED_FOR_DAYS: u32 = 30;
 
 /// The rows earlier committed runs removed and that no row has the id of now,
 /// oldest first; merged team rows only within [`MERGED_ROWS_LOOKED_FOR_DAYS`].
-pub(crate) fn removed_rows(conn: &mut Conn<'_>) -> Result<Vec<RemovedRow>, Error> {
+/// `model_table` and `id_column` name the model table and its id.
+pub(crate) fn removed_rows(
+    conn: &mut Conn<'_>,
+    model_table: &str,
+    id_column: &str,
+) -> Result<Vec<RemovedRow>, Error> {
     if !introspect::table_exists(conn, "llm_lifecycle_events")? {
         return Ok(Vec::new());
     }
@@ -247,8 +255,9 @@ pub(crate) fn removed_rows(conn: &mut Conn<'_>) -> Result<Vec<RemovedRow>, Error
     .sql(&format!(
         " AND e.model_id IS NOT NULL \
          AND (e.action = 'deleted' OR (e.action = 'merged' AND {recent})) \
-         AND NOT EXISTS (SELECT 1 FROM {} p WHERE p.id = e.model_id) ORDER BY e.id",
-        crate::db::quote_ident(introspect::MODELS_TABLE)
+         AND NOT EXISTS (SELECT 1 FROM {} p WHERE p.{} = e.model_id) ORDER BY e.id",
+        crate::db::quote_ident(model_table),
+        crate::db::quote_ident(id_column),
     ));
     conn.load(&query)
         .context(|| "reading the rows earlier runs removed from the event journal".into())
@@ -334,9 +343,11 @@ pub(crate) fn finish_run(
 /// A refused run wrote nothing, so on a database the runtime has not migrated
 /// yet the runtime's own schema is created first (under the apply lock) to
 /// record it. A failed run is recorded only when the schema exists: its
-/// failure may be the migration itself.
+/// failure may be the migration itself. `owned_model_table`: whether the
+/// runtime's own `llm_provider_models` is part of that schema (no `[model_table]`).
 pub(crate) fn record_unsuccessful_run(
-    db: &mut Database,
+    db: &mut Database<'_>,
+    owned_model_table: bool,
     environment: &str,
     digest: &str,
     status: RunStatus,
@@ -345,14 +356,14 @@ pub(crate) fn record_unsuccessful_run(
 ) -> Result<Option<i64>, Error> {
     if status == RunStatus::Refused {
         db.locked_session(|conn| -> Result<(), Error> {
-            if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
-                crate::schema::run_pending(conn, true)?;
+            if !introspect::table_exists(conn, RUNS_TABLE)? {
+                crate::schema::run_pending(conn, owned_model_table)?;
             }
             Ok(())
         })?;
     }
     db.transaction(|conn| {
-        if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+        if !introspect::table_exists(conn, RUNS_TABLE)? {
             return Ok(None);
         }
         let run_id = start_run(conn, environment, digest)?;
@@ -444,12 +455,12 @@ fn run_columns(backend: Backend) -> String {
 /// # Errors
 /// [`Error::Database`] when the ledger cannot be read.
 pub fn history(
-    db: &mut Database,
+    db: &mut Database<'_>,
     environment: Option<&str>,
     limit: u32,
 ) -> Result<Vec<RunRecord>, Error> {
     db.read_transaction(|conn| {
-        if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+        if !introspect::table_exists(conn, RUNS_TABLE)? {
             return Ok(Vec::new());
         }
         let columns = run_columns(conn.backend());
@@ -472,11 +483,11 @@ pub fn history(
 /// # Errors
 /// [`Error::Database`] when the ledger cannot be read.
 pub fn last_successful_run(
-    db: &mut Database,
+    db: &mut Database<'_>,
     environment: &str,
 ) -> Result<Option<RunRecord>, Error> {
     db.read_transaction(|conn| {
-        if !introspect::table_exists(conn, "llm_lifecycle_runs")? {
+        if !introspect::table_exists(conn, RUNS_TABLE)? {
             return Ok(None);
         }
         let columns = run_columns(conn.backend());
@@ -499,7 +510,7 @@ pub fn last_successful_run(
 ///
 /// # Errors
 /// [`Error::Database`] when the journal cannot be read.
-pub fn applied_deletions(db: &mut Database) -> Result<Vec<AppliedDeletion>, Error> {
+pub fn applied_deletions(db: &mut Database<'_>) -> Result<Vec<AppliedDeletion>, Error> {
     db.read_transaction(|conn| {
         if !introspect::table_exists(conn, "llm_lifecycle_events")? {
             return Ok(Vec::new());

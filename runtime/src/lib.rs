@@ -5,7 +5,7 @@
 // (checked by `tests/layers.rs`):
 // 0. leaves: `backend`, `redact`, `diff`, `hooks`, `error`;
 // 1. `db`: connections, queries, the SQL lexer;
-// 2. `schema`, `introspect`, `references`, `recipients_sql`, `ledger`;
+// 2. `schema`, `introspect`, `references`, `recipients_sql`, `ledger`, `model_table`;
 // 3. `plan`: diff, checks, affected resources for notices, rendering;
 // 4. `apply`: the locked transaction, notices stored in it;
 // 5. `notify` (delivery after commit), `status`;
@@ -20,6 +20,7 @@ mod error;
 mod hooks;
 mod introspect;
 pub mod ledger;
+mod model_table;
 pub mod notify;
 pub mod plan;
 pub mod prune;

@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
-use crate::db::dialect::{self, Dialect, JsonKey};
+use crate::db::dialect::{self, Companions, Dialect, JsonKey, TokenLimits};
 use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
@@ -30,6 +30,12 @@ pub(crate) struct RefColumn {
     /// PostgreSQL, JSON in a text column: whether the runtime's
     /// `llm_lifecycle_try_jsonb` exists (its migration ran) to parse values.
     pub(crate) pg_try_jsonb: bool,
+    /// JSON references: the companion keys set to the new model's token limit…
+    pub(crate) companion_limits: Vec<String>,
+    /// …and those dropped when the id is repointed (all are dropped when it is cleared).
+    pub(crate) companion_removes: Vec<String>,
+    /// Where the token limits are: the model table, its id and token limit columns.
+    pub(crate) token_limits: Option<(String, String, String)>,
 }
 
 /// How a stored value is recognised: the model's row id or its `provider/name`.
@@ -66,6 +72,18 @@ pub(crate) struct KeyCount {
 }
 
 impl RefColumn {
+    /// Most mapping entries per `UPDATE` of this column: with companion keys
+    /// the new value appears in the statement several times (once per
+    /// rewritten key, on MySQL with the whole inline mapping each time).
+    pub(crate) fn mapping_per_statement(&self) -> usize {
+        let repeats = if self.companion_limits.is_empty() && self.companion_removes.is_empty() {
+            1
+        } else {
+            4 + self.companion_limits.len()
+        };
+        MAX_MAPPING_PER_STATEMENT / repeats
+    }
+
     /// `query` followed by the column, `"table"."column"`, quoted by the backend.
     fn col(&self, query: Query) -> Query {
         query.ident(&self.table).sql(".").ident(&self.column)
@@ -79,6 +97,15 @@ impl RefColumn {
             key: self.key.as_deref().unwrap_or_default(),
             data_type: &self.data_type,
             try_jsonb: self.pg_try_jsonb,
+            companions: Companions {
+                token_limit: &self.companion_limits,
+                remove: &self.companion_removes,
+                limits: self.token_limits.as_ref().map(|limits| TokenLimits {
+                    table: &limits.0,
+                    id: &limits.1,
+                    column: &limits.2,
+                }),
+            },
         }
     }
 
@@ -238,6 +265,9 @@ mod tests {
             data_type: "jsonb".into(),
             foreign_key: false,
             pg_try_jsonb: true,
+            companion_limits: Vec::new(),
+            companion_removes: Vec::new(),
+            token_limits: None,
         }
     }
 

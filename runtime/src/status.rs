@@ -37,7 +37,11 @@ impl Status {
 ///
 /// # Errors
 /// [`Error::Database`] when the database cannot be read.
-pub fn status(db: &mut Database, catalog: &Catalog, environment: &str) -> Result<Status, Error> {
+pub fn status(
+    db: &mut Database<'_>,
+    catalog: &Catalog,
+    environment: &str,
+) -> Result<Status, Error> {
     let plan = crate::plan(db, catalog)?;
     let last_run = ledger::last_successful_run(db, environment)?;
     let catalog_digest = catalog.digest();

@@ -46,8 +46,12 @@ pub(super) fn for_plan(plan: &Plan, targets: &Targets) -> Vec<Event> {
             provider: merge.model.provider.clone(),
             name: merge.model.name.clone(),
             model_id: Some(merge.id),
-            team_id: Some(merge.team_id),
+            team_id: merge.team_id,
             target_id: targets.get(&merge.model).copied(),
+            detail: merge
+                .team_id
+                .is_none()
+                .then(|| "duplicate global row".to_owned()),
             target_provider: Some(merge.model.provider.clone()),
             target_name: Some(merge.model.name.clone()),
             ..Event::default()

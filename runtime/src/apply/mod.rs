@@ -26,6 +26,7 @@ use crate::db::{Conn, Database};
 use crate::error::Error;
 pub use crate::hooks::FailPoint;
 use crate::ledger::{self, RunCounts};
+use crate::model_table::ModelTable;
 use crate::plan::{self, Plan};
 use crate::schema;
 
@@ -75,15 +76,16 @@ pub struct ApplyReport {
 /// error after rolling everything back. Both are recorded in the ledger
 /// (`refused` / `failed`) in a transaction of their own when the schema exists.
 pub fn apply(
-    db: &mut Database,
+    db: &mut Database<'_>,
     catalog: &Catalog,
     options: &ApplyOptions,
 ) -> Result<ApplyReport, Error> {
     let started = Instant::now();
     // MySQL: the migrations first, under the lock but outside the transaction
     // (its DDL commits on its own); elsewhere in the apply transaction itself.
+    let owned = catalog.model_table.is_none();
     let migrated_first = if !dialect::of(db.backend()).transactional_ddl() {
-        db.locked_session(|conn| schema::run_pending(conn, true))
+        db.locked_session(|conn| schema::run_pending(conn, owned))
     } else {
         Ok(Vec::new())
     };
@@ -104,6 +106,7 @@ pub fn apply(
             };
             let recorded = ledger::record_unsuccessful_run(
                 db,
+                catalog.model_table.is_none(),
                 &options.environment,
                 &catalog.digest(),
                 status,
@@ -119,11 +122,16 @@ pub fn apply(
 }
 
 /// Runs the schema migrations alone, under the lock; the versions applied.
+/// The runtime's own `llm_provider_models` is created only when `catalog`
+/// has no `[model_table]`.
 ///
 /// # Errors
-/// [`Error::Migration`] when they fail (nothing is kept).
-pub fn migrate(db: &mut Database) -> Result<Vec<String>, Error> {
-    db.locked_session(|conn| schema::run_pending(conn, true))
+/// [`Error::Migration`] when they fail (nothing is kept);
+/// [`Error::ForeignModelTable`] when a table named `llm_provider_models`
+/// that the runtime did not create is in the way.
+pub fn migrate(db: &mut Database<'_>, catalog: &Catalog) -> Result<Vec<String>, Error> {
+    let owned = catalog.model_table.is_none();
+    db.locked_session(|conn| schema::run_pending(conn, owned))
 }
 
 fn run(
@@ -137,11 +145,15 @@ fn run(
     let migrations = if !dialect::of(conn.backend()).transactional_ddl() {
         Vec::new()
     } else {
-        schema::run_pending(conn, true)?
+        schema::run_pending(conn, catalog.model_table.is_none())?
     };
     // Before planning: a host write racing this apply is either seen by the
     // plan or fails on its foreign key after COMMIT, never lost.
-    steps::lock_rows_to_remove(conn, catalog)?;
+    let table = ModelTable::of(catalog);
+    // (A model table that cannot be used has nothing to lock: the plan refuses.)
+    if plan::model_table_usable(conn, &table)? {
+        steps::lock_rows_to_remove(conn, catalog, &table)?;
+    }
     // PostgreSQL counts repointed rows in the UPDATE itself (one pass per column).
     let counting = if dialect::of(conn.backend()).counts_while_updating() {
         plan::Counting::NotNullClears
@@ -156,7 +168,7 @@ fn run(
     // Notices of steps 4 and 5, before any reference moves (the plan counted
     // the affected resources); teams told before are skipped by the insert.
     let notified = notices::record(conn, run_id, &planned.plan, &catalog.notifications)?;
-    let mut counts = execute(conn, &mut planned, options, run_id)?;
+    let mut counts = execute(conn, &table, &mut planned, options, run_id)?;
     counts.notified = notified;
     ledger::finish_run(
         conn,
@@ -179,21 +191,22 @@ fn run(
 /// Executes a validated plan inside the locked transaction.
 fn execute(
     conn: &mut Conn<'_>,
+    table: &ModelTable,
     planned: &mut plan::Planned,
     options: &ApplyOptions,
     run_id: i64,
 ) -> Result<RunCounts, Error> {
-    steps::create_models(conn, &planned.plan.creates)?;
-    steps::update_models(conn, &planned.plan.updates)?;
+    steps::create_models(conn, table, &planned.plan.creates)?;
+    steps::update_models(conn, table, &planned.plan.updates)?;
     fail_if(options, FailPoint::AfterModelWrites)?;
 
-    let targets = steps::resolve_targets(conn, planned)?;
+    let targets = steps::resolve_targets(conn, table, planned)?;
     // The notices were written by `run` before this call, from the affected
     // resources the plan counted while references still pointed at the old rows.
     let moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
     fail_if(options, FailPoint::AfterRepoint)?;
     let plan = &planned.plan;
-    steps::delete_rows(conn, plan)?;
+    steps::delete_rows(conn, table, plan)?;
 
     ledger::journal(conn, run_id, &events::for_plan(plan, &targets))?;
     Ok(RunCounts {

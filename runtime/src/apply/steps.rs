@@ -12,7 +12,7 @@ use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
-use crate::introspect::MODELS_TABLE;
+use crate::model_table::ModelTable;
 use crate::plan::{Create, MappingEntry, ModelId, Plan, Planned, ReferenceUpdate, Update};
 use crate::references::{KeyCount, MAX_MAPPING_PER_STATEMENT, NewValue, OldValue, RefColumn};
 
@@ -44,38 +44,63 @@ fn now(backend: Backend) -> &'static str {
 }
 
 /// PostgreSQL: locks (`FOR UPDATE`) the model rows this apply may remove, before
-/// it plans: the global rows of deleted entries and the team rows that merge
-/// into a global row the plan creates. A host transaction that references one
-/// of them (taking its `FOR KEY SHARE` lock through the foreign key) either
-/// committed before, so the plan and the repointing see its row, or waits for
-/// this apply's COMMIT and then fails on the foreign key (the row is gone), so
-/// a racing write is never repointed by nobody, cascaded away or nulled.
-/// MySQL: the same with InnoDB, whose foreign key checks take a shared lock
-/// on the parent row. SQLite needs nothing: `BEGIN IMMEDIATE` already keeps
-/// every other writer out.
-pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Result<(), Error> {
+/// it plans: the global rows of deleted entries, the team rows that merge into
+/// a global row the plan creates, and the duplicate global rows of live models
+/// (all but the oldest). A host
+/// transaction that references one of them (taking its `FOR KEY SHARE` lock
+/// through the foreign key) either committed before, so the plan and the
+/// repointing see its row, or waits for this apply's COMMIT and then fails on
+/// the foreign key (the row is gone), so a racing write is never repointed by
+/// nobody, cascaded away or nulled. MySQL: the same with InnoDB, whose foreign
+/// key checks take a shared lock on the parent row. SQLite needs nothing:
+/// `BEGIN IMMEDIATE` already keeps every other writer out.
+pub(super) fn lock_rows_to_remove(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    table: &ModelTable,
+) -> Result<(), Error> {
     let dialect = dialect::of(conn.backend());
 
-    let table = quote_ident(MODELS_TABLE);
     let deleted: Vec<(&str, &str)> = catalog
         .deleted()
         .map(|(provider, entry)| (provider.key.as_ref(), entry.name.as_ref()))
         .collect();
     let live: Vec<(&str, &str)> = catalog
         .models()
+        .map(|(provider, model)| (provider.key.as_ref(), model.name.as_ref()))
+        .collect();
+    // Only models that are not deprecated are created, so only their team rows merge.
+    let live_unflagged: Vec<(&str, &str)> = catalog
+        .models()
         .filter(|(_, model)| !model.deprecated)
         .map(|(provider, model)| (provider.key.as_ref(), model.name.as_ref()))
         .collect();
-    let statements = [
-        (deleted, "p.team_id IS NULL".to_owned()),
-        (
-            live,
-            format!(
-                "p.team_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} g \
-                 WHERE g.team_id IS NULL AND g.provider = p.provider AND g.name = p.name)"
-            ),
-        ),
-    ];
+    let col = |alias: &str, column: &str| ModelTable::col(Some(alias), column);
+    let duplicate = format!(
+        "{} AND EXISTS (SELECT 1 FROM {} g WHERE {} AND {} = {} AND {} = {} AND {} < {})",
+        table.global(Some("p")),
+        table.quoted(),
+        table.global(Some("g")),
+        col("g", &table.provider),
+        col("p", &table.provider),
+        col("g", &table.name),
+        col("p", &table.name),
+        col("g", &table.id),
+        col("p", &table.id),
+    );
+    let mut statements = vec![(&deleted, table.global(Some("p"))), (&live, duplicate)];
+    if let Some(team_rows) = table.team_rows(Some("p")) {
+        let no_global = format!(
+            "{team_rows} AND NOT EXISTS (SELECT 1 FROM {} g WHERE {} AND {} = {} AND {} = {})",
+            table.quoted(),
+            table.global(Some("g")),
+            col("g", &table.provider),
+            col("p", &table.provider),
+            col("g", &table.name),
+            col("p", &table.name),
+        );
+        statements.push((&live_unflagged, no_global));
+    }
     for (models, condition) in statements {
         for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
             let rows = chunk
@@ -87,7 +112,8 @@ pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Res
                     ]
                 })
                 .collect();
-            let Some(query) = dialect.lock_rows(MODELS_TABLE, rows, &condition) else {
+            let key = [table.provider.as_str(), table.name.as_str()];
+            let Some(query) = dialect.lock_rows(&table.table, key, rows, &condition) else {
                 return Ok(());
             };
             conn.execute(&query)
@@ -97,35 +123,68 @@ pub(super) fn lock_rows_to_remove(conn: &mut Conn<'_>, catalog: &Catalog) -> Res
     Ok(())
 }
 
-/// Step 1: inserts the missing global rows (never deprecated ones).
-pub(super) fn create_models(conn: &mut Conn<'_>, creates: &[Create]) -> Result<(), Error> {
+/// Step 1: inserts the missing global rows (never deprecated ones), setting
+/// every column the mapping names: the flag, the timestamps and the
+/// `[model_table] values` (a host table may have no database defaults).
+pub(super) fn create_models(
+    conn: &mut Conn<'_>,
+    table: &ModelTable,
+    creates: &[Create],
+) -> Result<(), Error> {
     let now = now(conn.backend());
+    let mut columns: Vec<&str> = vec![&table.provider, &table.name, &table.token_limit];
+    columns.extend(table.team.as_deref());
+    columns.push(&table.deprecated);
+    columns.extend(table.created_at.as_deref());
+    columns.extend(table.updated_at.as_deref());
+    columns.extend(table.values.iter().map(|(column, _)| column.as_str()));
+    let column_list = columns
+        .iter()
+        .map(|column| quote_ident(column))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut fixed = String::new();
+    if table.team.is_some() {
+        fixed.push_str(", NULL");
+    }
+    fixed.push_str(", FALSE");
+    for _ in table.created_at.iter().chain(table.updated_at.iter()) {
+        fixed.push_str(&format!(", {now}"));
+    }
     for chunk in creates.chunks(MODEL_ROWS_PER_STATEMENT) {
         let mut query = Query::new(format!(
-            "INSERT INTO {} (team_id, provider, name, max_token_limit, deprecated, created_at, updated_at) \
-             VALUES ",
-            quote_ident(MODELS_TABLE)
+            "INSERT INTO {} ({column_list}) VALUES ",
+            table.quoted()
         ));
         for (index, create) in chunk.iter().enumerate() {
             query
-                .push_sql(if index > 0 { ", (NULL, " } else { "(NULL, " })
+                .push_sql(if index > 0 { ", (" } else { "(" })
                 .push_binds([
                     Bind::Text(create.model.provider.clone()),
                     Bind::Text(create.model.name.clone()),
                     Bind::BigInt(create.token_limit),
                 ])
-                .push_sql(&format!(", FALSE, {now}, {now})"));
+                .push_sql(&fixed);
+            for (_, value) in &table.values {
+                query.push_sql(", ").push_bind(value.clone());
+            }
+            query.push_sql(")");
         }
         conn.execute(&query)
-            .context(|| format!("creating {} model rows", chunk.len()))?;
+            .context(|| format!("creating {} rows in {}", chunk.len(), table.table))?;
     }
     Ok(())
 }
 
 /// Step 2: rewrites drifted token limits and deprecated flags in one statement.
-pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(), Error> {
+pub(super) fn update_models(
+    conn: &mut Conn<'_>,
+    table: &ModelTable,
+    updates: &[Update],
+) -> Result<(), Error> {
     let now = now(conn.backend());
-    let table = quote_ident(MODELS_TABLE);
+    let quoted = table.quoted();
+    let current = |column: &str| format!("{quoted}.{}", quote_ident(column));
     for chunk in updates.chunks(MODEL_ROWS_PER_STATEMENT) {
         let rows = chunk
             .iter()
@@ -137,27 +196,36 @@ pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(
                 ]
             })
             .collect();
+        let mut set = vec![
+            (
+                table.token_limit.as_str(),
+                Query::new(format!(
+                    "COALESCE(m.token_limit, {})",
+                    current(&table.token_limit)
+                )),
+            ),
+            (
+                table.deprecated.as_str(),
+                Query::new(format!(
+                    "COALESCE(m.deprecated, {})",
+                    current(&table.deprecated)
+                )),
+            ),
+        ];
+        if let Some(updated_at) = &table.updated_at {
+            set.push((updated_at.as_str(), Query::new(now)));
+        }
         // Each matched row counts, also one set to the values it has.
         let query = dialect::of(conn.backend()).update_from(
-            MODELS_TABLE,
+            &table.table,
             &["id", "token_limit", "deprecated"],
             rows,
-            vec![
-                (
-                    "max_token_limit",
-                    Query::new(format!("COALESCE(m.token_limit, {table}.max_token_limit)")),
-                ),
-                (
-                    "deprecated",
-                    Query::new(format!("COALESCE(m.deprecated, {table}.deprecated)")),
-                ),
-                ("updated_at", Query::new(now)),
-            ],
-            Query::new(format!("{table}.id = m.id")),
+            set,
+            Query::new(format!("{} = m.id", current(&table.id))),
         );
         let changed = conn
             .execute(&query)
-            .context(|| format!("updating {} model rows", chunk.len()))?;
+            .context(|| format!("updating {} rows of {}", chunk.len(), table.table))?;
         if changed != chunk.len() {
             return Err(Error::Diverged(format!(
                 "updated {changed} model rows where the plan expected {}",
@@ -171,23 +239,39 @@ pub(super) fn update_models(conn: &mut Conn<'_>, updates: &[Update]) -> Result<(
 /// The ids of the global rows (after creation): where references move to,
 /// and the row ids the journal names. Read whenever the apply creates rows or
 /// may move a reference (the mapping includes rows earlier runs removed).
-pub(super) fn resolve_targets(conn: &mut Conn<'_>, planned: &Planned) -> Result<Targets, Error> {
+pub(super) fn resolve_targets(
+    conn: &mut Conn<'_>,
+    table: &ModelTable,
+    planned: &Planned,
+) -> Result<Targets, Error> {
     let plan = &planned.plan;
     if plan.creates.is_empty() && plan.reference_updates.is_empty() && planned.id_mapping.is_empty()
     {
         return Ok(Targets::new());
     }
+    let dialect = dialect::of(conn.backend());
     let query = Query::new(format!(
-        "SELECT id, provider, name FROM {} WHERE team_id IS NULL",
-        quote_ident(MODELS_TABLE)
+        "SELECT CAST({} AS {integer}) AS id, CAST({} AS {text}) AS provider, \
+         CAST({} AS {text}) AS name FROM {} WHERE {} ORDER BY 1",
+        quote_ident(&table.id),
+        quote_ident(&table.provider),
+        quote_ident(&table.name),
+        table.quoted(),
+        table.global(None),
+        integer = dialect.integer_type(),
+        text = dialect.text_type(),
     ));
     let rows: Vec<GlobalId> = conn
         .load(&query)
-        .context(|| "reading the ids of global model rows".into())?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (ModelId::new(row.provider, row.name), row.id))
-        .collect())
+        .context(|| format!("reading the ids of the global rows of {}", table.table))?;
+    // The oldest row of a model is its global row (duplicates merge into it).
+    let mut targets = Targets::new();
+    for row in rows {
+        targets
+            .entry(ModelId::new(row.provider, row.name))
+            .or_insert(row.id);
+    }
+    Ok(targets)
 }
 
 /// Steps 3 and 5: one `UPDATE` per reference column maps every old value to its
@@ -253,7 +337,7 @@ pub(super) fn repoint_references(
 
         if counted_by_update {
             let mut counts: HashMap<String, u64> = HashMap::new();
-            for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
+            for chunk in mapping.chunks(column.mapping_per_statement()) {
                 let counting = column
                     .update_counting_query(conn.backend(), chunk)
                     .ok_or_else(|| {
@@ -272,7 +356,7 @@ pub(super) fn repoint_references(
             }
         } else {
             let mut touched: u64 = 0;
-            for chunk in mapping.chunks(MAX_MAPPING_PER_STATEMENT) {
+            for chunk in mapping.chunks(column.mapping_per_statement()) {
                 let n = conn
                     .execute(&column.update_query(conn.backend(), chunk))
                     .context(context)?;
@@ -342,7 +426,11 @@ fn resolve(
 }
 
 /// Steps 3 and 5: deletes merged team rows and deleted models' global rows.
-pub(super) fn delete_rows(conn: &mut Conn<'_>, plan: &Plan) -> Result<(), Error> {
+pub(super) fn delete_rows(
+    conn: &mut Conn<'_>,
+    table: &ModelTable,
+    plan: &Plan,
+) -> Result<(), Error> {
     let ids: Vec<i64> = plan
         .merges
         .iter()
@@ -351,15 +439,16 @@ pub(super) fn delete_rows(conn: &mut Conn<'_>, plan: &Plan) -> Result<(), Error>
         .collect();
     for chunk in ids.chunks(MAX_MAPPING_PER_STATEMENT) {
         let mut query = Query::new(format!(
-            "DELETE FROM {} WHERE id IN (",
-            quote_ident(MODELS_TABLE)
+            "DELETE FROM {} WHERE {} IN (",
+            table.quoted(),
+            quote_ident(&table.id)
         ));
         query
             .push_binds(chunk.iter().map(|id| Bind::BigInt(*id)))
             .push_sql(")");
         let deleted = conn
             .execute(&query)
-            .context(|| format!("deleting {} model rows", chunk.len()))?;
+            .context(|| format!("deleting {} rows of {}", chunk.len(), table.table))?;
         if deleted != chunk.len() {
             return Err(Error::Diverged(format!(
                 "deleted {deleted} model rows where the plan expected {}",

@@ -260,7 +260,7 @@ fn execute(
         // Handled above, before any connection; kept for exhaustiveness.
         Command::Prune(args) => Ok(prune::run(cli, &args, out, err)),
         Command::Migrate => {
-            let applied = crate::apply::migrate(&mut db)?;
+            let applied = crate::apply::migrate(&mut db, catalog)?;
             match cli.format {
                 Format::Text | Format::Markdown if applied.is_empty() => {
                     print(out, "Schema up to date.\n")
@@ -279,7 +279,7 @@ fn execute(
 fn apply(
     catalog: &Catalog,
     cli: &Cli,
-    db: &mut Database,
+    db: &mut Database<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
     notifiers: &[&dyn Notifier],

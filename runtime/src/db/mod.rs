@@ -2,6 +2,7 @@
 //! runtime needs from them: run a statement, load rows, a locked transaction.
 
 pub(crate) mod dialect;
+mod held;
 pub(crate) mod lex;
 #[cfg(feature = "postgres")]
 mod pg;
@@ -27,6 +28,7 @@ use diesel::{Connection, QueryableByName};
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
 use crate::error::Context;
 use crate::error::{Error, one_line};
+use held::Held;
 
 #[cfg(feature = "postgres")]
 pub use pg::{PgConnection, SharedRuntime};
@@ -67,20 +69,24 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 /// [`Database::connect`], [`Database::connect_read_only`], or from a host's own
 /// diesel connection by [`Database::from_postgres`] / [`Database::from_sqlite`],
 /// which apply the same settings.
-pub struct Database(Inner);
+///
+/// The lifetime is the host connection's a `Database` borrows
+/// ([`Database::borrow_postgres`] and its siblings); `'static` when it owns
+/// its connection.
+pub struct Database<'c>(Inner<'c>);
 
 // One connection per `Database`, moved rarely: the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
-enum Inner {
+enum Inner<'c> {
     #[cfg(feature = "postgres")]
-    Postgres(PgConnection),
+    Postgres(Held<'c, PgConnection>),
     #[cfg(feature = "sqlite")]
-    Sqlite(SqliteConnection),
+    Sqlite(Held<'c, SqliteConnection>),
     #[cfg(feature = "mysql")]
-    Mysql(MysqlConnection),
+    Mysql(Held<'c, MysqlConnection>),
 }
 
-impl std::fmt::Debug for Database {
+impl std::fmt::Debug for Database<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Database({})", self.backend())
     }
@@ -96,7 +102,7 @@ pub(crate) enum Conn<'a> {
     Mysql(&'a mut MysqlConnection),
 }
 
-impl Database {
+impl Database<'static> {
     /// Opens a connection to `url`.
     ///
     /// # Errors
@@ -143,7 +149,7 @@ impl Database {
             conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                 .map_err(|e| connect_error(url, &e.to_string()))?;
         }
-        Ok(Self(Inner::Postgres(conn)))
+        Ok(Self(Inner::Postgres(Held::Owned(conn))))
     }
 
     #[cfg(not(feature = "postgres"))]
@@ -161,7 +167,7 @@ impl Database {
         let mut conn = MysqlConnection::establish(&url.connect_string())
             .map_err(|e| connect_error(url, &e.to_string()))?;
         mysql_settings(&mut conn, read_only).map_err(|e| connect_error(url, &e.to_string()))?;
-        Ok(Self(Inner::Mysql(conn)))
+        Ok(Self(Inner::Mysql(Held::Owned(conn))))
     }
 
     #[cfg(not(feature = "mysql"))]
@@ -178,7 +184,7 @@ impl Database {
         let mut conn =
             SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
         sqlite_settings(&mut conn).map_err(|e| connect_error(url, &e.to_string()))?;
-        Ok(Self(Inner::Sqlite(conn)))
+        Ok(Self(Inner::Sqlite(Held::Owned(conn))))
     }
 
     #[cfg(not(feature = "sqlite"))]
@@ -196,7 +202,7 @@ impl Database {
     #[cfg(feature = "postgres")]
     #[must_use]
     pub fn from_postgres(conn: PgConnection) -> Self {
-        Self(Inner::Postgres(conn))
+        Self(Inner::Postgres(Held::Owned(conn)))
     }
 
     /// Uses a SQLite connection the host already has, with the settings
@@ -207,7 +213,7 @@ impl Database {
     #[cfg(feature = "sqlite")]
     pub fn from_sqlite(mut conn: SqliteConnection) -> Result<Self, Error> {
         sqlite_settings(&mut conn).context(|| "applying the SQLite connection settings".into())?;
-        Ok(Self(Inner::Sqlite(conn)))
+        Ok(Self(Inner::Sqlite(Held::Owned(conn))))
     }
 
     /// Uses a MySQL connection the host already has, with the settings
@@ -221,7 +227,42 @@ impl Database {
     pub fn from_mysql(mut conn: MysqlConnection) -> Result<Self, Error> {
         mysql_settings(&mut conn, false)
             .context(|| "applying the MySQL connection settings".into())?;
-        Ok(Self(Inner::Mysql(conn)))
+        Ok(Self(Inner::Mysql(Held::Owned(conn))))
+    }
+}
+
+impl<'c> Database<'c> {
+    /// Borrows a PostgreSQL connection the host holds (one of its pool, say)
+    /// for as long as the `Database` lives; the connection is the host's
+    /// again afterwards, with nothing of the runtime's left set on it (each
+    /// transaction chooses its own isolation level and locks).
+    #[cfg(feature = "postgres")]
+    #[must_use]
+    pub fn borrow_postgres(conn: &'c mut PgConnection) -> Self {
+        Self(Inner::Postgres(Held::Borrowed(conn)))
+    }
+
+    /// Borrows a SQLite connection the host holds, with the settings
+    /// [`Database::connect`] applies (foreign keys on, a busy timeout), which
+    /// stay on it afterwards.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when SQLite refuses the settings.
+    #[cfg(feature = "sqlite")]
+    pub fn borrow_sqlite(conn: &'c mut SqliteConnection) -> Result<Self, Error> {
+        sqlite_settings(conn).context(|| "applying the SQLite connection settings".into())?;
+        Ok(Self(Inner::Sqlite(Held::Borrowed(conn))))
+    }
+
+    /// Borrows a MySQL connection the host holds, with the session settings
+    /// [`Database::from_mysql`] describes, which stay on it afterwards.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the server refuses the settings.
+    #[cfg(feature = "mysql")]
+    pub fn borrow_mysql(conn: &'c mut MysqlConnection) -> Result<Self, Error> {
+        mysql_settings(conn, false).context(|| "applying the MySQL connection settings".into())?;
+        Ok(Self(Inner::Mysql(Held::Borrowed(conn))))
     }
 
     /// Which engine this connection talks to.
@@ -337,7 +378,7 @@ impl Database {
             #[cfg(feature = "mysql")]
             Inner::Mysql(c) => RunQueryDsl::execute(
                 Query::new("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
-                &mut *c,
+                &mut **c,
             )
             .map_err(Stop::Diesel)
             .and_then(|_| c.transaction(|c| Err(Stop::Outcome(f(&mut Conn::Mysql(c)))))),

@@ -79,7 +79,7 @@ struct RecipientRow {
 /// Those of [`apply`](crate::apply()); [`Error::Database`] when the delivery
 /// state cannot be read or written (the apply itself is committed by then).
 pub fn apply_and_notify(
-    db: &mut Database,
+    db: &mut Database<'_>,
     catalog: &Catalog,
     options: &ApplyOptions,
     notifiers: &[&dyn Notifier],
@@ -94,7 +94,10 @@ pub fn apply_and_notify(
 /// # Errors
 /// [`Error::Database`] when the notifications or the delivery state cannot be
 /// read or written. A failing [`Notifier`] is not an error: see [`DeliveryReport`].
-pub fn deliver(db: &mut Database, notifiers: &[&dyn Notifier]) -> Result<DeliveryReport, Error> {
+pub fn deliver(
+    db: &mut Database<'_>,
+    notifiers: &[&dyn Notifier],
+) -> Result<DeliveryReport, Error> {
     let mut report = DeliveryReport::default();
     if notifiers.is_empty() {
         return Ok(report);

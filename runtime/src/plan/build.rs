@@ -5,17 +5,18 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
-use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
+use llm_lifecycle_catalog::{Catalog, CompanionAction, Reference, ReferenceKind};
 
 use super::{
     Change, Create, Deletion, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
     SkippedValues, Unmanaged, Update,
 };
 use crate::db::dialect;
-use crate::db::{Backend, Bind, Conn, Query, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query};
 use crate::error::{Context, Error};
-use crate::introspect::{self, Columns, MODELS_TABLE};
+use crate::introspect::{self, Columns};
 use crate::ledger::{self, RemovedRow};
+use crate::model_table::ModelTable;
 use crate::references::{MAX_MAPPING_PER_STATEMENT, OldValue, RefColumn};
 
 /// A plan plus what the applier needs to execute it.
@@ -89,7 +90,7 @@ struct TeamRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
-    team_id: i64,
+    team: i64,
     #[diesel(sql_type = Text)]
     provider: String,
     #[diesel(sql_type = Text)]
@@ -138,16 +139,38 @@ pub(crate) fn build(
     catalog: &Catalog,
     counting: Counting,
 ) -> Result<Planned, Error> {
-    let schema_present = introspect::table_exists(conn, MODELS_TABLE)?;
-    let globals = if schema_present {
-        load_globals(conn)?
+    let table = ModelTable::of(catalog);
+    let table_exists = introspect::table_exists(conn, &table.table)?;
+    // The runtime's own schema: its model table, or with a host table its ledger.
+    let schema_present = if table.owned {
+        table_exists
+    } else {
+        introspect::table_exists(conn, ledger::RUNS_TABLE)?
+    };
+    // The runtime's own table is only checked once it exists (the migrations
+    // create it); a host table must exist.
+    let table_refusals = if table_exists || !table.owned {
+        super::model_table::check(&table, conn)?
     } else {
         Vec::new()
     };
-    let by_id: HashMap<(&str, &str), &GlobalRow> = globals
-        .iter()
-        .map(|row| ((row.provider.as_str(), row.name.as_str()), row))
-        .collect();
+    let globals = if table_exists && table_refusals.is_empty() {
+        load_globals(conn, &table)?
+    } else {
+        Vec::new()
+    };
+    // The oldest global row of each model is the one that stays; the others
+    // (a host table without a unique rule may hold several) merge into it.
+    let mut by_id: HashMap<(&str, &str), &GlobalRow> = HashMap::new();
+    let mut duplicates: Vec<&GlobalRow> = Vec::new();
+    for row in &globals {
+        match by_id.entry((row.provider.as_str(), row.name.as_str())) {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(row);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => duplicates.push(row),
+        }
+    }
 
     let mut plan = Plan {
         backend: conn.backend(),
@@ -160,7 +183,7 @@ pub(crate) fn build(
         reference_updates: Vec::new(),
         unmanaged: Vec::new(),
         skipped: Vec::new(),
-        refusals: Vec::new(),
+        refusals: table_refusals,
         affected: Vec::new(),
     };
 
@@ -195,11 +218,21 @@ pub(crate) fn build(
         }
     }
 
-    // Step 5: deleted entries still present as global rows.
+    // Step 5: deleted entries still present as global rows (every row of one).
+    let mut rows_of: HashMap<(&str, &str), Vec<i64>> = HashMap::new();
+    for row in &globals {
+        rows_of
+            .entry((row.provider.as_str(), row.name.as_str()))
+            .or_default()
+            .push(row.id);
+    }
     for (provider, entry) in catalog.deleted() {
-        if let Some(row) = by_id.get(&(provider.key.as_ref(), entry.name.as_ref())) {
+        let Some(ids) = rows_of.get(&(provider.key.as_ref(), entry.name.as_ref())) else {
+            continue;
+        };
+        for &id in ids {
             plan.deletions.push(Deletion {
-                id: row.id,
+                id,
                 model: ModelId::new(provider.key.as_ref(), entry.name.as_ref()),
                 replacement: replacement(catalog, &provider.key, &entry.name),
             });
@@ -225,13 +258,31 @@ pub(crate) fn build(
         }
     }
 
-    // Step 3: team rows that merge into the global rows this plan creates.
-    if schema_present && !plan.creates.is_empty() {
-        plan.merges = load_merges(conn, &plan.creates)?;
+    // Step 3: duplicate global rows of a live model merge into its oldest row;
+    // team rows merge into the global rows this plan creates.
+    let live_keys: HashSet<(&str, &str)> = catalog
+        .models()
+        .map(|(p, m)| (p.key.as_ref(), m.name.as_ref()))
+        .collect();
+    plan.merges = duplicates
+        .iter()
+        .filter(|row| live_keys.contains(&(row.provider.as_str(), row.name.as_str())))
+        .map(|row| Merge {
+            id: row.id,
+            team_id: None,
+            into: by_id
+                .get(&(row.provider.as_str(), row.name.as_str()))
+                .map(|keeper| keeper.id),
+            model: ModelId::new(&row.provider, &row.name),
+        })
+        .collect();
+    if table_exists && plan.refusals.is_empty() && !plan.creates.is_empty() {
+        let created: Vec<&ModelId> = plan.creates.iter().map(|create| &create.model).collect();
+        plan.merges.extend(load_merges(conn, &table, &created)?);
     }
 
-    let removed = if schema_present {
-        ledger::removed_rows(conn)?
+    let removed = if table_exists {
+        ledger::removed_rows(conn, &table.table, &table.id)?
     } else {
         Vec::new()
     };
@@ -267,42 +318,82 @@ fn replacement(catalog: &Catalog, provider: &str, name: &str) -> Option<ModelId>
         .map(|model| ModelId::new(provider, model.name.as_ref()))
 }
 
-fn load_globals(conn: &mut Conn<'_>) -> Result<Vec<GlobalRow>, Error> {
-    let query = Query::new(format!(
-        "SELECT id, provider, name, max_token_limit, deprecated FROM {} \
-         WHERE team_id IS NULL ORDER BY id",
-        quote_ident(MODELS_TABLE)
-    ));
-    conn.load(&query)
-        .context(|| format!("reading the global rows of {MODELS_TABLE}"))
+/// `CAST(p.column AS BIGINT) AS alias` (a host table may use any integer type).
+fn integer(conn: &Conn<'_>, column: &str, alias: &str) -> String {
+    format!(
+        "CAST({} AS {}) AS {alias}",
+        ModelTable::col(Some("p"), column),
+        dialect::of(conn.backend()).integer_type()
+    )
 }
 
-fn load_merges(conn: &mut Conn<'_>, creates: &[Create]) -> Result<Vec<Merge>, Error> {
+/// `CAST(p.column AS TEXT) AS alias`.
+fn text(conn: &Conn<'_>, column: &str, alias: &str) -> String {
+    format!(
+        "CAST({} AS {}) AS {alias}",
+        ModelTable::col(Some("p"), column),
+        dialect::of(conn.backend()).text_type()
+    )
+}
+
+fn load_globals(conn: &mut Conn<'_>, table: &ModelTable) -> Result<Vec<GlobalRow>, Error> {
+    let query = Query::new(format!(
+        "SELECT {}, {}, {}, {}, {} AS deprecated FROM {} p WHERE {} ORDER BY 1",
+        integer(conn, &table.id, "id"),
+        text(conn, &table.provider, "provider"),
+        text(conn, &table.name, "name"),
+        integer(conn, &table.token_limit, "max_token_limit"),
+        ModelTable::col(Some("p"), &table.deprecated),
+        table.quoted(),
+        table.global(Some("p")),
+    ));
+    conn.load(&query)
+        .context(|| format!("reading the global rows of {}", table.table))
+}
+
+/// The team rows of `models` (whose global rows this plan creates).
+fn load_merges(
+    conn: &mut Conn<'_>,
+    table: &ModelTable,
+    models: &[&ModelId],
+) -> Result<Vec<Merge>, Error> {
+    let (Some(team), Some(team_rows)) = (&table.team, table.team_rows(Some("p"))) else {
+        return Ok(Vec::new());
+    };
     let mut merges = Vec::new();
-    for chunk in creates.chunks(MAX_MAPPING_PER_STATEMENT) {
+    for chunk in models.chunks(MAX_MAPPING_PER_STATEMENT) {
         let rows = chunk
             .iter()
-            .map(|create| {
+            .map(|model| {
                 vec![
-                    Bind::Text(create.model.provider.clone()),
-                    Bind::Text(create.model.name.clone()),
+                    Bind::Text(model.provider.clone()),
+                    Bind::Text(model.name.clone()),
                 ]
             })
             .collect();
         let mut query = Query::new("WITH c(provider, name) AS (");
         query.append(dialect::of(conn.backend()).relation(&["provider", "name"], rows));
+        let (provider, name) = (
+            ModelTable::col(Some("p"), &table.provider),
+            ModelTable::col(Some("p"), &table.name),
+        );
         query.push_sql(&format!(
-            ") SELECT p.id, p.team_id, p.provider, p.name FROM {} p \
-             JOIN c ON p.provider = c.provider AND p.name = c.name \
-             WHERE p.team_id IS NOT NULL ORDER BY p.provider, p.name, p.team_id, p.id",
-            quote_ident(MODELS_TABLE)
+            ") SELECT {}, {}, {}, {} FROM {} p \
+             JOIN c ON {provider} = c.provider AND {name} = c.name \
+             WHERE {team_rows} ORDER BY 3, 4, 2, 1",
+            integer(conn, &table.id, "id"),
+            integer(conn, team, "team"),
+            text(conn, &table.provider, "provider"),
+            text(conn, &table.name, "name"),
+            table.quoted(),
         ));
         let rows: Vec<TeamRow> = conn
             .load(&query)
-            .context(|| "reading team rows to merge into new global rows".into())?;
+            .context(|| format!("reading the team rows of {} to merge", table.table))?;
         merges.extend(rows.into_iter().map(|row| Merge {
             id: row.id,
-            team_id: row.team_id,
+            team_id: Some(row.team),
+            into: None,
             model: ModelId::new(row.provider, row.name),
         }));
     }
@@ -330,7 +421,8 @@ fn plan_references(
     tables.dedup();
     let schema = introspect::columns(conn, &tables)?;
 
-    let foreign_keys = introspect::foreign_keys_to_models(conn)?;
+    let model_table = ModelTable::of(catalog);
+    let foreign_keys = introspect::foreign_keys_to(conn, &model_table.table)?;
     for (table, column) in &foreign_keys {
         let declared = catalog.references.iter().any(|r| {
             r.kind == ReferenceKind::Id && r.table.as_ref() == table && r.column.as_ref() == column
@@ -338,6 +430,7 @@ fn plan_references(
         if !declared {
             let columns = introspect::columns(conn, std::slice::from_ref(table))?;
             plan.refusals.push(Refusal::undeclared_foreign_key(
+                model_table.table.clone(),
                 table.clone(),
                 column.clone(),
                 |name| columns.contains_key(&(table.clone(), name.to_owned())),
@@ -348,7 +441,9 @@ fn plan_references(
     let mut columns = Vec::with_capacity(catalog.references.len());
     let mut try_jsonb: Option<bool> = None;
     for (index, reference) in catalog.references.iter().enumerate() {
-        let Some(mut column) = check_reference(reference, &schema, &mut plan.refusals) else {
+        let Some(mut column) =
+            check_reference(reference, &model_table, &schema, &mut plan.refusals)
+        else {
             columns.push(None);
             continue;
         };
@@ -423,7 +518,7 @@ fn id_mapping(
         old: OldValue::Id(merge.id),
         from: merge.model.clone(),
         from_id: Some(merge.id),
-        from_team: Some(merge.team_id),
+        from_team: merge.team_id,
         to: Some(merge.model.clone()),
         reason: Reason::Merge,
     });
@@ -502,6 +597,7 @@ fn text_mapping(catalog: &Catalog) -> Vec<MappingEntry> {
 /// Checks that the declared table and columns exist; the column's SQL view if they do.
 fn check_reference(
     reference: &Reference,
+    model_table: &ModelTable,
     schema: &Columns,
     refusals: &mut Vec<Refusal>,
 ) -> Option<RefColumn> {
@@ -561,7 +657,24 @@ fn check_reference(
         data_type,
         foreign_key: false,
         pg_try_jsonb: false,
+        companion_limits: companions(reference, CompanionAction::TokenLimit),
+        companion_removes: companions(reference, CompanionAction::Remove),
+        token_limits: Some((
+            model_table.table.clone(),
+            model_table.id.clone(),
+            model_table.token_limit.clone(),
+        )),
     })
+}
+
+/// The companion keys of `reference` with `action`.
+fn companions(reference: &Reference, action: CompanionAction) -> Vec<String> {
+    reference
+        .companions
+        .iter()
+        .filter(|companion| companion.action == action)
+        .map(|companion| companion.key.to_string())
+        .collect()
 }
 
 /// One grouped count per column (per chunk of the mapping): how many rows hold each old value.

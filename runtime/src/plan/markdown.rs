@@ -110,10 +110,7 @@ fn changes(plan: &Plan, out: &mut String) {
         rows.push([
             "merge".into(),
             code(&merge.model),
-            format!(
-                "team {}'s custom row {} into the new global row",
-                merge.team_id, merge.id
-            ),
+            format!("{} into {}", merge.describe(), merge.target()),
         ]);
     }
     for deletion in &plan.deletions {
@@ -149,6 +146,7 @@ fn references(plan: &Plan, out: &mut String) {
         };
         let from = match (update.reason, update.from_team) {
             (Reason::Merge, Some(team)) => format!("{} (team {team})", code(&update.from)),
+            (Reason::Merge, None) => format!("{} (duplicate global row)", code(&update.from)),
             _ => code(&update.from),
         };
         let to = update

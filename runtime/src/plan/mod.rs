@@ -17,6 +17,7 @@
 mod affected;
 mod build;
 pub mod markdown;
+mod model_table;
 pub(crate) mod notices;
 pub mod render;
 pub(crate) mod texts;
@@ -24,9 +25,11 @@ mod validate;
 
 pub use crate::diff::{
     AffectedModel, AffectedTeam, Change, Create, Deletion, Links, Merge, ModelChange, ModelId,
-    Plan, Reason, ReferenceUpdate, Refusal, ResourceCount, SkippedValues, Unmanaged, Update,
+    ModelTableProblem, Plan, Reason, ReferenceUpdate, Refusal, ResourceCount, SkippedValues,
+    Unmanaged, Update,
 };
 pub(crate) use build::{Counting, MappingEntry, Planned, build};
+pub(crate) use model_table::usable as model_table_usable;
 
 use llm_lifecycle_catalog::Catalog;
 
@@ -38,6 +41,6 @@ use crate::error::Error;
 ///
 /// # Errors
 /// [`Error::Database`] when the database cannot be read.
-pub fn plan(db: &mut Database, catalog: &Catalog) -> Result<Plan, Error> {
+pub fn plan(db: &mut Database<'_>, catalog: &Catalog) -> Result<Plan, Error> {
     db.read_transaction(|conn| build(conn, catalog, Counting::All).map(|planned| planned.plan))
 }

@@ -46,11 +46,7 @@ pub fn text(plan: &Plan) -> String {
         let _ = writeln!(out, "~ update {}: {}", update.model, changes.join(", "));
     }
     for merge in &plan.merges {
-        let _ = writeln!(
-            out,
-            "~ merge team {}'s custom {} (row {}) into the new global row",
-            merge.team_id, merge.model, merge.id
-        );
+        let _ = writeln!(out, "~ merge {} into {}", merge.describe(), merge.target());
     }
     for update in &plan.reference_updates {
         let location = match (&update.kind, &update.key) {
@@ -59,6 +55,9 @@ pub fn text(plan: &Plan) -> String {
         };
         let from = match (update.reason, update.from_team, update.from_id) {
             (Reason::Merge, Some(team), _) => format!("team {team}'s {}", update.from),
+            (Reason::Merge, None, Some(id)) => {
+                format!("duplicate global {} (row {id})", update.from)
+            }
             (Reason::Stale, _, Some(id)) => format!(
                 "{} (row {id}, written after an earlier run removed it)",
                 update.from
@@ -97,11 +96,7 @@ pub fn text(plan: &Plan) -> String {
         };
     }
     for merge in &plan.merges {
-        let _ = writeln!(
-            out,
-            "- delete team {}'s custom {} (row {}), merged",
-            merge.team_id, merge.model, merge.id
-        );
+        let _ = writeln!(out, "- delete {}, merged", merge.describe());
     }
     out.push_str(&super::notices::text(plan));
     for unmanaged in &plan.unmanaged {
@@ -158,10 +153,16 @@ pub fn summary(plan: &Plan) -> String {
     };
     count(plan.creates.len(), "model to create", "models to create");
     count(plan.updates.len(), "model to update", "models to update");
+    let team_merges = plan.merges.iter().filter(|m| m.team_id.is_some()).count();
     count(
-        plan.merges.len(),
+        team_merges,
         "team row to merge and delete",
         "team rows to merge and delete",
+    );
+    count(
+        plan.merges.len() - team_merges,
+        "duplicate global row to merge and delete",
+        "duplicate global rows to merge and delete",
     );
     count(plan.deletions.len(), "model to delete", "models to delete");
     count(

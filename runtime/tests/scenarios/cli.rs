@@ -705,7 +705,7 @@ fn a_read_only_postgres_connection_cannot_write() {
     };
     let url = llm_lifecycle_runtime::DatabaseUrl::parse(db.url()).unwrap();
     let mut read_only = llm_lifecycle_runtime::Database::connect_read_only(&url).unwrap();
-    let Err(refused) = llm_lifecycle_runtime::migrate(&mut read_only) else {
+    let Err(refused) = llm_lifecycle_runtime::migrate(&mut read_only, &full_catalog()) else {
         panic!("a read-only connection migrated");
     };
     assert!(

@@ -85,13 +85,13 @@ pub fn full_catalog() -> Catalog {
 }
 
 /// A runtime connection to the test database.
-pub fn connect(db: &TestDb) -> Database {
+pub fn connect(db: &TestDb) -> Database<'static> {
     Database::connect(&DatabaseUrl::parse(db.url()).unwrap()).unwrap()
 }
 
 /// Creates the runtime's schema (as `apply-models migrate` does).
 pub fn migrate(db: &TestDb) {
-    llm_lifecycle_runtime::migrate(&mut connect(db)).unwrap();
+    llm_lifecycle_runtime::migrate(&mut connect(db), &full_catalog()).unwrap();
 }
 
 /// Applies `catalog` with default options.

@@ -15,7 +15,7 @@ use llm_lifecycle_runtime::schema::SCHEMA_MIGRATIONS_TABLE;
 use llm_lifecycle_runtime::{ApplyOptions, Error};
 use llm_lifecycle_test_support::{Backend, MysqlConnection, PgConnection, TestDb};
 
-use crate::common::{MODELS, catalog, connect, count, global_id, seed_model};
+use crate::common::{MODELS, catalog, connect, count, full_catalog, global_id, seed_model};
 
 /// A host application's migrations: `teams`, then `assistants` with a foreign
 /// key to `llm_provider_models` (`runtime/tests/fixtures/host-migrations`).
@@ -172,7 +172,7 @@ fn has_table(db: &TestDb, table: &str) -> bool {
 }
 
 fn migrate(db: &TestDb) -> Result<Vec<String>, Error> {
-    llm_lifecycle_runtime::migrate(&mut connect(db))
+    llm_lifecycle_runtime::migrate(&mut connect(db), &full_catalog())
 }
 
 fn a_fresh_database_records_the_runtimes_versions_in_its_own_table(db: &TestDb) {

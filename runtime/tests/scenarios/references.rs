@@ -168,6 +168,7 @@ fn refuses_an_undeclared_foreign_key_showing_the_entry_to_add(db: &TestDb) {
     assert_eq!(
         plan.refusals,
         [Refusal::UndeclaredForeignKey {
+            model_table: "llm_provider_models".into(),
             table: "hidden_refs".into(),
             column: "llm_id".into(),
             team_column: None,

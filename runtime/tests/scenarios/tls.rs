@@ -9,7 +9,7 @@ use llm_lifecycle_test_support::tls_postgres;
 
 use crate::common::*;
 
-fn connect_to(url: &str) -> Result<Database, Error> {
+fn connect_to(url: &str) -> Result<Database<'static>, Error> {
     Database::connect(&DatabaseUrl::parse(url)?)
 }
 

@@ -28,6 +28,117 @@ pub(crate) struct JsonKey<'a> {
     /// PostgreSQL, JSON in a text column: whether `llm_lifecycle_try_jsonb`
     /// exists to parse values.
     pub(crate) try_jsonb: bool,
+    /// The keys rewritten with the id (`companions` of the reference).
+    pub(crate) companions: Companions<'a>,
+}
+
+/// The companion keys of a JSON reference: set to the new model's token
+/// limit, or dropped, when the id is repointed; all dropped when it is cleared.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Companions<'a> {
+    /// Keys set to the new model's token limit.
+    pub(crate) token_limit: &'a [String],
+    /// Keys dropped.
+    pub(crate) remove: &'a [String],
+    /// Where token limits are read (the model table).
+    pub(crate) limits: Option<TokenLimits<'a>>,
+}
+
+impl Companions<'_> {
+    /// Whether there is any companion key.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.token_limit.is_empty() && self.remove.is_empty()
+    }
+
+    /// Every companion key.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &String> {
+        self.token_limit.iter().chain(self.remove)
+    }
+}
+
+/// The model table's token limits, read by id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenLimits<'a> {
+    /// The model table.
+    pub(crate) table: &'a str,
+    /// Its id column.
+    pub(crate) id: &'a str,
+    /// Its token limit column.
+    pub(crate) column: &'a str,
+}
+
+impl TokenLimits<'_> {
+    /// `(SELECT CAST(l.column AS integer) FROM table l WHERE l.id = new)`.
+    pub(crate) fn of(&self, new: Query, integer_type: &str) -> Query {
+        let mut query = Query::new("(SELECT CAST(l.");
+        query
+            .push_ident(self.column)
+            .push_sql(&format!(" AS {integer_type}) FROM "))
+            .push_ident(self.table)
+            .push_sql(" l WHERE l.")
+            .push_ident(self.id)
+            .push_sql(" = ")
+            .append(new)
+            .push_sql(")");
+        query
+    }
+}
+
+/// `JSON_SET(column, path, value)` where JSON functions take paths (SQLite,
+/// MySQL): the id set to `value` (JSON null when clearing); with companion
+/// keys, `CASE WHEN value IS NULL THEN JSON_REMOVE(…, every companion) ELSE
+/// JSON_REMOVE(JSON_SET(…, limit paths, the new model's limit), removed) END`.
+fn path_json_set(dialect: &dyn Dialect, json: &JsonKey<'_>, value: Query) -> Query {
+    let path = |key: &str| Bind::Text(format!("$.\"{key}\""));
+    let set = |extra: &dyn Fn(&mut Query)| {
+        let mut query = json
+            .col(Query::new("JSON_SET("))
+            .sql(", ")
+            .bind(json.path())
+            .sql(", ");
+        query.append(value.clone());
+        extra(&mut query);
+        query.sql(")")
+    };
+    let companions = &json.companions;
+    if companions.is_empty() {
+        return set(&|_| {});
+    }
+    // `keys` is never empty here (`JSON_REMOVE` needs a path).
+    let remove = |doc: Query, keys: &mut dyn Iterator<Item = &String>| {
+        let mut query = Query::new("JSON_REMOVE(");
+        query.append(doc);
+        for key in keys {
+            query.push_sql(", ").push_bind(path(key));
+        }
+        query.sql(")")
+    };
+    let cleared = remove(set(&|_| {}), &mut companions.all());
+    let limits = |query: &mut Query| {
+        if let Some(limits) = companions.limits {
+            for key in companions.token_limit {
+                query
+                    .push_sql(", ")
+                    .push_bind(path(key))
+                    .push_sql(", ")
+                    .append(limits.of(value.clone(), dialect.integer_type()));
+            }
+        }
+    };
+    let moved = if companions.remove.is_empty() {
+        set(&limits)
+    } else {
+        remove(set(&limits), &mut companions.remove.iter())
+    };
+    let mut query = Query::new("(CASE WHEN ");
+    query
+        .append(value)
+        .push_sql(" IS NULL THEN ")
+        .append(cleared)
+        .push_sql(" ELSE ")
+        .append(moved)
+        .push_sql(" END)");
+    query
 }
 
 impl JsonKey<'_> {
@@ -231,10 +342,16 @@ pub(crate) trait Dialect: Sync {
     fn lateral(&self) -> bool {
         false
     }
-    /// Locks (`FOR UPDATE`) the rows of `table` (as `p`) whose `(provider,
-    /// name)` is in `rows` and that meet `condition`; `None` where the
-    /// transaction's lock already keeps every writer out (SQLite).
-    fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query>;
+    /// Locks (`FOR UPDATE`) the rows of `table` (as `p`) whose columns `key`
+    /// (provider and name) hold one of `rows` and that meet `condition`;
+    /// `None` where the transaction's lock already keeps every writer out (SQLite).
+    fn lock_rows(
+        &self,
+        table: &str,
+        key: [&str; 2],
+        rows: Vec<Vec<Bind>>,
+        condition: &str,
+    ) -> Option<Query>;
 }
 
 /// The bound rows, the new value (`set` of `m.new_value`) and the match

@@ -47,7 +47,9 @@ impl Dialect for Mysql {
              AND k.check_clause IN (CONCAT('json_valid(`', c.column_name, '`)'), \
                CONCAT('json_valid(\"', c.column_name, '\")'))) \
          THEN 'json_text' ELSE c.data_type END AS CHAR) AS data_type, \
-         (c.is_nullable = 'YES') AS nullable \
+         (c.is_nullable = 'YES') AS nullable, \
+         (c.column_default IS NOT NULL OR c.extra LIKE '%auto_increment%' \
+           OR COALESCE(c.generation_expression, '') <> '') AS has_default \
          FROM information_schema.columns c \
          WHERE c.table_schema = DATABASE() AND c.table_name IN ("
     }
@@ -138,13 +140,7 @@ impl Dialect for Mysql {
     }
 
     fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query {
-        let mut query = json
-            .col(Query::new("JSON_SET("))
-            .sql(", ")
-            .bind(json.path())
-            .sql(", ");
-        query.append(value);
-        query.sql(")")
+        super::path_json_set(self, json, value)
     }
 
     /// `UPDATE t SET t.c = set(CASE <matched> WHEN old THEN new … END) WHERE
@@ -253,12 +249,18 @@ impl Dialect for Mysql {
         query
     }
 
-    fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query> {
+    fn lock_rows(
+        &self,
+        table: &str,
+        [provider, name]: [&str; 2],
+        rows: Vec<Vec<Bind>>,
+        condition: &str,
+    ) -> Option<Query> {
         // A row-constructor list: MySQL 8 and MariaDB spell VALUES apart.
-        let mut query = Query::new("SELECT p.id FROM ");
-        query
-            .push_ident(table)
-            .push_sql(" p WHERE (p.provider, p.name) IN (");
+        let mut query = Query::new("SELECT 1 FROM ");
+        query.push_ident(table).push_sql(" p WHERE (p.");
+        query.push_ident(provider).push_sql(", p.");
+        query.push_ident(name).push_sql(") IN (");
         query.push_rows(rows);
         query.push_sql(&format!(") AND {condition} FOR UPDATE"));
         Some(query)

@@ -52,7 +52,8 @@ impl Dialect for Postgres {
 
     fn columns(&self) -> &'static str {
         "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
-         CAST(data_type AS TEXT) AS data_type, (is_nullable = 'YES') AS nullable \
+         CAST(data_type AS TEXT) AS data_type, (is_nullable = 'YES') AS nullable, \
+         (column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> 'NEVER') AS has_default \
          FROM information_schema.columns \
          WHERE table_schema = current_schema() AND table_name IN ("
     }
@@ -100,13 +101,65 @@ impl Dialect for Postgres {
         jsonb(json, Query::new("jsonb_typeof(")).sql(") IS DISTINCT FROM 'object'")
     }
 
+    /// `jsonb_set` of the key; with companion keys, `CASE WHEN value IS NULL
+    /// THEN … - companion … ELSE jsonb_set(…, limit key, the new model's limit)
+    /// - removed … END`, cast back to the column's type once.
     fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query {
-        let mut query = jsonb(json, Query::new("CAST(jsonb_set("))
-            .sql(", ARRAY[CAST(")
-            .bind(json.key())
-            .sql(" AS TEXT)], COALESCE(to_jsonb(");
-        query.append(value);
-        query.sql(&format!("), 'null'::jsonb)) AS {})", json_type(json)))
+        let set_key = |doc: Query, key: Bind, value: Query| {
+            let mut query = Query::new("jsonb_set(");
+            query
+                .append(doc)
+                .push_sql(", ARRAY[CAST(")
+                .push_bind(key)
+                .push_sql(" AS TEXT)], COALESCE(to_jsonb(")
+                .append(value)
+                .push_sql("), 'null'::jsonb))");
+            query
+        };
+        let with_id = || set_key(jsonb(json, Query::default()), json.key(), value.clone());
+        let remove = |doc: Query, keys: &mut dyn Iterator<Item = &String>| {
+            let mut query = Query::new("(");
+            query.append(doc);
+            for key in keys {
+                query
+                    .push_sql(" - CAST(")
+                    .push_bind(Bind::Text(key.clone()))
+                    .push_sql(" AS TEXT)");
+            }
+            query.sql(")")
+        };
+        let companions = &json.companions;
+        let doc = if companions.is_empty() {
+            with_id()
+        } else {
+            let cleared = remove(
+                with_id(),
+                &mut companions.token_limit.iter().chain(companions.remove),
+            );
+            let mut moved = with_id();
+            if let Some(limits) = companions.limits {
+                for key in companions.token_limit {
+                    moved = set_key(
+                        moved,
+                        Bind::Text(key.clone()),
+                        limits.of(value.clone(), self.integer_type()),
+                    );
+                }
+            }
+            let moved = remove(moved, &mut companions.remove.iter());
+            let mut query = Query::new("(CASE WHEN ");
+            query
+                .append(value)
+                .push_sql(" IS NULL THEN ")
+                .append(cleared)
+                .push_sql(" ELSE ")
+                .append(moved)
+                .push_sql(" END)");
+            query
+        };
+        let mut query = Query::new("CAST(");
+        query.append(doc);
+        query.sql(&format!(" AS {})", json_type(json)))
     }
 
     fn clock(&self) -> &'static str {
@@ -148,14 +201,21 @@ impl Dialect for Postgres {
         true
     }
 
-    fn lock_rows(&self, table: &str, rows: Vec<Vec<Bind>>, condition: &str) -> Option<Query> {
-        let mut query = Query::new("SELECT p.id FROM ");
+    fn lock_rows(
+        &self,
+        table: &str,
+        [provider, name]: [&str; 2],
+        rows: Vec<Vec<Bind>>,
+        condition: &str,
+    ) -> Option<Query> {
+        let mut query = Query::new("SELECT 1 FROM ");
         query.push_ident(table).push_sql(" p JOIN (VALUES ");
         query.push_rows(rows);
-        query.push_sql(&format!(
-            ") AS c(provider, name) ON p.provider = c.provider AND p.name = c.name \
-             WHERE {condition} FOR UPDATE OF p"
-        ));
+        query.push_sql(") AS c(provider, name) ON p.");
+        query.push_ident(provider).push_sql(" = c.provider AND p.");
+        query
+            .push_ident(name)
+            .push_sql(&format!(" = c.name WHERE {condition} FOR UPDATE OF p"));
         Some(query)
     }
 

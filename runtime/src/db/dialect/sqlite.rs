@@ -31,7 +31,8 @@ impl Dialect for Sqlite {
 
     fn columns(&self) -> &'static str {
         "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
-         (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
+         (p.\"notnull\" = 0 AND p.pk = 0) AS nullable, \
+         (p.dflt_value IS NOT NULL OR (p.pk = 1 AND lower(p.type) = 'integer')) AS has_default \
          FROM sqlite_master m JOIN pragma_table_info(m.name) p \
          WHERE m.type = 'table' AND m.name IN ("
     }
@@ -67,13 +68,7 @@ impl Dialect for Sqlite {
     }
 
     fn json_set(&self, json: &JsonKey<'_>, value: Query) -> Query {
-        let mut query = json
-            .col(Query::new("json_set("))
-            .sql(", ")
-            .bind(json.path())
-            .sql(", ");
-        query.append(value);
-        query.sql(")")
+        super::path_json_set(self, json, value)
     }
 
     fn clock(&self) -> &'static str {
@@ -107,7 +102,13 @@ impl Dialect for Sqlite {
         query
     }
 
-    fn lock_rows(&self, _table: &str, _rows: Vec<Vec<Bind>>, _condition: &str) -> Option<Query> {
+    fn lock_rows(
+        &self,
+        _table: &str,
+        _key: [&str; 2],
+        _rows: Vec<Vec<Bind>>,
+        _condition: &str,
+    ) -> Option<Query> {
         // `BEGIN IMMEDIATE` already keeps every other writer out.
         None
     }
