@@ -3,10 +3,37 @@
 use super::steps::Targets;
 use crate::ledger::Event;
 use crate::plan::{Plan, Reason};
+use crate::references::RefColumn;
+
+/// `json key llm_provider_model_id`, with the companions it rewrote:
+/// `; user_max_token_limit set to the token limit; llm_model_parameters removed`
+/// (when clearing, every companion is removed).
+fn json_detail(key: &str, column: Option<&RefColumn>, repointed: bool) -> String {
+    let mut detail = format!("json key {key}");
+    let Some(column) = column else {
+        return detail;
+    };
+    for companion in &column.companion_limits {
+        if repointed {
+            detail.push_str(&format!("; {companion} set to the token limit"));
+        } else {
+            detail.push_str(&format!("; {companion} removed"));
+        }
+    }
+    for companion in &column.companion_removes {
+        detail.push_str(&format!("; {companion} removed"));
+    }
+    detail
+}
 
 /// Journal rows for an executed plan: created, updated (or deprecated, when the
 /// flag is newly set), merged, repointed / cleared (per column and model) and deleted.
-pub(super) fn for_plan(plan: &Plan, targets: &Targets) -> Vec<Event> {
+/// `columns` (by reference index) give the companion keys rewritten with a JSON id.
+pub(super) fn for_plan(
+    plan: &Plan,
+    columns: &[Option<RefColumn>],
+    targets: &Targets,
+) -> Vec<Event> {
     let mut events = Vec::new();
     for create in &plan.creates {
         events.push(Event {
@@ -78,7 +105,10 @@ pub(super) fn for_plan(plan: &Plan, targets: &Targets) -> Vec<Event> {
             table_name: Some(update.table.clone()),
             column_name: Some(update.column.clone()),
             row_count: Some(i64::try_from(update.rows).unwrap_or(i64::MAX)),
-            detail: update.key.as_ref().map(|key| format!("json key {key}")),
+            detail: update.key.as_ref().map(|key| {
+                let column = columns.get(update.reference).and_then(Option::as_ref);
+                json_detail(key, column, update.to.is_some())
+            }),
         });
     }
     for deletion in &plan.deletions {

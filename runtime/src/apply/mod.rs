@@ -208,7 +208,11 @@ fn execute(
     let plan = &planned.plan;
     steps::delete_rows(conn, table, plan)?;
 
-    ledger::journal(conn, run_id, &events::for_plan(plan, &targets))?;
+    ledger::journal(
+        conn,
+        run_id,
+        &events::for_plan(plan, &planned.columns, &targets),
+    )?;
     Ok(RunCounts {
         created: count(plan.creates.len()),
         updated: count(plan.updates.len()),

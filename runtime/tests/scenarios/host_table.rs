@@ -304,6 +304,17 @@ fn adopts_a_populated_host_table(db: &TestDb) {
     assert_eq!(node_key(db, 3, "user_max_token_limit"), "4096");
     assert_eq!(node_key(db, 3, "llm_model_parameters"), "{}");
 
+    // The repointing is journaled with the companions it rewrote.
+    assert_eq!(
+        count(
+            db,
+            "llm_lifecycle_events WHERE action = 'repointed' AND table_name = 'host_nodes' \
+             AND column_name = 'params' AND detail = 'json key llm_provider_model_id; \
+             user_max_token_limit set to the token limit; llm_model_parameters removed'"
+        ),
+        2
+    );
+
     // Each merge is journaled, duplicates as such.
     assert_eq!(
         count(
