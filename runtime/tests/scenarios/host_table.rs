@@ -449,6 +449,25 @@ fn refuses_a_not_null_column_an_insert_would_leave_unset(db: &TestDb) {
     );
 }
 
+fn refuses_an_id_column_without_a_default(db: &TestDb) {
+    host_tables(db);
+    db.execute(
+        "CREATE TABLE plain_models (id BIGINT NOT NULL PRIMARY KEY, team_id BIGINT NULL, \
+           type VARCHAR(255) NOT NULL, name VARCHAR(128) NOT NULL, max_token_limit INTEGER NOT NULL, \
+           deprecated BOOLEAN NOT NULL)",
+    );
+    let mapping =
+        "[model_table]\ntable = \"plain_models\"\nprovider = \"type\"\nteam = \"team_id\"\n";
+    assert_eq!(
+        refusals(db, mapping),
+        [
+            "the id column `plain_models.id` has no default (identity, serial or auto-increment), \
+          so model rows cannot be created; give it one in the database, or point `id` in \
+          [model_table] at the column that has one"
+        ]
+    );
+}
+
 fn refuses_another_shape_of_llm_provider_models_explaining_model_table(db: &TestDb) {
     db.execute("CREATE TABLE llm_provider_models (id BIGINT PRIMARY KEY, label TEXT NOT NULL)");
     let Err(error) = apply(db, &full_catalog()) else {
@@ -500,6 +519,7 @@ llm_lifecycle_test_support::backend_tests!(
     refuses_a_mapped_column_that_does_not_exist,
     refuses_a_mapped_column_of_an_incompatible_type,
     refuses_a_not_null_column_an_insert_would_leave_unset,
+    refuses_an_id_column_without_a_default,
     refuses_another_shape_of_llm_provider_models_explaining_model_table,
     a_host_connection_is_borrowed_for_migrate_plan_and_apply,
 );
