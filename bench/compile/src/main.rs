@@ -2,7 +2,8 @@
 //!
 //! For each size (default 100, 1,000 and 5,000 models) it generates a catalogue,
 //! then builds three scratch crates side by side: one invoking
-//! `llm_lifecycle_macros::catalog!`, one holding the very code the macro expands
+//! `llm_lifecycle::catalog!` (each crate depends on llm-lifecycle only, without
+//! default features, as a user's does), one holding the very code the macro expands
 //! to, written out as plain Rust (the same code generator), and the floor: a
 //! minimal hand-written table-driven enum of the same models (no docs, no
 //! `model!`; see `floor.rs`), what rustc costs for an enum of that size at
@@ -90,10 +91,8 @@ fn main() -> Result<()> {
     } else {
         let text = std::fs::read_to_string(repo.join("models.toml"))?;
         workspace.write_catalogue("real", &text)?;
-        let with_macro = workspace.add_crate(
-            "real-macro",
-            "llm_lifecycle_macros::catalog!(\"../real/models.toml\");\n",
-        )?;
+        let with_macro =
+            workspace.add_crate("real-macro", &scratch::catalog_call("../real/models.toml"))?;
         let empty = workspace.add_crate("real-empty", "")?;
         Some((with_macro, empty))
     };

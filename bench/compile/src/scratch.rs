@@ -1,5 +1,6 @@
 //! The scratch workspace the benchmark builds: per size, one crate invoking
-//! `catalog!`, one holding the macro's expansion written out as plain Rust and
+//! `llm_lifecycle::catalog!`, one holding the macro's expansion written out as
+//! plain Rust (with `CRATE_ROOT` bound to llm-lifecycle) and
 //! one holding the floor (a minimal hand-written table-driven enum, see
 //! [`crate::floor`]); plus the real catalogue against an empty crate with the
 //! same dependencies.
@@ -70,11 +71,16 @@ impl Workspace {
         };
         let expansion = codegen::expand_source(&catalog, &options)
             .map_err(|error| anyhow::anyhow!("codegen failed for {dir}: {error}"))?;
-        let with_macro = self.add_crate(
-            &format!("{dir}-macro"),
-            &format!("llm_lifecycle_macros::catalog!({relative:?});\n"),
+        let with_macro = self.add_crate(&format!("{dir}-macro"), &catalog_call(&relative))?;
+        // The expansion names llm-lifecycle's items from `codegen::CRATE_ROOT`,
+        // which the macro replaces by `$crate`: bound here to the dependency.
+        let by_hand = self.add_crate(
+            &format!("{dir}-hand"),
+            &format!(
+                "extern crate llm_lifecycle as {};\n{expansion}",
+                codegen::CRATE_ROOT
+            ),
         )?;
-        let by_hand = self.add_crate(&format!("{dir}-hand"), &expansion)?;
         let floor = self.add_crate(&format!("{dir}-floor"), &floor::source(&catalog))?;
         Ok([with_macro, by_hand, floor])
     }
@@ -83,13 +89,12 @@ impl Workspace {
     pub(crate) fn add_crate(&mut self, name: &str, lib_rs: &str) -> Result<Crate> {
         let dir = self.root.join(name);
         fs::create_dir_all(dir.join("src"))?;
+        // As a user's crate: llm-lifecycle only, without its runtime (no
+        // diesel, no database drivers) nor serde and diesel support.
         let manifest = format!(
             "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             # The generated code gates serde and diesel support on these (off here).\n\
-             [features]\nserde = []\ndiesel = []\n\n\
-             [dependencies]\nllm-lifecycle-catalog = {{ path = {:?} }}\nllm-lifecycle-macros = {{ path = {:?} }}\n",
-            self.repo.join("catalog").display().to_string(),
-            self.repo.join("macros").display().to_string(),
+             [dependencies]\nllm-lifecycle = {{ path = {:?}, default-features = false }}\n",
+            self.repo.display().to_string(),
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
         let lib_path = dir.join("src").join("lib.rs");
@@ -119,6 +124,12 @@ impl Workspace {
         }
         Ok(())
     }
+}
+
+/// The `lib.rs` of a crate compiling the catalogue at `path` (relative to the
+/// crate's directory) the way a user does.
+pub(crate) fn catalog_call(path: &str) -> String {
+    format!("llm_lifecycle::catalog!({path:?});\n")
 }
 
 /// Writes `text` unless the file already holds it (keeps builds fresh between runs).
