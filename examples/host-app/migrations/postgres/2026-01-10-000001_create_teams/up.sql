@@ -1,0 +1,4 @@
+CREATE TABLE teams (
+    id BIGSERIAL PRIMARY KEY,
+    name VARCHAR(128) NOT NULL
+);
