@@ -16,15 +16,23 @@ const CATALOGUE: &str = "models.toml";
 
 fn main() -> ExitCode {
     println!("cargo::rerun-if-changed={CATALOGUE}");
-    let report = match std::fs::read_to_string(CATALOGUE) {
-        Ok(source) => report(&source, CATALOGUE),
-        Err(error) => Some(Report {
-            rendered: String::new(),
-            directive: format!(
-                "cargo::error=cannot read the model catalogue {CATALOGUE}: {error}: \
-                 it must sit next to Cargo.toml"
-            ),
-        }),
+    let report = match std::fs::read(CATALOGUE) {
+        Ok(bytes) => report(&bytes, CATALOGUE),
+        Err(error) => {
+            // The script runs in the package's directory: a missing file is
+            // one that is not next to Cargo.toml.
+            let hint = if error.kind() == std::io::ErrorKind::NotFound {
+                ": it must sit next to Cargo.toml"
+            } else {
+                ""
+            };
+            Some(Report {
+                rendered: String::new(),
+                directive: format!(
+                    "cargo::error=cannot read the model catalogue {CATALOGUE}: {error}{hint}"
+                ),
+            })
+        }
     };
     match report {
         None => ExitCode::SUCCESS,
@@ -45,9 +53,11 @@ pub(crate) struct Report {
     pub(crate) directive: String,
 }
 
-/// The report for a catalogue, or none when it is valid.
-pub(crate) fn report(source: &str, origin: &str) -> Option<Report> {
-    let diagnostics = Catalog::parse(source, origin).err()?;
+/// The report for a catalogue (the file's bytes, or its text), or none when it
+/// is valid. A file that is not UTF-8 is one located problem, worded as the
+/// macro words it ([`Catalog::parse_bytes`]).
+pub(crate) fn report(source: impl AsRef<[u8]>, origin: &str) -> Option<Report> {
+    let diagnostics = Catalog::parse_bytes(source.as_ref(), origin).err()?;
     let mut rendered = String::new();
     for diagnostic in &diagnostics {
         rendered.push_str(&format!("error: {diagnostic}\n\n"));

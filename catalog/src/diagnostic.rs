@@ -21,7 +21,8 @@ pub struct Diagnostic {
     pub line: usize,
     /// 1-based column of the span's start, counted in characters.
     pub column: usize,
-    /// Byte offsets of the offending text in the source.
+    /// Byte offsets of the offending text in the source (in the file's bytes
+    /// when the file is not UTF-8).
     pub span: Range<usize>,
     /// What is wrong.
     pub message: String,
@@ -158,6 +159,11 @@ impl<'a> IntoIterator for &'a Diagnostics {
 }
 
 /// Turns byte spans of one source into located [`Diagnostic`]s.
+///
+/// A leading byte order mark (U+FEFF, which TOML allows) is not part of line 1:
+/// columns on that line count from after it, the line shown leaves it out, and
+/// a span inside it moves to its end. Spans stay byte offsets into `source`
+/// (the mark included), so they are offsets into the file.
 #[derive(Debug, Clone)]
 pub struct SourceMap<'s> {
     origin: &'s str,
@@ -168,7 +174,12 @@ pub struct SourceMap<'s> {
 impl<'s> SourceMap<'s> {
     /// Indexes the line starts of `source`; `origin` is the file name shown in messages.
     pub fn new(source: &'s str, origin: &'s str) -> Self {
-        let line_starts = std::iter::once(0)
+        let first_line = if source.starts_with(BYTE_ORDER_MARK) {
+            BYTE_ORDER_MARK.len_utf8()
+        } else {
+            0
+        };
+        let line_starts = std::iter::once(first_line)
             .chain(source.match_indices('\n').map(|(index, _)| index + 1))
             .collect();
         Self {
@@ -192,7 +203,10 @@ impl<'s> SourceMap<'s> {
 
     /// A diagnostic at `span` (clamped to the source and to char boundaries).
     pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
-        let start = floor_char_boundary(self.source, span.start.min(self.source.len()));
+        let start = floor_char_boundary(
+            self.source,
+            span.start.clamp(self.line_starts[0], self.source.len()),
+        );
         let end = floor_char_boundary(self.source, span.end.clamp(start, self.source.len()));
         let line = self.line_of(start);
         let line_start = self.line_starts[line - 1];
@@ -212,6 +226,36 @@ impl<'s> SourceMap<'s> {
             source_line,
         }
     }
+}
+
+/// U+FEFF at the start of a file: a byte order mark, which TOML allows.
+const BYTE_ORDER_MARK: char = '\u{FEFF}';
+
+/// The diagnostic for a file that is not UTF-8, at its first invalid byte:
+/// `error` is what [`std::str::from_utf8`] said about `bytes`. The line is
+/// shown as far as it decodes, so the caret sits just after the text that did.
+pub(crate) fn not_utf8(bytes: &[u8], error: std::str::Utf8Error, origin: &str) -> Diagnostic {
+    let offset = error.valid_up_to();
+    // Everything before `valid_up_to` is UTF-8: nothing is replaced.
+    let decoded = String::from_utf8_lossy(&bytes[..offset]);
+    let byte = bytes.get(offset).copied().unwrap_or_default();
+    let invalid = error
+        .error_len()
+        .unwrap_or(bytes.len().saturating_sub(offset));
+    let help = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        "the file starts with a UTF-16 byte order mark: save it as UTF-8 (TOML allows no other \
+         encoding)"
+    } else {
+        "save the file as UTF-8 (TOML allows no other encoding), or remove the bytes at the caret"
+    };
+    let mut diagnostic = SourceMap::new(&decoded, origin)
+        .error(
+            offset..offset,
+            format!("the file is not valid UTF-8 (byte 0x{byte:02X} at offset {offset})"),
+        )
+        .with_help(help);
+    diagnostic.span = offset..offset + invalid;
+    diagnostic
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {

@@ -5,13 +5,15 @@
 //! Properties, on every mutated file:
 //!
 //! 1. nothing panics, on any entry point: [`Catalog::parse`] on the text,
-//!    [`Catalog::load`], the build script's report and the macro's loader on the
-//!    file (a file that is not UTF-8 is refused with an error, not a panic);
+//!    [`Catalog::parse_bytes`] and [`Catalog::load`], the build script's report
+//!    and the macro's loader on the file;
 //! 2. every diagnostic is located inside the file: its line is one of the
 //!    file's lines (the empty one after a final newline counts), its column is
-//!    within that line (one past its end at most), both agree with its byte
-//!    span, and its rendering starts `models.toml:LINE:COL: message` and shows
-//!    that line;
+//!    within that line (one past its end at most; a leading byte order mark is
+//!    not a column), both agree with its byte span, and its rendering starts
+//!    `models.toml:LINE:COL: message` and shows that line. A file that is not
+//!    UTF-8 is one diagnostic at its first invalid byte, the line shown as far
+//!    as it decodes;
 //! 3. the build script (`build.rs` at the repository root) and the `catalog!`
 //!    macro (`macros/src/load.rs`) report the same diagnostics, word for word.
 //!
@@ -42,6 +44,7 @@ use proptest::test_runner::TestCaseError;
 
 const REAL: &str = include_str!("../../models.toml");
 const ORIGIN: &str = "models.toml";
+const BYTE_ORDER_MARK: &str = "\u{FEFF}";
 
 // ---------------------------------------------------------------------------
 // Mutations, on bytes.
@@ -380,7 +383,13 @@ fn check_located(
             lines.len(),
             diagnostic
         );
-        let raw = lines[line - 1];
+        let mut line_start: usize = lines[..line - 1].iter().map(|l| l.len() + 1).sum();
+        let mut raw = lines[line - 1];
+        if line == 1 && raw.starts_with(BYTE_ORDER_MARK) {
+            // A byte order mark is no column and is not shown.
+            raw = &raw[BYTE_ORDER_MARK.len()..];
+            line_start = BYTE_ORDER_MARK.len();
+        }
         prop_assert!(
             (1..=raw.chars().count() + 1).contains(&column),
             "column {} on a line of {} characters: {:?}",
@@ -400,7 +409,6 @@ fn check_located(
             diagnostic
         );
         prop_assert!(source.is_char_boundary(span.start) && source.is_char_boundary(span.end));
-        let line_start: usize = lines[..line - 1].iter().map(|l| l.len() + 1).sum();
         prop_assert!(
             (line_start..=line_start + raw.len()).contains(&span.start),
             "span {:?} outside line {}: {:?}",
@@ -423,56 +431,111 @@ fn check_located(
     Ok(())
 }
 
+/// Property 2 for a file that is not UTF-8 (`error` is what `from_utf8` said):
+/// one diagnostic, at the first invalid byte, the line shown as far as it
+/// decodes and the caret just after it.
+fn check_not_utf8(
+    bytes: &[u8],
+    error: std::str::Utf8Error,
+    diagnostics: &Diagnostics,
+    origin: &str,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(diagnostics.len(), 1, "{}", diagnostics);
+    let diagnostic = &diagnostics.as_slice()[0];
+    let offset = error.valid_up_to();
+    let invalid = error.error_len().unwrap_or(bytes.len() - offset);
+    prop_assert_eq!(&diagnostic.span, &(offset..offset + invalid));
+    prop_assert_eq!(
+        &diagnostic.message,
+        &format!(
+            "the file is not valid UTF-8 (byte 0x{:02X} at offset {offset})",
+            bytes[offset]
+        )
+    );
+    // The line holding the byte: one of the file's lines.
+    let decoded = std::str::from_utf8(&bytes[..offset]).unwrap();
+    let line = decoded.matches('\n').count() + 1;
+    prop_assert_eq!(diagnostic.line, line);
+    prop_assert!(line <= lines(bytes).len());
+    let mut shown = &decoded[decoded.rfind('\n').map_or(0, |at| at + 1)..];
+    if line == 1 {
+        shown = shown.strip_prefix(BYTE_ORDER_MARK).unwrap_or(shown);
+    }
+    prop_assert_eq!(diagnostic.column, shown.chars().count() + 1);
+    // A `\r` before the byte is counted but not shown (as for any line).
+    let shown = shown.strip_suffix('\r').unwrap_or(shown);
+    prop_assert_eq!(diagnostic.source_line.as_str(), shown);
+    let rendered = diagnostic.to_string();
+    let headline = format!(
+        "{origin}:{line}:{}: {}\n",
+        diagnostic.column, diagnostic.message
+    );
+    prop_assert!(rendered.starts_with(&headline), "{}", rendered);
+    prop_assert!(
+        rendered.contains(&format!("\n{line} | {shown}\n")),
+        "{}",
+        rendered
+    );
+    prop_assert!(rendered.contains("= help: save "), "{}", rendered);
+    Ok(())
+}
+
 /// Properties 1 to 3 on one mutated file.
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     let file = TempCatalogue::new(bytes);
     let from_macro = file.macro_load();
     let loaded = Catalog::load(&file.path());
-    let Ok(source) = std::str::from_utf8(bytes) else {
-        // Not UTF-8: every file entry refuses it with an error, no panic.
-        match &loaded {
-            Err(LoadError::Io { source, .. }) => {
-                prop_assert_eq!(source.kind(), std::io::ErrorKind::InvalidData);
+    let path = file.path().display().to_string();
+    let parsed = Catalog::parse_bytes(bytes, ORIGIN);
+    match std::str::from_utf8(bytes) {
+        Ok(source) => {
+            prop_assert_eq!(&parsed, &Catalog::parse(source, ORIGIN));
+            match &parsed {
+                Ok(catalog) => {
+                    let again = Catalog::parse(&catalog.to_toml(), ORIGIN);
+                    prop_assert_eq!(again.as_ref().ok(), Some(catalog));
+                }
+                Err(diagnostics) => check_located(source, diagnostics, ORIGIN)?,
             }
-            other => prop_assert!(false, "Catalog::load accepted non-UTF-8: {:?}", other),
-        }
-        match &from_macro {
-            Err(macro_load::LoadFailure(messages)) => {
-                prop_assert_eq!(messages.len(), 1);
-                prop_assert!(messages[0].contains("valid UTF-8"), "{:?}", messages);
+            if let Err(LoadError::Invalid(diagnostics)) = &loaded {
+                check_located(source, diagnostics, &path)?;
             }
-            Ok(_) => prop_assert!(false, "catalog! accepted non-UTF-8"),
         }
-        // The parser itself, on the text an editor would show.
-        let lossy = String::from_utf8_lossy(bytes);
-        if let Err(diagnostics) = Catalog::parse(&lossy, ORIGIN) {
-            check_located(&lossy, &diagnostics, ORIGIN)?;
+        Err(error) => {
+            // Not UTF-8: refused by every entry, with one located diagnostic.
+            let Err(diagnostics) = &parsed else {
+                return Err(TestCaseError::fail("parse_bytes accepted non-UTF-8"));
+            };
+            check_not_utf8(bytes, error, diagnostics, ORIGIN)?;
+            let Err(LoadError::Invalid(diagnostics)) = &loaded else {
+                return Err(TestCaseError::fail(format!(
+                    "Catalog::load on non-UTF-8: {loaded:?}"
+                )));
+            };
+            check_not_utf8(bytes, error, diagnostics, &path)?;
+            // The parser itself, on the text an editor would show.
+            let lossy = String::from_utf8_lossy(bytes);
+            if let Err(diagnostics) = Catalog::parse(&lossy, ORIGIN) {
+                check_located(&lossy, &diagnostics, ORIGIN)?;
+            }
         }
-        return Ok(());
-    };
-
-    let parsed = Catalog::parse(source, ORIGIN);
-    match &parsed {
-        Ok(catalog) => {
-            let again = Catalog::parse(&catalog.to_toml(), ORIGIN);
-            prop_assert_eq!(again.as_ref().ok(), Some(catalog));
-        }
-        Err(diagnostics) => check_located(source, diagnostics, ORIGIN)?,
     }
 
     // Catalog::load names the file as given and says the same.
-    let path = file.path().display().to_string();
-    match (&loaded, Catalog::parse(source, &path)) {
+    match (&loaded, Catalog::parse_bytes(bytes, &path)) {
         (Ok(a), Ok(b)) => prop_assert_eq!(a, &b),
-        (Err(LoadError::Invalid(a)), Err(b)) => {
-            prop_assert_eq!(a, &b);
-            check_located(source, a, &path)?;
-        }
-        (a, b) => prop_assert!(false, "Catalog::load: {:?}, Catalog::parse: {:?}", a, b),
+        (Err(LoadError::Invalid(a)), Err(b)) => prop_assert_eq!(a, &b),
+        (a, b) => prop_assert!(
+            false,
+            "Catalog::load: {:?}, Catalog::parse_bytes: {:?}",
+            a,
+            b
+        ),
     }
 
-    // Property 3: the build script and the macro print the same diagnostics.
-    let from_build = build_script::report(source, ORIGIN);
+    // Property 3: the build script and the macro print the same diagnostics,
+    // the file's (UTF-8 or not) read as bytes by both.
+    let from_build = build_script::report(bytes, ORIGIN);
     match (&from_build, &from_macro) {
         (None, Ok(loaded)) => {
             prop_assert_eq!(Some(&loaded.catalog), parsed.as_ref().ok());
@@ -518,7 +581,7 @@ proptest! {
     }
 
     #[test]
-    fn non_utf8_catalogues_are_refused_without_panic(
+    fn non_utf8_catalogues_are_reported_at_the_first_invalid_byte(
         at in any::<usize>(),
         bytes in invalid_utf8(),
         more in vec(mutation(), 0..3),
@@ -580,28 +643,93 @@ proptest! {
     }
 }
 
-/// Known bug, not fixed here: a dotted key or table header of 80 keys or more
-/// hits toml's recursion limit, whose error (`toml` 1.2, `de/parser/key.rs`)
-/// has no span, and `parse/syntax.rs` then places it at 1:1 instead of at the
-/// key. Run with `--ignored` once `syntax.rs` locates it.
+/// A dotted key or table header of more than 80 keys hits toml's recursion
+/// limit, whose error (`toml` 1.2, `de/parser/key.rs`) has no span:
+/// `parse/syntax.rs` locates it at the key.
 #[test]
-#[ignore = "the recursion-limit error of a deep dotted key has no span: reported at 1:1"]
 fn deep_dotted_keys_are_reported_at_their_line() {
-    let line = *table_boundaries().last().unwrap();
-    for nesting in [Nesting::DottedKey, Nesting::TableHeader] {
-        let mutation = Mutation::Nest {
-            line,
-            nesting,
-            depth: 100,
-            closed: true,
-        };
-        let bytes = apply(REAL.as_bytes(), &mutation);
-        let source = std::str::from_utf8(&bytes).unwrap();
-        let diagnostics = Catalog::parse(source, ORIGIN).unwrap_err();
-        for diagnostic in &diagnostics {
-            assert_eq!(diagnostic.line, line + 1, "{diagnostic}");
+    let boundaries = table_boundaries();
+    // Before a provider header: in a provider table; at the end: after the last.
+    for line in [boundaries[1], *boundaries.last().unwrap()] {
+        for nesting in [Nesting::DottedKey, Nesting::TableHeader] {
+            // `deep` and then `depth` keys: 81 keys is the first too many.
+            for depth in [80, 100, 5000] {
+                let mutation = Mutation::Nest {
+                    line,
+                    nesting,
+                    depth,
+                    closed: true,
+                };
+                let bytes = apply(REAL.as_bytes(), &mutation);
+                check(&bytes).unwrap();
+                let source = std::str::from_utf8(&bytes).unwrap();
+                let diagnostics = Catalog::parse(source, ORIGIN).unwrap_err();
+                assert_eq!(diagnostics.len(), 1, "{diagnostics}");
+                let diagnostic = diagnostics.iter().next().unwrap();
+                let (what, column) = match nesting {
+                    Nesting::TableHeader => ("table header", 2),
+                    _ => ("dotted key", 1),
+                };
+                assert_eq!((diagnostic.line, diagnostic.column), (line + 1, column));
+                assert_eq!(
+                    diagnostic.message,
+                    format!(
+                        "invalid TOML: this {what} is nested more than 80 levels deep ({} \
+                         keys); models.toml needs at most 3",
+                        depth + 1
+                    )
+                );
+            }
         }
     }
+}
+
+/// A Latin-1 `é` in the real catalogue: one diagnostic at its byte, the same
+/// text from `Catalog::load`, the build script and the macro.
+#[test]
+fn a_non_utf8_catalogue_is_reported_alike_on_every_path() {
+    let at = REAL.find("\"claude").unwrap() + 1;
+    let bytes = splice(REAL.as_bytes(), at, b"\xE9");
+    let line = REAL[..at].matches('\n').count() + 1;
+    let line_start = REAL[..at].rfind('\n').unwrap() + 1;
+    let column = REAL[line_start..at].chars().count() + 1;
+    let expected = format!(
+        "{ORIGIN}:{line}:{column}: the file is not valid UTF-8 (byte 0xE9 at offset {at})\n"
+    );
+    check(&bytes).unwrap();
+
+    let file = TempCatalogue::new(&bytes);
+    let Err(macro_load::LoadFailure(messages)) = file.macro_load() else {
+        panic!("catalog! accepted non-UTF-8");
+    };
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].starts_with(&expected), "{}", messages[0]);
+    assert!(
+        messages[0].contains(&format!("\n{line} | {}\n", &REAL[line_start..at])),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[0].contains("= help: save the file as UTF-8"),
+        "{}",
+        messages[0]
+    );
+    let report = build_script::report(&bytes, ORIGIN).unwrap();
+    assert_eq!(report.rendered, format!("error: {}\n\n", messages[0]));
+    assert!(
+        report.directive.contains(": 1 problem,"),
+        "{}",
+        report.directive
+    );
+    let Err(LoadError::Invalid(loaded)) = Catalog::load(&file.path()) else {
+        panic!("Catalog::load did not report non-UTF-8 as a diagnostic");
+    };
+    let path = file.path().display().to_string();
+    assert_eq!(
+        loaded.to_string(),
+        messages[0].replacen(ORIGIN, &path, 1),
+        "the same text, naming the path as given"
+    );
 }
 
 #[test]

@@ -36,13 +36,15 @@ pub(crate) fn load(relative: &str, calling_file: Option<PathBuf>) -> Result<Load
         )]));
     };
     let absolute_path = std::fs::canonicalize(found).unwrap_or_else(|_| found.clone());
-    let source = std::fs::read_to_string(&absolute_path).map_err(|error| {
+    let bytes = std::fs::read(&absolute_path).map_err(|error| {
         LoadFailure(vec![format!(
             "cannot read the model catalogue {}: {error}",
             absolute_path.display()
         )])
     })?;
-    match Catalog::parse(&source, relative) {
+    // A file that is not UTF-8 is a located diagnostic too, worded as the
+    // build script words it.
+    match Catalog::parse_bytes(&bytes, relative) {
         Ok(catalog) => Ok(Loaded {
             catalog,
             absolute_path,
@@ -101,6 +103,29 @@ mod tests {
                 "/tests/fixtures/a.toml",
             ]
         );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_one_located_diagnostic() -> std::io::Result<()> {
+        let dir = std::env::temp_dir().join(format!("llm-lifecycle-macro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("models.toml");
+        std::fs::write(&path, b"[providers.openai]\nlabel = \"caf\xE9\"\n")?;
+        let loaded = load(&path.display().to_string(), None);
+        let _ = std::fs::remove_dir_all(&dir);
+        let Err(LoadFailure(messages)) = loaded else {
+            panic!("loaded a file that is not UTF-8");
+        };
+        assert_eq!(
+            messages,
+            [format!(
+                "{}:2:13: the file is not valid UTF-8 (byte 0xE9 at offset 31)\n  |\n2 | label = \
+                 \"caf\n  |             ^\n  = help: save the file as UTF-8 (TOML allows no \
+                 other encoding), or remove the bytes at the caret",
+                path.display()
+            )]
+        );
+        Ok(())
     }
 
     #[test]

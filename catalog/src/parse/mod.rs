@@ -24,8 +24,9 @@ pub(crate) const TOP_LEVEL_KEYS: &[&str] =
 
 /// Why [`Catalog::load`] failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
-    /// The file could not be read.
+    /// The file could not be read (it is missing, unreadable, a directory, …).
     #[error("cannot read the model catalogue {}: {source}", path.display())]
     Io {
         /// The path as given.
@@ -34,7 +35,8 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
-    /// The file was read but is not a valid catalogue.
+    /// The file was read but is not a valid catalogue, or not UTF-8 (see
+    /// [`Catalog::parse_bytes`]).
     #[error(transparent)]
     Invalid(#[from] Diagnostics),
 }
@@ -42,6 +44,8 @@ pub enum LoadError {
 impl Catalog {
     /// Parses and validates a catalogue. `origin` is the file name shown in
     /// messages (e.g. `models.toml`). Every problem is reported, in source order.
+    /// A leading byte order mark (which TOML allows) is skipped: it is not
+    /// counted as a column of line 1.
     pub fn parse(source: &str, origin: &str) -> Result<Catalog, Diagnostics> {
         let mut reader = Reader::new(source, origin);
         let (document, syntax_errors) = DeTable::parse_recoverable(source);
@@ -60,14 +64,39 @@ impl Catalog {
         }
     }
 
-    /// Reads and validates the catalogue at `path`; messages name the path as given.
+    /// Parses and validates a catalogue from the bytes of its file, as
+    /// [`Catalog::parse`] does, and reports a file that is not UTF-8 as one
+    /// diagnostic like any other: at the first invalid byte, with the line
+    /// shown as far as it decodes.
+    ///
+    /// ```text
+    /// models.toml:25:20: the file is not valid UTF-8 (byte 0xE9 at offset 926)
+    ///    |
+    /// 25 |   { name = "claude-
+    ///    |                    ^
+    ///    = help: save the file as UTF-8 (TOML allows no other encoding), or remove the bytes at the caret
+    /// ```
+    ///
+    /// [`Catalog::load`], the `catalog!` macro and the build script of
+    /// `llm-lifecycle` all read the file with this, so they say the same.
+    pub fn parse_bytes(bytes: &[u8], origin: &str) -> Result<Catalog, Diagnostics> {
+        match std::str::from_utf8(bytes) {
+            Ok(source) => Catalog::parse(source, origin),
+            Err(error) => Err(Diagnostics::new(vec![crate::diagnostic::not_utf8(
+                bytes, error, origin,
+            )])),
+        }
+    }
+
+    /// Reads and validates the catalogue at `path` (with
+    /// [`Catalog::parse_bytes`]); messages name the path as given.
     pub fn load(path: &Path) -> Result<Catalog, LoadError> {
-        let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
             path: path.to_owned(),
             source,
         })?;
         let origin = path.display().to_string();
-        Ok(Catalog::parse(&source, &origin)?)
+        Ok(Catalog::parse_bytes(&bytes, &origin)?)
     }
 }
 

@@ -437,3 +437,126 @@ fn providers_keep_declaration_order() {
         .collect();
     assert_eq!(names, ["gpt-4.1", "gpt-4.1-mini"]);
 }
+
+#[test]
+fn a_leading_byte_order_mark_is_not_a_column() {
+    // TOML allows the mark; it is neither counted nor shown.
+    let source = format!("\u{FEFF}colour = 1\n{OPENAI}");
+    let diagnostic = assert_single(
+        &source,
+        1,
+        1,
+        "unknown top-level key `colour`",
+        Some(
+            "models.toml has `[providers.KEY]` tables, `[[references]]` entries and optional \
+             `[notifications]` and `[model_table]` tables",
+        ),
+    );
+    assert_eq!(diagnostic.source_line, "colour = 1");
+    assert_eq!(diagnostic.span, 3..9, "spans stay offsets into the file");
+    assert!(
+        diagnostic.to_string().starts_with(
+            "models.toml:1:1: unknown top-level key `colour`\n  |\n1 | colour = 1\n  | ^^^^^^\n"
+        ),
+        "{diagnostic}"
+    );
+    // A TOML error on line 1 (located by toml), and one at the very start.
+    let syntax = crate::test_util::single("\u{FEFF}a = = 1\n");
+    assert_eq!((syntax.line, syntax.column), (1, 5), "{syntax}");
+    let empty = assert_single(
+        "\u{FEFF}",
+        1,
+        1,
+        "the catalogue declares no providers",
+        Some("add a `[providers.KEY]` table with `models = [...]`"),
+    );
+    assert_eq!((empty.span, empty.source_line.as_str()), (3..3, ""));
+    // Other lines are as without the mark, and so is a valid catalogue.
+    let later = errors(&format!("\u{FEFF}{OPENAI}colour = 1\n"));
+    assert_eq!(
+        later,
+        [(6, 1, "unknown key `colour` in provider `openai`".to_owned())]
+    );
+    valid(&format!("\u{FEFF}{OPENAI}"));
+}
+
+/// The bytes of `OPENAI` and then `label = "caf` with `é` in Latin-1 (0xE9).
+fn latin1_label() -> (Vec<u8>, usize) {
+    let mut bytes = format!("{OPENAI}label = \"caf").into_bytes();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xE9\"\n");
+    (bytes, offset)
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_one_diagnostic_at_the_first_invalid_byte() {
+    let (bytes, offset) = latin1_label();
+    let diagnostics = crate::Catalog::parse_bytes(&bytes, "models.toml").unwrap_err();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics}");
+    let diagnostic = diagnostics.iter().next().unwrap();
+    assert_eq!((diagnostic.line, diagnostic.column), (6, 13));
+    assert_eq!(diagnostic.span, offset..offset + 1);
+    assert_eq!(
+        diagnostic.to_string(),
+        format!(
+            "models.toml:6:13: the file is not valid UTF-8 (byte 0xE9 at offset {offset})\n  \
+             |\n6 | label = \"caf\n  |             ^\n  = help: save the file as UTF-8 (TOML \
+             allows no other encoding), or remove the bytes at the caret"
+        )
+    );
+    // UTF-8 bytes parse as the text does.
+    assert_eq!(
+        crate::Catalog::parse_bytes(OPENAI.as_bytes(), "models.toml").ok(),
+        crate::Catalog::parse(OPENAI, "models.toml").ok()
+    );
+}
+
+#[test]
+fn invalid_utf8_is_located_after_a_byte_order_mark_at_the_end_and_in_utf16() {
+    let at = |bytes: &[u8]| {
+        let diagnostics = crate::Catalog::parse_bytes(bytes, "models.toml").unwrap_err();
+        assert_eq!(diagnostics.len(), 1, "{diagnostics}");
+        diagnostics.into_iter().next().unwrap()
+    };
+    // After a UTF-8 byte order mark: it is no column.
+    let bom = at(b"\xEF\xBB\xBFa\xFF = 1\n");
+    assert_eq!((bom.line, bom.column, bom.span), (1, 2, 4..5));
+    assert_eq!(bom.source_line, "a");
+    assert_eq!(
+        bom.message,
+        "the file is not valid UTF-8 (byte 0xFF at offset 4)"
+    );
+    // A character cut by the end of the file: the span runs to the end.
+    let cut = at(b"a = 1\nb = \"\xE2\x82");
+    assert_eq!((cut.line, cut.column, cut.span), (2, 6, 11..13));
+    assert_eq!(cut.source_line, "b = \"");
+    // UTF-16 gets its own hint.
+    let utf16 = at(b"\xFF\xFEa\x00 \x00=\x00");
+    assert_eq!((utf16.line, utf16.column, utf16.span.clone()), (1, 1, 0..1));
+    assert!(utf16.help.as_deref().unwrap().contains("UTF-16"), "{utf16}");
+}
+
+#[test]
+fn load_reports_a_file_that_is_not_utf8_like_parse_bytes() {
+    let dir = std::env::temp_dir().join(format!("llm-lifecycle-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("models.toml");
+    let (bytes, _) = latin1_label();
+    std::fs::write(&path, &bytes).unwrap();
+    let loaded = crate::Catalog::load(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    let Err(crate::LoadError::Invalid(diagnostics)) = loaded else {
+        panic!("{loaded:?}")
+    };
+    let origin = path.display().to_string();
+    assert_eq!(
+        diagnostics,
+        crate::Catalog::parse_bytes(&bytes, &origin).unwrap_err()
+    );
+    assert!(
+        diagnostics.to_string().starts_with(&format!(
+            "{origin}:6:13: the file is not valid UTF-8 (byte 0xE9"
+        )),
+        "{diagnostics}"
+    );
+}
