@@ -1,5 +1,7 @@
 //! What can go wrong while converging a database, each with what to do about it.
 
+use std::time::Duration;
+
 use crate::backend::Backend;
 use crate::diff::Plan;
 use crate::redact::redact;
@@ -89,6 +91,47 @@ pub enum Error {
     #[cfg(feature = "test-hooks")]
     #[error("injected failure at {0:?}; the transaction was rolled back")]
     Injected(crate::hooks::FailPoint),
+    /// A lock could not be had within the lock timeout (`--lock-timeout`,
+    /// [`Timeouts::lock`](crate::Timeouts::lock)): the deploy lock, or a row
+    /// or table lock a statement waited for. The transaction was rolled back.
+    #[error(
+        "lock timeout: gave up after {} waiting for {waiting_for}{}; the transaction was rolled \
+         back. Retry the deploy once the holder is done, or raise --lock-timeout (0 waits forever)",
+        human_duration(*.timeout),
+        holder_suffix(.holder.as_deref())
+    )]
+    LockTimeout {
+        /// What the runtime was waiting for: `the deploy lock (…)`, or `a row
+        /// or table lock while …` naming the step.
+        waiting_for: String,
+        /// The lock timeout in force, as the engine counts it (MySQL rounds up
+        /// to whole seconds).
+        timeout: Duration,
+        /// Who held it, as the database told a short read after the failure
+        /// (PostgreSQL: pid, `application_name`, state, query start; MySQL: the
+        /// connection id and its process-list row); `None` when it could not
+        /// tell (SQLite never can).
+        holder: Option<String>,
+    },
+    /// A statement ran longer than the statement timeout (`--statement-timeout`,
+    /// [`Timeouts::statement`](crate::Timeouts::statement)), or than the
+    /// server's own when none was given. The transaction was rolled back.
+    #[error(
+        "statement timeout: a statement ran longer than {} while {statement}{}; the transaction \
+         was rolled back. Retry the deploy, or raise --statement-timeout (0: no limit)",
+        .timeout.map_or_else(|| "the server's statement timeout".to_owned(), human_duration),
+        holder_suffix(.holder.as_deref())
+    )]
+    StatementTimeout {
+        /// What the runtime was doing: `waiting for the deploy lock`,
+        /// `locking the model rows this apply may remove`, …
+        statement: String,
+        /// The statement timeout given (`None`: the server's own setting).
+        timeout: Option<Duration>,
+        /// The sessions holding locks the statement may have waited for, as
+        /// for [`Error::LockTimeout`].
+        holder: Option<String>,
+    },
     /// The database changed in a way the plan did not predict; everything was rolled back.
     #[error("{0}; everything was rolled back, run the command again")]
     Diverged(String),
@@ -161,6 +204,31 @@ impl<T> Context<T> for Result<T, diesel::result::Error> {
     }
 }
 
+/// A duration as the command line takes it: `500ms`, `5s`, `2m`, `1h`, `0`.
+pub(crate) fn human_duration(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    if duration.is_zero() {
+        "0".to_owned()
+    } else if ms == 0 {
+        "1ms".to_owned()
+    } else if ms.is_multiple_of(3_600_000) {
+        format!("{}h", ms / 3_600_000)
+    } else if ms.is_multiple_of(60_000) {
+        format!("{}m", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// `; HOLDER` (redacted, on one line), or nothing.
+fn holder_suffix(holder: Option<&str>) -> String {
+    holder.map_or_else(String::new, |holder| {
+        format!("; {}", one_line(&redact(holder)))
+    })
+}
+
 /// Collapses a multi-line driver message (libpq adds hints on new lines) into one line.
 pub(crate) fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -203,6 +271,18 @@ mod tests {
         let diesel = diesel::result::Error::QueryBuilderError(quoted.into());
         let debug = format!("{:?}", Error::database("reading", diesel));
         assert!(!debug.contains("hunter"), "{debug}");
+    }
+
+    #[test]
+    fn durations_are_shown_as_the_command_line_takes_them() {
+        let shown = |ms| human_duration(Duration::from_millis(ms));
+        assert_eq!(shown(0), "0");
+        assert_eq!(shown(500), "500ms");
+        assert_eq!(shown(1500), "1500ms");
+        assert_eq!(shown(5000), "5s");
+        assert_eq!(shown(120_000), "2m");
+        assert_eq!(shown(7_200_000), "2h");
+        assert_eq!(human_duration(Duration::from_micros(3)), "1ms");
     }
 
     /// A caller can tell a unique violation apart: the driver's error is kept.

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 
 use crate::db::dialect;
-use crate::db::{Backend, Bind, Conn, Database, Query};
+use crate::db::{Backend, Bind, Conn, Database, Query, Timeouts};
 use crate::error::{Context, Error};
 use crate::introspect;
 
@@ -345,8 +345,11 @@ pub(crate) fn finish_run(
 /// record it. A failed run is recorded only when the schema exists: its
 /// failure may be the migration itself. `owned_model_table`: whether the
 /// runtime's own `llm_provider_models` is part of that schema (no `[model_table]`).
+/// `timeouts`: how long recording waits for locks (and statements run).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record_unsuccessful_run(
     db: &mut Database<'_>,
+    timeouts: &Timeouts,
     owned_model_table: bool,
     environment: &str,
     digest: &str,
@@ -355,14 +358,14 @@ pub(crate) fn record_unsuccessful_run(
     duration_ms: i64,
 ) -> Result<Option<i64>, Error> {
     if status == RunStatus::Refused {
-        db.locked_session(|conn| -> Result<(), Error> {
+        db.locked_session(timeouts, |conn| -> Result<(), Error> {
             if !introspect::table_exists(conn, RUNS_TABLE)? {
                 crate::schema::run_pending(conn, owned_model_table)?;
             }
             Ok(())
         })?;
     }
-    db.transaction(|conn| {
+    db.write_transaction(timeouts, |conn| {
         if !introspect::table_exists(conn, RUNS_TABLE)? {
             return Ok(None);
         }

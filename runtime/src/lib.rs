@@ -30,14 +30,14 @@ mod references;
 pub mod schema;
 mod status;
 
-pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate};
+pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate, migrate_with};
 /// Test hook: the key of the PostgreSQL advisory lock every apply holds, so a
 /// test can hold it from another connection (cargo feature `test-hooks`).
 #[cfg(feature = "test-hooks")]
 pub use db::ADVISORY_LOCK_KEY;
 #[cfg(feature = "mysql")]
 pub use db::MysqlConnection;
-pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, redact};
+pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, Timeouts, redact};
 #[cfg(feature = "postgres")]
 pub use db::{PgConnection, SharedRuntime};
 pub use error::{DriverError, Error};

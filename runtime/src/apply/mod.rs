@@ -22,7 +22,7 @@ use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
 use crate::db::dialect;
-use crate::db::{Conn, Database};
+use crate::db::{Conn, Database, Timeouts};
 use crate::error::Error;
 pub use crate::hooks::FailPoint;
 use crate::ledger::{self, RunCounts};
@@ -37,6 +37,13 @@ pub struct ApplyOptions {
     pub environment: String,
     /// Show a progress bar over reference updates (only drawn on a terminal).
     pub progress: bool,
+    /// How long to wait for the deploy lock and for row locks, and how long
+    /// one statement may run (`--lock-timeout`, `--statement-timeout`);
+    /// default: locks 5 s ([`Timeouts::DEFAULT_LOCK`]), statements as the
+    /// server says. Hitting either rolls everything back and fails with
+    /// [`Error::LockTimeout`] / [`Error::StatementTimeout`], which name the
+    /// lock or statement and, on PostgreSQL and MySQL, who held the lock.
+    pub timeouts: Timeouts,
     /// Test hook (cargo feature `test-hooks`, never in a release build): fail
     /// at this point (everything is rolled back).
     #[cfg(feature = "test-hooks")]
@@ -48,6 +55,7 @@ impl Default for ApplyOptions {
         Self {
             environment: "default".to_owned(),
             progress: false,
+            timeouts: Timeouts::default(),
             #[cfg(feature = "test-hooks")]
             fail_at: None,
         }
@@ -72,25 +80,28 @@ pub struct ApplyReport {
 /// Converges the database on `catalog`.
 ///
 /// # Errors
-/// [`Error::Refused`] when the plan has problems (nothing written); any other
-/// error after rolling everything back. Both are recorded in the ledger
-/// (`refused` / `failed`) in a transaction of their own when the schema exists.
+/// [`Error::Refused`] when the plan has problems (nothing written);
+/// [`Error::LockTimeout`] / [`Error::StatementTimeout`] when a lock wait or
+/// a statement outlasted [`ApplyOptions::timeouts`]; any other error after
+/// rolling everything back. All are recorded in the ledger (`refused` /
+/// `failed`) in a transaction of their own when the schema exists.
 pub fn apply(
     db: &mut Database<'_>,
     catalog: &Catalog,
     options: &ApplyOptions,
 ) -> Result<ApplyReport, Error> {
     let started = Instant::now();
+    let timeouts = &options.timeouts;
     // MySQL: the migrations first, under the lock but outside the transaction
     // (its DDL commits on its own); elsewhere in the apply transaction itself.
     let owned = catalog.model_table.is_none();
     let migrated_first = if !dialect::of(db.backend()).transactional_ddl() {
-        db.locked_session(|conn| schema::run_pending(conn, owned))
+        db.locked_session(timeouts, |conn| schema::run_pending(conn, owned))
     } else {
         Ok(Vec::new())
     };
     let result = migrated_first.and_then(|migrated_first| {
-        db.locked_transaction(|conn| run(conn, catalog, options, started))
+        db.locked_transaction(timeouts, |conn| run(conn, catalog, options, started))
             .map(|mut report| {
                 report.migrations.splice(0..0, migrated_first);
                 report
@@ -104,8 +115,19 @@ pub fn apply(
             } else {
                 ledger::RunStatus::Failed
             };
+            // After a lock timeout the holder most likely still holds it:
+            // the ledger row does not queue behind it a second time.
+            let record_timeouts = if matches!(error, Error::LockTimeout { .. }) {
+                Timeouts {
+                    lock: RECORD_AFTER_LOCK_TIMEOUT,
+                    ..*timeouts
+                }
+            } else {
+                *timeouts
+            };
             let recorded = ledger::record_unsuccessful_run(
                 db,
+                &record_timeouts,
                 catalog.model_table.is_none(),
                 &options.environment,
                 &catalog.digest(),
@@ -121,17 +143,36 @@ pub fn apply(
     }
 }
 
+/// How long the ledger row of a run that hit the lock timeout waits for a
+/// lock (MySQL: rounded up to a second).
+const RECORD_AFTER_LOCK_TIMEOUT: Duration = Duration::from_millis(1);
+
 /// Runs the schema migrations alone, under the lock; the versions applied.
 /// The runtime's own `llm_provider_models` is created only when `catalog`
-/// has no `[model_table]`.
+/// has no `[model_table]`. Waits for locks as [`Timeouts::default`] says
+/// (5 s); [`migrate_with`] takes other timeouts.
 ///
 /// # Errors
 /// [`Error::Migration`] when they fail (nothing is kept);
 /// [`Error::ForeignModelTable`] when a table named `llm_provider_models`
-/// that the runtime did not create is in the way.
+/// that the runtime did not create is in the way; [`Error::LockTimeout`] /
+/// [`Error::StatementTimeout`] as for [`apply`].
 pub fn migrate(db: &mut Database<'_>, catalog: &Catalog) -> Result<Vec<String>, Error> {
+    migrate_with(db, catalog, &Timeouts::default())
+}
+
+/// [`migrate`], waiting for the deploy lock (and table locks) and letting
+/// statements run as `timeouts` say (`apply-models migrate --lock-timeout …`).
+///
+/// # Errors
+/// As [`migrate`].
+pub fn migrate_with(
+    db: &mut Database<'_>,
+    catalog: &Catalog,
+    timeouts: &Timeouts,
+) -> Result<Vec<String>, Error> {
     let owned = catalog.model_table.is_none();
-    db.locked_session(|conn| schema::run_pending(conn, owned))
+    db.locked_session(timeouts, |conn| schema::run_pending(conn, owned))
 }
 
 fn run(

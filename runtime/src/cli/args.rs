@@ -1,5 +1,7 @@
 //! The command-line interface, as clap derives it.
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Converge the database on the LLM model catalogue compiled into this binary.
@@ -32,6 +34,30 @@ pub(super) struct Cli {
     /// Only errors on stderr, no progress bar.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// How long apply and migrate wait for the deploy lock and for each row
+    /// or table lock before giving up (everything rolled back, exit 1):
+    /// 500ms, 5s, 2m, 1h; 0 waits forever. MySQL counts whole seconds.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "5s",
+        value_parser = parse_lock_timeout
+    )]
+    pub lock_timeout: Duration,
+
+    /// How long any one statement of apply and migrate may run (everything
+    /// rolled back, exit 1): 500ms, 5s, 2m, 1h; 0 for no limit. Default: the
+    /// server's setting. PostgreSQL and MariaDB: every statement; MySQL 8:
+    /// SELECTs only; SQLite has none (ignored, with a warning).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        value_parser = parse_statement_timeout
+    )]
+    pub statement_timeout: Option<Duration>,
 }
 
 /// The subcommands.
@@ -77,4 +103,75 @@ pub(super) enum Format {
     Json,
     /// A pull-request comment (`plan` and `apply` only: a usage error elsewhere).
     Markdown,
+}
+
+/// `--lock-timeout`: a duration, `0` waiting forever.
+fn parse_lock_timeout(value: &str) -> Result<Duration, String> {
+    parse_duration(value, "0 waits forever")
+}
+
+/// `--statement-timeout`: a duration, `0` for no limit.
+fn parse_statement_timeout(value: &str) -> Result<Duration, String> {
+    parse_duration(value, "0 for no limit")
+}
+
+/// A whole number followed by `ms`, `s`, `m` or `h`, or a bare `0`; the
+/// error names the accepted forms and what `0` means (`zero`).
+fn parse_duration(value: &str, zero: &str) -> Result<Duration, String> {
+    let expected = || format!("expected a duration such as 500ms, 5s, 2m or 1h, or 0 ({zero})");
+    let value = value.trim();
+    if value == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let digits = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| expected())?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => return Err(expected()),
+    };
+    millis
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("{value} is too long; {}", expected()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn durations_parse_in_the_documented_forms() {
+        let parse = |value| parse_duration(value, "0 waits forever");
+        assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse("0"), Ok(Duration::ZERO));
+        assert_eq!(parse("0s"), Ok(Duration::ZERO));
+        for bad in [
+            "",
+            "5",
+            "1.5s",
+            "5 s",
+            "-1s",
+            "s",
+            "5sec",
+            "5S",
+            "18446744073709551615h",
+        ] {
+            let Err(error) = parse(bad) else {
+                panic!("{bad:?} parsed");
+            };
+            assert!(
+                error.contains("500ms, 5s, 2m or 1h, or 0 (0 waits forever)"),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use args::{Cli, Command, Format};
 
 use crate::apply::ApplyOptions;
-use crate::db::{Database, DatabaseUrl};
+use crate::db::{Database, DatabaseUrl, Timeouts};
 use crate::error::Error;
 use crate::notify::Notifier;
 use crate::plan::{self, render};
@@ -260,7 +260,7 @@ fn execute(
         // Handled above, before any connection; kept for exhaustiveness.
         Command::Prune(args) => Ok(prune::run(cli, &args, out, err)),
         Command::Migrate => {
-            let applied = crate::apply::migrate(&mut db, catalog)?;
+            let applied = crate::apply::migrate_with(&mut db, catalog, &timeouts(cli))?;
             match cli.format {
                 Format::Text | Format::Markdown if applied.is_empty() => {
                     print(out, "Schema up to date.\n")
@@ -287,6 +287,7 @@ fn apply(
     let options = ApplyOptions {
         environment: cli.environment.clone(),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
+        timeouts: timeouts(cli),
         #[cfg(feature = "test-hooks")]
         fail_at: crate::hooks::FailPoint::from_env(),
     };
@@ -336,6 +337,14 @@ fn apply(
             Ok(exit::REFUSED)
         }
         Err(error) => Err(error),
+    }
+}
+
+/// `--lock-timeout` and `--statement-timeout`.
+fn timeouts(cli: &Cli) -> Timeouts {
+    Timeouts {
+        lock: cli.lock_timeout,
+        statement: cli.statement_timeout,
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod lex;
 #[cfg(feature = "postgres")]
 mod pg;
 mod query;
+mod timeouts;
 mod url;
 
 #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
@@ -25,14 +26,13 @@ use diesel::query_dsl::RunQueryDsl;
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{Connection, QueryableByName};
 
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
-use crate::error::Context;
-use crate::error::{Error, one_line};
+use crate::error::{Context, Error, one_line};
 use held::Held;
 
 #[cfg(feature = "postgres")]
 pub use pg::{PgConnection, SharedRuntime};
 pub(crate) use query::{Bind, Query, quote_ident};
+pub use timeouts::Timeouts;
 pub(crate) use url::is_keyword_value;
 pub use url::{Backend, DEFAULT_SQLITE_FILE, DatabaseUrl, redact};
 
@@ -55,12 +55,13 @@ pub type MysqlConnection = diesel_async::async_connection_wrapper::AsyncConnecti
     diesel_async::AsyncMysqlConnection,
 >;
 
-/// How long a MySQL apply waits for the deploy lock (`GET_LOCK`) before it
-/// gives up with a one-line error.
+/// How long a MySQL deliverer waits for the delivery lock (`GET_LOCK`)
+/// before it gives up; apply and migrate wait as their [`Timeouts`] say.
 #[cfg(feature = "mysql")]
-const MYSQL_LOCK_TIMEOUT_SECS: i64 = 600;
+const MYSQL_LOCK_TIMEOUT_SECS: u64 = 600;
 
-/// How long a SQLite writer waits for another one before giving up.
+/// How long a SQLite connection waits for a writer by default (reads,
+/// deliveries); apply and migrate wait as their [`Timeouts`] say.
 #[cfg(feature = "sqlite")]
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 
@@ -280,59 +281,86 @@ impl<'c> Database<'c> {
 
     /// Runs `f` in one transaction holding the deploy lock (PostgreSQL
     /// `pg_advisory_xact_lock`, SQLite `BEGIN IMMEDIATE`, MySQL `GET_LOCK`
-    /// around the transaction); commits when `f`
-    /// returns `Ok`, rolls everything back otherwise.
-    pub(crate) fn locked_transaction<T, E>(
+    /// around the transaction), waiting for locks and letting statements run
+    /// as `timeouts` say; commits when `f` returns `Ok`, rolls everything back
+    /// otherwise. A timeout is [`Error::LockTimeout`] /
+    /// [`Error::StatementTimeout`], naming the lock and its holder.
+    pub(crate) fn locked_transaction<T>(
         &mut self,
-        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error>,
-    {
-        self.transaction_holding(ADVISORY_LOCK_KEY, f)
+        timeouts: &Timeouts,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.transaction_holding(ADVISORY_LOCK_KEY, Some(timeouts), f)
     }
 
     /// Runs `f` in one transaction holding the advisory lock `key` on
     /// PostgreSQL, at READ COMMITTED (SQLite: `BEGIN IMMEDIATE`, its one write
-    /// lock; SQLite transactions are serializable).
+    /// lock; SQLite transactions are serializable). `timeouts`: `None` keeps
+    /// the connection's own waits (the deliverer's).
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
-    pub(crate) fn transaction_holding<T, E>(
+    pub(crate) fn transaction_holding<T>(
         &mut self,
         key: i64,
-        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error>,
-    {
+        timeouts: Option<&Timeouts>,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         match &mut self.0 {
             // READ COMMITTED whatever the database's default_transaction_isolation:
             // the algorithm relies on each statement seeing what committed
             // before it, the lock's previous holder included. Under REPEATABLE
             // READ the snapshot would predate the lock (taken by the lock's own
             // SELECT) and a queued apply or deliverer would work from stale rows.
+            // (`SET TRANSACTION` is the transaction's first statement; the
+            // timeouts are `SET LOCAL`: they end with the transaction.)
             #[cfg(feature = "postgres")]
-            // (`SET TRANSACTION` is the transaction's first statement.)
-            Inner::Postgres(c) => c.transaction(|c| {
-                Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(c)?;
-                Query::new("SELECT pg_advisory_xact_lock(")
-                    .bind(Bind::BigInt(key))
-                    .sql(")")
-                    .execute(c)?;
-                f(&mut Conn::Postgres(c))
-            }),
+            Inner::Postgres(c) => {
+                let result = c.transaction(|c| {
+                    Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(c)?;
+                    if let Some(timeouts) = timeouts {
+                        timeouts::postgres_set_local(c, timeouts).context(|| {
+                            "setting the transaction's lock and statement timeouts".into()
+                        })?;
+                    }
+                    Query::new("SELECT pg_advisory_xact_lock(")
+                        .bind(Bind::BigInt(key))
+                        .sql(")")
+                        .execute(c)
+                        .context(|| timeouts::lock_context(key).into())?;
+                    f(&mut Conn::Postgres(c))
+                });
+                explained(&mut Conn::Postgres(c), result, timeouts, Some(key))
+            }
             #[cfg(feature = "sqlite")]
-            Inner::Sqlite(c) => c.immediate_transaction(|c| f(&mut Conn::Sqlite(c))),
+            Inner::Sqlite(c) => {
+                let result = timeouts::sqlite_with_busy_timeout(c, timeouts, |c| {
+                    let mut entered = false;
+                    let result = c.immediate_transaction(|c| {
+                        entered = true;
+                        f(&mut Conn::Sqlite(c))
+                    });
+                    // `BEGIN IMMEDIATE` itself failed: it waited for the write lock.
+                    if entered {
+                        result
+                    } else {
+                        result.map_err(|e| recontext(e, timeouts::lock_context(key)))
+                    }
+                });
+                explained(&mut Conn::Sqlite(c), result, timeouts, Some(key))
+            }
             // A session lock, taken before the transaction and released after
             // it ends either way; READ COMMITTED for the same reason as on
             // PostgreSQL (`SET TRANSACTION` applies to the next one only).
             #[cfg(feature = "mysql")]
-            Inner::Mysql(c) => holding_mysql_lock(c, key, |c| {
-                RunQueryDsl::execute(
-                    Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
-                    &mut *c,
-                )?;
-                c.transaction(|c| f(&mut Conn::Mysql(c)))
-            }),
+            Inner::Mysql(c) => {
+                let result = holding_mysql_lock(c, key, timeouts, |c| {
+                    RunQueryDsl::execute(
+                        Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+                        &mut *c,
+                    )?;
+                    c.transaction(|c| f(&mut Conn::Mysql(c)))
+                });
+                explained(&mut Conn::Mysql(c), result, timeouts, Some(key))
+            }
         }
     }
 
@@ -340,18 +368,62 @@ impl<'c> Database<'c> {
     /// [`locked_transaction`](Self::locked_transaction)) on PostgreSQL and
     /// SQLite, outside any transaction on MySQL, where DDL commits on its own
     /// (the schema migrations; what `f` writes is kept statement by statement).
-    pub(crate) fn locked_session<T, E>(
+    pub(crate) fn locked_session<T>(
         &mut self,
-        f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error>,
-    {
+        timeouts: &Timeouts,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         match &mut self.0 {
             #[cfg(feature = "mysql")]
-            Inner::Mysql(c) => holding_mysql_lock(c, ADVISORY_LOCK_KEY, |c| f(&mut Conn::Mysql(c))),
+            Inner::Mysql(c) => {
+                let result = holding_mysql_lock(c, ADVISORY_LOCK_KEY, Some(timeouts), |c| {
+                    f(&mut Conn::Mysql(c))
+                });
+                explained(
+                    &mut Conn::Mysql(c),
+                    result,
+                    Some(timeouts),
+                    Some(ADVISORY_LOCK_KEY),
+                )
+            }
             #[allow(unreachable_patterns)]
-            _ => self.locked_transaction(f),
+            _ => self.locked_transaction(timeouts, f),
+        }
+    }
+
+    /// Runs `f` in a transaction that writes without the deploy lock (the
+    /// ledger row of a run that failed), within `timeouts`; commits when `f`
+    /// returns `Ok`.
+    pub(crate) fn write_transaction<T>(
+        &mut self,
+        timeouts: &Timeouts,
+        f: impl FnOnce(&mut Conn<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match &mut self.0 {
+            #[cfg(feature = "postgres")]
+            Inner::Postgres(c) => {
+                let result = c.transaction(|c| {
+                    timeouts::postgres_set_local(c, timeouts).context(|| {
+                        "setting the transaction's lock and statement timeouts".into()
+                    })?;
+                    f(&mut Conn::Postgres(c))
+                });
+                explained(&mut Conn::Postgres(c), result, Some(timeouts), None)
+            }
+            #[cfg(feature = "sqlite")]
+            Inner::Sqlite(c) => {
+                let result = timeouts::sqlite_with_busy_timeout(c, Some(timeouts), |c| {
+                    c.transaction(|c| f(&mut Conn::Sqlite(c)))
+                });
+                explained(&mut Conn::Sqlite(c), result, Some(timeouts), None)
+            }
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(c) => {
+                let result = timeouts::mysql_with_session(c, timeouts, |c| {
+                    c.transaction(|c| f(&mut Conn::Mysql(c)))
+                });
+                explained(&mut Conn::Mysql(c), result, Some(timeouts), None)
+            }
         }
     }
 
@@ -430,63 +502,121 @@ struct LockResult {
     name: String,
 }
 
-/// Takes the MySQL user lock for `key`, waiting up to
-/// [`MYSQL_LOCK_TIMEOUT_SECS`]; an error naming the lock when it cannot be had.
+/// Takes the MySQL user lock for `key`, waiting up to `secs` seconds;
+/// [`Error::LockTimeout`] naming the lock and its holder when it cannot be
+/// had. `statement`: the session's statement timeout, if one is set.
 #[cfg(feature = "mysql")]
-fn mysql_lock<E: From<diesel::result::Error>>(
+fn mysql_lock(
     conn: &mut MysqlConnection,
     key: i64,
-) -> Result<(), E> {
+    secs: u64,
+    statement: Option<std::time::Duration>,
+) -> Result<(), Error> {
+    let started = std::time::Instant::now();
     let query = mysql_lock_name(Query::new("SELECT CAST(GET_LOCK("), key)
         .sql(", ")
-        .bind(Bind::BigInt(MYSQL_LOCK_TIMEOUT_SECS))
+        .bind(Bind::BigInt(i64::try_from(secs).unwrap_or(i64::MAX)))
         .sql(") AS SIGNED) AS got, ");
     let rows: Vec<LockResult> =
-        RunQueryDsl::load(mysql_lock_name(query, key).sql(" AS name"), conn)?;
+        RunQueryDsl::load(mysql_lock_name(query, key).sql(" AS name"), conn)
+            .context(|| timeouts::lock_context(key).into())?;
     let Some(row) = rows.first() else {
-        return Err(E::from(diesel::result::Error::NotFound));
+        return Err(Error::database(
+            timeouts::lock_context(key),
+            diesel::result::Error::NotFound,
+        ));
     };
-    if row.got == Some(1) {
-        return Ok(());
-    }
-    let name = &row.name;
-    Err(E::from(diesel::result::Error::DatabaseError(
-        diesel::result::DatabaseErrorKind::Unknown,
-        Box::new(format!(
-            "the lock `{name}` is held by another apply-models (or a session that crashed \
-             without closing); waited {MYSQL_LOCK_TIMEOUT_SECS} s. Wait for it to finish, or find \
-             its session with `SELECT IS_USED_LOCK('{name}')` and run again"
+    match row.got {
+        Some(1) => Ok(()),
+        Some(_) => Err(timeouts::mysql_lock_timeout(conn, key, &row.name, secs)),
+        // MariaDB's `max_statement_time` interrupts GET_LOCK with NULL, not
+        // an error: NULL once the statement timeout has run out is that.
+        None if statement.is_some_and(|limit| started.elapsed() + LATE >= limit) => Err(
+            timeouts::mysql_statement_timeout(conn, key, statement.unwrap_or_default()),
+        ),
+        // NULL: an error in GET_LOCK itself (the session was killed, say).
+        None => Err(Error::database(
+            timeouts::lock_context(key),
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::Unknown,
+                Box::new(format!("GET_LOCK('{}') returned NULL", row.name)),
+            ),
         )),
-    )))
+    }
 }
 
 /// Runs `f` holding the MySQL user lock for `key`, released however `f` ends
-/// (and by the server when the session ends).
+/// (and by the server when the session ends), with the session's waits set
+/// from `timeouts` (put back afterwards); `None`: the connection's own, and
+/// [`MYSQL_LOCK_TIMEOUT_SECS`] for the lock.
 #[cfg(feature = "mysql")]
-fn holding_mysql_lock<T, E: From<diesel::result::Error>>(
+fn holding_mysql_lock<T>(
     conn: &mut MysqlConnection,
     key: i64,
-    f: impl FnOnce(&mut MysqlConnection) -> Result<T, E>,
-) -> Result<T, E> {
-    mysql_lock::<E>(conn, key)?;
-    let result = f(conn);
-    let released = mysql_unlock::<E>(conn, key);
-    let value = result?;
-    released?;
-    Ok(value)
+    timeouts: Option<&Timeouts>,
+    f: impl FnOnce(&mut MysqlConnection) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let secs = timeouts.map_or(MYSQL_LOCK_TIMEOUT_SECS, |t| {
+        timeouts::mysql_lock_secs(t.lock)
+    });
+    let statement = timeouts
+        .and_then(|t| t.statement)
+        .filter(|limit| !limit.is_zero());
+    let body = |conn: &mut MysqlConnection| {
+        mysql_lock(conn, key, secs, statement)?;
+        let result = f(conn);
+        let released = mysql_unlock(conn, key);
+        let value = result?;
+        released?;
+        Ok(value)
+    };
+    match timeouts {
+        Some(timeouts) => timeouts::mysql_with_session(conn, timeouts, body),
+        None => body(conn),
+    }
 }
+
+/// How much sooner than the statement timeout a server may have fired it
+/// (timer granularity).
+#[cfg(feature = "mysql")]
+const LATE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Releases the MySQL user lock for `key` (also released when the session ends).
 #[cfg(feature = "mysql")]
-fn mysql_unlock<E: From<diesel::result::Error>>(
-    conn: &mut MysqlConnection,
-    key: i64,
-) -> Result<(), E> {
+fn mysql_unlock(conn: &mut MysqlConnection, key: i64) -> Result<(), Error> {
     RunQueryDsl::execute(
         mysql_lock_name(Query::new("DO RELEASE_LOCK("), key).sql(")"),
         conn,
-    )?;
+    )
+    .context(|| format!("releasing the {}", timeouts::lock_label(key)))?;
     Ok(())
+}
+
+/// `result`, a timeout in it explained (which lock, who held it) when the
+/// transaction ran within `timeouts`.
+fn explained<T>(
+    conn: &mut Conn<'_>,
+    result: Result<T, Error>,
+    timeouts: Option<&Timeouts>,
+    key: Option<i64>,
+) -> Result<T, Error> {
+    match (result, timeouts) {
+        (Err(error), Some(timeouts)) => Err(timeouts::explain(conn, error, timeouts, key)),
+        (result, _) => result,
+    }
+}
+
+/// A database error given the context `context` (a statement the driver
+/// reports without one: SQLite's `BEGIN IMMEDIATE`).
+#[cfg(feature = "sqlite")]
+fn recontext(error: Error, context: &str) -> Error {
+    match error {
+        Error::Database { source, .. } => Error::Database {
+            context: context.to_owned(),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// Strict SQL mode for the session (an out-of-range or too-long value is an

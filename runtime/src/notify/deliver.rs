@@ -158,16 +158,19 @@ pub fn deliver(
                     recipients: recipients.remove(&row.id).unwrap_or_default(),
                 };
                 let id = notice.id;
-                let outcome = db.transaction_holding(crate::db::DELIVERY_LOCK_KEY, |conn| {
-                    // A concurrent deploy may have delivered it since the page was read.
-                    let done: Vec<NoticeId> =
-                        conn.load(&delivered_query(id, &sink)).context(|| {
-                            format!("checking the delivery of notification {id} to {sink}")
-                        })?;
-                    if !done.is_empty() {
-                        return Ok::<_, Error>(None);
-                    }
-                    let error = notifier.deliver(&notice).err().map(|error| {
+                // No timeouts of an apply's: a deliverer waits for another one's
+                // sink as the connection does (MySQL: up to 10 minutes).
+                let outcome =
+                    db.transaction_holding(crate::db::DELIVERY_LOCK_KEY, None, |conn| {
+                        // A concurrent deploy may have delivered it since the page was read.
+                        let done: Vec<NoticeId> =
+                            conn.load(&delivered_query(id, &sink)).context(|| {
+                                format!("checking the delivery of notification {id} to {sink}")
+                            })?;
+                        if !done.is_empty() {
+                            return Ok::<_, Error>(None);
+                        }
+                        let error = notifier.deliver(&notice).err().map(|error| {
                         tracing::warn!(
                             sink = %sink,
                             notification = id,
@@ -177,13 +180,13 @@ pub fn deliver(
                         );
                         crate::error::one_line(&error.to_string())
                     });
-                    let failed = error.is_some();
-                    conn.execute(&record_query(conn.backend(), id, &sink, error))
-                        .context(|| {
-                            format!("recording the delivery of notification {id} to {sink}")
-                        })?;
-                    Ok(Some(failed))
-                })?;
+                        let failed = error.is_some();
+                        conn.execute(&record_query(conn.backend(), id, &sink, error))
+                            .context(|| {
+                                format!("recording the delivery of notification {id} to {sink}")
+                            })?;
+                        Ok(Some(failed))
+                    })?;
                 match outcome {
                     Some(false) => report.delivered += 1,
                     Some(true) => report.failed += 1,

@@ -270,7 +270,9 @@ mod tests {
 
     fn run(db: &TestDb, owned_model_table: bool) -> Result<Vec<String>, Error> {
         let mut database = Database::connect(&DatabaseUrl::parse(db.url()).unwrap()).unwrap();
-        database.locked_session(|conn| run_pending(conn, owned_model_table))
+        database.locked_session(&crate::db::Timeouts::default(), |conn| {
+            run_pending(conn, owned_model_table)
+        })
     }
 
     /// Which of `names` are tables of the database, in the order given.
