@@ -26,4 +26,5 @@ mod prune_frozen_catalog;
 mod readme;
 mod references;
 mod rollback;
+mod timeouts;
 mod tls;
