@@ -14,6 +14,9 @@ use llm_lifecycle_catalog::ReferenceKind;
 
 use crate::backend::Backend;
 
+mod guard;
+pub use guard::{LedgerRun, PlanWarning};
+
 /// `1,204`: an integer with thousands separators.
 #[must_use]
 pub fn thousands(n: impl Into<i128>) -> String {
@@ -249,6 +252,15 @@ pub enum Refusal {
         /// The database's complaint.
         reason: String,
     },
+    /// The plan would re-create a model an earlier run deleted: the
+    /// catalogue being applied predates that deletion (a rolled-back deploy,
+    /// the old half of a blue/green overlap). `--allow-restore` lifts it.
+    RestoresDeleted {
+        /// The model.
+        model: ModelId,
+        /// The run that deleted it.
+        deleted_by: LedgerRun,
+    },
     /// The model table (`[model_table]`, or the runtime's own) cannot be
     /// used as it is.
     ModelTable {
@@ -470,6 +482,12 @@ impl fmt::Display for Refusal {
                 "the filter `{filter}` of the [[references]] entry {table}.{column} is not a valid \
                  SQL condition on {table}: {reason}; fix it in models.toml"
             ),
+            Self::RestoresDeleted { model, deleted_by } => write!(
+                f,
+                "{model} was deleted by {deleted_by}, and this catalogue would create it again: \
+                 this build predates that deletion; deploy the newer build, or pass \
+                 --allow-restore {model} if the model really is coming back"
+            ),
             Self::ModelTable {
                 table,
                 owned,
@@ -572,6 +590,10 @@ pub struct Plan {
     pub affected: Vec<AffectedModel>,
     /// Problems that stop the plan; nothing is written while any remain.
     pub refusals: Vec<Refusal>,
+    /// Odd things that stop nothing (an un-deprecation an earlier run's
+    /// deprecation contradicts, a restored model, a rollback): `!` lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<PlanWarning>,
 }
 
 impl Plan {

@@ -43,7 +43,7 @@ pub use db::{PgConnection, SharedRuntime};
 pub use error::{DriverError, Error};
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};
-pub use plan::{Plan, Refusal, plan};
+pub use plan::{LedgerRun, Plan, PlanOptions, PlanWarning, Refusal, plan, plan_with};
 pub use prune::{PruneOptions, PruneReport, prune};
 pub use status::{Status, status};
 

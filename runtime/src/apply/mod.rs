@@ -44,6 +44,10 @@ pub struct ApplyOptions {
     /// [`Error::LockTimeout`] / [`Error::StatementTimeout`], which name the
     /// lock or statement and, on PostgreSQL and MySQL, who held the lock.
     pub timeouts: Timeouts,
+    /// Models an earlier run deleted that this catalogue may create again
+    /// (`--allow-restore provider/name`); the apply refuses any other
+    /// ([`Refusal::RestoresDeleted`](crate::Refusal::RestoresDeleted)).
+    pub allow_restore: Vec<plan::ModelId>,
     /// Test hook (cargo feature `test-hooks`, never in a release build): fail
     /// at this point (everything is rolled back).
     #[cfg(feature = "test-hooks")]
@@ -56,6 +60,7 @@ impl Default for ApplyOptions {
             environment: "default".to_owned(),
             progress: false,
             timeouts: Timeouts::default(),
+            allow_restore: Vec::new(),
             #[cfg(feature = "test-hooks")]
             fail_at: None,
         }
@@ -201,7 +206,11 @@ fn run(
     } else {
         plan::Counting::Moves
     };
-    let mut planned = plan::build(conn, catalog, counting)?;
+    let guard = plan::PlanOptions {
+        environment: options.environment.clone(),
+        allow_restore: options.allow_restore.clone(),
+    };
+    let mut planned = plan::build(conn, catalog, counting, &guard)?;
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
     }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::plan::ModelId;
+
 /// Converge the database on the LLM model catalogue compiled into this binary.
 ///
 /// Without a subcommand, applies. Exit codes: 0 done, 1 error, 2 usage,
@@ -58,6 +60,23 @@ pub(super) struct Cli {
         value_parser = parse_statement_timeout
     )]
     pub statement_timeout: Option<Duration>,
+    /// Create PROVIDER/NAME again although an earlier run deleted it (a model
+    /// that really is coming back); repeatable. Without it such a plan is
+    /// refused: the build being deployed looks older than that deletion.
+    #[arg(long, global = true, value_name = "PROVIDER/NAME", value_parser = model_id)]
+    pub allow_restore: Vec<ModelId>,
+}
+
+/// `provider/name` (the name may itself hold `/`).
+fn model_id(value: &str) -> Result<ModelId, String> {
+    match value.split_once('/') {
+        Some((provider, name)) if !provider.is_empty() && !name.is_empty() => {
+            Ok(ModelId::new(provider, name))
+        }
+        _ => Err(format!(
+            "`{value}` is not a model id: write provider/name, as `plan` prints it (openai/gpt-4o)"
+        )),
+    }
 }
 
 /// The subcommands.

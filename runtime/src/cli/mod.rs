@@ -217,7 +217,11 @@ fn execute(
     match command {
         Command::Apply => apply(catalog, cli, &mut db, out, err, notifiers),
         Command::Plan { exit_code } => {
-            let plan = crate::plan(&mut db, catalog)?;
+            let options = crate::plan::PlanOptions {
+                environment: cli.environment.clone(),
+                allow_restore: cli.allow_restore.clone(),
+            };
+            let plan = crate::plan::plan_with(&mut db, catalog, &options)?;
             match cli.format {
                 Format::Text => print(out, &render::text(&plan)),
                 Format::Json => print_json(out, &plan),
@@ -288,6 +292,7 @@ fn apply(
         environment: cli.environment.clone(),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
         timeouts: timeouts(cli),
+        allow_restore: cli.allow_restore.clone(),
         #[cfg(feature = "test-hooks")]
         fail_at: crate::hooks::FailPoint::from_env(),
     };

@@ -14,6 +14,9 @@ pub(super) fn applied(report: &ApplyReport) -> String {
         let _ = writeln!(out, "* migrated schema: {version}");
     }
     if report.plan.is_noop() {
+        for warning in &report.plan.warnings {
+            let _ = writeln!(out, "! {warning}");
+        }
         let _ = writeln!(
             out,
             "Nothing to do: the database matches the catalogue (run {}, {} ms).",

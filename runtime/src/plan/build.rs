@@ -138,6 +138,7 @@ pub(crate) fn build(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
     counting: Counting,
+    options: &super::PlanOptions,
 ) -> Result<Planned, Error> {
     let table = ModelTable::of(catalog);
     let table_exists = introspect::table_exists(conn, &table.table)?;
@@ -185,6 +186,7 @@ pub(crate) fn build(
         skipped: Vec::new(),
         refusals: table_refusals,
         affected: Vec::new(),
+        warnings: Vec::new(),
     };
 
     // Steps 1 and 2: create missing live models, update drifted rows.
@@ -303,6 +305,10 @@ pub(crate) fn build(
     let global_ids: HashMap<(&str, &str), i64> =
         by_id.iter().map(|(&key, row)| (key, row.id)).collect();
     super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids)?;
+    // What the ledger says about the creates, un-deprecations and digest.
+    if schema_present {
+        super::guard::check(conn, &mut plan, options)?;
+    }
     Ok(Planned {
         plan,
         columns,

@@ -57,6 +57,13 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "### Warnings\n");
+        for warning in &plan.warnings {
+            let _ = writeln!(out, "- {}", cell(&warning.to_string()));
+        }
+        out.push('\n');
+    }
     if plan.is_refused() {
         let _ = writeln!(out, "### Refused\n");
         let _ = writeln!(out, "Nothing will be written until these are fixed:\n");

@@ -16,6 +16,7 @@
 
 mod affected;
 mod build;
+mod guard;
 pub mod markdown;
 mod model_table;
 pub(crate) mod notices;
@@ -24,9 +25,9 @@ pub(crate) mod texts;
 mod validate;
 
 pub use crate::diff::{
-    AffectedModel, AffectedTeam, Change, Create, Deletion, Links, Merge, ModelChange, ModelId,
-    ModelTableProblem, Plan, Reason, ReferenceUpdate, Refusal, ResourceCount, SkippedValues,
-    Unmanaged, Update,
+    AffectedModel, AffectedTeam, Change, Create, Deletion, LedgerRun, Links, Merge, ModelChange,
+    ModelId, ModelTableProblem, Plan, PlanWarning, Reason, ReferenceUpdate, Refusal, ResourceCount,
+    SkippedValues, Unmanaged, Update,
 };
 pub(crate) use build::{Counting, MappingEntry, Planned, build};
 pub(crate) use model_table::usable as model_table_usable;
@@ -36,11 +37,47 @@ use llm_lifecycle_catalog::Catalog;
 use crate::db::Database;
 use crate::error::Error;
 
+/// What a plan takes besides the catalogue: what the stale-catalogue guard
+/// needs to know ([`ApplyOptions`](crate::ApplyOptions) carries the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The environment deploys record (`--environment`): a catalogue applied
+    /// here before a different one was is reported as a rollback.
+    pub environment: String,
+    /// Models an earlier run deleted that this catalogue may create again
+    /// (`--allow-restore provider/name`); any other is refused.
+    pub allow_restore: Vec<ModelId>,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            environment: "default".to_owned(),
+            allow_restore: Vec::new(),
+        }
+    }
+}
+
 /// Computes the plan for `catalog` against `db` without writing anything (not
-/// even the schema: on a database never applied to, the plan creates everything).
+/// even the schema: on a database never applied to, the plan creates everything),
+/// with the default [`PlanOptions`].
 ///
 /// # Errors
 /// [`Error::Database`] when the database cannot be read.
 pub fn plan(db: &mut Database<'_>, catalog: &Catalog) -> Result<Plan, Error> {
-    db.read_transaction(|conn| build(conn, catalog, Counting::All).map(|planned| planned.plan))
+    plan_with(db, catalog, &PlanOptions::default())
+}
+
+/// [`plan`] with `options`: the environment and the models allowed back.
+///
+/// # Errors
+/// [`Error::Database`] when the database cannot be read.
+pub fn plan_with(
+    db: &mut Database<'_>,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Plan, Error> {
+    db.read_transaction(|conn| {
+        build(conn, catalog, Counting::All, options).map(|planned| planned.plan)
+    })
 }

@@ -115,6 +115,9 @@ pub fn text(plan: &Plan) -> String {
             skipped.column
         );
     }
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "! {warning}");
+    }
     for refusal in &plan.refusals {
         let _ = writeln!(out, "✗ refused: {refusal}");
         if let Some(toml) = refusal.toml_to_add() {

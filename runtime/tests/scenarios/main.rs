@@ -27,4 +27,5 @@ mod readme;
 mod references;
 mod rollback;
 mod timeouts;
+mod stale_catalog;
 mod tls;
