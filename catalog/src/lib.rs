@@ -62,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnostic;
+pub mod edit;
 pub mod generated_support;
 pub mod index;
 pub mod lookup;
@@ -71,6 +72,7 @@ mod parse;
 mod render;
 pub mod sql;
 pub mod suggest;
+pub mod sync;
 mod validate;
 
 #[cfg(test)]

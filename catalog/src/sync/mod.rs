@@ -1,0 +1,1 @@
+//! Compare the catalogue with models.dev (in progress).
