@@ -90,6 +90,133 @@ impl fmt::Display for Date {
     }
 }
 
+impl Date {
+    /// Days since 1970-01-01 (negative before it), proleptic Gregorian
+    /// (Howard Hinnant's `days_from_civil`).
+    #[must_use]
+    pub fn day_number(self) -> i64 {
+        let (month, day) = (i64::from(self.month), i64::from(self.day));
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+        let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// The date of a day number (the inverse of [`Date::day_number`]);
+    /// `None` outside the years 0..=65535.
+    #[must_use]
+    pub fn from_day_number(days: i64) -> Option<Self> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Some(Self {
+            year: u16::try_from(year).ok()?,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
+        })
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    #[must_use]
+    pub fn days_until(self, later: Self) -> i64 {
+        later.day_number() - self.day_number()
+    }
+}
+
+/// Why a text is not a `YYYY-MM-DD` date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a date: write YYYY-MM-DD, e.g. 2027-01-31")]
+pub struct ParseDateError(String);
+
+impl std::str::FromStr for Date {
+    type Err = ParseDateError;
+
+    /// `2027-01-31`: a real calendar day.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = || ParseDateError(text.to_owned());
+        let mut parts = text.split('-');
+        let (Some(year), Some(month), Some(day), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(error());
+        };
+        if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+            return Err(error());
+        }
+        let date = Self {
+            year: year.parse().map_err(|_| error())?,
+            month: month.parse().map_err(|_| error())?,
+            day: day.parse().map_err(|_| error())?,
+        };
+        // A real day: it survives the round trip through its day number.
+        if date.month == 0
+            || date.day == 0
+            || Self::from_day_number(date.day_number()) != Some(date)
+        {
+            return Err(error());
+        }
+        Ok(date)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::panic)]
+mod date_tests {
+    use super::Date;
+
+    fn date(text: &str) -> Date {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn day_numbers_round_trip_and_count_days() {
+        assert_eq!(date("1970-01-01").day_number(), 0);
+        assert_eq!(date("2000-03-01").day_number(), 11_017);
+        for days in [-1, 0, 59, 60, 11_016, 20_000, 30_000, 2_000_000] {
+            let back = Date::from_day_number(days).map(Date::day_number);
+            assert_eq!(back, Some(days));
+        }
+        assert_eq!(date("2026-12-03").days_until(date("2027-01-31")), 59);
+        assert_eq!(date("2027-01-31").days_until(date("2026-12-03")), -59);
+        assert_eq!(date("2028-02-28").days_until(date("2028-03-01")), 2);
+    }
+
+    #[test]
+    fn only_real_days_parse() {
+        assert_eq!(date("2027-01-31").to_string(), "2027-01-31");
+        for bad in [
+            "2027-02-30",
+            "2027-13-01",
+            "2027-00-10",
+            "27-01-31",
+            "2027-1-31",
+            "tomorrow",
+            "2027-01-31-1",
+            "",
+        ] {
+            let error = bad.parse::<Date>().expect_err(bad);
+            assert_eq!(
+                error.to_string(),
+                format!("`{bad}` is not a date: write YYYY-MM-DD, e.g. 2027-01-31")
+            );
+        }
+    }
+}
+
 /// How a referencing column stores the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -15,7 +15,9 @@ use llm_lifecycle_catalog::ReferenceKind;
 use crate::backend::Backend;
 
 mod guard;
+mod sunset;
 pub use guard::{LedgerRun, PlanWarning};
+pub use sunset::Sunset;
 
 /// `1,204`: an integer with thousands separators.
 #[must_use]
@@ -594,6 +596,10 @@ pub struct Plan {
     /// deprecation contradicts, a restored model, a rollback): `!` lines.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<PlanWarning>,
+    /// Every deprecated model with a `sunset`, soonest first, with the days
+    /// left as of the plan's today (`--today`); past-due ones are negative.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sunsets: Vec<Sunset>,
 }
 
 impl Plan {

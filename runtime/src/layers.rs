@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("apply", 4),
     ("notify", 5),
     ("status", 5),
+    ("sunset", 5),
     ("prune", 6),
     ("cli", 7),
 ];

@@ -8,7 +8,7 @@
 // 2. `schema`, `introspect`, `references`, `recipients_sql`, `ledger`, `model_table`;
 // 3. `plan`: diff, checks, affected resources for notices, rendering;
 // 4. `apply`: the locked transaction, notices stored in it;
-// 5. `notify` (delivery after commit), `status`;
+// 5. `notify` (delivery after commit), `status`, `sunset` (`check`);
 // 6. `prune`;
 // 7. `cli`.
 pub mod apply;
@@ -29,6 +29,7 @@ mod redact;
 mod references;
 pub mod schema;
 mod status;
+mod sunset;
 
 pub use apply::{ApplyOptions, ApplyReport, FailPoint, apply, migrate, migrate_with};
 /// Test hook: the key of the PostgreSQL advisory lock every apply holds, so a
@@ -43,9 +44,10 @@ pub use db::{PgConnection, SharedRuntime};
 pub use error::{DriverError, Error};
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};
-pub use plan::{LedgerRun, Plan, PlanOptions, PlanWarning, Refusal, plan, plan_with};
+pub use plan::{LedgerRun, Plan, PlanOptions, PlanWarning, Refusal, Sunset, plan, plan_with};
 pub use prune::{PruneOptions, PruneReport, prune};
-pub use status::{Status, status};
+pub use status::{Status, status, status_with};
+pub use sunset::{PastDue, SunsetCheck, check};
 
 #[cfg(test)]
 mod layers;

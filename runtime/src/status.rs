@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::db::{Backend, Database};
 use crate::error::Error;
 use crate::ledger::{self, RunRecord};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanOptions};
 
 /// Drift between the catalogue and the database.
 #[derive(Debug, Clone, Serialize)]
@@ -42,8 +42,25 @@ pub fn status(
     catalog: &Catalog,
     environment: &str,
 ) -> Result<Status, Error> {
-    let plan = crate::plan(db, catalog)?;
-    let last_run = ledger::last_successful_run(db, environment)?;
+    let options = PlanOptions {
+        environment: environment.to_owned(),
+        ..PlanOptions::default()
+    };
+    status_with(db, catalog, &options)
+}
+
+/// [`status`] for `options.environment`, its plan computed with `options`
+/// (sunsets counted from `options.today`).
+///
+/// # Errors
+/// [`Error::Database`] when the database cannot be read.
+pub fn status_with(
+    db: &mut Database<'_>,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Status, Error> {
+    let plan = crate::plan::plan_with(db, catalog, options)?;
+    let last_run = ledger::last_successful_run(db, &options.environment)?;
     let catalog_digest = catalog.digest();
     Ok(Status {
         backend: db.backend(),

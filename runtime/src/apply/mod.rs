@@ -48,6 +48,8 @@ pub struct ApplyOptions {
     /// (`--allow-restore provider/name`); the apply refuses any other
     /// ([`Refusal::RestoresDeleted`](crate::Refusal::RestoresDeleted)).
     pub allow_restore: Vec<plan::ModelId>,
+    /// The day sunsets are counted from (`--today`); `None`: today, UTC.
+    pub today: Option<llm_lifecycle_catalog::Date>,
     /// Test hook (cargo feature `test-hooks`, never in a release build): fail
     /// at this point (everything is rolled back).
     #[cfg(feature = "test-hooks")]
@@ -61,6 +63,7 @@ impl Default for ApplyOptions {
             progress: false,
             timeouts: Timeouts::default(),
             allow_restore: Vec::new(),
+            today: None,
             #[cfg(feature = "test-hooks")]
             fail_at: None,
         }
@@ -209,8 +212,9 @@ fn run(
     let guard = plan::PlanOptions {
         environment: options.environment.clone(),
         allow_restore: options.allow_restore.clone(),
+        today: options.today,
     };
-    let mut planned = plan::build(conn, catalog, counting, &guard)?;
+    let mut planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Unnotified)?;
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
     }

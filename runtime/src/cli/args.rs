@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use llm_lifecycle_catalog::Date;
+
 use crate::plan::ModelId;
 
 /// Converge the database on the LLM model catalogue compiled into this binary.
@@ -65,6 +67,18 @@ pub(super) struct Cli {
     /// refused: the build being deployed looks older than that deletion.
     #[arg(long, global = true, value_name = "PROVIDER/NAME", value_parser = model_id)]
     pub allow_restore: Vec<ModelId>,
+
+    /// Count sunsets from this day (YYYY-MM-DD) instead of today (UTC): for
+    /// tests and dry runs of plan, status, apply and check.
+    #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = date)]
+    pub today: Option<Date>,
+}
+
+/// `YYYY-MM-DD`.
+fn date(value: &str) -> Result<Date, String> {
+    value
+        .parse()
+        .map_err(|e: llm_lifecycle_catalog::ParseDateError| e.to_string())
 }
 
 /// `provider/name` (the name may itself hold `/`).
@@ -96,6 +110,9 @@ pub(super) enum Command {
         #[arg(long)]
         exit_code: bool,
     },
+    /// Fail (exit 3) when a team still uses a deprecated model whose sunset
+    /// has passed, naming the model, the date and the teams; writes nothing.
+    Check,
     /// List the runs recorded in the ledger, newest first.
     History {
         /// How many runs to show.

@@ -127,6 +127,7 @@ fn unsupported_format(cli: &Cli) -> Option<String> {
         _ if cli.format != Format::Markdown => return None,
         None | Some(Command::Apply | Command::Plan { .. }) => return None,
         Some(Command::Status { .. }) => "status",
+        Some(Command::Check) => "check",
         Some(Command::History { .. }) => "history",
         Some(Command::Migrate) => "migrate",
         Some(Command::Prune(_)) => "prune",
@@ -211,17 +212,15 @@ fn execute(
             }
             connected => connected?,
         },
-        Command::Status { .. } | Command::History { .. } => Database::connect_read_only(&url)?,
+        Command::Status { .. } | Command::History { .. } | Command::Check => {
+            Database::connect_read_only(&url)?
+        }
     };
     tracing::info!(database = %url, "connected");
     match command {
         Command::Apply => apply(catalog, cli, &mut db, out, err, notifiers),
         Command::Plan { exit_code } => {
-            let options = crate::plan::PlanOptions {
-                environment: cli.environment.clone(),
-                allow_restore: cli.allow_restore.clone(),
-            };
-            let plan = crate::plan::plan_with(&mut db, catalog, &options)?;
+            let plan = crate::plan::plan_with(&mut db, catalog, &plan_options(cli))?;
             match cli.format {
                 Format::Text => print(out, &render::text(&plan)),
                 Format::Json => print_json(out, &plan),
@@ -236,7 +235,7 @@ fn execute(
             })
         }
         Command::Status { exit_code } => {
-            let status = crate::status(&mut db, catalog, &cli.environment)?;
+            let status = crate::status::status_with(&mut db, catalog, &plan_options(cli))?;
             match cli.format {
                 Format::Text | Format::Markdown => print(
                     out,
@@ -250,6 +249,18 @@ fn execute(
                 exit::CHANGES
             } else {
                 exit::OK
+            })
+        }
+        Command::Check => {
+            let check = crate::sunset::check(&mut db, catalog, &plan_options(cli))?;
+            match cli.format {
+                Format::Text | Format::Markdown => print(out, &output::check(&check)),
+                Format::Json => print_json(out, &check),
+            }
+            Ok(if check.passed() {
+                exit::OK
+            } else {
+                exit::REFUSED
             })
         }
         Command::History { limit, all } => {
@@ -280,6 +291,15 @@ fn execute(
     }
 }
 
+/// What `plan`, `status` and `check` plan with, from the global options.
+fn plan_options(cli: &Cli) -> crate::plan::PlanOptions {
+    crate::plan::PlanOptions {
+        environment: cli.environment.clone(),
+        allow_restore: cli.allow_restore.clone(),
+        today: cli.today,
+    }
+}
+
 fn apply(
     catalog: &Catalog,
     cli: &Cli,
@@ -293,6 +313,7 @@ fn apply(
         progress: !cli.quiet && std::io::stderr().is_terminal(),
         timeouts: timeouts(cli),
         allow_restore: cli.allow_restore.clone(),
+        today: cli.today,
         #[cfg(feature = "test-hooks")]
         fail_at: crate::hooks::FailPoint::from_env(),
     };

@@ -6,6 +6,7 @@ use crate::apply::ApplyReport;
 use crate::ledger::RunRecord;
 use crate::plan::render;
 use crate::status::Status;
+use crate::sunset::SunsetCheck;
 
 /// What `apply` prints: the actions taken, then one summary line.
 pub(super) fn applied(report: &ApplyReport) -> String {
@@ -106,6 +107,62 @@ pub(super) fn status(status: &Status, location: &str, environment: &str) -> Stri
             out,
             "unmanaged: {} global row(s) not in models.toml",
             status.plan.unmanaged.len()
+        );
+    }
+    out.push_str(&render::sunsets(&status.plan));
+    out
+}
+
+/// What `check` prints: one `✗` line per past-due model still used (the
+/// date, the days since, the teams and their resources), the refusals, then
+/// a verdict.
+pub(super) fn check(check: &SunsetCheck) -> String {
+    let mut out = String::new();
+    for past in &check.past_due {
+        let teams: Vec<String> = past
+            .teams
+            .iter()
+            .map(|team| {
+                let resources: Vec<String> = team
+                    .resources
+                    .iter()
+                    .map(|r| format!("{} {}(s)", r.count, r.resource))
+                    .collect();
+                format!("team {} ({})", team.team_id, resources.join(", "))
+            })
+            .collect();
+        let what_to_do = match &past.sunset.replacement {
+            Some(to) => format!("move them to {to}"),
+            None => "move them to another model".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "✗ {} passed its sunset on {} ({} day(s) ago) and is still used by {} team(s): {}; {what_to_do}",
+            past.sunset.model,
+            past.sunset.sunset,
+            -past.sunset.days_left,
+            past.teams.len(),
+            teams.join(", ")
+        );
+    }
+    for refusal in &check.refusals {
+        let _ = writeln!(out, "✗ refused: {refusal}");
+    }
+    let due = check.sunsets.iter().filter(|s| s.is_past_due()).count();
+    if check.passed() {
+        let _ = writeln!(
+            out,
+            "✓ no team uses a deprecated model past its sunset (as of {}; {} sunset(s), {due} past)",
+            check.today,
+            check.sunsets.len()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Check failed (as of {}): {} past-due model(s) still in use, {} problem(s).",
+            check.today,
+            check.past_due.len(),
+            check.refusals.len()
         );
     }
     out

@@ -17,6 +17,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
+use super::build::Audience;
 use super::texts::{self, Resource};
 use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
@@ -84,6 +85,7 @@ pub(crate) fn affected(
     plan: &mut Plan,
     columns: &[Option<RefColumn>],
     global_ids: &HashMap<(&str, &str), i64>,
+    audience: Audience,
 ) -> Result<(), Error> {
     for (reference, column) in catalog.references.iter().zip(columns) {
         if let (Some(filter), Some(_)) = (&reference.filter, column)
@@ -116,7 +118,8 @@ pub(crate) fn affected(
     let nouns = nouns(catalog);
     // Teams already told are left out by the query itself: in the steady state
     // (everyone told about every deprecation) nothing comes back.
-    let skip_notified = introspect::table_exists(conn, NOTIFICATIONS_TABLE)?;
+    let skip_notified =
+        audience == Audience::Unnotified && introspect::table_exists(conn, NOTIFICATIONS_TABLE)?;
     let mut found: Vec<Hit<'_>> = Vec::new();
     for (reference, column) in catalog.references.iter().zip(columns) {
         let (Some(column), Some(_)) = (column, &reference.team_column) else {

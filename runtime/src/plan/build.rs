@@ -56,6 +56,15 @@ fn column_mapping<'a>(
         .filter(move |entry| !(skip_stale && entry.reason == Reason::Stale))
 }
 
+/// Which teams [`Plan::affected`] lists per model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// Those not told about the model yet: whom the apply notifies.
+    Unnotified,
+    /// Every team using it (`apply-models check`).
+    Everyone,
+}
+
 /// Which references the plan counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Counting {
@@ -139,6 +148,7 @@ pub(crate) fn build(
     catalog: &Catalog,
     counting: Counting,
     options: &super::PlanOptions,
+    audience: Audience,
 ) -> Result<Planned, Error> {
     let table = ModelTable::of(catalog);
     let table_exists = introspect::table_exists(conn, &table.table)?;
@@ -187,6 +197,7 @@ pub(crate) fn build(
         refusals: table_refusals,
         affected: Vec::new(),
         warnings: Vec::new(),
+        sunsets: super::sunsets(catalog, options.today.unwrap_or_else(super::today_utc)),
     };
 
     // Steps 1 and 2: create missing live models, update drifted rows.
@@ -304,7 +315,7 @@ pub(crate) fn build(
     )?;
     let global_ids: HashMap<(&str, &str), i64> =
         by_id.iter().map(|(&key, row)| (key, row.id)).collect();
-    super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids)?;
+    super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids, audience)?;
     // What the ledger says about the creates, un-deprecations and digest.
     if schema_present {
         super::guard::check(conn, &mut plan, options)?;

@@ -57,6 +57,26 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if !plan.sunsets.is_empty() {
+        let _ = writeln!(out, "### Sunsets\n");
+        let _ = writeln!(out, "| model | sunset | days left | use instead |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for sunset in &plan.sunsets {
+            let left = if sunset.is_past_due() {
+                format!("**past due** ({} days ago)", -sunset.days_left)
+            } else {
+                sunset.days_left.to_string()
+            };
+            let instead = sunset.replacement.as_ref().map_or(String::new(), code);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {left} | {instead} |",
+                code(&sunset.model),
+                sunset.sunset
+            );
+        }
+        out.push('\n');
+    }
     if !plan.warnings.is_empty() {
         let _ = writeln!(out, "### Warnings\n");
         for warning in &plan.warnings {

@@ -27,12 +27,12 @@ mod validate;
 pub use crate::diff::{
     AffectedModel, AffectedTeam, Change, Create, Deletion, LedgerRun, Links, Merge, ModelChange,
     ModelId, ModelTableProblem, Plan, PlanWarning, Reason, ReferenceUpdate, Refusal, ResourceCount,
-    SkippedValues, Unmanaged, Update,
+    SkippedValues, Sunset, Unmanaged, Update,
 };
-pub(crate) use build::{Counting, MappingEntry, Planned, build};
+pub(crate) use build::{Audience, Counting, MappingEntry, Planned, build};
 pub(crate) use model_table::usable as model_table_usable;
 
-use llm_lifecycle_catalog::Catalog;
+use llm_lifecycle_catalog::{Catalog, Date};
 
 use crate::db::Database;
 use crate::error::Error;
@@ -47,6 +47,8 @@ pub struct PlanOptions {
     /// Models an earlier run deleted that this catalogue may create again
     /// (`--allow-restore provider/name`); any other is refused.
     pub allow_restore: Vec<ModelId>,
+    /// The day sunsets are counted from (`--today`); `None`: today, UTC.
+    pub today: Option<Date>,
 }
 
 impl Default for PlanOptions {
@@ -54,6 +56,7 @@ impl Default for PlanOptions {
         Self {
             environment: "default".to_owned(),
             allow_restore: Vec::new(),
+            today: None,
         }
     }
 }
@@ -68,6 +71,43 @@ pub fn plan(db: &mut Database<'_>, catalog: &Catalog) -> Result<Plan, Error> {
     plan_with(db, catalog, &PlanOptions::default())
 }
 
+/// Today's date in UTC (what sunsets count from without `--today`).
+#[must_use]
+pub fn today_utc() -> Date {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        });
+    Date::from_day_number(seconds.div_euclid(86_400)).unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
+}
+
+/// Every deprecated model of `catalog` with a sunset, soonest first, counted
+/// from `today`.
+pub(crate) fn sunsets(catalog: &Catalog, today: Date) -> Vec<Sunset> {
+    let mut sunsets: Vec<Sunset> = catalog
+        .models()
+        .filter(|(_, model)| model.deprecated)
+        .filter_map(|(provider, model)| {
+            let date = model.sunset?;
+            Some(Sunset {
+                model: ModelId::new(provider.key.as_ref(), model.name.as_ref()),
+                sunset: date.to_string(),
+                days_left: today.days_until(date),
+                replacement: catalog
+                    .chain_end(&provider.key, &model.name)
+                    .map(|to| ModelId::new(provider.key.as_ref(), to.name.as_ref())),
+            })
+        })
+        .collect();
+    sunsets.sort_by(|a, b| (a.days_left, &a.model).cmp(&(b.days_left, &b.model)));
+    sunsets
+}
+
 /// [`plan`] with `options`: the environment and the models allowed back.
 ///
 /// # Errors
@@ -78,6 +118,19 @@ pub fn plan_with(
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
     db.read_transaction(|conn| {
-        build(conn, catalog, Counting::All, options).map(|planned| planned.plan)
+        build(conn, catalog, Counting::All, options, Audience::Unnotified)
+            .map(|planned| planned.plan)
+    })
+}
+
+/// [`plan_with`], with [`Plan::affected`] listing every team that uses each
+/// model, told before or not (what `apply-models check` reports).
+pub(crate) fn in_use(
+    db: &mut Database<'_>,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Plan, Error> {
+    db.read_transaction(|conn| {
+        build(conn, catalog, Counting::All, options, Audience::Everyone).map(|planned| planned.plan)
     })
 }

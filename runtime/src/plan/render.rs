@@ -99,6 +99,7 @@ pub fn text(plan: &Plan) -> String {
         let _ = writeln!(out, "- delete {}, merged", merge.describe());
     }
     out.push_str(&super::notices::text(plan));
+    out.push_str(&sunsets(plan));
     for unmanaged in &plan.unmanaged {
         let _ = writeln!(
             out,
@@ -129,6 +130,18 @@ pub fn text(plan: &Plan) -> String {
     }
     out.push_str(&summary(plan));
     out.push('\n');
+    out
+}
+
+/// One line per sunset: `⏳` ahead, `‼` past due (`apply-models check`
+/// fails while a past-due model is still used).
+#[must_use]
+pub fn sunsets(plan: &Plan) -> String {
+    let mut out = String::new();
+    for sunset in &plan.sunsets {
+        let mark = if sunset.is_past_due() { "‼" } else { "⏳" };
+        let _ = writeln!(out, "{mark} sunset: {sunset}");
+    }
     out
 }
 

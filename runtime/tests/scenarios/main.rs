@@ -28,4 +28,5 @@ mod references;
 mod rollback;
 mod timeouts;
 mod stale_catalog;
+mod sunset;
 mod tls;
