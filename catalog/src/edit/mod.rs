@@ -37,12 +37,10 @@ use crate::diagnostic::Diagnostics;
 use crate::model::{Catalog, Provider};
 use crate::naming;
 
-mod date;
 mod diff;
 mod document;
 mod ops;
 
-pub use date::DateError;
 pub use ops::{add, delete, deprecate, set_token_limit};
 
 /// The result of an edit: the whole new text of the file and what changed.

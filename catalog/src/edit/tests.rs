@@ -681,41 +681,6 @@ fn set_token_limit_replaces_the_value_in_place() {
 }
 
 #[test]
-fn dates_parse_as_calendar_days() {
-    assert_eq!(
-        "2027-01-31".parse::<Date>(),
-        Ok(Date {
-            year: 2027,
-            month: 1,
-            day: 31
-        })
-    );
-    assert_eq!(
-        "2028-02-29"
-            .parse::<Date>()
-            .map(|d| d.to_string())
-            .as_deref(),
-        Ok("2028-02-29")
-    );
-    for bad in [
-        "2027-02-29",
-        "2027-13-01",
-        "2027-00-10",
-        "2027-1-31",
-        "27-01-31",
-        "2027-01-3a",
-        "2027/01/31",
-        "",
-    ] {
-        let error = bad.parse::<Date>().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            format!("`{bad}` is not a date: write it as YYYY-MM-DD, e.g. `2027-01-31`")
-        );
-    }
-}
-
-#[test]
 fn snapshot_delete_diff() {
     let edit = ok(delete(
         SOURCE,
