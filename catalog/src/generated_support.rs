@@ -479,10 +479,12 @@ pub const fn through(table: &'static str, column: &'static str) -> Through {
 pub const fn notifications(
     permission: &'static str,
     recipients_query: Option<&'static str>,
+    webhook_env: Option<&'static str>,
 ) -> NotificationSettings {
     NotificationSettings {
         permission: Cow::Borrowed(permission),
         recipients_query: borrowed(recipients_query),
+        webhook_env: borrowed(webhook_env),
     }
 }
 
@@ -550,7 +552,7 @@ mod tests {
         Some("/a/{team_id}/"),
         Some("kind = 'llm'"),
     )];
-    static CATALOG: Catalog = catalog(&PROVIDERS, &REFERENCES, notifications("perm", None));
+    static CATALOG: Catalog = catalog(&PROVIDERS, &REFERENCES, notifications("perm", None, None));
 
     #[test]
     fn the_constructors_fill_every_field() {

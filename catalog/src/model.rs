@@ -387,6 +387,9 @@ pub struct NotificationSettings {
     pub permission: Text,
     /// An SQL query returning user ids, with `$team_id` and `$permission` bound.
     pub recipients_query: Option<Text>,
+    /// `webhook_env`: the name of the environment variable that holds the URL
+    /// `apply-models` POSTs each notice to (none: no webhook unless `--notify-webhook`).
+    pub webhook_env: Option<Text>,
 }
 
 /// The permission notices are addressed to unless `[notifications]` says otherwise.
@@ -397,6 +400,7 @@ impl Default for NotificationSettings {
         Self {
             permission: Cow::Borrowed(DEFAULT_PERMISSION),
             recipients_query: None,
+            webhook_env: None,
         }
     }
 }

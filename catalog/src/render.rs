@@ -29,11 +29,15 @@ impl Catalog {
         let notifications = &self.notifications;
         if notifications.permission != DEFAULT_PERMISSION
             || notifications.recipients_query.is_some()
+            || notifications.webhook_env.is_some()
         {
             out.push_str("\n[notifications]\n");
             let _ = writeln!(out, "permission = {}", quote(&notifications.permission));
             if let Some(query) = &notifications.recipients_query {
                 let _ = writeln!(out, "recipients_query = {}", quote(query));
+            }
+            if let Some(name) = &notifications.webhook_env {
+                let _ = writeln!(out, "webhook_env = {}", quote(name));
             }
         }
         if let Some(table) = &self.model_table {

@@ -428,12 +428,16 @@ fn reference_literal(out: &mut Out, index: usize, reference: &Reference) {
 
 /// The `NotificationSettings` value, with full paths (it sits outside the module).
 fn notifications(settings: &NotificationSettings) -> String {
-    let query = settings.recipients_query.as_deref().map_or_else(
-        || "::core::option::Option::None".to_owned(),
-        |query| format!("::core::option::Option::Some({})", lit(query)),
-    );
+    let option = |value: Option<&str>| {
+        value.map_or_else(
+            || "::core::option::Option::None".to_owned(),
+            |value| format!("::core::option::Option::Some({})", lit(value)),
+        )
+    };
     format!(
-        "{SUPPORT}::notifications({}, {query})",
-        lit(&settings.permission)
+        "{SUPPORT}::notifications({}, {}, {})",
+        lit(&settings.permission),
+        option(settings.recipients_query.as_deref()),
+        option(settings.webhook_env.as_deref())
     )
 }

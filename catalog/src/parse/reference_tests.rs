@@ -350,6 +350,50 @@ fn notifications_have_a_default_permission() {
 }
 
 #[test]
+fn notifications_name_the_webhook_url_variable() {
+    assert_eq!(valid(OPENAI).notifications.webhook_env, None);
+    let catalog = valid(&format!(
+        "{OPENAI}[notifications]\nwebhook_env = \"LLM_WEBHOOK_URL\"\n"
+    ));
+    assert_eq!(
+        catalog.notifications.webhook_env.as_deref(),
+        Some("LLM_WEBHOOK_URL")
+    );
+    assert_eq!(catalog.notifications.permission, DEFAULT_PERMISSION);
+    let help = Some(
+        "name the environment variable that holds the URL (e.g. `webhook_env = \"LLM_WEBHOOK_URL\"`), \
+         not the URL itself: a webhook URL is a secret",
+    );
+    for (value, message) in [
+        ("", "`webhook_env` cannot be empty"),
+        (
+            "https://hooks.example.com/x",
+            "`webhook_env` is a URL, not the name of an environment variable",
+        ),
+        ("1HOOK", "`webhook_env` is not an environment variable name"),
+        (
+            "HOOK URL",
+            "`webhook_env` is not an environment variable name",
+        ),
+    ] {
+        assert_single(
+            &format!("{OPENAI}[notifications]\nwebhook_env = \"{value}\"\n"),
+            7,
+            15,
+            message,
+            help,
+        );
+    }
+    assert_single(
+        &format!("{OPENAI}[notifications]\nwebhook_env = 1\n"),
+        7,
+        15,
+        "`webhook_env` must be a string, found an integer",
+        None,
+    );
+}
+
+#[test]
 fn notifications_reject_unknown_and_empty_keys() {
     assert_single(
         &format!("{OPENAI}[notifications]\npermision = \"x\"\n"),

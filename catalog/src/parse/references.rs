@@ -28,7 +28,7 @@ pub(crate) const REFERENCE_KEYS: &[&str] = &[
 /// The keys of `through = { ... }`.
 pub(crate) const THROUGH_KEYS: &[&str] = &["table", "column"];
 /// The keys of `[notifications]`.
-pub(crate) const NOTIFICATION_KEYS: &[&str] = &["permission", "recipients_query"];
+pub(crate) const NOTIFICATION_KEYS: &[&str] = &["permission", "recipients_query", "webhook_env"];
 /// The placeholders a `url` template may use.
 pub(crate) const URL_PLACEHOLDERS: &[&str] = &["id", "team_id"];
 /// The named parameters a `recipients_query` may use.
@@ -446,5 +446,36 @@ pub(crate) fn read_notifications(
             settings.recipients_query = Some(Cow::Owned(query.value));
         }
     }
+    if let Some(name) = reader.string(&fields, "webhook_env") {
+        if let Some(problem) = env_name_problem(&name.value) {
+            reader.error_with_help(
+                name.span,
+                format!("`webhook_env` {problem}"),
+                Some(
+                    "name the environment variable that holds the URL (e.g. `webhook_env = \"LLM_WEBHOOK_URL\"`), \
+                     not the URL itself: a webhook URL is a secret"
+                        .to_owned(),
+                ),
+            );
+        } else {
+            settings.webhook_env = Some(Cow::Owned(name.value));
+        }
+    }
     settings
+}
+
+/// Why `name` is not a portable environment variable name (ASCII letters,
+/// digits and `_`, not starting with a digit), or `None`.
+fn env_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("cannot be empty")
+    } else if name.contains("://") {
+        Some("is a URL, not the name of an environment variable")
+    } else if name.starts_with(|c: char| c.is_ascii_digit())
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        Some("is not an environment variable name")
+    } else {
+        None
+    }
 }

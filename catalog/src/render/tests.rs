@@ -76,6 +76,10 @@ fn any_change_changes_the_digest() {
         A.replace("2027-01-31", "2027-02-01"),
         A.replace("url = \"/a/{team_id}/pipelines/{id}/\"\n", ""),
         A.replace(", deleted_on = 2026-03-04", ""),
+        A.replace(
+            "[notifications]\n",
+            "[notifications]\nwebhook_env = \"HOOK\"\n",
+        ),
     ] {
         assert_ne!(valid(&changed).digest(), a, "{changed}");
     }
@@ -100,6 +104,11 @@ fn the_digest_is_stable_across_releases() {
 fn rendering_parses_back_to_the_same_catalogue() {
     let a = valid(A);
     assert_eq!(valid(&a.to_toml()), a);
+    let hooked = valid(&A.replace(
+        "[notifications]\n",
+        "[notifications]\nwebhook_env = \"HOOK\"\n",
+    ));
+    assert_eq!(valid(&hooked.to_toml()), hooked);
     let real = Catalog::parse(include_str!("../../../models.toml"), "models.toml").unwrap();
     let rendered = real.to_toml();
     assert_eq!(valid(&rendered), real);
