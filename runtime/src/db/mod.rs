@@ -74,7 +74,14 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 60_000;
 /// The lifetime is the host connection's a `Database` borrows
 /// ([`Database::borrow_postgres`] and its siblings); `'static` when it owns
 /// its connection.
-pub struct Database<'c>(Inner<'c>);
+pub struct Database<'c>(
+    Inner<'c>,
+    /// PostgreSQL: every transaction starts `SET TRANSACTION READ ONLY`
+    /// ([`Database::connect_read_only`]). Per transaction, not the session's
+    /// characteristics: those would stay on a server connection a
+    /// transaction pooler then hands to another client.
+    bool,
+);
 
 // One connection per `Database`, moved rarely: the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -118,9 +125,10 @@ impl Database<'static> {
     }
 
     /// Opens a connection to `url` that never creates or writes anything: a
-    /// SQLite file is opened read-only (`file:…?mode=ro`), a PostgreSQL session
-    /// runs every transaction `READ ONLY`. For `plan`, `status`, `history` and
-    /// prune's reads.
+    /// SQLite file is opened read-only (`file:…?mode=ro`), every transaction
+    /// on PostgreSQL is `READ ONLY` (set per transaction, nothing on the
+    /// session: it works through a transaction pooler). For `plan`,
+    /// `status`, `history` and prune's reads.
     ///
     /// # Errors
     /// [`Error::NoDatabase`] when `url` is a SQLite file path that does not
@@ -142,15 +150,13 @@ impl Database<'static> {
         }
     }
 
-    /// PostgreSQL; `read_only`: every transaction of the session `READ ONLY`.
+    /// PostgreSQL; `read_only`: every transaction `READ ONLY` (each says so
+    /// itself: nothing is set on the session, which a transaction pooler
+    /// would hand on to the next client).
     #[cfg(feature = "postgres")]
     fn connect_postgres(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
-        let mut conn = pg::establish(&url.connect_string()).map_err(|e| connect_error(url, &e))?;
-        if read_only {
-            conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-                .map_err(|e| connect_error(url, &e.to_string()))?;
-        }
-        Ok(Self(Inner::Postgres(Held::Owned(conn))))
+        let conn = pg::establish(&url.connect_string()).map_err(|e| connect_error(url, &e))?;
+        Ok(Self(Inner::Postgres(Held::Owned(conn)), read_only))
     }
 
     #[cfg(not(feature = "postgres"))]
@@ -168,7 +174,7 @@ impl Database<'static> {
         let mut conn = MysqlConnection::establish(&url.connect_string())
             .map_err(|e| connect_error(url, &e.to_string()))?;
         mysql_settings(&mut conn, read_only).map_err(|e| connect_error(url, &e.to_string()))?;
-        Ok(Self(Inner::Mysql(Held::Owned(conn))))
+        Ok(Self(Inner::Mysql(Held::Owned(conn)), false))
     }
 
     #[cfg(not(feature = "mysql"))]
@@ -185,7 +191,7 @@ impl Database<'static> {
         let mut conn =
             SqliteConnection::establish(open).map_err(|e| connect_error(url, &e.to_string()))?;
         sqlite_settings(&mut conn).map_err(|e| connect_error(url, &e.to_string()))?;
-        Ok(Self(Inner::Sqlite(Held::Owned(conn))))
+        Ok(Self(Inner::Sqlite(Held::Owned(conn)), false))
     }
 
     #[cfg(not(feature = "sqlite"))]
@@ -198,12 +204,15 @@ impl Database<'static> {
     }
 
     /// Uses a PostgreSQL connection the host already has (from its pool, say).
-    /// Nothing needs setting on it: the runtime's transactions choose their
-    /// own isolation level and locks.
+    /// The runtime's transactions choose their own isolation level and
+    /// locks; its prepared-statement cache is turned off, as on the runtime's
+    /// own connections (nothing prepared outlives a transaction, for
+    /// transaction poolers such as PgBouncer).
     #[cfg(feature = "postgres")]
     #[must_use]
-    pub fn from_postgres(conn: PgConnection) -> Self {
-        Self(Inner::Postgres(Held::Owned(conn)))
+    pub fn from_postgres(mut conn: PgConnection) -> Self {
+        pg::disable_statement_cache(&mut conn);
+        Self(Inner::Postgres(Held::Owned(conn)), false)
     }
 
     /// Uses a SQLite connection the host already has, with the settings
@@ -214,7 +223,7 @@ impl Database<'static> {
     #[cfg(feature = "sqlite")]
     pub fn from_sqlite(mut conn: SqliteConnection) -> Result<Self, Error> {
         sqlite_settings(&mut conn).context(|| "applying the SQLite connection settings".into())?;
-        Ok(Self(Inner::Sqlite(Held::Owned(conn))))
+        Ok(Self(Inner::Sqlite(Held::Owned(conn)), false))
     }
 
     /// Uses a MySQL connection the host already has, with the settings
@@ -228,7 +237,7 @@ impl Database<'static> {
     pub fn from_mysql(mut conn: MysqlConnection) -> Result<Self, Error> {
         mysql_settings(&mut conn, false)
             .context(|| "applying the MySQL connection settings".into())?;
-        Ok(Self(Inner::Mysql(Held::Owned(conn))))
+        Ok(Self(Inner::Mysql(Held::Owned(conn)), false))
     }
 }
 
@@ -236,11 +245,15 @@ impl<'c> Database<'c> {
     /// Borrows a PostgreSQL connection the host holds (one of its pool, say)
     /// for as long as the `Database` lives; the connection is the host's
     /// again afterwards, with nothing of the runtime's left set on it (each
-    /// transaction chooses its own isolation level and locks).
+    /// transaction chooses its own isolation level and locks). Through a
+    /// transaction pooler (PgBouncer `pool_mode = transaction`), turn its
+    /// prepared-statement cache off first
+    /// (`set_prepared_statement_cache_size(CacheSize::Disabled)`), as
+    /// [`Database::connect`] does on its own connections.
     #[cfg(feature = "postgres")]
     #[must_use]
     pub fn borrow_postgres(conn: &'c mut PgConnection) -> Self {
-        Self(Inner::Postgres(Held::Borrowed(conn)))
+        Self(Inner::Postgres(Held::Borrowed(conn)), false)
     }
 
     /// Borrows a SQLite connection the host holds, with the settings
@@ -252,7 +265,7 @@ impl<'c> Database<'c> {
     #[cfg(feature = "sqlite")]
     pub fn borrow_sqlite(conn: &'c mut SqliteConnection) -> Result<Self, Error> {
         sqlite_settings(conn).context(|| "applying the SQLite connection settings".into())?;
-        Ok(Self(Inner::Sqlite(Held::Borrowed(conn))))
+        Ok(Self(Inner::Sqlite(Held::Borrowed(conn)), false))
     }
 
     /// Borrows a MySQL connection the host holds, with the session settings
@@ -263,7 +276,7 @@ impl<'c> Database<'c> {
     #[cfg(feature = "mysql")]
     pub fn borrow_mysql(conn: &'c mut MysqlConnection) -> Result<Self, Error> {
         mysql_settings(conn, false).context(|| "applying the MySQL connection settings".into())?;
-        Ok(Self(Inner::Mysql(Held::Borrowed(conn))))
+        Ok(Self(Inner::Mysql(Held::Borrowed(conn)), false))
     }
 
     /// Which engine this connection talks to.
@@ -304,6 +317,8 @@ impl<'c> Database<'c> {
         timeouts: Option<&Timeouts>,
         f: impl FnOnce(&mut Conn<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        #[cfg(feature = "postgres")]
+        let read_only = self.1;
         match &mut self.0 {
             // READ COMMITTED whatever the database's default_transaction_isolation:
             // the algorithm relies on each statement seeing what committed
@@ -315,7 +330,12 @@ impl<'c> Database<'c> {
             #[cfg(feature = "postgres")]
             Inner::Postgres(c) => {
                 let result = c.transaction(|c| {
-                    Query::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(c)?;
+                    Query::new(if read_only {
+                        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"
+                    } else {
+                        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED"
+                    })
+                    .execute(c)?;
                     if let Some(timeouts) = timeouts {
                         timeouts::postgres_set_local(c, timeouts).context(|| {
                             "setting the transaction's lock and statement timeouts".into()
@@ -399,10 +419,15 @@ impl<'c> Database<'c> {
         timeouts: &Timeouts,
         f: impl FnOnce(&mut Conn<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        #[cfg(feature = "postgres")]
+        let read_only = self.1;
         match &mut self.0 {
             #[cfg(feature = "postgres")]
             Inner::Postgres(c) => {
                 let result = c.transaction(|c| {
+                    if read_only {
+                        Query::new("SET TRANSACTION READ ONLY").execute(c)?;
+                    }
                     timeouts::postgres_set_local(c, timeouts).context(|| {
                         "setting the transaction's lock and statement timeouts".into()
                     })?;
@@ -470,9 +495,16 @@ impl<'c> Database<'c> {
     where
         E: From<diesel::result::Error>,
     {
+        #[cfg(feature = "postgres")]
+        let read_only = self.1;
         match &mut self.0 {
             #[cfg(feature = "postgres")]
-            Inner::Postgres(c) => c.transaction(|c| f(&mut Conn::Postgres(c))),
+            Inner::Postgres(c) => c.transaction(|c| {
+                if read_only {
+                    Query::new("SET TRANSACTION READ ONLY").execute(c)?;
+                }
+                f(&mut Conn::Postgres(c))
+            }),
             #[cfg(feature = "sqlite")]
             Inner::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
             #[cfg(feature = "mysql")]
@@ -789,6 +821,47 @@ mod tests {
         );
         // The same connection still writes in an ordinary transaction.
         db.transaction(|conn| conn.execute(&create).map_err(Error::from))?;
+        Ok(())
+    }
+
+    #[derive(QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+
+    /// A read-only PostgreSQL connection refuses writes in every kind of
+    /// transaction, yet leaves nothing on the session: a transaction pooler
+    /// hands the server connection on to a writer afterwards.
+    #[test]
+    fn read_only_postgres_connections_set_nothing_on_the_session() -> Result<(), Error> {
+        let Some(test_db) = llm_lifecycle_test_support::TestDb::postgres() else {
+            return Ok(());
+        };
+        let mut db = Database::connect_read_only(&DatabaseUrl::parse(test_db.url())?)?;
+        let create = Query::new("CREATE TABLE written_by_a_reader (x BIGINT)");
+        let timeouts = Timeouts::default();
+        let refusals = [
+            db.transaction(|conn| conn.execute(&create).map_err(Error::from)),
+            db.write_transaction(&timeouts, |conn| conn.execute(&create).map_err(Error::from)),
+            db.locked_transaction(&timeouts, |conn| conn.execute(&create).map_err(Error::from)),
+        ];
+        for refused in refusals {
+            let Err(refused) = refused else {
+                return Err(Error::Diverged("a read-only connection wrote".into()));
+            };
+            assert!(
+                refused.to_string().contains("read-only transaction"),
+                "{refused}"
+            );
+        }
+        // The session's default is as it was (no `SET SESSION CHARACTERISTICS`).
+        let rows: Vec<Text> = db.read_transaction(|conn| {
+            conn.load(&Query::new(
+                "SELECT current_setting('default_transaction_read_only') AS v",
+            ))
+        })?;
+        assert_eq!(rows.first().map(|r| r.v.as_str()), Some("off"));
         Ok(())
     }
 }

@@ -14,11 +14,14 @@
 //! name matched; both are checked as `verify-full`).
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 
 use diesel::ConnectionError;
-use diesel_async::AsyncPgConnection;
+use diesel::connection::CacheSize;
 use diesel_async::async_connection_wrapper::{AsyncConnectionWrapper, BlockOn};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -86,11 +89,62 @@ pub(super) fn establish(location: &str) -> Result<PgConnection, String> {
     let runtime = runtime()?;
     let conn = runtime.block_on(async move {
         let (client, connection) = config.connect(tls).await.map_err(|e| error_chain(&e))?;
-        AsyncPgConnection::try_from_client_and_connection(client, connection)
+        // diesel-async's setup sets the session's time zone and encoding with
+        // two named prepared statements. Outside a transaction, a transaction
+        // pooler (PgBouncer `pool_mode = transaction`) may run their Parse,
+        // Bind and Close on different server connections and leave them
+        // prepared on one, where the next process's statement of the same
+        // name (tokio-postgres counts `s0`, `s1`… per process) then fails
+        // with `prepared statement "s0" already exists`. In one transaction
+        // they stay on one server connection and are closed before it ends;
+        // the settings themselves are committed (PgBouncer tracks both).
+        let mut connection = connection;
+        drive_until(&mut connection, client.batch_execute("BEGIN")).await?;
+        let mut conn = AsyncPgConnection::try_from_client_and_connection(client, connection)
             .await
-            .map_err(|e: ConnectionError| e.to_string())
+            .map_err(|e: ConnectionError| e.to_string())?;
+        conn.batch_execute("COMMIT")
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(conn)
     })?;
-    Ok(AsyncConnectionWrapper::from(conn))
+    let mut conn = AsyncConnectionWrapper::from(conn);
+    disable_statement_cache(&mut conn);
+    Ok(conn)
+}
+
+/// Runs `request` on a connection nobody drives yet (diesel-async spawns
+/// its driver once it has it), driving `connection` meanwhile.
+async fn drive_until<S, T>(
+    connection: &mut tokio_postgres::Connection<S, T>,
+    request: impl Future<Output = Result<(), tokio_postgres::Error>>,
+) -> Result<(), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut request = std::pin::pin!(request);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(result) = request.as_mut().poll(cx) {
+            return Poll::Ready(result.map_err(|e| error_chain(&e)));
+        }
+        match Pin::new(&mut *connection).poll(cx) {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(error_chain(&e))),
+            Poll::Ready(Ok(())) => Poll::Ready(Err("the server closed the connection".into())),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Turns diesel-async's prepared-statement cache off: each statement is
+/// prepared, run and closed (the protocol's Close) where it is used, inside
+/// the runtime's transactions, so nothing named outlives a transaction on a
+/// server connection a transaction pooler hands on to another client. It
+/// costs a round trip or two per statement; the runtime runs a few dozen
+/// per apply.
+pub(super) fn disable_statement_cache(conn: &mut PgConnection) {
+    diesel::Connection::set_prepared_statement_cache_size(conn, CacheSize::Disabled);
 }
 
 /// A tokio-postgres error with its causes (the server's message is the source).
