@@ -7,7 +7,9 @@
 //!   trust auth). When that server is unreachable, a throwaway cluster is started
 //!   from the installed `initdb`/`pg_ctl` once per test process. When neither
 //!   works the test panics under `CI=true` and is otherwise skipped with a loud
-//!   message on stderr.
+//!   message on stderr. With `LLM_LIFECYCLE_TEST_PGBOUNCER=transaction` (or
+//!   `session`) the database is still created on the server, but its URL goes
+//!   through a PgBouncer in that pool mode (see [`pgbouncer`]).
 //! - MariaDB/MySQL: `CREATE DATABASE` with a unique name on the server at
 //!   `LLM_LIFECYCLE_TEST_MYSQL` (default `mysql://root@127.0.0.1:3306/mysql`,
 //!   root without a password), else on a throwaway `mariadbd` started once per
@@ -22,6 +24,7 @@
 mod cluster;
 pub mod django;
 mod mariadb;
+pub mod pgbouncer;
 mod tls;
 
 pub use mariadb::{DEFAULT_MYSQL_ADMIN_URL, MysqlConnection};
@@ -126,10 +129,14 @@ impl TestDb {
     }
 
     /// A fresh PostgreSQL database, or `None` (after a loud message) when no
-    /// server can be reached or started outside CI.
+    /// server can be reached or started outside CI. Under
+    /// `LLM_LIFECYCLE_TEST_PGBOUNCER`, its [`url`](Self::url) goes through
+    /// PgBouncer ([`pgbouncer`]); the fixtures ([`execute`](Self::execute),
+    /// [`strings`](Self::strings)) still talk to the server directly.
     ///
     /// # Panics
-    /// Under `CI=true` when no server is available; when `CREATE DATABASE` fails.
+    /// Under `CI=true` when no server (or the PgBouncer asked for) is
+    /// available; when `CREATE DATABASE` fails.
     #[must_use]
     #[allow(clippy::expect_used, clippy::panic)]
     pub fn postgres() -> Option<Self> {
@@ -140,12 +147,35 @@ impl TestDb {
                  and no throwaway cluster could be started",
             );
         };
-        Some(Self::on_server(Backend::Postgres, admin, |admin, name| {
+        let bouncer = match pgbouncer::requested().map(pgbouncer::shared) {
+            None => None,
+            Some(Ok(bouncer)) => Some(bouncer),
+            Some(Err(why)) => {
+                return unavailable(
+                    "PgBouncer",
+                    &format!("LLM_LIFECYCLE_TEST_PGBOUNCER is set but: {why}"),
+                );
+            }
+        };
+        let mut db = Self::on_server(Backend::Postgres, admin, |admin, name| {
             let mut conn =
                 PgConnection::establish(admin).expect("connect to the PostgreSQL test server");
             conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
                 .expect("CREATE DATABASE for the test");
-        }))
+        });
+        if let (Some(bouncer), Some((_, name))) = (bouncer, &db.server) {
+            db.url = bouncer.url_of(name);
+        }
+        Some(db)
+    }
+
+    /// The URL of this database on its server itself (not through PgBouncer).
+    #[must_use]
+    pub fn direct_url(&self) -> String {
+        match &self.server {
+            Some((admin, name)) => with_database(admin, name),
+            None => self.url.clone(),
+        }
     }
 
     /// A database of a unique name on the server at `admin`, made by `create`
@@ -218,7 +248,7 @@ impl TestDb {
             Backend::Sqlite => SqliteConnection::establish(&self.url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
-            Backend::Postgres => PgConnection::establish(&self.url)
+            Backend::Postgres => PgConnection::establish(&self.direct_url())
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
             Backend::Mysql => mariadb::execute(&self.url, sql),
@@ -244,7 +274,7 @@ impl TestDb {
                         .load(&mut c)
                         .map_err(|e| e.to_string())
                 }),
-            Backend::Postgres => PgConnection::establish(&self.url)
+            Backend::Postgres => PgConnection::establish(&self.direct_url())
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| {
                     diesel::sql_query(sql)
@@ -311,7 +341,7 @@ impl Drop for TestDb {
 /// `None` after a loud message, or a panic under `CI=true`: `engine` has no
 /// server to run this test on.
 #[allow(clippy::panic)]
-fn unavailable(engine: &str, why: &str) -> Option<TestDb> {
+fn unavailable<T>(engine: &str, why: &str) -> Option<T> {
     let message = format!("{engine} unavailable: {why}");
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{message}");
