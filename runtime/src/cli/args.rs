@@ -128,6 +128,9 @@ pub(super) enum Command {
     /// List the deleted entries that are safe to remove from models.toml
     /// (applied in every environment, on the main branch long enough); --write removes them.
     Prune(super::prune::PruneArgs),
+    /// Edit models.toml: deprecate, delete or add a model, or compare it with
+    /// a models.dev api.json (sync); validated before anything is written.
+    Catalog(super::catalog::CatalogArgs),
 }
 
 /// How results are printed on stdout.

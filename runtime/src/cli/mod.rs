@@ -5,6 +5,7 @@
 //! with arguments and output buffers.
 
 mod args;
+mod catalog;
 mod output;
 mod prune;
 
@@ -131,6 +132,7 @@ fn unsupported_format(cli: &Cli) -> Option<String> {
         Some(Command::History { .. }) => "history",
         Some(Command::Migrate) => "migrate",
         Some(Command::Prune(_)) => "prune",
+        Some(Command::Catalog(_)) => "catalog",
     };
     let message = format!(
         "`--format markdown` is available for `plan` and `apply` only; `{name}` prints \
@@ -189,6 +191,10 @@ fn execute(
     err: &mut dyn Write,
     notifiers: &[&dyn Notifier],
 ) -> Result<u8, Error> {
+    if let Some(Command::Catalog(args)) = &cli.command {
+        // Catalogue edits touch the file only, never a database.
+        return Ok(catalog::run(cli, args, out, err));
+    }
     if let Some(Command::Prune(args)) = &cli.command {
         // Prune reads the catalogue file and its own list of environments.
         return Ok(prune::run(cli, args, out, err));
@@ -196,7 +202,9 @@ fn execute(
     let url = location(cli, err)?;
     let command = cli.command.clone().unwrap_or(Command::Apply);
     let mut db = match command {
-        Command::Apply | Command::Migrate | Command::Prune(_) => Database::connect(&url)?,
+        Command::Apply | Command::Migrate | Command::Prune(_) | Command::Catalog(_) => {
+            Database::connect(&url)?
+        }
         // Read-only commands never create or write anything (a typo in the path
         // must not leave an empty database behind).
         Command::Plan { .. } => match Database::connect_read_only(&url) {
@@ -274,6 +282,7 @@ fn execute(
         }
         // Handled above, before any connection; kept for exhaustiveness.
         Command::Prune(args) => Ok(prune::run(cli, &args, out, err)),
+        Command::Catalog(args) => Ok(catalog::run(cli, &args, out, err)),
         Command::Migrate => {
             let applied = crate::apply::migrate_with(&mut db, catalog, &timeouts(cli))?;
             match cli.format {

@@ -16,6 +16,7 @@ mod concurrency;
 mod django;
 mod host_table;
 mod ledger;
+mod lifecycle;
 mod migrations;
 mod models;
 mod notifications;
