@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use llm_lifecycle_catalog::Date;
 
+use crate::notify::WebhookFormat;
 use crate::plan::ModelId;
 
 /// Converge the database on the LLM model catalogue compiled into this binary.
@@ -72,6 +73,17 @@ pub(super) struct Cli {
     /// tests and dry runs of plan, status, apply and check.
     #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = date)]
     pub today: Option<Date>,
+
+    /// After apply, POST each notice not yet delivered to URL (Standard
+    /// Webhooks headers; signed when LLM_LIFECYCLE_WEBHOOK_SECRET holds a
+    /// whsec_ secret). Default: the URL in the variable `[notifications]
+    /// webhook_env` names. A failed delivery is retried on the next run.
+    #[arg(long, global = true, value_name = "URL")]
+    pub notify_webhook: Option<String>,
+
+    /// The webhook's body: the notice as JSON, or a Slack incoming-webhook message.
+    #[arg(long, global = true, value_enum, default_value_t = WebhookFormat::Standard)]
+    pub webhook_format: WebhookFormat,
 }
 
 /// `YYYY-MM-DD`.

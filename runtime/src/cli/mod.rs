@@ -22,7 +22,7 @@ use args::{Cli, Command, Format};
 use crate::apply::ApplyOptions;
 use crate::db::{Database, DatabaseUrl, Timeouts};
 use crate::error::Error;
-use crate::notify::Notifier;
+use crate::notify::{Notifier, Webhook};
 use crate::plan::{self, render};
 
 /// Process exit codes.
@@ -199,8 +199,21 @@ fn execute(
         // Prune reads the catalogue file and its own list of environments.
         return Ok(prune::run(cli, args, out, err));
     }
-    let url = location(cli, err)?;
     let command = cli.command.clone().unwrap_or(Command::Apply);
+    // A bad webhook URL or secret is a usage error, before anything is written.
+    let webhook = match command {
+        Command::Apply => {
+            match Webhook::configured(cli.notify_webhook.as_deref(), cli.webhook_format, catalog) {
+                Ok(webhook) => webhook,
+                Err(error) => {
+                    let _ = writeln!(err, "error: {error}");
+                    return Ok(exit::USAGE);
+                }
+            }
+        }
+        _ => None,
+    };
+    let url = location(cli, err)?;
     let mut db = match command {
         Command::Apply | Command::Migrate | Command::Prune(_) | Command::Catalog(_) => {
             Database::connect(&url)?
@@ -226,7 +239,18 @@ fn execute(
     };
     tracing::info!(database = %url, "connected");
     match command {
-        Command::Apply => apply(catalog, cli, &mut db, out, err, notifiers),
+        Command::Apply => {
+            let mut sinks = notifiers.to_vec();
+            sinks.extend(webhook.as_ref().map(|webhook| webhook as &dyn Notifier));
+            let code = apply(catalog, cli, &mut db, out, err, &sinks);
+            if let Some(reason) = webhook.as_ref().and_then(Webhook::disabled) {
+                let _ = writeln!(
+                    err,
+                    "warning: {reason}; its notices are retried on the next run"
+                );
+            }
+            code
+        }
         Command::Plan { exit_code } => {
             let plan = crate::plan::plan_with(&mut db, catalog, &plan_options(cli))?;
             match cli.format {

@@ -22,7 +22,9 @@ use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::Catalog;
 use serde::Serialize;
 
-use super::{DELIVERIES_TABLE, NOTIFICATIONS_TABLE, Notice, Notifier, RECIPIENTS_TABLE};
+use super::{
+    DELIVERIES_TABLE, NOTIFICATIONS_TABLE, Notice, Notifier, RECIPIENTS_TABLE, SinkDisabled,
+};
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::db::{Backend, Bind, Database, Query, quote_ident};
 use crate::error::{Context, Error};
@@ -38,6 +40,16 @@ pub struct DeliveryReport {
     pub delivered: u64,
     /// Deliveries that failed (retried on the next run).
     pub failed: u64,
+    /// Sinks that stopped for the rest of the run ([`SinkDisabled`]).
+    pub disabled: u64,
+}
+
+/// What happened to one notice.
+enum Outcome {
+    Delivered,
+    Failed,
+    /// Failed, and the sink takes nothing more in this run.
+    Disabled,
 }
 
 #[derive(QueryableByName)]
@@ -109,7 +121,7 @@ pub fn deliver(
     for notifier in notifiers {
         let sink = notifier.name().to_owned();
         let mut after = 0;
-        loop {
+        'pages: loop {
             let page = db.transaction(|conn| {
                 let rows: Vec<NoticeRow> = conn
                     .load(&pending_query(conn.backend(), &sink, after))
@@ -170,26 +182,43 @@ pub fn deliver(
                         if !done.is_empty() {
                             return Ok::<_, Error>(None);
                         }
+                        let mut outcome = Outcome::Delivered;
                         let error = notifier.deliver(&notice).err().map(|error| {
-                        tracing::warn!(
-                            sink = %sink,
-                            notification = id,
-                            team = notice.team_id,
-                            %error,
-                            "could not deliver a notification; it will be retried on the next run"
-                        );
-                        crate::error::one_line(&error.to_string())
-                    });
-                        let failed = error.is_some();
+                            if error.downcast_ref::<SinkDisabled>().is_some() {
+                                tracing::warn!(
+                                    sink = %sink,
+                                    notification = id,
+                                    %error,
+                                    "a notification sink is disabled for the rest of this run; \
+                                     its notifications are retried on the next run"
+                                );
+                                outcome = Outcome::Disabled;
+                            } else {
+                                tracing::warn!(
+                                    sink = %sink,
+                                    notification = id,
+                                    team = notice.team_id,
+                                    %error,
+                                    "could not deliver a notification; it will be retried on the next run"
+                                );
+                                outcome = Outcome::Failed;
+                            }
+                            crate::error::one_line(&error.to_string())
+                        });
                         conn.execute(&record_query(conn.backend(), id, &sink, error))
                             .context(|| {
                                 format!("recording the delivery of notification {id} to {sink}")
                             })?;
-                        Ok(Some(failed))
+                        Ok(Some(outcome))
                     })?;
                 match outcome {
-                    Some(false) => report.delivered += 1,
-                    Some(true) => report.failed += 1,
+                    Some(Outcome::Delivered) => report.delivered += 1,
+                    Some(Outcome::Failed) => report.failed += 1,
+                    Some(Outcome::Disabled) => {
+                        report.failed += 1;
+                        report.disabled += 1;
+                        break 'pages;
+                    }
                     None => {}
                 }
             }

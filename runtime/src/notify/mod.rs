@@ -46,6 +46,7 @@
 //! not contain the engine's own bind placeholders.
 
 mod deliver;
+pub mod webhook;
 
 use std::collections::BTreeMap;
 
@@ -58,6 +59,18 @@ pub use crate::diff::{
     SLUG_DEPRECATED,
 };
 pub use crate::schema::{DELIVERIES_TABLE, NOTIFICATIONS_TABLE, RECIPIENTS_TABLE};
+pub use webhook::{Webhook, WebhookError, WebhookFormat};
+
+/// The error a [`Notifier`] returns (boxed) to stop its deliveries for the
+/// rest of the run (e.g. its endpoint answered `410 Gone`): this notice's
+/// failure is recorded, the sink is handed nothing more until the next run,
+/// and the reason is logged once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct SinkDisabled {
+    /// Why, in one line.
+    pub reason: String,
+}
 
 /// A notification as stored in `llm_model_notifications`, handed to sinks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -177,7 +190,8 @@ pub trait Notifier {
     /// Delivers one notice.
     ///
     /// # Errors
-    /// Anything; the notice is retried on the next run.
+    /// Anything; the notice is retried on the next run. A [`SinkDisabled`]
+    /// also stops the deliveries to this sink for the rest of the run.
     fn deliver(&self, notice: &Notice) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 }
 
