@@ -21,6 +21,7 @@ mod migrations;
 mod models;
 mod notifications;
 mod notifications_cli;
+mod pooler;
 mod processes;
 mod prune;
 mod prune_frozen_catalog;
