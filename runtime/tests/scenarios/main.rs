@@ -32,3 +32,4 @@ mod timeouts;
 mod stale_catalog;
 mod sunset;
 mod tls;
+mod webhook;
