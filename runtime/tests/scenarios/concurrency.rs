@@ -92,7 +92,10 @@ enum Host {
 impl Host {
     fn open(db: &TestDb) -> Self {
         match db.backend() {
-            Backend::Postgres => Self::Postgres(PgConnection::establish(db.url()).unwrap()),
+            // Straight to the server, also under LLM_LIFECYCLE_TEST_PGBOUNCER:
+            // a session lock held through a transaction pooler would go with
+            // its server connection to the apply it should block.
+            Backend::Postgres => Self::Postgres(PgConnection::establish(&db.direct_url()).unwrap()),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(db.url()).unwrap();
                 conn.batch_execute("PRAGMA busy_timeout = 60000; PRAGMA foreign_keys = ON;")

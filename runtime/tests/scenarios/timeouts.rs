@@ -78,9 +78,13 @@ fn mysql_deploy_lock() -> String {
 impl Holder {
     fn open(db: &TestDb) -> Self {
         match db.backend() {
+            // Straight to the server, also under LLM_LIFECYCLE_TEST_PGBOUNCER:
+            // the holder keeps session locks a transaction pooler would hand
+            // on with its server connection (to the apply it should block).
             Backend::Postgres => {
-                let separator = if db.url().contains('?') { '&' } else { '?' };
-                let url = format!("{}{separator}application_name={HOLDER_APP}", db.url());
+                let direct = db.direct_url();
+                let separator = if direct.contains('?') { '&' } else { '?' };
+                let url = format!("{direct}{separator}application_name={HOLDER_APP}");
                 Self::Postgres(PgConnection::establish(&url).unwrap())
             }
             Backend::Sqlite => Self::Sqlite(SqliteConnection::establish(db.url()).unwrap()),
