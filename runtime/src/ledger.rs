@@ -334,6 +334,9 @@ pub(crate) fn finish_run(
     .bind(Bind::BigInt(run_id));
     conn.execute(&query)
         .context(|| format!("completing run {run_id} in the ledger"))?;
+    // A phase boundary for logs and the crash tests: the apply's last
+    // statement ran; what follows is its COMMIT.
+    tracing::debug!(target: "llm_lifecycle::phase", phase = "run-finished", run_id, %status, "ledger row completed");
     Ok(())
 }
 

@@ -144,6 +144,8 @@ impl<C: SchemaConnection> MigrationHarness<C::Backend> for Harness<'_, C> {
         migration: &dyn Migration<C::Backend>,
     ) -> migration::Result<MigrationVersion<'static>> {
         let version = migration.name().version().as_owned();
+        // A phase boundary for logs and the crash tests (nothing else reads it).
+        tracing::debug!(target: "llm_lifecycle::phase", phase = "migration", %version, "running schema migration");
         self.step(migration, |conn| {
             migration.run(conn)?;
             record(conn, &version.to_string())?;
