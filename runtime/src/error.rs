@@ -34,8 +34,10 @@ pub enum Error {
     /// A statement failed; nothing the current transaction did was kept.
     /// The driver's error is the [`source`](std::error::Error::source) (see
     /// [`Error::database_error_kind`] to tell a unique violation from a
-    /// serialization failure).
-    #[error("database error while {context}: {source}")]
+    /// serialization failure). When the server closed the connection (a
+    /// terminated backend, a killed connection, a restart) the message says
+    /// so and that nothing was committed.
+    #[error("{}", database_message(.context, .source))]
     Database {
         /// What the runtime was doing.
         context: String,
@@ -204,6 +206,44 @@ impl<T> Context<T> for Result<T, diesel::result::Error> {
     }
 }
 
+/// The message of [`Error::Database`]: one actionable line when the
+/// connection was lost under the statement.
+fn database_message(context: &str, source: &DriverError) -> String {
+    if connection_lost(&source.0) {
+        format!(
+            "the database connection was closed by the server while {context} ({source}); \
+             nothing was committed; rerun the deploy"
+        )
+    } else {
+        format!("database error while {context}: {source}")
+    }
+}
+
+/// Whether `error` says the connection is gone: closed by the server
+/// (PostgreSQL `pg_terminate_backend`, MySQL `KILL CONNECTION`, a restart)
+/// or cut on the way. The drivers report it as text (tokio-postgres
+/// `connection closed`, mysql_async `Connection to the server is closed`).
+fn connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as Diesel};
+    let message = match error {
+        Diesel::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => return true,
+        Diesel::DatabaseError(_, info) => info.message().to_ascii_lowercase(),
+        _ => return false,
+    };
+    [
+        "connection closed",
+        "connection to the server is closed",
+        "terminating connection due to administrator command",
+        "server has gone away",
+        "lost connection to",
+        "connection was killed",
+        "connection reset by peer",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+}
+
 /// A duration as the command line takes it: `500ms`, `5s`, `2m`, `1h`, `0`.
 pub(crate) fn human_duration(duration: Duration) -> String {
     let ms = duration.as_millis();
@@ -271,6 +311,36 @@ mod tests {
         let diesel = diesel::result::Error::QueryBuilderError(quoted.into());
         let debug = format!("{:?}", Error::database("reading", diesel));
         assert!(!debug.contains("hunter"), "{debug}");
+    }
+
+    #[test]
+    fn a_connection_closed_by_the_server_is_one_actionable_line() {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        for said in [
+            "connection closed",
+            "Input/output error: Driver error: `Connection to the server is closed.'",
+        ] {
+            let error = Error::from(Diesel::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(said.to_owned()),
+            ));
+            let shown = error.to_string();
+            assert!(
+                shown.starts_with(
+                    "the database connection was closed by the server while running a transaction ("
+                ),
+                "{shown}"
+            );
+            assert!(
+                shown.ends_with("; nothing was committed; rerun the deploy"),
+                "{shown}"
+            );
+        }
+        let other = Error::database(
+            "reading",
+            Diesel::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax".to_owned())),
+        );
+        assert_eq!(other.to_string(), "database error while reading: syntax");
     }
 
     #[test]
