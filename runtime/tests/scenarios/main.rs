@@ -13,6 +13,7 @@ mod prune_support;
 
 mod cli;
 mod concurrency;
+mod crashes;
 mod django;
 mod host_table;
 mod ledger;
