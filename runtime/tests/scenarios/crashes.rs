@@ -49,7 +49,7 @@ const PAUSE_NTH_VAR: &str = "LLM_LIFECYCLE_CRASH_PAUSE_NTH";
 const PAUSED: &str = "CRASH-CHILD-PAUSED";
 
 /// Referencing rows of each big table (assistants: FK; pipeline nodes: JSON).
-const ROWS: i64 = 40_000;
+const ROWS: i64 = 20_000;
 /// Teams (and pipelines, one each): one notice per team and deleted model.
 const TEAMS: i64 = 100;
 /// A generous bound for every wait: a slow machine is not a failure.
@@ -329,14 +329,22 @@ fn insert_series(db: &TestDb, table: &str, columns: &str, select: &str, n: i64) 
         ),
         // Six cross-joined digits (MySQL 8 caps recursive CTEs at 1000 rows by default).
         Backend::Mysql => {
+            // As many digits as `n` has (a million rows generated for 40k is slow).
+            let places = n.max(1).to_string().len();
             let digits = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 \
                           UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL \
                           SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+            let sum = (0..places)
+                .map(|p| format!("{} * d{p}.d", 10_i64.pow(u32::try_from(p).unwrap())))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let from = (0..places)
+                .map(|p| format!("{digits} d{p}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             format!(
                 "INSERT INTO {table} ({columns}) SELECT {select} FROM \
-                 (SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d + 100000 * g.d AS n \
-                  FROM {digits} a, {digits} b, {digits} c, {digits} e, {digits} f, {digits} g) s \
-                 WHERE n <= {n}"
+                 (SELECT 1 + {sum} AS n FROM {from}) s WHERE n <= {n}"
             )
         }
     };
@@ -445,7 +453,7 @@ fn seeded(db: &TestDb) {
                 "JSON"
             )
         ),
-        2_000,
+        1_000,
     );
     insert_series(
         db,
@@ -456,7 +464,7 @@ fn seeded(db: &TestDb) {
              ELSE 'openai/gpt-4.1' END",
             cat(db, &["'experiment '", &n])
         ),
-        20_000,
+        5_000,
     );
     if db.backend() == Backend::Postgres {
         db.execute("ANALYZE");
@@ -764,20 +772,16 @@ fn killed_during_the_schema_migrations(db: &TestDb) {
     assert_eq!(history(db), ["succeeded", "succeeded"]);
 }
 
-/// One seeded database, one apply killed after another at each moment of
-/// the data transaction (each killed run is the next apply after the
-/// previous crash, and gets past its kill point: the crash left nothing in
-/// the way), then on PostgreSQL and MySQL the server cuts the connection of
-/// one; then the next apply converges and the one after has nothing to do.
+/// One seeded database, one apply killed after another (the second killed
+/// run is the next apply after the first crash and gets past its kill
+/// point: the crash left nothing in the way), then the next apply converges
+/// and the one after has nothing to do.
 ///
 /// - notices: the child stops after the first team notifications statement
 ///   ran in the transaction, before the second;
-/// - repointing: the first reference column (assistants, FK) was repointed
-///   in the transaction and the `UPDATE` of the second (pipeline nodes,
-///   JSON) is running when the kill lands;
 /// - right before COMMIT: every statement ran, the ledger row says
 ///   `succeeded` inside the transaction, the COMMIT is never sent.
-fn killed_at_each_moment_of_the_apply_then_converges(db: &TestDb) {
+fn killed_while_notices_are_written_and_right_before_commit(db: &TestDb) {
     let t = Instant::now();
     seeded(db);
     let mut timings = vec![format!("seeded {:?}", t.elapsed())];
@@ -795,6 +799,39 @@ fn killed_at_each_moment_of_the_apply_then_converges(db: &TestDb) {
         "notices after {reached:?} (checked at {:?})",
         t.elapsed()
     ));
+    let reached = kill_at(db, &RIGHT_BEFORE_COMMIT, (Stream::Out, &[PAUSED]));
+    timings.push(format!(
+        "before COMMIT after {reached:?} (checked at {:?})",
+        t.elapsed()
+    ));
+    assert_converges(db);
+    timings.push(format!("converged at {:?}", t.elapsed()));
+    eprintln!("crashes::{:?}: {}", db.backend(), timings.join(", "));
+}
+
+/// The child stops right after the ledger row says `succeeded`, before COMMIT.
+const RIGHT_BEFORE_COMMIT: Spawn<'static> = Spawn {
+    args: TRACED,
+    catalog: "full",
+    trace: true,
+    pause: Some((
+        &["llm_lifecycle::phase", "ledger row completed", "succeeded"],
+        1,
+    )),
+};
+
+/// As [`killed_while_notices_are_written_and_right_before_commit`] on a
+/// database of its own (the two run in parallel):
+///
+/// - repointing: the first reference column (assistants, FK) was repointed
+///   in the transaction and the `UPDATE` of the second (pipeline nodes,
+///   JSON) is running when the SIGKILL lands;
+/// - then (PostgreSQL, MySQL) the server cuts the connection of the next
+///   apply while it repoints.
+fn killed_while_repointing_and_cut_by_the_server(db: &TestDb) {
+    let t = Instant::now();
+    seeded(db);
+    let mut timings = vec![format!("seeded {:?}", t.elapsed())];
     let reached = kill_at(
         db,
         &Spawn {
@@ -803,27 +840,13 @@ fn killed_at_each_moment_of_the_apply_then_converges(db: &TestDb) {
             trace: true,
             pause: None,
         },
-        (Stream::Err, &[" sql=", "UPDATE ", "pipeline_nodes", " SET "]),
+        (
+            Stream::Err,
+            &[" sql=", "UPDATE ", "pipeline_nodes", " SET "],
+        ),
     );
     timings.push(format!(
         "repointing after {reached:?} (checked at {:?})",
-        t.elapsed()
-    ));
-    let reached = kill_at(
-        db,
-        &Spawn {
-            args: TRACED,
-            catalog: "full",
-            trace: true,
-            pause: Some((
-                &["llm_lifecycle::phase", "ledger row completed", "succeeded"],
-                1,
-            )),
-        },
-        (Stream::Out, &[PAUSED]),
-    );
-    timings.push(format!(
-        "before COMMIT after {reached:?} (checked at {:?})",
         t.elapsed()
     ));
     if db.backend() != Backend::Sqlite {
@@ -916,5 +939,6 @@ fn cut_by_the_server_while_repointing(db: &TestDb) -> Duration {
 
 llm_lifecycle_test_support::backend_tests!(
     killed_during_the_schema_migrations,
-    killed_at_each_moment_of_the_apply_then_converges,
+    killed_while_notices_are_written_and_right_before_commit,
+    killed_while_repointing_and_cut_by_the_server,
 );
