@@ -209,7 +209,7 @@ fn host_harness_reverts_and_redoes(db: &TestDb) {
 }
 
 fn apply_models(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_apply-models"))
+    Command::new(env!("CARGO_BIN_EXE_host-app-apply-models"))
         .arg("--database-url")
         .arg(db.url())
         .args(args)
