@@ -16,6 +16,7 @@ compile_error!(
 );
 
 use diesel::QueryResult;
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 use diesel::connection::SimpleConnection;
 #[cfg(feature = "mysql")]
 use diesel::mysql::Mysql;
@@ -79,7 +80,9 @@ pub struct Database<'c>(
     /// PostgreSQL: every transaction starts `SET TRANSACTION READ ONLY`
     /// ([`Database::connect_read_only`]). Per transaction, not the session's
     /// characteristics: those would stay on a server connection a
-    /// transaction pooler then hands to another client.
+    /// transaction pooler then hands to another client. (Read only by the
+    /// PostgreSQL driver.)
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     bool,
 );
 

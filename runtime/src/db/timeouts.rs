@@ -359,16 +359,7 @@ mod postgres {
             .map_err(|e| tracing::debug!(%e, "could not look up the lock holder"))
             .ok()?;
         let described: Vec<String> = sessions.iter().map(describe).collect();
-        if described.is_empty() {
-            return None;
-        }
-        Some(match lock {
-            Some(_) => format!("held by PostgreSQL {}", described.join(" and ")),
-            None => format!(
-                "open transactions holding row locks: PostgreSQL {}",
-                described.join("; ")
-            ),
-        })
+        super::holders_line("PostgreSQL", lock.is_some(), &described)
     }
 
     /// `pid 42 (application `x`, idle in transaction, query started T, locking t)`.
@@ -571,16 +562,7 @@ mod mysql {
             .map_err(|e| tracing::debug!(%e, "could not look up the lock holder"))
             .ok()?;
         let described: Vec<String> = sessions.iter().map(describe).collect();
-        if described.is_empty() {
-            return None;
-        }
-        Some(match lock {
-            Some(_) => format!("held by MySQL connection {}", described.join(" and ")),
-            None => format!(
-                "open transactions holding row locks: MySQL connection {}",
-                described.join("; ")
-            ),
-        })
+        super::holders_line("MySQL connection", lock.is_some(), &described)
     }
 
     /// `42 (root@localhost:5555, Sleep for 3 s, 1 row locked)`.
@@ -669,6 +651,24 @@ mod sqlite {
 
 #[cfg(feature = "sqlite")]
 pub(super) use sqlite::with_busy_timeout as sqlite_with_busy_timeout;
+
+/// What the engine said about who holds the lock: `held by ENGINE a and b`
+/// (the named lock) or `open transactions holding row locks: ENGINE a; b`;
+/// `None` when it named nobody.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn holders_line(engine: &str, named_lock: bool, described: &[String]) -> Option<String> {
+    if described.is_empty() {
+        return None;
+    }
+    Some(if named_lock {
+        format!("held by {engine} {}", described.join(" and "))
+    } else {
+        format!(
+            "open transactions holding row locks: {engine} {}",
+            described.join("; ")
+        )
+    })
+}
 
 #[cfg(test)]
 mod tests {
