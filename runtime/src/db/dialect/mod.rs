@@ -130,6 +130,12 @@ fn path_json_set(dialect: &dyn Dialect, json: &JsonKey<'_>, value: Query) -> Que
     } else {
         remove(set(&limits), &mut companions.remove.iter())
     };
+    when_cleared(value, cleared, moved)
+}
+
+/// `(CASE WHEN value IS NULL THEN cleared ELSE moved END)`: a JSON document
+/// with its companions dropped when the id is cleared, else rewritten.
+pub(super) fn when_cleared(value: Query, cleared: Query, moved: Query) -> Query {
     let mut query = Query::new("(CASE WHEN ");
     query
         .append(value)

@@ -147,15 +147,7 @@ impl Dialect for Postgres {
                 }
             }
             let moved = remove(moved, &mut companions.remove.iter());
-            let mut query = Query::new("(CASE WHEN ");
-            query
-                .append(value)
-                .push_sql(" IS NULL THEN ")
-                .append(cleared)
-                .push_sql(" ELSE ")
-                .append(moved)
-                .push_sql(" END)");
-            query
+            super::when_cleared(value, cleared, moved)
         };
         let mut query = Query::new("CAST(");
         query.append(doc);
