@@ -480,11 +480,13 @@ pub const fn notifications(
     permission: &'static str,
     recipients_query: Option<&'static str>,
     webhook_env: Option<&'static str>,
+    reminders: &'static [u32],
 ) -> NotificationSettings {
     NotificationSettings {
         permission: Cow::Borrowed(permission),
         recipients_query: borrowed(recipients_query),
         webhook_env: borrowed(webhook_env),
+        reminders: Cow::Borrowed(reminders),
     }
 }
 
@@ -552,7 +554,11 @@ mod tests {
         Some("/a/{team_id}/"),
         Some("kind = 'llm'"),
     )];
-    static CATALOG: Catalog = catalog(&PROVIDERS, &REFERENCES, notifications("perm", None, None));
+    static CATALOG: Catalog = catalog(
+        &PROVIDERS,
+        &REFERENCES,
+        notifications("perm", None, None, &[]),
+    );
 
     #[test]
     fn the_constructors_fill_every_field() {

@@ -390,7 +390,14 @@ pub struct NotificationSettings {
     /// `webhook_env`: the name of the environment variable that holds the URL
     /// `apply-models` POSTs each notice to (none: no webhook unless `--notify-webhook`).
     pub webhook_env: Option<Text>,
+    /// `reminders = [30, 7, 1]`: days before a deprecated model's `sunset` at
+    /// which each team still using it is reminded once, largest first (empty:
+    /// no reminders).
+    pub reminders: Cow<'static, [u32]>,
 }
+
+/// The largest `reminders` entry accepted: ten years of days.
+pub const MAX_REMINDER_DAYS: u32 = 3650;
 
 /// The permission notices are addressed to unless `[notifications]` says otherwise.
 pub const DEFAULT_PERMISSION: &str = "service_providers.change_llmprovidermodel";
@@ -401,6 +408,7 @@ impl Default for NotificationSettings {
             permission: Cow::Borrowed(DEFAULT_PERMISSION),
             recipients_query: None,
             webhook_env: None,
+            reminders: Cow::Borrowed(&[]),
         }
     }
 }

@@ -30,6 +30,7 @@ impl Catalog {
         if notifications.permission != DEFAULT_PERMISSION
             || notifications.recipients_query.is_some()
             || notifications.webhook_env.is_some()
+            || !notifications.reminders.is_empty()
         {
             out.push_str("\n[notifications]\n");
             let _ = writeln!(out, "permission = {}", quote(&notifications.permission));
@@ -38,6 +39,11 @@ impl Catalog {
             }
             if let Some(name) = &notifications.webhook_env {
                 let _ = writeln!(out, "webhook_env = {}", quote(name));
+            }
+            if !notifications.reminders.is_empty() {
+                let days: Vec<String> =
+                    notifications.reminders.iter().map(u32::to_string).collect();
+                let _ = writeln!(out, "reminders = [{}]", days.join(", "));
             }
         }
         if let Some(table) = &self.model_table {

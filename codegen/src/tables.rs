@@ -435,9 +435,15 @@ fn notifications(settings: &NotificationSettings) -> String {
         )
     };
     format!(
-        "{SUPPORT}::notifications({}, {}, {})",
+        "{SUPPORT}::notifications({}, {}, {}, &[{}])",
         lit(&settings.permission),
         option(settings.recipients_query.as_deref()),
-        option(settings.webhook_env.as_deref())
+        option(settings.webhook_env.as_deref()),
+        settings
+            .reminders
+            .iter()
+            .map(|days| format!("{days}u32"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }

@@ -394,6 +394,66 @@ fn notifications_name_the_webhook_url_variable() {
 }
 
 #[test]
+fn notifications_list_sunset_reminders_largest_first() {
+    assert!(valid(OPENAI).notifications.reminders.is_empty());
+    let catalog = valid(&format!(
+        "{OPENAI}[notifications]\nreminders = [7, 30, 1]\n"
+    ));
+    assert_eq!(catalog.notifications.reminders.as_ref(), &[30, 7, 1]);
+    // Rendering keeps them, and the text parses back to the same catalogue.
+    let rendered = catalog.to_toml();
+    assert!(rendered.contains("reminders = [30, 7, 1]\n"), "{rendered}");
+    assert_eq!(valid(&rendered), catalog);
+
+    let help = Some(
+        "list the days before a model's `sunset` at which its users are reminded, \
+         e.g. `reminders = [30, 7, 1]`",
+    );
+    for (value, column, message) in [
+        (
+            "[30, 0]",
+            18,
+            "a `reminders` entry must be a whole number of days from 1 to 3650, found 0",
+        ),
+        (
+            "[-7]",
+            14,
+            "a `reminders` entry must be a whole number of days from 1 to 3650, found -7",
+        ),
+        (
+            "[3651]",
+            14,
+            "a `reminders` entry must be a whole number of days from 1 to 3650, found 3651",
+        ),
+        (
+            "[\"7\"]",
+            14,
+            "a `reminders` entry must be a whole number of days from 1 to 3650, found a string",
+        ),
+        (
+            "30",
+            13,
+            "`reminders` must be an array of days, found an integer",
+        ),
+    ] {
+        assert_single(
+            &format!("{OPENAI}[notifications]\nreminders = {value}\n"),
+            7,
+            column,
+            message,
+            help,
+        );
+    }
+    assert_single(
+        &format!("{OPENAI}[notifications]\nreminders = [7, 1, 7]\n"),
+        7,
+        20,
+        "`reminders` lists 7 more than once",
+        None,
+    );
+}
+
+#[test]
 fn notifications_reject_unknown_and_empty_keys() {
     assert_single(
         &format!("{OPENAI}[notifications]\npermision = \"x\"\n"),

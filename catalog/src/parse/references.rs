@@ -8,7 +8,8 @@ use toml::de::{DeTable, DeValue};
 use super::raw::{At, RawReference};
 use super::reader::{Fields, Reader, Value, entries_in_order, type_with_article};
 use crate::model::{
-    Companion, CompanionAction, NotificationSettings, Reference, ReferenceKind, Through,
+    Companion, CompanionAction, MAX_REMINDER_DAYS, NotificationSettings, Reference, ReferenceKind,
+    Through,
 };
 
 /// The keys of a `[[references]]` entry.
@@ -28,7 +29,8 @@ pub(crate) const REFERENCE_KEYS: &[&str] = &[
 /// The keys of `through = { ... }`.
 pub(crate) const THROUGH_KEYS: &[&str] = &["table", "column"];
 /// The keys of `[notifications]`.
-pub(crate) const NOTIFICATION_KEYS: &[&str] = &["permission", "recipients_query", "webhook_env"];
+pub(crate) const NOTIFICATION_KEYS: &[&str] =
+    &["permission", "recipients_query", "webhook_env", "reminders"];
 /// The placeholders a `url` template may use.
 pub(crate) const URL_PLACEHOLDERS: &[&str] = &["id", "team_id"];
 /// The named parameters a `recipients_query` may use.
@@ -461,7 +463,62 @@ pub(crate) fn read_notifications(
             settings.webhook_env = Some(Cow::Owned(name.value));
         }
     }
+    if let Some(value) = fields.get("reminders") {
+        settings.reminders = Cow::Owned(reminders(reader, value));
+    }
     settings
+}
+
+/// `reminders = [30, 7, 1]`: whole days before the sunset, each in
+/// `1..=MAX_REMINDER_DAYS` and listed once; returned largest first.
+fn reminders(reader: &mut Reader<'_>, value: &Value<'_>) -> Vec<u32> {
+    const HELP: &str = "list the days before a model's `sunset` at which its users are reminded, \
+                        e.g. `reminders = [30, 7, 1]`";
+    let DeValue::Array(items) = value.get_ref() else {
+        reader.error_with_help(
+            value.span(),
+            format!(
+                "`reminders` must be an array of days, found {}",
+                type_with_article(value.get_ref())
+            ),
+            Some(HELP.to_owned()),
+        );
+        return Vec::new();
+    };
+    let mut days: Vec<u32> = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        let parsed = match item.get_ref() {
+            DeValue::Integer(integer) => {
+                i128::from_str_radix(integer.as_str(), integer.radix()).ok()
+            }
+            _ => None,
+        };
+        match parsed
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| (1..=MAX_REMINDER_DAYS).contains(n))
+        {
+            Some(n) if days.contains(&n) => {
+                reader.error(item.span(), format!("`reminders` lists {n} more than once"));
+            }
+            Some(n) => days.push(n),
+            None => {
+                let found = match item.get_ref() {
+                    DeValue::Integer(integer) => integer.to_string(),
+                    other => type_with_article(other).to_owned(),
+                };
+                reader.error_with_help(
+                    item.span(),
+                    format!(
+                        "a `reminders` entry must be a whole number of days from 1 to \
+                         {MAX_REMINDER_DAYS}, found {found}"
+                    ),
+                    Some(HELP.to_owned()),
+                );
+            }
+        }
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days
 }
 
 /// Why `name` is not a portable environment variable name (ASCII letters,
