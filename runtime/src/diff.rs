@@ -674,6 +674,9 @@ mod resource_noun_tests {
 pub const SLUG_DEPRECATED: &str = "llm-model-deprecated";
 /// Slug of the notice a team gets when a model it used is deleted.
 pub const SLUG_DELETED: &str = "llm-model-deleted";
+/// Slug of the reminder a team gets as the sunset of a deprecated model it
+/// still uses nears (`[notifications] reminders`).
+pub const SLUG_SUNSET: &str = "llm-model-sunset";
 /// Level of every notice.
 pub const LEVEL: &str = "warning";
 
@@ -685,6 +688,10 @@ pub enum ModelChange {
     Deprecated,
     /// Removed, references moved or cleared: step 5.
     Deleted,
+    /// Deprecated, and its sunset is within one of the `[notifications]
+    /// reminders` thresholds: step 4's reminder ([`AffectedModel::reminder`]
+    /// says which).
+    Sunset,
 }
 
 impl ModelChange {
@@ -694,7 +701,39 @@ impl ModelChange {
         match self {
             Self::Deprecated => SLUG_DEPRECATED,
             Self::Deleted => SLUG_DELETED,
+            Self::Sunset => SLUG_SUNSET,
         }
+    }
+}
+
+/// Which sunset reminder a [`ModelChange::Sunset`] notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reminder {
+    /// The threshold crossed: the smallest `[notifications] reminders` entry
+    /// at or above [`Reminder::days_left`]. A team gets each threshold's
+    /// reminder once; a deploy that first runs inside the 7-day threshold
+    /// sends that one, not the 30-day reminder it missed.
+    pub days_before: u32,
+    /// Days from today (`--today`) to the sunset; 0 on the day itself.
+    pub days_left: u32,
+}
+
+impl Reminder {
+    /// The reminder due `days_left` days before a sunset, given the
+    /// `reminders` thresholds (any order); `None` outside every threshold and
+    /// once the sunset has passed (`apply-models check` reports those).
+    #[must_use]
+    pub fn due(reminders: &[u32], days_left: i64) -> Option<Self> {
+        let days_left = u32::try_from(days_left).ok()?;
+        let days_before = reminders
+            .iter()
+            .copied()
+            .filter(|threshold| days_left <= *threshold)
+            .min()?;
+        Some(Self {
+            days_before,
+            days_left,
+        })
     }
 }
 
@@ -713,6 +752,9 @@ pub struct AffectedModel {
     /// Deprecated: the catalogue's `sunset` date (`2027-01-31`), when it gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sunset: Option<String>,
+    /// [`ModelChange::Sunset`]: which reminder this is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<Reminder>,
     /// The teams with at least one affected resource and no notification
     /// about this model yet, by team id.
     pub teams: Vec<AffectedTeam>,

@@ -258,7 +258,7 @@ fn baseline_with_notices(conn: &mut Conn, ids: &ModelIds) -> Result<(i64, i64)> 
          JOIN {m} ON m.old_id = g.old_id \
          JOIN llm_provider_models o ON o.id = g.old_id \
          JOIN llm_provider_models t ON t.id = m.new_id \
-         ON CONFLICT (team_id, slug, model) DO NOTHING"
+         ON CONFLICT (team_id, slug, model, reminder_days) DO NOTHING"
     ))?;
     Ok((repoint_and_delete(conn, ids)?, i64::try_from(notices)?))
 }

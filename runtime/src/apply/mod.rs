@@ -15,6 +15,7 @@ mod events;
 mod notices;
 mod recipients;
 mod steps;
+mod unreached;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,9 @@
 //! Writing notifications inside the apply transaction, model by model, with
-//! `INSERT … ON CONFLICT (team_id, slug, model) DO NOTHING`. Conflicts are
-//! the teams told before (a deprecated model is announced once across every
-//! later deploy); only the rows a statement really inserted are journalled,
-//! counted and given recipients.
+//! `INSERT … ON CONFLICT (team_id, slug, model, reminder_days) DO NOTHING`.
+//! Conflicts are the teams told before (a deprecated model is announced once
+//! across every later deploy, and each sunset reminder threshold once; every
+//! notice but a reminder has `reminder_days` 0); only the rows a statement
+//! really inserted are journalled, counted and given recipients.
 //!
 //! One `INSERT … SELECT` per model (per the engine's limit of teams per
 //! statement): the per-team columns (team, message, links) come from the
@@ -24,7 +25,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use llm_lifecycle_catalog::NotificationSettings;
 
-use super::recipients;
+use super::unreached;
 use crate::db::dialect::{self, Column};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::diff::{AffectedModel, AffectedTeam, LEVEL};
@@ -38,7 +39,11 @@ use crate::schema::NOTIFICATIONS_TABLE;
 const NOTIFIED: &str = "notified";
 
 /// The inserted columns, in the order of every statement's `SELECT`.
-const COLUMNS: &str = "team_id, slug, model, level, title, message, links, permission, run_id";
+const COLUMNS: &str =
+    "team_id, slug, model, reminder_days, level, title, message, links, permission, run_id";
+
+/// The once-per-team key (`llm_model_notifications_once`).
+const KEY: &str = "team_id, slug, model, reminder_days";
 
 /// A row the `INSERT` really wrote.
 #[derive(QueryableByName, Debug)]
@@ -53,6 +58,8 @@ pub(crate) struct Inserted {
 struct Shared<'a> {
     slug: &'static str,
     model: String,
+    /// The reminder's threshold in days; 0 for every other notice.
+    reminder_days: i64,
     title: String,
     permission: &'a str,
     run_id: i64,
@@ -88,8 +95,9 @@ struct Written {
 }
 
 /// Steps 4 and 5: writes the notices of [`Plan::affected`] not sent before,
-/// their recipients, and one `notified` journal row per model told about;
-/// how many notices were new.
+/// their recipients (and those of earlier notices that reached nobody:
+/// [`unreached`]), and one `notified` journal row per model told about; how
+/// many notices were new.
 pub(crate) fn record(
     conn: &mut Conn<'_>,
     run_id: i64,
@@ -99,7 +107,7 @@ pub(crate) fn record(
     // The new ids are only needed to give the notifications recipients.
     let returning = settings.recipients_query.is_some();
     let dialect = dialect::of(conn.backend());
-    // Three bound values per team, six shared.
+    // Three bound values per team, seven shared.
     let per_statement = dialect.rows_per_statement(3);
     let mut inserted: Vec<Inserted> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
@@ -108,6 +116,9 @@ pub(crate) fn record(
         let shared = Shared {
             slug: model.change.slug(),
             model: model.model.to_string(),
+            reminder_days: model
+                .reminder
+                .map_or(0, |reminder| i64::from(reminder.days_before)),
             title: texts::title(model),
             permission: &settings.permission,
             run_id,
@@ -136,19 +147,21 @@ pub(crate) fn record(
                 target_provider: model.replacement.as_ref().map(|to| to.provider.clone()),
                 target_name: model.replacement.as_ref().map(|to| to.name.clone()),
                 row_count: Some(i64::try_from(told).unwrap_or(i64::MAX)),
-                detail: Some(shared.slug.to_owned()),
+                detail: Some(match model.reminder {
+                    Some(reminder) => format!("{} {}d", shared.slug, reminder.days_before),
+                    None => shared.slug.to_owned(),
+                }),
                 ..Event::default()
             });
         }
         written += told;
     }
-    if written == 0 {
-        return Ok(0);
+    // Recipients for the new notices, and another look for the earlier ones
+    // that reached nobody.
+    events.extend(unreached::settle(conn, run_id, settings, &inserted)?);
+    if !events.is_empty() {
+        ledger::journal(conn, run_id, &events)?;
     }
-    if let Some(query) = &settings.recipients_query {
-        recipients::insert(conn, query, &settings.permission, &inserted)?;
-    }
-    ledger::journal(conn, run_id, &events)?;
     Ok(i64::try_from(written).unwrap_or(i64::MAX))
 }
 
@@ -173,6 +186,7 @@ fn insert(
         .push_binds([
             Bind::Text(shared.slug.to_owned()),
             Bind::Text(shared.model.clone()),
+            Bind::BigInt(shared.reminder_days),
             Bind::Text(LEVEL.to_owned()),
             Bind::Text(shared.title.clone()),
         ])
@@ -193,7 +207,7 @@ fn insert(
         // `WHERE true` tells SQLite's parser the `ON CONFLICT` belongs to
         // the `INSERT`, not to a join.
         .push_sql(" WHERE true")
-        .push_sql(&dialect.skip_duplicates("team_id, slug, model"));
+        .push_sql(&dialect.skip_duplicates(KEY));
     if !returning {
         return Ok(Written {
             count: conn.execute(&query)?,
@@ -224,6 +238,8 @@ fn insert(
         .push_bind(Bind::Text(shared.slug.to_owned()))
         .push_sql(" AND model = ")
         .push_bind(Bind::Text(shared.model.clone()))
+        .push_sql(" AND reminder_days = ")
+        .push_bind(Bind::BigInt(shared.reminder_days))
         .push_sql(" AND team_id IN (")
         .push_binds(team_ids.into_iter().map(Bind::BigInt))
         .push_sql(")");

@@ -2,7 +2,9 @@
 //!
 //! For each [`Notifier`], the notifications it has not yet accepted
 //! (`llm_model_notification_deliveries` has no `delivered_at` for its name)
-//! are loaded 200 at a time, oldest first, and delivered one by one: a
+//! and not waiting for a recipient (`awaiting_recipients`: a
+//! `recipients_query` found nobody for the team so far; each apply looks
+//! again) are loaded 200 at a time, oldest first, and delivered one by one: a
 //! delivery is a call to the host, so it cannot be set-based. Each outcome is
 //! recorded at once in its own short transaction: a success is never repeated,
 //! a failure (logged with `tracing`) counts an attempt, keeps the error and is
@@ -256,7 +258,9 @@ fn pending_query(backend: Backend, sink: &str, after: i64) -> Query {
         quote_ident(DELIVERIES_TABLE)
     ))
     .bind(Bind::Text(sink.to_owned()))
-    .sql(" WHERE d.delivered_at IS NULL AND n.id > ")
+    // A notice whose recipients_query found nobody yet waits (see
+    // `awaiting_recipients`): a later apply looks again.
+    .sql(" WHERE d.delivered_at IS NULL AND NOT n.awaiting_recipients AND n.id > ")
     .bind(Bind::BigInt(after))
     .sql(" ORDER BY n.id LIMIT ")
     .bind(Bind::BigInt(PAGE))

@@ -17,9 +17,12 @@
 //!   apply transaction, one `INSERT … ON CONFLICT DO NOTHING` per model
 //!   (PostgreSQL: the teams' columns as arrays expanded by `unnest`; SQLite: a
 //!   multi-row `VALUES`, 10,000 teams per statement), with the exact texts of
-//!   the notice titles and messages: the unique `(team_id, slug, model)` key means a team hears
-//!   about a deprecated model once across every later deploy and catalogue,
-//!   and about a deletion once. Only rows actually inserted are counted; the
+//!   the notice titles and messages: the unique `(team_id, slug, model,
+//!   reminder_days)` key means a team hears about a deprecated model once
+//!   across every later deploy and catalogue, about a deletion once, and with
+//!   `[notifications] reminders` once per threshold as the sunset nears
+//!   (slug [`SLUG_SUNSET`], `reminder_days` the threshold; 0 on every other
+//!   notice). Only rows actually inserted are counted; the
 //!   journal gets one `notified` row per model with the number of teams told
 //!   in `row_count`, and each notice keeps the `run_id` of the run that wrote
 //!   it. With `[notifications] recipients_query` it also fills
@@ -55,8 +58,8 @@ use serde::Serialize;
 pub use deliver::{DeliveryReport, apply_and_notify, deliver};
 
 pub use crate::diff::{
-    AffectedModel, AffectedTeam, LEVEL, Links, ModelChange, ResourceCount, SLUG_DELETED,
-    SLUG_DEPRECATED,
+    AffectedModel, AffectedTeam, LEVEL, Links, ModelChange, Reminder, ResourceCount, SLUG_DELETED,
+    SLUG_DEPRECATED, SLUG_SUNSET,
 };
 pub use crate::schema::{DELIVERIES_TABLE, NOTIFICATIONS_TABLE, RECIPIENTS_TABLE};
 pub use webhook::{Webhook, WebhookError, WebhookFormat};
@@ -79,7 +82,7 @@ pub struct Notice {
     pub id: i64,
     /// The team told.
     pub team_id: i64,
-    /// [`SLUG_DEPRECATED`] or [`SLUG_DELETED`].
+    /// [`SLUG_DEPRECATED`], [`SLUG_DELETED`] or [`SLUG_SUNSET`].
     pub slug: String,
     /// The model, `provider/name`.
     pub model: String,

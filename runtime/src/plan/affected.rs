@@ -20,7 +20,7 @@ use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 use super::build::Audience;
 use super::texts::{self, Resource};
 use super::validate;
-use super::{AffectedModel, AffectedTeam, ModelChange, ResourceCount};
+use super::{AffectedModel, AffectedTeam, ModelChange, Reminder, ResourceCount};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::introspect;
@@ -112,27 +112,74 @@ pub(crate) fn affected(
         return Ok(());
     }
     let candidates = candidates(catalog, plan, global_ids);
-    if candidates.is_empty() {
+    // Sunset reminders go to the teams still using the model, whom the apply
+    // notifies (`check` lists every user of a past-due model itself). They are
+    // read in a pass of their own: the same rows may owe a team both the
+    // deprecation notice and a reminder, each with its own once-per-team key.
+    let reminders = if audience == Audience::Unnotified {
+        reminder_candidates(catalog, plan, global_ids)
+    } else {
+        Vec::new()
+    };
+    if candidates.is_empty() && reminders.is_empty() {
         return Ok(());
     }
     let nouns = nouns(catalog);
     // Teams already told are left out by the query itself: in the steady state
     // (everyone told about every deprecation) nothing comes back.
-    let skip_notified =
-        audience == Audience::Unnotified && introspect::table_exists(conn, NOTIFICATIONS_TABLE)?;
+    let told = if audience == Audience::Unnotified {
+        Told::of(conn)?
+    } else {
+        Told::Everyone
+    };
+    let mut models = find_all(conn, catalog, columns, candidates, told, &nouns)?;
+    models.extend(find_all(conn, catalog, columns, reminders, told, &nouns)?);
+    plan.affected = models;
+    Ok(())
+}
+
+/// Which notices the affected-resources query leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Told {
+    /// None: every team using the model is listed.
+    Everyone,
+    /// Teams that have the notice (same team, slug, model and reminder) are
+    /// left out; `reminder_days` is false on a schema older than the column
+    /// (a `plan` before the apply migrates), where every notice has 0.
+    Skipped { reminder_days: bool },
+}
+
+impl Told {
+    fn of(conn: &mut Conn<'_>) -> Result<Self, Error> {
+        if !introspect::table_exists(conn, NOTIFICATIONS_TABLE)? {
+            return Ok(Self::Everyone);
+        }
+        let columns = introspect::columns(conn, &[NOTIFICATIONS_TABLE.to_owned()])?;
+        let reminder_days =
+            columns.contains_key(&(NOTIFICATIONS_TABLE.to_owned(), "reminder_days".to_owned()));
+        Ok(Self::Skipped { reminder_days })
+    }
+}
+
+/// Every reference with a `team_column` read for `candidates`, grouped into
+/// one [`AffectedModel`] per candidate that some team uses.
+fn find_all(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    columns: &[Option<RefColumn>],
+    candidates: Vec<Candidate>,
+    told: Told,
+    nouns: &[String],
+) -> Result<Vec<AffectedModel>, Error> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut found: Vec<Hit<'_>> = Vec::new();
     for (reference, column) in catalog.references.iter().zip(columns) {
         let (Some(column), Some(_)) = (column, &reference.team_column) else {
             continue;
         };
-        find(
-            conn,
-            reference,
-            column,
-            &candidates,
-            skip_notified,
-            &mut found,
-        )?;
+        find(conn, reference, column, &candidates, told, &mut found)?;
     }
 
     let mut models: Vec<AffectedModel> = candidates.into_iter().map(|c| c.model).collect();
@@ -160,8 +207,37 @@ pub(crate) fn affected(
         }
     }
     models.retain(|model| !model.teams.is_empty());
-    plan.affected = models;
-    Ok(())
+    Ok(models)
+}
+
+/// The deprecated models whose sunset is inside a `[notifications]
+/// reminders` threshold today ([`Plan::sunsets`] counted the days), one
+/// [`ModelChange::Sunset`] candidate each.
+fn reminder_candidates(
+    catalog: &Catalog,
+    plan: &Plan,
+    global_ids: &HashMap<(&str, &str), i64>,
+) -> Vec<Candidate> {
+    let thresholds = &catalog.notifications.reminders;
+    plan.sunsets
+        .iter()
+        .filter_map(|sunset| {
+            let reminder = Reminder::due(thresholds, sunset.days_left)?;
+            Some(Candidate {
+                model: AffectedModel {
+                    row_id: global_ids
+                        .get(&(sunset.model.provider.as_str(), sunset.model.name.as_str()))
+                        .copied(),
+                    model: sunset.model.clone(),
+                    change: ModelChange::Sunset,
+                    replacement: sunset.replacement.clone(),
+                    sunset: Some(sunset.sunset.clone()),
+                    reminder: Some(reminder),
+                    teams: Vec::new(),
+                },
+            })
+        })
+        .collect()
 }
 
 /// Resource nouns in the order the `[[references]]` entries first declare them.
@@ -217,6 +293,7 @@ fn candidates(
                     change: ModelChange::Deprecated,
                     replacement,
                     sunset,
+                    reminder: None,
                     teams: Vec::new(),
                 },
             }
@@ -239,6 +316,7 @@ fn candidates(
                 change: ModelChange::Deleted,
                 replacement,
                 sunset: None,
+                reminder: None,
                 teams: Vec::new(),
             },
         });
@@ -253,7 +331,7 @@ fn find<'a>(
     reference: &'a Reference,
     column: &RefColumn,
     candidates: &[Candidate],
-    skip_notified: bool,
+    told: Told,
     found: &mut Vec<Hit<'a>>,
 ) -> Result<(), Error> {
     let values: Vec<(OldValue, usize)> = candidates
@@ -277,7 +355,7 @@ fn find<'a>(
             .iter()
             .map(|(old, index)| (old.key(), *index))
             .collect();
-        let query = affected_query(conn, reference, column, chunk, candidates, skip_notified);
+        let query = affected_query(conn, reference, column, chunk, candidates, told);
         let rows: Vec<AffectedRow> = conn.load(&query).context(|| {
             format!(
                 "finding the teams whose resources reference a model in {}.{}",
@@ -317,7 +395,7 @@ fn affected_query(
     column: &RefColumn,
     values: &[(OldValue, usize)],
     candidates: &[Candidate],
-    skip_notified: bool,
+    told: Told,
 ) -> Query {
     let table = reference.table.as_ref();
     // The resource's owner: the joined `through` table, or the table itself.
@@ -392,7 +470,7 @@ fn affected_query(
         .push_sql(") s WHERE s.old_key IN (")
         .push_binds(values.iter().map(|(old, _)| column.old_value_bind(old)))
         .push_sql(") AND s.team_id IS NOT NULL");
-    if skip_notified {
+    if let Told::Skipped { reminder_days } = told {
         query.push_sql(&format!(
             " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (",
             quote_ident(NOTIFICATIONS_TABLE)
@@ -400,17 +478,31 @@ fn affected_query(
         let rows = values
             .iter()
             .map(|(old, index)| {
-                let (slug, model) = candidates.get(*index).map_or_else(Default::default, |c| {
-                    (c.model.change.slug().to_owned(), c.model.model.to_string())
+                let candidate = candidates.get(*index).map(|c| &c.model);
+                let (slug, model) = candidate.map_or_else(Default::default, |model| {
+                    (model.change.slug().to_owned(), model.model.to_string())
                 });
-                vec![Bind::Text(old.key()), Bind::Text(slug), Bind::Text(model)]
+                let days = candidate
+                    .and_then(|model| model.reminder)
+                    .map_or(0, |reminder| i64::from(reminder.days_before));
+                vec![
+                    Bind::Text(old.key()),
+                    Bind::Text(slug),
+                    Bind::Text(model),
+                    Bind::BigInt(days),
+                ]
             })
             .collect();
         // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
         // relation is named to match.
-        query.append(dialect.relation(&["column1", "column2", "column3"], rows));
+        query.append(dialect.relation(&["column1", "column2", "column3", "column4"], rows));
+        let stored_days = if reminder_days {
+            "n.reminder_days"
+        } else {
+            "0"
+        };
         query.push_sql(&format!(
-            ") AS k ON n.slug = k.column2 AND n.model = k.column3 \
+            ") AS k ON n.slug = k.column2 AND n.model = k.column3 AND {stored_days} = k.column4 \
              WHERE k.column1 = CAST(s.old_key AS {text}) AND n.team_id = s.team_id)",
         ));
     }

@@ -26,8 +26,8 @@ mod validate;
 
 pub use crate::diff::{
     AffectedModel, AffectedTeam, Change, Create, Deletion, LedgerRun, Links, Merge, ModelChange,
-    ModelId, ModelTableProblem, Plan, PlanWarning, Reason, ReferenceUpdate, Refusal, ResourceCount,
-    SkippedValues, Sunset, Unmanaged, Update,
+    ModelId, ModelTableProblem, Plan, PlanWarning, Reason, ReferenceUpdate, Refusal, Reminder,
+    ResourceCount, SkippedValues, Sunset, Unmanaged, Update,
 };
 pub(crate) use build::{Audience, Counting, MappingEntry, Planned, build};
 pub(crate) use model_table::usable as model_table_usable;

@@ -28,6 +28,22 @@ pub(crate) fn change(model: &AffectedModel) -> String {
         (ModelChange::Deprecated, None) => format!("deprecated, no replacement{sunset}"),
         (ModelChange::Deleted, Some(to)) => format!("deleted, references move to {to}"),
         (ModelChange::Deleted, None) => "deleted, references cleared".to_owned(),
+        (ModelChange::Sunset, replacement) => {
+            let date = model.sunset.as_deref().unwrap_or("its sunset");
+            let (left, threshold) = model.reminder.map_or_else(
+                || ("soon".to_owned(), String::new()),
+                |reminder| {
+                    (
+                        texts::days_left(reminder.days_left),
+                        format!(": the {}-day reminder", reminder.days_before),
+                    )
+                },
+            );
+            let to = replacement
+                .as_ref()
+                .map_or_else(|| "no replacement".to_owned(), |to| format!("use {to}"));
+            format!("retires on {date}, {left}{threshold}, {to}")
+        }
     }
 }
 

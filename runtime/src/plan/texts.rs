@@ -10,6 +10,15 @@
 //!   References have been automatically updated to use 'openai/gpt-4o'.
 //! ```
 //!
+//!
+//! A sunset reminder (`[notifications] reminders`):
+//!
+//! ```text
+//! LLM Model 'openai/gpt-4' Retires on 2027-01-31
+//! The model 'openai/gpt-4' retires on 2027-01-31, in 7 days. 1 chatbot(s), 2 pipeline(s)
+//!   are still using it. Please update to 'openai/gpt-4o' before then.
+//! ```
+//!
 //! Every model, the replacement included, is named by its full id
 //! `provider/name`, as in the title. A deprecated model without a `sunset` date
 //! "will be removed soon".
@@ -24,6 +33,21 @@ pub(crate) fn title(model: &AffectedModel) -> String {
     match model.change {
         ModelChange::Deprecated => format!("LLM Model '{}' Deprecated", model.model),
         ModelChange::Deleted => format!("LLM Model '{}' Removed", model.model),
+        ModelChange::Sunset => format!(
+            "LLM Model '{}' Retires on {}",
+            model.model,
+            model.sunset.as_deref().unwrap_or("its sunset")
+        ),
+    }
+}
+
+/// `in 7 days`, `in 1 day`, `today`.
+#[must_use]
+pub(crate) fn days_left(days: u32) -> String {
+    match days {
+        0 => "today".to_owned(),
+        1 => "in 1 day".to_owned(),
+        n => format!("in {n} days"),
     }
 }
 
@@ -64,6 +88,20 @@ pub(crate) fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
             "The model '{id}' has been removed from the platform. {counts} were affected. \
              References have been cleared and will need to be updated manually."
         ),
+        (ModelChange::Sunset, replacement) => {
+            let date = model.sunset.as_deref().unwrap_or("its sunset");
+            let left = model.reminder.map_or_else(
+                || "soon".to_owned(),
+                |reminder| days_left(reminder.days_left),
+            );
+            let what = match replacement {
+                Some(to) => format!("Please update to '{to}' before then."),
+                None => "Please move them to another model before then.".to_owned(),
+            };
+            format!(
+                "The model '{id}' retires on {date}, {left}. {counts} are still using it. {what}"
+            )
+        }
     }
 }
 
@@ -165,6 +203,7 @@ mod tests {
             row_id: None,
             replacement: replacement.map(|name| ModelId::new("openai", name)),
             sunset: None,
+            reminder: None,
             teams: Vec::new(),
         }
     }
@@ -223,6 +262,62 @@ mod tests {
             "The model 'openai/gpt-4' has been removed from the platform. 2 chatbot(s) were affected. \
              References have been cleared and will need to be updated manually."
         );
+    }
+
+    #[test]
+    fn the_texts_of_a_sunset_reminder() {
+        let mut reminder = model(ModelChange::Sunset, Some("gpt-4o"));
+        reminder.sunset = Some("2027-01-31".to_owned());
+        reminder.reminder = crate::plan::Reminder::due(&[30, 7, 1], 7);
+        let team = team(&[("chatbot", 1), ("pipeline", 2)]);
+        assert_eq!(
+            title(&reminder),
+            "LLM Model 'openai/gpt-4' Retires on 2027-01-31"
+        );
+        assert_eq!(
+            message(&reminder, &team),
+            "The model 'openai/gpt-4' retires on 2027-01-31, in 7 days. \
+             1 chatbot(s), 2 pipeline(s) are still using it. Please update to 'openai/gpt-4o' before then."
+        );
+        assert_eq!(
+            crate::plan::notices::change(&reminder),
+            "retires on 2027-01-31, in 7 days: the 7-day reminder, use openai/gpt-4o"
+        );
+        reminder.replacement = None;
+        reminder.reminder = crate::plan::Reminder::due(&[30, 7, 1], 0);
+        assert_eq!(
+            message(&reminder, &team),
+            "The model 'openai/gpt-4' retires on 2027-01-31, today. \
+             1 chatbot(s), 2 pipeline(s) are still using it. Please move them to another model before then."
+        );
+        assert_eq!(
+            crate::plan::notices::change(&reminder),
+            "retires on 2027-01-31, today: the 1-day reminder, no replacement"
+        );
+        reminder.reminder = crate::plan::Reminder::due(&[30, 7, 1], 1);
+        assert!(message(&reminder, &team).contains(", in 1 day. "));
+    }
+
+    #[test]
+    fn the_reminder_due_is_the_tightest_threshold_reached() {
+        use crate::plan::Reminder;
+        let due = |days_left| Reminder::due(&[30, 7, 1], days_left).map(|r| r.days_before);
+        assert_eq!(due(31), None);
+        assert_eq!(due(30), Some(30));
+        assert_eq!(due(8), Some(30));
+        assert_eq!(due(7), Some(7));
+        assert_eq!(due(2), Some(7));
+        assert_eq!(due(1), Some(1));
+        assert_eq!(due(0), Some(1));
+        // Past due: `apply-models check` fails instead.
+        assert_eq!(due(-1), None);
+        assert_eq!(Reminder::due(&[], 3), None);
+        // Any order.
+        assert_eq!(
+            Reminder::due(&[1, 30, 7], 5).map(|r| r.days_before),
+            Some(7)
+        );
+        assert_eq!(Reminder::due(&[7], 5).map(|r| r.days_left), Some(5));
     }
 
     fn resource<'a>(

@@ -1,6 +1,7 @@
 //! One model's whole lifecycle through the command line, on every backend:
 //! `catalog add` → apply → `catalog deprecate` → apply (flagged, its team
-//! told) → `catalog delete` → apply (its references repointed, its row gone);
+//! told) → a week before the sunset, apply (reminded once) → after it, `check`
+//! fails → `catalog delete` → apply (its references repointed, its row gone);
 //! a refused edit and a dry run leave the file byte for byte; `catalog sync`
 //! compares with a models.dev `api.json` and `--write` applies it. The binary
 //! applies the catalogue it was built with: here each edited file is parsed
@@ -28,6 +29,9 @@ column = "llm_provider_model_id"
 resource = "assistant"
 team_column = "team_id"
 name_column = "name"
+
+[notifications]
+reminders = [30, 7, 1]
 "#;
 
 struct Outcome {
@@ -130,6 +134,42 @@ fn a_model_lives_and_dies_through_the_command_line(db: &TestDb) {
             "llm_model_notifications WHERE slug = 'llm-model-deprecated' AND team_id = 7"
         ),
         1
+    );
+
+    // A week before the sunset: the plan lists the reminder, the apply sends
+    // it once, a second deploy that day sends nothing.
+    let planned = ok(&apply_models(db, &file, &["--today", "2027-01-24", "plan"])).to_owned();
+    assert!(
+        planned.contains(
+            "✉ notify 1 team about openai/gpt-5 (retires on 2027-01-31, in 7 days: the 7-day \
+             reminder, use openai/gpt-4.1): team 7 (1 assistant(s))"
+        ),
+        "{planned}"
+    );
+    for _ in 0..2 {
+        ok(&apply_models(
+            db,
+            &file,
+            &["--today", "2027-01-24", "apply"],
+        ));
+    }
+    assert_eq!(
+        db.strings(
+            "SELECT title AS v FROM llm_model_notifications WHERE slug = 'llm-model-sunset' AND team_id = 7"
+        ),
+        [Some("LLM Model 'openai/gpt-5' Retires on 2027-01-31".to_owned())]
+    );
+    // After the sunset, CI's check fails while the team still uses it.
+    let check = apply_models(db, &file, &["--today", "2027-02-01", "check"]);
+    assert_eq!(check.code, exit::REFUSED, "{}", check.out);
+    assert!(
+        check.out.contains(
+            "✗ openai/gpt-5 passed its sunset on 2027-01-31 (1 day(s) ago) and is still used by \
+             1 team(s): team 7 (1 assistant(s)); move them to openai/gpt-4.1"
+        ),
+        "{}{}",
+        check.out,
+        check.err
     );
 
     // Delete: moved to `deleted` with today's date; the reference moves.

@@ -28,6 +28,7 @@ mod prune;
 mod prune_frozen_catalog;
 mod readme;
 mod references;
+mod reminders;
 mod rollback;
 mod stale_catalog;
 mod sunset;

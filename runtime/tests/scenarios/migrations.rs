@@ -36,13 +36,25 @@ const LEGACY_MYSQL: EmbeddedMigrations =
 const HOST_VERSIONS: [&str; 2] = ["20260110000001", "20260120000001"];
 /// The previous release's versions, oldest first.
 const LEGACY_VERSIONS: [&str; 3] = ["20261126000001", "20261126000010", "20261201000001"];
-/// Every version the runtime embeds (core, then the model table), oldest first.
-const RUNTIME_VERSIONS: [&str; 4] = [
+/// Every version the runtime embeds, oldest first.
+const RUNTIME_VERSIONS: [&str; 5] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
     "20261203000001",
+    "20261203000020",
 ];
+/// The order a fresh database runs them in: the core set, then the model table's.
+const RUN_ORDER: [&str; 5] = [
+    "20261126000001",
+    "20261126000010",
+    "20261201000001",
+    "20261203000020",
+    "20261203000001",
+];
+/// The core migration newer than the previous release (reminders and notices
+/// awaiting recipients).
+const NEWER_THAN_LEGACY: &str = "20261203000020";
 
 /// The refusal, word for word.
 const FOREIGN_MODEL_TABLE: &str = "a table named llm_provider_models already exists and was not \
@@ -176,7 +188,7 @@ fn migrate(db: &TestDb) -> Result<Vec<String>, Error> {
 }
 
 fn a_fresh_database_records_the_runtimes_versions_in_its_own_table(db: &TestDb) {
-    assert_eq!(migrate(db).unwrap(), strings(&RUNTIME_VERSIONS));
+    assert_eq!(migrate(db).unwrap(), strings(&RUN_ORDER));
     assert_eq!(tracked(db), strings(&RUNTIME_VERSIONS));
     // The host's table is not even created.
     assert!(
@@ -198,7 +210,7 @@ fn the_hosts_own_harness_reverts_redoes_and_lists_only_its_migrations(db: &TestD
         host(db, Set::Host, Step::RunNext).unwrap(),
         [HOST_VERSIONS[0]]
     );
-    assert_eq!(migrate(db).unwrap(), strings(&RUNTIME_VERSIONS));
+    assert_eq!(migrate(db).unwrap(), strings(&RUN_ORDER));
     assert_eq!(
         host(db, Set::Host, Step::RunPending).unwrap(),
         [HOST_VERSIONS[1]]
@@ -250,10 +262,57 @@ fn a_database_the_previous_release_migrated_is_upgraded_in_place(db: &TestDb) {
          INSERT INTO llm_lifecycle_runs (environment, catalog_digest, tool_version, status) \
          VALUES ('prod', 'old-digest', '0.0.1', 'succeeded');",
     );
+    // A notice of the previous release, with a recipient and a delivery.
+    db.execute(
+        "INSERT INTO llm_model_notifications (id, team_id, slug, model, level, title, message, links, permission) \
+         VALUES (41, 1, 'llm-model-deprecated', 'openai/gpt-4-turbo', 'warning', 't', 'm', '{}', 'p');
+         INSERT INTO llm_model_notification_recipients (notification_id, user_id) VALUES (41, 7);
+         INSERT INTO llm_model_notification_deliveries (notification_id, sink, attempts, delivered_at) \
+         VALUES (41, 'chat', 1, CURRENT_TIMESTAMP);",
+    );
     let legacy_run_on = run_on(db, "__diesel_schema_migrations");
 
-    // Nothing runs: the versions move, the model table is adopted.
-    assert_eq!(migrate(db).unwrap(), Vec::<String>::new());
+    // Only the newer core migration runs: the versions move, the model table is adopted.
+    assert_eq!(migrate(db).unwrap(), [NEWER_THAN_LEGACY]);
+    // The notice kept its id, recipient and delivery (SQLite rebuilds the
+    // table: its children must not be cascade-deleted), and is no reminder.
+    assert_eq!(
+        db.strings(&format!(
+            "SELECT {} AS v FROM llm_model_notifications n \
+             JOIN llm_model_notification_recipients r ON r.notification_id = n.id \
+             JOIN llm_model_notification_deliveries d ON d.notification_id = n.id",
+            db.concat(&[
+                &db.text_cast("n.id"),
+                "':'",
+                &db.text_cast("n.reminder_days"),
+                "':'",
+                &db.text_cast("r.user_id"),
+                "':'",
+                "d.sink",
+                "':'",
+                &db.text_cast("CASE WHEN n.awaiting_recipients THEN 1 ELSE 0 END"),
+            ])
+        )),
+        [Some("41:0:7:chat:0".to_owned())]
+    );
+    // No id is handed out twice: the next notice gets 42 or more (SQLite's
+    // AUTOINCREMENT sequence survives the rebuild; MySQL's counter the ALTER.
+    // A PostgreSQL sequence does not follow explicit ids, so it is set here).
+    if db.backend() == Backend::Postgres {
+        db.execute("SELECT setval(pg_get_serial_sequence('llm_model_notifications', 'id'), 41)");
+    }
+    db.execute(
+        "INSERT INTO llm_model_notifications (team_id, slug, model, level, title, message, links, permission) \
+         VALUES (1, 'llm-model-sunset', 'openai/gpt-4-turbo', 'warning', 't', 'm', '{}', 'p')",
+    );
+    assert_eq!(
+        count(
+            db,
+            "llm_model_notifications WHERE id > 41 AND slug = 'llm-model-sunset'"
+        ),
+        1
+    );
+    db.execute("DELETE FROM llm_model_notifications WHERE slug = 'llm-model-sunset'");
     assert_eq!(tracked(db), strings(&RUNTIME_VERSIONS));
     let moved = run_on(db, SCHEMA_MIGRATIONS_TABLE);
     let legacy_rows: Vec<&String> = legacy_run_on
