@@ -445,14 +445,29 @@ fn timestamp(backend: Backend, column: &str) -> String {
 }
 
 /// The columns of a [`RunRecord`], timestamps in one format on every engine.
-fn run_columns(backend: Backend) -> String {
-    format!(
+///
+/// `notified` comes with a later migration than the table: on MySQL, whose
+/// migrations commit one by one, a deploy killed between the two leaves the
+/// table without it until the next apply completes the schema, and the
+/// ledger still reads (as 0 notices).
+fn run_columns(conn: &mut Conn<'_>) -> Result<String, Error> {
+    let backend = conn.backend();
+    let present = introspect::columns(conn, &[RUNS_TABLE.to_owned()])?;
+    let notified = if present.contains_key(&(RUNS_TABLE.to_owned(), "notified".to_owned())) {
+        "notified".to_owned()
+    } else {
+        format!(
+            "CAST(0 AS {}) AS notified",
+            dialect::of(backend).integer_type()
+        )
+    };
+    Ok(format!(
         "id, environment, catalog_digest, tool_version, status, error, \
          {} AS started_at, {} AS finished_at, duration_ms, \
-         created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged, notified",
+         created, updated, merged, repointed_rows, cleared_rows, deleted, unmanaged, {notified}",
         timestamp(backend, "started_at"),
         timestamp(backend, "finished_at")
-    )
+    ))
 }
 
 /// The latest `limit` runs, newest first (optionally of one environment).
@@ -469,7 +484,7 @@ pub fn history(
         if !introspect::table_exists(conn, RUNS_TABLE)? {
             return Ok(Vec::new());
         }
-        let columns = run_columns(conn.backend());
+        let columns = run_columns(conn)?;
         let mut query = Query::new(format!("SELECT {columns} FROM llm_lifecycle_runs"));
         if let Some(environment) = environment {
             query
@@ -496,7 +511,7 @@ pub fn last_successful_run(
         if !introspect::table_exists(conn, RUNS_TABLE)? {
             return Ok(None);
         }
-        let columns = run_columns(conn.backend());
+        let columns = run_columns(conn)?;
         let query = Query::new(format!(
             "SELECT {columns} FROM llm_lifecycle_runs WHERE environment = "
         ))

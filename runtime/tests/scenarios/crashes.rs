@@ -725,13 +725,9 @@ fn killed_during_the_schema_migrations(db: &TestDb) {
     child.kill();
     sessions_gone(db);
     let left = snapshot(db);
-    if db.backend() == Backend::Mysql {
-        // `history` reads columns of later migrations: until the next run
-        // completes the schema it fails (the ledger itself is empty).
-        assert_eq!(count(db, "llm_lifecycle_runs"), 0);
-    } else {
-        assert!(history(db).is_empty());
-    }
+    // On MySQL the ledger table exists without the later migrations' columns:
+    // `history` still reads it (empty).
+    assert!(history(db).is_empty());
     let versions = left
         .parts
         .iter()
