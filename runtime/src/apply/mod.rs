@@ -17,6 +17,7 @@ mod recipients;
 mod steps;
 mod unreached;
 
+use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use llm_lifecycle_catalog::Catalog;
@@ -51,6 +52,11 @@ pub struct ApplyOptions {
     pub allow_restore: Vec<plan::ModelId>,
     /// The day sunsets are counted from (`--today`); `None`: today, UTC.
     pub today: Option<llm_lifecycle_catalog::Date>,
+    /// Move references to deleted models in batches of at most this many
+    /// rows, each committed on its own, before the final locked transaction
+    /// (`--batch-size`, `[apply] batch_size`); `None`: everything in that
+    /// one transaction. See the README's "Large tables".
+    pub batch_size: Option<NonZeroU64>,
     /// Test hook (cargo feature `test-hooks`, never in a release build): fail
     /// at this point (everything is rolled back).
     #[cfg(feature = "test-hooks")]
@@ -65,6 +71,7 @@ impl Default for ApplyOptions {
             timeouts: Timeouts::default(),
             allow_restore: Vec::new(),
             today: None,
+            batch_size: None,
             #[cfg(feature = "test-hooks")]
             fail_at: None,
         }
@@ -214,6 +221,7 @@ fn run(
         environment: options.environment.clone(),
         allow_restore: options.allow_restore.clone(),
         today: options.today,
+        batch_size: options.batch_size,
     };
     let mut planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Unnotified)?;
     if planned.plan.is_refused() {

@@ -74,6 +74,13 @@ pub(super) struct Cli {
     #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = date)]
     pub today: Option<Date>,
 
+    /// Move references to deleted models in batches of at most N rows, each
+    /// committed on its own, before the final transaction (row locks held
+    /// per batch, not for the whole apply); 0 moves everything in that one
+    /// transaction. Default: `[apply] batch_size` in models.toml, else 0.
+    #[arg(long, global = true, value_name = "N")]
+    pub batch_size: Option<u64>,
+
     /// After apply, POST each notice not yet delivered to URL (Standard
     /// Webhooks headers; signed when LLM_LIFECYCLE_WEBHOOK_SECRET holds a
     /// whsec_ secret). Default: the URL in the variable `[notifications]

@@ -11,6 +11,7 @@ mod prune;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write};
+use std::num::NonZeroU64;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -252,7 +253,7 @@ fn execute(
             code
         }
         Command::Plan { exit_code } => {
-            let plan = crate::plan::plan_with(&mut db, catalog, &plan_options(cli))?;
+            let plan = crate::plan::plan_with(&mut db, catalog, &plan_options(cli, catalog))?;
             match cli.format {
                 Format::Text => print(out, &render::text(&plan)),
                 Format::Json => print_json(out, &plan),
@@ -267,7 +268,7 @@ fn execute(
             })
         }
         Command::Status { exit_code } => {
-            let status = crate::status::status_with(&mut db, catalog, &plan_options(cli))?;
+            let status = crate::status::status_with(&mut db, catalog, &plan_options(cli, catalog))?;
             match cli.format {
                 Format::Text | Format::Markdown => print(
                     out,
@@ -284,7 +285,7 @@ fn execute(
             })
         }
         Command::Check => {
-            let check = crate::sunset::check(&mut db, catalog, &plan_options(cli))?;
+            let check = crate::sunset::check(&mut db, catalog, &plan_options(cli, catalog))?;
             match cli.format {
                 Format::Text | Format::Markdown => print(out, &output::check(&check)),
                 Format::Json => print_json(out, &check),
@@ -325,12 +326,18 @@ fn execute(
 }
 
 /// What `plan`, `status` and `check` plan with, from the global options.
-fn plan_options(cli: &Cli) -> crate::plan::PlanOptions {
+fn plan_options(cli: &Cli, catalog: &Catalog) -> crate::plan::PlanOptions {
     crate::plan::PlanOptions {
         environment: cli.environment.clone(),
         allow_restore: cli.allow_restore.clone(),
         today: cli.today,
+        batch_size: batch_size(cli, catalog),
     }
+}
+
+/// `--batch-size` (0: none), else the catalogue's `[apply] batch_size`.
+fn batch_size(cli: &Cli, _catalog: &Catalog) -> Option<NonZeroU64> {
+    cli.batch_size.and_then(NonZeroU64::new)
 }
 
 fn apply(
@@ -347,6 +354,7 @@ fn apply(
         timeouts: timeouts(cli),
         allow_restore: cli.allow_restore.clone(),
         today: cli.today,
+        batch_size: batch_size(cli, catalog),
         #[cfg(feature = "test-hooks")]
         fail_at: crate::hooks::FailPoint::from_env(),
     };

@@ -32,6 +32,8 @@ pub use crate::diff::{
 pub(crate) use build::{Audience, Counting, MappingEntry, Planned, build};
 pub(crate) use model_table::usable as model_table_usable;
 
+use std::num::NonZeroU64;
+
 use llm_lifecycle_catalog::{Catalog, Date};
 
 use crate::db::Database;
@@ -49,6 +51,9 @@ pub struct PlanOptions {
     pub allow_restore: Vec<ModelId>,
     /// The day sunsets are counted from (`--today`); `None`: today, UTC.
     pub today: Option<Date>,
+    /// The apply's batch size ([`ApplyOptions::batch_size`](crate::ApplyOptions::batch_size)):
+    /// the plan says which reference columns would move in batches.
+    pub batch_size: Option<NonZeroU64>,
 }
 
 impl Default for PlanOptions {
@@ -57,6 +62,7 @@ impl Default for PlanOptions {
             environment: "default".to_owned(),
             allow_restore: Vec::new(),
             today: None,
+            batch_size: None,
         }
     }
 }

@@ -193,7 +193,7 @@ fn undeprecating_and_rollbacks_are_warned_about(db: &TestDb) {
     let options = PlanOptions {
         environment: "production".to_owned(),
         allow_restore: vec![nano()],
-        today: None,
+        ..PlanOptions::default()
     };
     let plan = llm_lifecycle_runtime::plan_with(&mut connect(db), &catalog(OLD), &options).unwrap();
     assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
