@@ -186,6 +186,49 @@ pub struct SkippedValues {
     pub rows: u64,
 }
 
+/// How `apply --batch-size N` moves a plan's references: batch by batch,
+/// each committed on its own before the final locked transaction, which
+/// moves what is left and deletes the model rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Batching {
+    /// At most this many rows per batch.
+    pub batch_size: u64,
+    /// Each reference column with rows to move.
+    pub columns: Vec<BatchedColumn>,
+}
+
+/// One reference column under [`Batching`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchedColumn {
+    /// Referencing table.
+    pub table: String,
+    /// Referencing column.
+    pub column: String,
+    /// The integer key the batches walk the table by; `None` when the table
+    /// has none (no primary key of one integer column): then every row of
+    /// the column moves in the final transaction.
+    pub key: Option<String>,
+    /// Rows that move in batches (to a model row that already exists, or
+    /// cleared).
+    pub rows: u64,
+    /// Rows left to the final transaction: those moving to a model row this
+    /// apply creates, or every row when there is no key.
+    pub final_rows: u64,
+}
+
+impl BatchedColumn {
+    /// How many batches [`rows`](Self::rows) take at `batch_size` (at least one
+    /// when there are rows).
+    #[must_use]
+    pub fn batches(&self, batch_size: u64) -> u64 {
+        if self.key.is_none() {
+            0
+        } else {
+            self.rows.div_ceil(batch_size.max(1))
+        }
+    }
+}
+
 /// Step 6: a global row the catalogue neither declares nor deletes. Left alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unmanaged {
@@ -600,6 +643,10 @@ pub struct Plan {
     /// left as of the plan's today (`--today`); past-due ones are negative.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sunsets: Vec<Sunset>,
+    /// With a batch size ([`PlanOptions::batch_size`](crate::PlanOptions::batch_size)):
+    /// which references the apply moves in batches before its final transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batching: Option<Batching>,
 }
 
 impl Plan {

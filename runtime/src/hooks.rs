@@ -11,6 +11,9 @@ pub enum FailPoint {
     AfterModelWrites,
     /// After references were repointed, before rows are deleted.
     AfterRepoint,
+    /// `--batch-size`: after each batch committed (so after the first one),
+    /// before the next; the batches done stay done.
+    BetweenBatches,
     /// After everything, journal and ledger included, just before COMMIT.
     BeforeCommit,
 }
@@ -18,12 +21,13 @@ pub enum FailPoint {
 #[cfg(feature = "test-hooks")]
 impl FailPoint {
     /// Reads `LLM_LIFECYCLE_FAIL_AT` (`after-model-writes`, `after-repoint`,
-    /// `before-commit`): a test hook for process-level tests.
+    /// `between-batches`, `before-commit`): a test hook for process-level tests.
     #[must_use]
     pub fn from_env() -> Option<Self> {
         match std::env::var("LLM_LIFECYCLE_FAIL_AT").ok()?.as_str() {
             "after-model-writes" => Some(Self::AfterModelWrites),
             "after-repoint" => Some(Self::AfterRepoint),
+            "between-batches" => Some(Self::BetweenBatches),
             "before-commit" => Some(Self::BeforeCommit),
             _ => None,
         }

@@ -48,6 +48,16 @@ struct ForeignKeyRow {
 }
 
 #[derive(QueryableByName)]
+struct KeyRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+}
+
+#[derive(QueryableByName)]
 struct CountRow {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -98,6 +108,52 @@ pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns,
                     has_default: row.has_default,
                 },
             )
+        })
+        .collect())
+}
+
+/// The integer types a batch key may have, as the engines name them.
+const INTEGER_TYPES: [&str; 9] = [
+    "integer",
+    "int",
+    "bigint",
+    "smallint",
+    "mediumint",
+    "tinyint",
+    "int2",
+    "int4",
+    "int8",
+];
+
+/// The integer column each of `tables` can be walked by in batches: its
+/// primary key when that is one column of an integer type (MySQL: or the
+/// first NOT NULL unique key of a table without a primary key). Tables
+/// without one (no key, a composite or a text key) have no entry.
+pub(crate) fn integer_keys(
+    conn: &mut Conn<'_>,
+    tables: &[String],
+) -> Result<HashMap<String, String>, Error> {
+    if tables.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = Query::new(dialect::of(conn.backend()).primary_keys());
+    query
+        .push_binds(tables.iter().map(|table| Bind::Text(table.clone())))
+        .push_sql(")");
+    let rows: Vec<KeyRow> = conn
+        .load(&query)
+        .context(|| format!("reading the primary keys of {}", tables.join(", ")))?;
+    let mut keys: HashMap<String, Vec<KeyRow>> = HashMap::new();
+    for row in rows {
+        keys.entry(row.table_name.clone()).or_default().push(row);
+    }
+    Ok(keys
+        .into_iter()
+        .filter_map(|(table, columns)| match columns.as_slice() {
+            [only] if INTEGER_TYPES.contains(&only.data_type.to_ascii_lowercase().as_str()) => {
+                Some((table, only.column_name.clone()))
+            }
+            _ => None,
         })
         .collect())
 }

@@ -62,6 +62,25 @@ pub(crate) enum NewValue {
     Text(Option<String>),
 }
 
+/// A batch's rows: those whose integer key `key` is in `(after, through]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyRange {
+    pub(crate) key: String,
+    pub(crate) after: i64,
+    pub(crate) through: i64,
+}
+
+/// One row of [`RefColumn::batch_query`].
+#[derive(QueryableByName, Debug)]
+pub(crate) struct BatchCount {
+    #[diesel(sql_type = Text)]
+    pub(crate) old_key: String,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) last: i64,
+}
+
 /// One row of a grouped count.
 #[derive(QueryableByName, Debug)]
 pub(crate) struct KeyCount {
@@ -169,13 +188,20 @@ impl RefColumn {
     }
 
     /// One `UPDATE` rewriting every row that holds an old value to its new
-    /// value, the mapping given inline (bound).
-    pub(crate) fn update_query(&self, backend: Backend, mapping: &[(OldValue, NewValue)]) -> Query {
+    /// value, the mapping given inline (bound); only the rows of `range`
+    /// when given (a batch).
+    pub(crate) fn update_query(
+        &self,
+        backend: Backend,
+        mapping: &[(OldValue, NewValue)],
+        range: Option<&KeyRange>,
+    ) -> Query {
+        let within = range.map(|range| self.range_condition(range));
         self.mapped(
             backend,
             mapping,
             |dialect, table, column, matched, rows, set| {
-                dialect.mapped_update(table, column, matched, rows, set)
+                dialect.mapped_update(table, column, matched, rows, set, within)
             },
         )
     }
@@ -187,14 +213,69 @@ impl RefColumn {
         &self,
         backend: Backend,
         mapping: &[(OldValue, NewValue)],
+        range: Option<&KeyRange>,
     ) -> Option<Query> {
+        let within = range.map(|range| self.range_condition(range));
         self.mapped(
             backend,
             mapping,
             |dialect, table, column, matched, rows, set| {
-                dialect.mapped_update_counting(table, column, matched, rows, set)
+                dialect.mapped_update_counting(table, column, matched, rows, set, within)
             },
         )
+    }
+
+    /// `SELECT old_key, n, last`: the next batch of at most `limit` rows
+    /// after the key `after` (in the order of the integer key column `key`)
+    /// that hold one of `values`, as their count and largest key per old
+    /// value (the batch ends at the largest of those). Walks the key's index from
+    /// `after` and stops at `limit` matches: batch after batch, the table is
+    /// read once, never from its start again (no `OFFSET`).
+    pub(crate) fn batch_query(
+        &self,
+        backend: Backend,
+        values: &[OldValue],
+        key: &str,
+        after: i64,
+        limit: u64,
+    ) -> Query {
+        let dialect = dialect::of(backend);
+        let key_column = |query: Query| query.ident(&self.table).sql(".").ident(key);
+        let mut query = Query::new(format!(
+            "SELECT CAST(s.k AS {text}) AS old_key, COUNT(*) AS n, \
+             CAST(MAX(s.p) AS {integer}) AS last FROM (SELECT ",
+            text = dialect.text_type(),
+            integer = dialect.integer_type(),
+        ));
+        query = key_column(query).sql(" AS p, ");
+        query.append(self.stored_value(backend));
+        query = key_column(query.sql(" AS k FROM ").ident(&self.table).sql(" WHERE "))
+            .sql(" > ")
+            .bind(Bind::BigInt(after))
+            .sql(" AND ");
+        query.append(self.stored_value(backend));
+        query
+            .push_sql(" IN (")
+            .push_binds(values.iter().map(|value| self.old_value_bind(value)))
+            .push_sql(")");
+        query = key_column(query.sql(" ORDER BY "))
+            .sql(" LIMIT ")
+            .bind(Bind::BigInt(i64::try_from(limit).unwrap_or(i64::MAX)))
+            .sql(") s GROUP BY s.k");
+        query
+    }
+
+    /// `"table"."key" > after AND "table"."key" <= through`.
+    fn range_condition(&self, range: &KeyRange) -> Query {
+        let key_column = |query: Query| query.ident(&self.table).sql(".").ident(&range.key);
+        key_column(
+            key_column(Query::default())
+                .sql(" > ")
+                .bind(Bind::BigInt(range.after))
+                .sql(" AND "),
+        )
+        .sql(" <= ")
+        .bind(Bind::BigInt(range.through))
     }
 
     /// Calls `build` (a mapped `UPDATE` of the dialect) with this column, its
@@ -277,14 +358,15 @@ mod tests {
             (OldValue::Id(1), NewValue::Id(Some(7))),
             (OldValue::Id(2), NewValue::Id(None)),
         ];
-        let query = column(ReferenceKind::Id).update_query(Backend::Postgres, &mapping);
+        let query = column(ReferenceKind::Id).update_query(Backend::Postgres, &mapping, None);
         assert_eq!(
             query.render(Backend::Postgres),
             "WITH m(old_value, new_value) AS (VALUES ($1, $2), ($3, $4)) UPDATE \"pipeline_nodes\" \
              SET \"params\" = m.new_value FROM m WHERE \"pipeline_nodes\".\"params\" = m.old_value"
         );
         assert_eq!(query.binds().len(), 4);
-        let counting = column(ReferenceKind::Id).update_counting_query(Backend::Postgres, &mapping);
+        let counting =
+            column(ReferenceKind::Id).update_counting_query(Backend::Postgres, &mapping, None);
         let counting = counting.unwrap_or_default();
         assert!(
             counting.render(Backend::Postgres).ends_with(
@@ -299,7 +381,7 @@ mod tests {
     #[test]
     fn json_updates_bind_the_key_and_write_json_null_when_clearing() {
         let mapping = [(OldValue::Id(1), NewValue::Id(None))];
-        let pg = column(ReferenceKind::Json).update_query(Backend::Postgres, &mapping);
+        let pg = column(ReferenceKind::Json).update_query(Backend::Postgres, &mapping, None);
         let sql = pg.render(Backend::Postgres);
         assert!(
             sql.contains("COALESCE(to_jsonb(m.new_value), 'null'::jsonb)"),
@@ -307,10 +389,10 @@ mod tests {
         );
         assert!(sql.contains("AS jsonb)"), "{sql}");
         assert_eq!(*pg.binds()[0], Bind::Text("1".into()));
-        let lite = column(ReferenceKind::Json).update_query(Backend::Sqlite, &mapping);
+        let lite = column(ReferenceKind::Json).update_query(Backend::Sqlite, &mapping, None);
         let path = Bind::Text("$.\"llm_provider_model_id\"".into());
         assert_eq!(lite.binds()[2..], vec![&path; 7]);
-        let my = column(ReferenceKind::Json).update_query(Backend::Mysql, &mapping);
+        let my = column(ReferenceKind::Json).update_query(Backend::Mysql, &mapping, None);
         let sql = my.render(Backend::Mysql);
         assert!(
             sql.starts_with(
@@ -322,7 +404,7 @@ mod tests {
         assert!(sql.ends_with(" IN (?)"), "{sql}");
         assert!(
             column(ReferenceKind::Id)
-                .update_counting_query(Backend::Mysql, &mapping)
+                .update_counting_query(Backend::Mysql, &mapping, None)
                 .is_none()
         );
     }

@@ -2,7 +2,7 @@
 
 use super::steps::Targets;
 use crate::ledger::Event;
-use crate::plan::{Plan, Reason};
+use crate::plan::{Plan, Reason, ReferenceUpdate};
 use crate::references::RefColumn;
 
 /// `json key llm_provider_model_id`, with the companions it rewrote:
@@ -85,31 +85,7 @@ pub(super) fn for_plan(
         });
     }
     for update in &plan.reference_updates {
-        events.push(Event {
-            action: if update.to.is_some() {
-                "repointed"
-            } else {
-                "cleared"
-            },
-            provider: update.from.provider.clone(),
-            name: update.from.name.clone(),
-            model_id: update.from_id,
-            team_id: if update.reason == Reason::Merge {
-                update.from_team
-            } else {
-                None
-            },
-            target_id: update.to.as_ref().and_then(|to| targets.get(to).copied()),
-            target_provider: update.to.as_ref().map(|to| to.provider.clone()),
-            target_name: update.to.as_ref().map(|to| to.name.clone()),
-            table_name: Some(update.table.clone()),
-            column_name: Some(update.column.clone()),
-            row_count: Some(i64::try_from(update.rows).unwrap_or(i64::MAX)),
-            detail: update.key.as_ref().map(|key| {
-                let column = columns.get(update.reference).and_then(Option::as_ref);
-                json_detail(key, column, update.to.is_some())
-            }),
-        });
+        events.push(reference_event(update, columns, targets));
     }
     for deletion in &plan.deletions {
         events.push(Event {
@@ -127,4 +103,37 @@ pub(super) fn for_plan(
         });
     }
     events
+}
+
+/// The journal row of `update`: `repointed` or `cleared`, per column and model.
+pub(super) fn reference_event(
+    update: &ReferenceUpdate,
+    columns: &[Option<RefColumn>],
+    targets: &Targets,
+) -> Event {
+    Event {
+        action: if update.to.is_some() {
+            "repointed"
+        } else {
+            "cleared"
+        },
+        provider: update.from.provider.clone(),
+        name: update.from.name.clone(),
+        model_id: update.from_id,
+        team_id: if update.reason == Reason::Merge {
+            update.from_team
+        } else {
+            None
+        },
+        target_id: update.to.as_ref().and_then(|to| targets.get(to).copied()),
+        target_provider: update.to.as_ref().map(|to| to.provider.clone()),
+        target_name: update.to.as_ref().map(|to| to.name.clone()),
+        table_name: Some(update.table.clone()),
+        column_name: Some(update.column.clone()),
+        row_count: Some(i64::try_from(update.rows).unwrap_or(i64::MAX)),
+        detail: update.key.as_ref().map(|key| {
+            let column = columns.get(update.reference).and_then(Option::as_ref);
+            json_detail(key, column, update.to.is_some())
+        }),
+    }
 }

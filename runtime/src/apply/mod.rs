@@ -11,8 +11,10 @@
 //! 5. `steps::delete_rows`: one `DELETE` for merged team rows and deleted models;
 //! 6. the journal (`events::for_plan`) and the ledger row.
 
+mod batches;
 mod events;
 mod notices;
+mod progress;
 mod recipients;
 mod steps;
 mod unreached;
@@ -116,12 +118,25 @@ pub fn apply(
     } else {
         Ok(Vec::new())
     };
-    let result = migrated_first.and_then(|migrated_first| {
-        db.locked_transaction(timeouts, |conn| run(conn, catalog, options, started))
-            .map(|mut report| {
-                report.migrations.splice(0..0, migrated_first);
-                report
-            })
+    // With a batch size: the ledger row and what the batches committed, once
+    // they started (a failure is recorded on that row).
+    let mut batched_run: Option<(i64, RunCounts)> = None;
+    let result = migrated_first.and_then(|mut migrations| {
+        let batched = match options.batch_size {
+            Some(size) => {
+                let batched = batches::run(db, catalog, options, size, &mut batched_run)?;
+                migrations.extend(batched.migrations);
+                batched.run
+            }
+            None => None,
+        };
+        db.locked_transaction(timeouts, |conn| {
+            run(conn, catalog, options, started, batched)
+        })
+        .map(|mut report| {
+            report.migrations.splice(0..0, migrations);
+            report
+        })
     });
     match result {
         Ok(report) => Ok(report),
@@ -141,16 +156,31 @@ pub fn apply(
             } else {
                 *timeouts
             };
-            let recorded = ledger::record_unsuccessful_run(
-                db,
-                &record_timeouts,
-                catalog.model_table.is_none(),
-                &options.environment,
-                &catalog.digest(),
-                status,
-                &error.to_string(),
-                millis(started.elapsed()),
-            );
+            let recorded = match batched_run {
+                // Batches committed: their run's row says it failed, with what they moved.
+                Some((run_id, counts)) => db
+                    .write_transaction(&record_timeouts, |conn| {
+                        ledger::finish_run(
+                            conn,
+                            run_id,
+                            status,
+                            Some(&error.to_string()),
+                            &counts,
+                            millis(started.elapsed()),
+                        )
+                    })
+                    .map(|()| Some(run_id)),
+                None => ledger::record_unsuccessful_run(
+                    db,
+                    &record_timeouts,
+                    catalog.model_table.is_none(),
+                    &options.environment,
+                    &catalog.digest(),
+                    status,
+                    &error.to_string(),
+                    millis(started.elapsed()),
+                ),
+            };
             if let Err(record_error) = recorded {
                 tracing::info!(%record_error, "could not record the {status} run in the ledger");
             }
@@ -196,6 +226,7 @@ fn run(
     catalog: &Catalog,
     options: &ApplyOptions,
     started: Instant,
+    batched: Option<batches::BatchedRun>,
 ) -> Result<ApplyReport, Error> {
     // MySQL ran them before the transaction: even the harness's check for
     // its own table is DDL there, which would commit this transaction.
@@ -221,18 +252,34 @@ fn run(
         environment: options.environment.clone(),
         allow_restore: options.allow_restore.clone(),
         today: options.today,
-        batch_size: options.batch_size,
+        // Batches, if any, ran before this transaction: it moves the rest.
+        batch_size: None,
     };
     let mut planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Unnotified)?;
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
     }
-    let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
+    let run_id = match &batched {
+        Some(batched) => batched.run_id,
+        None => ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?,
+    };
     // Notices of steps 4 and 5, before any reference moves (the plan counted
-    // the affected resources); teams told before are skipped by the insert.
+    // the affected resources); teams told before are skipped by the insert
+    // (with batches, those told before the first batch).
     let notified = notices::record(conn, run_id, &planned.plan, &catalog.notifications)?;
-    let mut counts = execute(conn, &table, &mut planned, options, run_id)?;
-    counts.notified = notified;
+    let mut counts = execute(
+        conn,
+        &table,
+        &mut planned,
+        options,
+        run_id,
+        batched.as_ref(),
+    )?;
+    counts.notified = notified + batched.as_ref().map_or(0, |batched| batched.notified);
+    if let Some(batched) = batched {
+        batches::merge_affected(&mut planned.plan.affected, batched.affected);
+        planned.plan.batching = Some(batched.batching);
+    }
     ledger::finish_run(
         conn,
         run_id,
@@ -258,6 +305,7 @@ fn execute(
     planned: &mut plan::Planned,
     options: &ApplyOptions,
     run_id: i64,
+    batched: Option<&batches::BatchedRun>,
 ) -> Result<RunCounts, Error> {
     steps::create_models(conn, table, &planned.plan.creates)?;
     steps::update_models(conn, table, &planned.plan.updates)?;
@@ -266,7 +314,11 @@ fn execute(
     let targets = steps::resolve_targets(conn, table, planned)?;
     // The notices were written by `run` before this call, from the affected
     // resources the plan counted while references still pointed at the old rows.
-    let moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
+    let mut moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
+    if let Some(batched) = batched {
+        batches::merge_moves(&mut planned.plan.reference_updates, &batched.moved);
+        moved = steps::Moved::of(&planned.plan.reference_updates);
+    }
     fail_if(options, FailPoint::AfterRepoint)?;
     let plan = &planned.plan;
     steps::delete_rows(conn, table, plan)?;

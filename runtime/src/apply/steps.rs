@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
-use indicatif::{ProgressBar, ProgressStyle};
 use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
+use super::progress::{self, Unit};
 use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
@@ -304,7 +304,20 @@ pub(super) fn repoint_references(
             }
         })
         .collect();
-    let bar = progress_bar(progress, work.len());
+    // Rows where the plan counted them (not on PostgreSQL, whose UPDATE counts).
+    let unit = if counted_by_update {
+        Unit::Columns(work.len())
+    } else {
+        Unit::Rows(
+            planned
+                .plan
+                .reference_updates
+                .iter()
+                .map(|update| update.rows)
+                .sum(),
+        )
+    };
+    let bar = progress::bar(progress, "repointing references", &unit);
 
     let mut moved_updates: Vec<ReferenceUpdate> = Vec::new();
     for (index, column) in work {
@@ -339,7 +352,7 @@ pub(super) fn repoint_references(
             let mut counts: HashMap<String, u64> = HashMap::new();
             for chunk in mapping.chunks(column.mapping_per_statement()) {
                 let counting = column
-                    .update_counting_query(conn.backend(), chunk)
+                    .update_counting_query(conn.backend(), chunk, None)
                     .ok_or_else(|| {
                         Error::Diverged(format!("{} counts no rows in an UPDATE", conn.backend()))
                     })?;
@@ -354,11 +367,12 @@ pub(super) fn repoint_references(
                     moved_updates.push(entry.update(index, &column, rows));
                 }
             }
+            bar.inc(1);
         } else {
             let mut touched: u64 = 0;
             for chunk in mapping.chunks(column.mapping_per_statement()) {
                 let n = conn
-                    .execute(&column.update_query(conn.backend(), chunk))
+                    .execute(&column.update_query(conn.backend(), chunk, None))
                     .context(context)?;
                 touched += u64::try_from(n).unwrap_or(u64::MAX);
             }
@@ -370,40 +384,33 @@ pub(super) fn repoint_references(
                 )));
             }
             moved_updates.extend(planned_here.into_iter().cloned());
+            bar.inc(touched);
         }
-        bar.inc(1);
     }
     bar.finish_and_clear();
 
     planned.plan.reference_updates = moved_updates;
-    let mut moved = Moved::default();
-    for update in &planned.plan.reference_updates {
-        let rows = i64::try_from(update.rows).unwrap_or(i64::MAX);
-        if update.to.is_some() {
-            moved.repointed += rows;
-        } else {
-            moved.cleared += rows;
-        }
-    }
-    Ok(moved)
+    Ok(Moved::of(&planned.plan.reference_updates))
 }
 
-fn progress_bar(enabled: bool, columns: usize) -> ProgressBar {
-    let bar = if enabled && columns > 0 {
-        ProgressBar::new(u64::try_from(columns).unwrap_or(u64::MAX))
-    } else {
-        ProgressBar::hidden()
-    };
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} repointing references [{bar:30}] {pos}/{len} {msg}")
-    {
-        bar.set_style(style.progress_chars("=> "));
+impl Moved {
+    /// The rows `updates` repointed and cleared.
+    pub(super) fn of(updates: &[ReferenceUpdate]) -> Self {
+        let mut moved = Self::default();
+        for update in updates {
+            let rows = i64::try_from(update.rows).unwrap_or(i64::MAX);
+            if update.to.is_some() {
+                moved.repointed += rows;
+            } else {
+                moved.cleared += rows;
+            }
+        }
+        moved
     }
-    bar
 }
 
 /// The stored value to look for and the one to write, for a column of `kind`.
-fn resolve(
+pub(super) fn resolve(
     entry: &MappingEntry,
     kind: ReferenceKind,
     targets: &Targets,

@@ -198,6 +198,7 @@ pub(crate) fn build(
         affected: Vec::new(),
         warnings: Vec::new(),
         sunsets: super::sunsets(catalog, options.today.unwrap_or_else(super::today_utc)),
+        batching: None,
     };
 
     // Steps 1 and 2: create missing live models, update drifted rows.
@@ -316,6 +317,11 @@ pub(crate) fn build(
     let global_ids: HashMap<(&str, &str), i64> =
         by_id.iter().map(|(&key, row)| (key, row.id)).collect();
     super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids, audience)?;
+    if let Some(batch_size) = options.batch_size {
+        plan.batching = Some(super::batching::batching(
+            conn, &plan, &columns, batch_size,
+        )?);
+    }
     // What the ledger says about the creates, un-deprecations and digest.
     if schema_present {
         super::guard::check(conn, &mut plan, options)?;

@@ -188,6 +188,14 @@ fn references(plan: &Plan, out: &mut String) {
         );
     }
     out.push('\n');
+    let batching = render::batching(plan);
+    if !batching.is_empty() {
+        let _ = writeln!(out, "**Batches** (`--batch-size`):\n");
+        for line in batching.lines() {
+            let _ = writeln!(out, "- {}", cell(line.trim_start()));
+        }
+        out.push('\n');
+    }
 }
 
 fn affected(plan: &Plan, out: &mut String) {

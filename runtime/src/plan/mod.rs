@@ -15,6 +15,7 @@
 //! `serde` gives `--format json`.
 
 mod affected;
+pub(crate) mod batching;
 mod build;
 mod guard;
 pub mod markdown;
@@ -25,9 +26,9 @@ pub(crate) mod texts;
 mod validate;
 
 pub use crate::diff::{
-    AffectedModel, AffectedTeam, Change, Create, Deletion, LedgerRun, Links, Merge, ModelChange,
-    ModelId, ModelTableProblem, Plan, PlanWarning, Reason, ReferenceUpdate, Refusal, Reminder,
-    ResourceCount, SkippedValues, Sunset, Unmanaged, Update,
+    AffectedModel, AffectedTeam, BatchedColumn, Batching, Change, Create, Deletion, LedgerRun,
+    Links, Merge, ModelChange, ModelId, ModelTableProblem, Plan, PlanWarning, Reason,
+    ReferenceUpdate, Refusal, Reminder, ResourceCount, SkippedValues, Sunset, Unmanaged, Update,
 };
 pub(crate) use build::{Audience, Counting, MappingEntry, Planned, build};
 pub(crate) use model_table::usable as model_table_usable;

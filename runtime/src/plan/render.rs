@@ -81,6 +81,7 @@ pub fn text(plan: &Plan) -> String {
             }
         }
     }
+    out.push_str(&batching(plan));
     for deletion in &plan.deletions {
         let _ = match &deletion.replacement {
             Some(to) => writeln!(
@@ -130,6 +131,55 @@ pub fn text(plan: &Plan) -> String {
     }
     out.push_str(&summary(plan));
     out.push('\n');
+    out
+}
+
+/// With `--batch-size`: per reference column with rows to move, whether
+/// they move in batches before the final transaction, and what is left to it.
+#[must_use]
+pub fn batching(plan: &Plan) -> String {
+    let mut out = String::new();
+    let Some(batching) = &plan.batching else {
+        return out;
+    };
+    let size = batching.batch_size;
+    for column in &batching.columns {
+        let location = format!("{}.{}", column.table, column.column);
+        match &column.key {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "! no batches in {location}: it has no primary key of one integer column, \
+                     so the final transaction moves its {}",
+                    rows(column.rows + column.final_rows)
+                );
+            }
+            Some(key) => {
+                if column.rows > 0 {
+                    let batches = column.batches(size);
+                    let _ = writeln!(
+                        out,
+                        "⇉ batch {} in {location}: {} of at most {} by {key}, each committed \
+                         before the final transaction",
+                        rows(column.rows),
+                        if batches == 1 {
+                            "1 batch".to_owned()
+                        } else {
+                            format!("{} batches", thousands(batches))
+                        },
+                        thousands(size),
+                    );
+                }
+                if column.final_rows > 0 {
+                    let _ = writeln!(
+                        out,
+                        "  the final transaction moves {} of {location}, to a model row it creates",
+                        rows(column.final_rows)
+                    );
+                }
+            }
+        }
+    }
     out
 }
 

@@ -11,6 +11,7 @@ mod common;
 mod notifications_support;
 mod prune_support;
 
+mod batches;
 mod cli;
 mod concurrency;
 mod crashes;

@@ -228,6 +228,9 @@ pub(crate) trait Dialect: Sync {
     /// `SELECT table_name, column_name` of every foreign key pointing at the
     /// table whose name follows as one bound value and `)`.
     fn foreign_keys_to(&self) -> &'static str;
+    /// `SELECT table_name, column_name, data_type` of the primary key
+    /// columns of the tables listed after it (`IN (`, bound names, `)` follow).
+    fn primary_keys(&self) -> &'static str;
     /// Whether `INSERT … RETURNING` is available.
     fn insert_returning(&self) -> bool {
         true
@@ -263,7 +266,8 @@ pub(crate) trait Dialect: Sync {
     }
     /// One `UPDATE table` setting `column` to `set(new)` in every row whose
     /// `matched` value is the old value of one of `mapping`'s `(old, new)`
-    /// pairs, `new` being the SQL expression of that row's new value.
+    /// pairs, `new` being the SQL expression of that row's new value; only
+    /// rows that also meet `within` when given (a batch's key range).
     fn mapped_update(
         &self,
         table: &str,
@@ -271,8 +275,9 @@ pub(crate) trait Dialect: Sync {
         matched: Query,
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
+        within: Option<Query>,
     ) -> Query {
-        let (rows, value, on) = mapping_parts(matched, mapping, set);
+        let (rows, value, on) = mapping_parts(matched, mapping, set, within);
         self.update_from(table, &MAPPING_COLUMNS, rows, vec![(column, value)], on)
     }
     /// Whether [`Dialect::mapped_update_counting`] counts in the `UPDATE`
@@ -291,6 +296,7 @@ pub(crate) trait Dialect: Sync {
         _matched: Query,
         _mapping: Vec<[Bind; 2]>,
         _set: &dyn Fn(Query) -> Query,
+        _within: Option<Query>,
     ) -> Option<Query> {
         None
     }
@@ -361,14 +367,19 @@ pub(crate) trait Dialect: Sync {
 }
 
 /// The bound rows, the new value (`set` of `m.new_value`) and the match
-/// (`matched = m.old_value`) of a [`Dialect::mapped_update`] over `m`.
+/// (`matched = m.old_value`, and `within` when given) of a
+/// [`Dialect::mapped_update`] over `m`.
 fn mapping_parts(
     matched: Query,
     mapping: Vec<[Bind; 2]>,
     set: &dyn Fn(Query) -> Query,
+    within: Option<Query>,
 ) -> (Vec<Vec<Bind>>, Query, Query) {
     let mut on = matched;
     on.push_sql(" = m.old_value");
+    if let Some(within) = within {
+        on.push_sql(" AND ").append(within);
+    }
     let rows = mapping.into_iter().map(Vec::from).collect();
     (rows, set(Query::new("m.new_value")), on)
 }

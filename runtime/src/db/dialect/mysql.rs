@@ -36,7 +36,8 @@ impl Dialect for Mysql {
     /// MariaDB's `JSON` is `LONGTEXT` with a `json_valid(column)` check: such
     /// a column is reported as [`JSON_TEXT`] (every value valid JSON, stored
     /// as text); MySQL's own `JSON` as `json`. (The server writes the check's
-    /// identifier in the session's quotes: double quotes under `ANSI_QUOTES`.)
+    /// identifier in the session's quotes: double quotes under `ANSI_QUOTES`,
+    /// compared as backquotes.)
     ///
     /// The checks are one uncorrelated semi-join over the current schema's
     /// `(table, check clause)` pairs, read once. As a correlated `EXISTS` per
@@ -48,13 +49,8 @@ impl Dialect for Mysql {
     fn columns(&self) -> &'static str {
         "SELECT CAST(c.table_name AS CHAR) AS table_name, CAST(c.column_name AS CHAR) AS column_name, \
          CAST(CASE WHEN (c.table_name, CONCAT('json_valid(`', c.column_name, '`)')) IN (\
-             SELECT t.table_name, k.check_clause FROM information_schema.table_constraints t \
-             JOIN information_schema.check_constraints k \
-               ON k.constraint_schema = t.constraint_schema AND k.constraint_name = t.constraint_name \
-             WHERE k.constraint_schema = DATABASE() AND t.table_schema = DATABASE() \
-               AND t.constraint_type = 'CHECK') \
-           OR (c.table_name, CONCAT('json_valid(\"', c.column_name, '\")')) IN (\
-             SELECT t.table_name, k.check_clause FROM information_schema.table_constraints t \
+             SELECT t.table_name, REPLACE(k.check_clause, '\"', '`') \
+             FROM information_schema.table_constraints t \
              JOIN information_schema.check_constraints k \
                ON k.constraint_schema = t.constraint_schema AND k.constraint_name = t.constraint_name \
              WHERE k.constraint_schema = DATABASE() AND t.table_schema = DATABASE() \
@@ -65,6 +61,14 @@ impl Dialect for Mysql {
            OR COALESCE(c.generation_expression, '') <> '') AS has_default \
          FROM information_schema.columns c \
          WHERE c.table_schema = DATABASE() AND c.table_name IN ("
+    }
+
+    fn primary_keys(&self) -> &'static str {
+        // `PRI`: the primary key, or the first NOT NULL unique key of a table
+        // without one (as good for walking the table in key order).
+        "SELECT CAST(table_name AS CHAR) AS table_name, CAST(column_name AS CHAR) AS column_name, \
+         CAST(data_type AS CHAR) AS data_type FROM information_schema.columns \
+         WHERE table_schema = DATABASE() AND column_key = 'PRI' AND table_name IN ("
     }
 
     fn foreign_keys_to(&self) -> &'static str {
@@ -173,6 +177,7 @@ impl Dialect for Mysql {
         matched: Query,
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
+        within: Option<Query>,
     ) -> Query {
         let mut case = Query::new("CASE ");
         case.append(matched.clone());
@@ -199,6 +204,9 @@ impl Dialect for Mysql {
             .push_sql(" IN (")
             .push_binds(olds)
             .push_sql(")");
+        if let Some(within) = within {
+            query.push_sql(" AND ").append(within);
+        }
         query
     }
 

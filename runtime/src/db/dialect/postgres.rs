@@ -58,6 +58,16 @@ impl Dialect for Postgres {
          WHERE table_schema = current_schema() AND table_name IN ("
     }
 
+    fn primary_keys(&self) -> &'static str {
+        "SELECT CAST(r.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name, \
+         CAST(format_type(a.atttypid, NULL) AS TEXT) AS data_type \
+         FROM pg_index i \
+         JOIN pg_class r ON r.oid = i.indrelid \
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+         WHERE i.indisprimary AND r.relnamespace = CAST(current_schema() AS regnamespace) \
+         AND r.relname IN ("
+    }
+
     fn foreign_keys_to(&self) -> &'static str {
         "SELECT CAST(r.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name \
          FROM pg_constraint c \
@@ -222,8 +232,9 @@ impl Dialect for Postgres {
         matched: Query,
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
+        within: Option<Query>,
     ) -> Option<Query> {
-        let (rows, value, on) = mapping_parts(matched, mapping, set);
+        let (rows, value, on) = mapping_parts(matched, mapping, set, within);
         let mut query = values_cte(&MAPPING_COLUMNS, rows);
         query
             .push_sql(", u AS (")

@@ -37,6 +37,12 @@ impl Dialect for Sqlite {
          WHERE m.type = 'table' AND m.name IN ("
     }
 
+    fn primary_keys(&self) -> &'static str {
+        "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type \
+         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND p.pk > 0 AND m.name IN ("
+    }
+
     fn foreign_keys_to(&self) -> &'static str {
         "SELECT m.name AS table_name, f.\"from\" AS column_name \
          FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \

@@ -1,0 +1,465 @@
+//! `apply --batch-size N`: references to deleted models move to their live
+//! targets batch by batch, each batch a locked transaction of its own, before
+//! the final transaction (`super::run`) moves what is left, deletes the
+//! model rows and records the run. Row locks are held for one batch, not for
+//! the whole apply.
+//!
+//! 1. `prepare`, one locked transaction: the schema migrations; the whole
+//!    plan, computed and validated (a refused plan moves nothing); the ledger
+//!    row (`running`) and the notices, counted from the references as they
+//!    are before any moves, so they are what they would be without batching,
+//!    and are kept even if the run stops between batches (the teams whose
+//!    references moved are told).
+//! 2. `walk`, per reference column (and per mapping of at most
+//!    `MAX_MAPPING_PER_STATEMENT` entries): the next batch is the first
+//!    `N` matching rows after the last batch's key, in key order
+//!    (`RefColumn::batch_query`: it reads on from there, never from the start,
+//!    no `OFFSET`); one `UPDATE` moves the rows of that key range; the
+//!    journal gets a `batched` row per model and batch. Only references whose
+//!    target row already exists move here ([`crate::plan::batching`]).
+//!
+//! A run stopped between batches leaves every reference pointing at a model
+//! row that exists (moved ones at their target, the others where they were:
+//! no model row is deleted before the final transaction), and the next apply
+//! finishes the job.
+
+use std::collections::HashMap;
+use std::num::NonZeroU64;
+
+use diesel::QueryableByName;
+use diesel::sql_types::BigInt;
+use llm_lifecycle_catalog::Catalog;
+
+use super::progress::{self, Unit};
+use super::steps::{self, Targets};
+use super::{ApplyOptions, FailPoint, events, fail_if, notices};
+use crate::db::{Bind, Conn, Database, Query, dialect, quote_ident};
+use crate::error::{Context, Error};
+use crate::ledger::{self, Event, RunCounts};
+use crate::model_table::ModelTable;
+use crate::plan::{self, AffectedModel, Batching, MappingEntry, Planned, ReferenceUpdate};
+use crate::references::{BatchCount, KeyCount, KeyRange, NewValue, OldValue, RefColumn};
+use crate::schema;
+
+/// How often a batch whose row count changed under it (a host write in its
+/// key range, between its count and its `UPDATE`) is tried again.
+const ATTEMPTS: usize = 3;
+
+/// What the batches did, for the final transaction.
+#[derive(Debug)]
+pub(super) struct Batched {
+    /// Migrations `prepare` applied.
+    pub(super) migrations: Vec<String>,
+    /// Set when there was something to batch: the run `prepare` started.
+    pub(super) run: Option<BatchedRun>,
+}
+
+/// A run whose references moved in batches.
+#[derive(Debug)]
+pub(super) struct BatchedRun {
+    pub(super) run_id: i64,
+    /// Notices `prepare` wrote.
+    pub(super) notified: i64,
+    /// The plan's batching, to report.
+    pub(super) batching: Batching,
+    /// The teams `prepare` notified, to report.
+    pub(super) affected: Vec<AffectedModel>,
+    /// What moved, per column and model.
+    pub(super) moved: Vec<ReferenceUpdate>,
+    /// How many batches committed.
+    pub(super) batches: u64,
+}
+
+/// One walk: a column, its key, and one statement's worth of mapping.
+struct Walk {
+    reference: usize,
+    column: RefColumn,
+    key: String,
+    entries: Vec<MappingEntry>,
+    mapping: Vec<(OldValue, NewValue)>,
+    /// Target row ids (id and JSON references), checked before each batch.
+    target_ids: Vec<i64>,
+}
+
+/// Runs steps 1 and 2; `started` gets the ledger row and what committed so
+/// far, so a failure can be recorded on that row.
+pub(super) fn run(
+    db: &mut Database<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    batch_size: NonZeroU64,
+    started: &mut Option<(i64, RunCounts)>,
+) -> Result<Batched, Error> {
+    let timeouts = &options.timeouts;
+    let (migrations, prepared) =
+        db.locked_transaction(timeouts, |conn| prepare(conn, catalog, options, batch_size))?;
+    let Some((mut run, walks)) = prepared else {
+        return Ok(Batched {
+            migrations,
+            run: None,
+        });
+    };
+    *started = Some((run.run_id, RunCounts::default()));
+    let total: u64 = run.batching.columns.iter().map(|column| column.rows).sum();
+    let bar = progress::bar(
+        options.progress,
+        "moving references in batches",
+        &Unit::Rows(total),
+    );
+    let table = ModelTable::of(catalog);
+    let mut moved: HashMap<(usize, OldValue), u64> = HashMap::new();
+    for walk in &walks {
+        let mut after = i64::MIN;
+        loop {
+            bar.set_message(format!(
+                "{}.{} batch {}",
+                walk.column.table,
+                walk.column.column,
+                run.batches + 1
+            ));
+            let batch = with_retries(|| {
+                db.locked_transaction(timeouts, |conn| {
+                    one_batch(
+                        conn,
+                        &table,
+                        walk,
+                        after,
+                        batch_size,
+                        run.run_id,
+                        run.batches + 1,
+                    )
+                })
+            })?;
+            let Some((through, counts)) = batch else {
+                break;
+            };
+            after = through;
+            run.batches += 1;
+            let rows: u64 = counts.values().sum();
+            bar.inc(rows);
+            for (old, n) in counts {
+                *moved.entry((walk.reference, old)).or_default() += n;
+            }
+            if let Some((_, counts)) = started.as_mut() {
+                let updates = updates(&walks, &moved);
+                let so_far = steps::Moved::of(&updates);
+                counts.repointed_rows = so_far.repointed;
+                counts.cleared_rows = so_far.cleared;
+                counts.notified = run.notified;
+            }
+            fail_if(options, FailPoint::BetweenBatches)?;
+        }
+    }
+    bar.finish_and_clear();
+    run.moved = updates(&walks, &moved);
+    Ok(Batched {
+        migrations,
+        run: Some(run),
+    })
+}
+
+/// Step 1: migrations, plan, ledger row and notices. `None` (with the
+/// migrations) when nothing moves in batches: the final transaction does it all.
+#[allow(clippy::type_complexity)]
+fn prepare(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    batch_size: NonZeroU64,
+) -> Result<(Vec<String>, Option<(BatchedRun, Vec<Walk>)>), Error> {
+    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
+        schema::run_pending(conn, catalog.model_table.is_none())?
+    } else {
+        Vec::new()
+    };
+    let guard = plan::PlanOptions {
+        environment: options.environment.clone(),
+        allow_restore: options.allow_restore.clone(),
+        today: options.today,
+        batch_size: Some(batch_size),
+    };
+    let planned = plan::build(
+        conn,
+        catalog,
+        plan::Counting::Moves,
+        &guard,
+        plan::Audience::Unnotified,
+    )?;
+    if planned.plan.is_refused() {
+        return Err(Error::Refused(Box::new(planned.plan)));
+    }
+    let Some(batching) = planned.plan.batching.clone() else {
+        return Ok((migrations, None));
+    };
+    if batching
+        .columns
+        .iter()
+        .all(|column| column.batches(batching.batch_size) == 0)
+    {
+        return Ok((migrations, None));
+    }
+    let table = ModelTable::of(catalog);
+    let targets = steps::resolve_targets(conn, &table, &planned)?;
+    let walks = walks(&planned, &batching, &targets)?;
+    let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
+    let notified = notices::record(conn, run_id, &planned.plan, &catalog.notifications)?;
+    let run = BatchedRun {
+        run_id,
+        notified,
+        batching,
+        affected: planned.plan.affected,
+        moved: Vec::new(),
+        batches: 0,
+    };
+    Ok((migrations, Some((run, walks))))
+}
+
+/// The walks of the columns that batch: the entries the plan counted rows
+/// for whose target row exists.
+fn walks(planned: &Planned, batching: &Batching, targets: &Targets) -> Result<Vec<Walk>, Error> {
+    let plan = &planned.plan;
+    let mut walks = Vec::new();
+    for (reference, column) in planned.columns.iter().enumerate() {
+        let Some(column) = column else { continue };
+        let Some(key) = batching
+            .columns
+            .iter()
+            .find(|batched| batched.table == column.table && batched.column == column.column)
+            .and_then(|batched| batched.key.clone())
+        else {
+            continue;
+        };
+        let counted = |entry: &&MappingEntry| {
+            plan.reference_updates.iter().any(|update| {
+                update.reference == reference
+                    && update.from == entry.from
+                    && update.from_id == entry.from_id
+                    && update.rows > 0
+            })
+        };
+        let entries: Vec<MappingEntry> =
+            plan::batching::early_entries(plan, planned.mapping(column))
+                .filter(counted)
+                .cloned()
+                .collect();
+        for chunk in entries.chunks(column.mapping_per_statement()) {
+            let mapping = chunk
+                .iter()
+                .map(|entry| steps::resolve(entry, column.kind, targets))
+                .collect::<Result<Vec<_>, Error>>()?;
+            let mut target_ids: Vec<i64> = mapping
+                .iter()
+                .filter_map(|(_, new)| match new {
+                    NewValue::Id(id) => *id,
+                    NewValue::Text(_) => None,
+                })
+                .collect();
+            target_ids.sort_unstable();
+            target_ids.dedup();
+            walks.push(Walk {
+                reference,
+                column: column.clone(),
+                key: key.clone(),
+                entries: chunk.to_vec(),
+                mapping,
+                target_ids,
+            });
+        }
+    }
+    Ok(walks)
+}
+
+/// `f`, again while it fails with [`Error::Diverged`] (a batch whose rows
+/// changed under it; it rolled back), at most [`ATTEMPTS`] times.
+fn with_retries<T>(mut f: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    let mut attempt = 1;
+    loop {
+        match f() {
+            Err(Error::Diverged(why)) if attempt < ATTEMPTS => {
+                tracing::info!(%why, attempt, "a batch changed under its count; trying it again");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One batch in its transaction: the next rows after `after`, moved; their
+/// last key and the rows moved per old value, or `None` when none are left.
+#[allow(clippy::too_many_arguments)]
+fn one_batch(
+    conn: &mut Conn<'_>,
+    table: &ModelTable,
+    walk: &Walk,
+    after: i64,
+    batch_size: NonZeroU64,
+    run_id: i64,
+    number: u64,
+) -> Result<Option<(i64, HashMap<OldValue, u64>)>, Error> {
+    let column = &walk.column;
+    let context = || {
+        format!(
+            "moving a batch of references in {}.{}",
+            column.table, column.column
+        )
+    };
+    let olds: Vec<OldValue> = walk.mapping.iter().map(|(old, _)| old.clone()).collect();
+    let head: Vec<BatchCount> = conn
+        .load(&column.batch_query(conn.backend(), &olds, &walk.key, after, batch_size.get()))
+        .context(context)?;
+    let Some(through) = head.iter().map(|row| row.last).max() else {
+        return Ok(None);
+    };
+    targets_exist(conn, table, &walk.target_ids)?;
+    let range = KeyRange {
+        key: walk.key.clone(),
+        after,
+        through,
+    };
+    let by_key: HashMap<String, &OldValue> = olds.iter().map(|old| (old.key(), old)).collect();
+    let mut counts: HashMap<OldValue, u64> = HashMap::new();
+    if let Some(counting) =
+        column.update_counting_query(conn.backend(), &walk.mapping, Some(&range))
+    {
+        let rows: Vec<KeyCount> = conn.load(&counting).context(context)?;
+        for row in rows {
+            if let Some(old) = by_key.get(&row.old_key) {
+                *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);
+            }
+        }
+    } else {
+        for row in &head {
+            if let Some(old) = by_key.get(&row.old_key) {
+                *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);
+            }
+        }
+        let touched = conn
+            .execute(&column.update_query(conn.backend(), &walk.mapping, Some(&range)))
+            .context(context)?;
+        let expected: u64 = counts.values().sum();
+        if u64::try_from(touched).unwrap_or(u64::MAX) != expected {
+            return Err(Error::Diverged(format!(
+                "{}.{}: the batch of keys {after}..={through} moved {touched} rows where it \
+                 counted {expected}",
+                column.table, column.column
+            )));
+        }
+    }
+    let events: Vec<Event> = walk
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            let rows = *counts.get(&entry.old)?;
+            let update = entry.update(walk.reference, column, rows);
+            let mut event = events::reference_event(&update, &[], &Targets::new());
+            event.action = "batched";
+            event.target_id = match walk.mapping.iter().find(|(old, _)| *old == entry.old) {
+                Some((_, NewValue::Id(id))) => *id,
+                _ => None,
+            };
+            event.detail = Some(format!(
+                "batch {number}: {} in ({after}, {through}]",
+                walk.key
+            ));
+            Some(event)
+        })
+        .collect();
+    if !events.is_empty() {
+        ledger::journal(conn, run_id, &events)?;
+    }
+    Ok(Some((through, counts)))
+}
+
+/// Fails when a target row of `ids` is gone (another apply deleted it since
+/// the plan): a batch never points a reference at a row that does not exist.
+fn targets_exist(conn: &mut Conn<'_>, table: &ModelTable, ids: &[i64]) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut query = Query::new(format!(
+        "SELECT CAST(COUNT(*) AS {}) AS n FROM {} WHERE {} IN (",
+        dialect::of(conn.backend()).integer_type(),
+        table.quoted(),
+        quote_ident(&table.id)
+    ));
+    query
+        .push_binds(ids.iter().map(|id| Bind::BigInt(*id)))
+        .push_sql(")");
+    let rows: Vec<Found> = conn.load(&query).context(|| {
+        format!(
+            "checking that the target rows of {} still exist",
+            table.table
+        )
+    })?;
+    let found = rows.first().map_or(0, |row| row.n);
+    if usize::try_from(found).ok() != Some(ids.len()) {
+        return Err(Error::Diverged(format!(
+            "{} of the {} model rows the batches move references to are gone from {} \
+             (another apply deleted them since this one planned); rerun the deploy",
+            ids.len()
+                .saturating_sub(usize::try_from(found).unwrap_or(0)),
+            ids.len(),
+            table.table
+        )));
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The moves so far as reference updates, per column and model.
+fn updates(walks: &[Walk], moved: &HashMap<(usize, OldValue), u64>) -> Vec<ReferenceUpdate> {
+    let mut updates = Vec::new();
+    for walk in walks {
+        for entry in &walk.entries {
+            if let Some(&rows) = moved.get(&(walk.reference, entry.old.clone())) {
+                updates.push(entry.update(walk.reference, &walk.column, rows));
+            }
+        }
+    }
+    updates
+}
+
+/// Adds what the batches moved to the final transaction's reference updates
+/// (which only hold the rows left to it), so the report, the journal's
+/// `repointed`/`cleared` rows and the ledger's counts are the run's totals.
+pub(super) fn merge_moves(updates: &mut Vec<ReferenceUpdate>, moved: &[ReferenceUpdate]) {
+    for early in moved {
+        match updates.iter_mut().find(|update| {
+            update.reference == early.reference
+                && update.from == early.from
+                && update.from_id == early.from_id
+                && update.to == early.to
+        }) {
+            Some(update) => update.rows += early.rows,
+            None => updates.push(early.clone()),
+        }
+    }
+    updates.sort_by_key(|update| update.reference);
+}
+
+/// Adds the teams `prepare` notified to the final plan's (only those told
+/// since): the report lists every notice of the run.
+pub(super) fn merge_affected(affected: &mut Vec<AffectedModel>, early: Vec<AffectedModel>) {
+    let late = std::mem::replace(affected, early);
+    for model in late {
+        match affected.iter_mut().find(|known| {
+            known.model == model.model
+                && known.change == model.change
+                && known.reminder == model.reminder
+        }) {
+            Some(known) => {
+                for team in model.teams {
+                    if !known.teams.iter().any(|told| told.team_id == team.team_id) {
+                        known.teams.push(team);
+                    }
+                }
+            }
+            None => affected.push(model),
+        }
+    }
+}

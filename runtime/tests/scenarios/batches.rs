@@ -1,0 +1,345 @@
+//! `apply --batch-size N`: references move batch by batch before the final
+//! transaction and end exactly where one transaction would have put them;
+//! a run stopped between batches leaves every reference on a live row and
+//! the next apply finishes the job. Every scenario runs on each backend,
+//! against a twin database applied in one transaction.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::num::NonZeroU64;
+
+use crate::common::*;
+use llm_lifecycle_runtime::{ApplyOptions, ApplyReport, Error, FailPoint, PlanOptions};
+use llm_lifecycle_test_support::{Backend, TestDb};
+
+/// Rows per batch: small, so the data below takes several.
+const BATCH: u64 = 4;
+
+/// A second database of `db`'s engine.
+fn twin(db: &TestDb) -> TestDb {
+    match db.backend() {
+        Backend::Sqlite => TestDb::sqlite(),
+        Backend::Postgres => TestDb::postgres().expect("the first one started"),
+        Backend::Mysql => TestDb::mysql().expect("the first one started"),
+    }
+}
+
+/// The usual references, 40 more assistants and 40 more pipeline nodes
+/// spread over the three deleted models; with `replacement_exists` the
+/// replacement `openai/gpt-4.1` is there before the apply (row 110), so its
+/// references can move in batches.
+fn prepared(db: &TestDb, replacement_exists: bool) {
+    migrate(db);
+    host_schema(db);
+    seed_references(db);
+    if replacement_exists {
+        seed_model(db, 110, None, "openai/gpt-4.1", 1_000_000, false);
+    }
+    let mut assistants = Vec::new();
+    let mut nodes = Vec::new();
+    for i in 0..40_i64 {
+        let model = 101 + i % 3;
+        assistants.push(format!(
+            "({}, {}, 'A{i}', FALSE, {model})",
+            100 + i,
+            1 + i % 2
+        ));
+        let value = if i % 4 == 0 {
+            format!("\"{model}\"")
+        } else {
+            model.to_string()
+        };
+        nodes.push(format!(
+            "({}, {}, '{{\"llm_provider_model_id\": {value}, \"n\": {i}}}')",
+            100 + i,
+            1 + i % 2
+        ));
+    }
+    db.execute(&format!(
+        "INSERT INTO assistants (id, team_id, name, archived, llm_provider_model_id) VALUES {};
+         INSERT INTO pipeline_nodes (id, pipeline_id, params) VALUES {};",
+        assistants.join(", "),
+        nodes.join(", ")
+    ));
+}
+
+fn batched() -> ApplyOptions {
+    ApplyOptions {
+        batch_size: NonZeroU64::new(BATCH),
+        ..ApplyOptions::default()
+    }
+}
+
+fn apply_with(db: &TestDb, options: &ApplyOptions) -> Result<ApplyReport, Error> {
+    llm_lifecycle_runtime::apply(&mut connect(db), &full_catalog(), options)
+}
+
+/// The snapshot without the journal's size (batches add rows to it).
+fn state(db: &TestDb) -> Vec<Option<String>> {
+    let mut state = snapshot(db);
+    state.pop();
+    state.extend(db.strings(&format!(
+        "SELECT {} AS v FROM evaluators ORDER BY id",
+        db.text_cast("params")
+    )));
+    state
+}
+
+/// Every notice, without ids and runs.
+fn notices(db: &TestDb) -> Vec<Option<String>> {
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_model_notifications ORDER BY team_id, slug, model",
+        db.concat(&[
+            &db.text_cast("team_id"),
+            "':'",
+            "slug",
+            "':'",
+            "model",
+            "':'",
+            "message"
+        ])
+    ))
+}
+
+/// The journal's `batched` rows: how many, and the rows they moved.
+fn batched_events(db: &TestDb) -> (i64, i64) {
+    let rows = db.string(&format!(
+        "SELECT {} AS v FROM llm_lifecycle_events WHERE action = 'batched'",
+        db.text_cast("COALESCE(SUM(row_count), 0)")
+    ));
+    (
+        count(db, "llm_lifecycle_events WHERE action = 'batched'"),
+        rows.parse().unwrap(),
+    )
+}
+
+fn sorted_updates(report: &ApplyReport) -> Vec<String> {
+    let mut updates: Vec<String> = report
+        .plan
+        .reference_updates
+        .iter()
+        .map(|update| {
+            format!(
+                "{}.{} {} -> {:?}: {}",
+                update.table, update.column, update.from, update.to, update.rows
+            )
+        })
+        .collect();
+    updates.sort();
+    updates
+}
+
+fn references_move_in_batches_to_where_one_transaction_puts_them(db: &TestDb) {
+    prepared(db, true);
+    let single = twin(db);
+    prepared(&single, true);
+
+    let options = PlanOptions {
+        batch_size: NonZeroU64::new(BATCH),
+        ..PlanOptions::default()
+    };
+    let plan =
+        llm_lifecycle_runtime::plan_with(&mut connect(db), &full_catalog(), &options).unwrap();
+    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    assert!(
+        text.contains(
+            "⇉ batch 44 rows in assistants.llm_provider_model_id: 11 batches of at most 4 by id"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("in pipeline_nodes.params: "), "{text}");
+
+    let report = apply_with(db, &batched()).unwrap();
+    let reference = apply(&single, &full_catalog()).unwrap();
+
+    assert_eq!(state(db), state(&single), "the same end state");
+    assert_eq!(notices(db), notices(&single), "the same notices");
+    assert!(!notices(db).is_empty());
+    assert_eq!(sorted_updates(&report), sorted_updates(&reference));
+    assert_eq!(
+        report.counts.repointed_rows,
+        reference.counts.repointed_rows
+    );
+    assert_eq!(report.counts.cleared_rows, reference.counts.cleared_rows);
+    assert_eq!(report.counts.deleted, 3);
+    assert_eq!(report.counts.notified, reference.counts.notified);
+    let batching = report
+        .plan
+        .batching
+        .as_ref()
+        .expect("the report says how it batched");
+    let early: u64 = batching.columns.iter().map(|column| column.rows).sum();
+    // assistants 44 + JSON nodes 43 (two of the seed's five are not references)
+    // + evaluators 1 + experiments 2, all to a row that exists or cleared.
+    assert_eq!(early, 90, "{batching:?}");
+    let (events, rows) = batched_events(db);
+    assert_eq!(
+        rows, 90,
+        "every row moved early is journalled with its batch"
+    );
+    assert!(events >= 22, "11 batches per big column at least: {events}");
+    assert_eq!(batched_events(&single), (0, 0));
+    // The ledger row is the one the batches started, finished by the final transaction.
+    assert_eq!(count(db, "llm_lifecycle_runs"), 1);
+    assert_eq!(
+        count(db, "llm_lifecycle_runs WHERE status = 'succeeded'"),
+        1
+    );
+    // And nothing is left to do.
+    assert!(apply_with(db, &batched()).unwrap().plan.is_noop());
+}
+
+fn a_run_stopped_between_batches_leaves_every_reference_on_a_live_row(db: &TestDb) {
+    prepared(db, true);
+    let single = twin(db);
+    prepared(&single, true);
+    let failing = ApplyOptions {
+        fail_at: Some(FailPoint::BetweenBatches),
+        ..batched()
+    };
+    let result = apply_with(db, &failing);
+    assert!(
+        matches!(result, Err(Error::Injected(FailPoint::BetweenBatches))),
+        "{result:?}"
+    );
+    // The first batch stayed: 4 assistants moved (to 110, or cleared)…
+    let ids = |sql: &str| -> Vec<i64> {
+        db.strings(sql)
+            .into_iter()
+            .flatten()
+            .map(|v| v.parse().unwrap())
+            .collect()
+    };
+    let models = ids(&format!(
+        "SELECT {} AS v FROM llm_provider_models",
+        db.text_cast("id")
+    ));
+    for id in [101, 102, 103, 110] {
+        assert!(
+            models.contains(&id),
+            "no model row is deleted before the final transaction"
+        );
+    }
+    let moved = count(
+        db,
+        "assistants WHERE llm_provider_model_id = 110 OR (llm_provider_model_id IS NULL AND id <> 5)",
+    );
+    assert_eq!(moved, i64::try_from(BATCH).unwrap(), "one batch committed");
+    // …and every reference names a model row that exists.
+    let referenced = ids(&format!(
+        "SELECT {} AS v FROM assistants WHERE llm_provider_model_id IS NOT NULL",
+        db.text_cast("llm_provider_model_id")
+    ));
+    assert!(
+        referenced.iter().all(|id| models.contains(id)),
+        "{referenced:?}"
+    );
+    for node in [1, 2, 3, 100, 101, 102, 103, 139] {
+        let value = json_value(db, "pipeline_nodes", node);
+        let id: i64 = value.trim_matches('"').parse().unwrap();
+        assert!(models.contains(&id), "node {node}: {value}");
+    }
+    // The run is recorded as failed, with what it moved; its notices were
+    // written before the first batch, so the teams that moved are told.
+    assert_eq!(count(db, "llm_lifecycle_runs WHERE status = 'failed'"), 1);
+    let repointed: i64 = db
+        .string(&format!(
+            "SELECT {} AS v FROM llm_lifecycle_runs",
+            db.text_cast("repointed_rows + cleared_rows")
+        ))
+        .parse()
+        .unwrap();
+    assert_eq!(repointed, i64::try_from(BATCH).unwrap());
+    assert!(count(db, "llm_model_notifications") > 0);
+
+    // The next apply finishes the job: the end state and the notices are
+    // those of one transaction, no notice twice.
+    apply_with(db, &batched()).unwrap();
+    apply(&single, &full_catalog()).unwrap();
+    assert_eq!(state(db), state(&single));
+    assert_eq!(notices(db), notices(&single));
+}
+
+fn references_to_a_model_the_apply_creates_wait_for_the_final_transaction(db: &TestDb) {
+    prepared(db, false);
+    let single = twin(db);
+    prepared(&single, false);
+    let options = PlanOptions {
+        batch_size: NonZeroU64::new(BATCH),
+        ..PlanOptions::default()
+    };
+    let plan =
+        llm_lifecycle_runtime::plan_with(&mut connect(db), &full_catalog(), &options).unwrap();
+    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    assert!(
+        text.contains(
+            "  the final transaction moves 30 rows of assistants.llm_provider_model_id, \
+             to a model row it creates"
+        ),
+        "{text}"
+    );
+    // Only the clears (o1-mini: 1 + 13 assistants) batch.
+    assert!(
+        text.contains("⇉ batch 14 rows in assistants.llm_provider_model_id: 4 batches"),
+        "{text}"
+    );
+    let report = apply_with(db, &batched()).unwrap();
+    apply(&single, &full_catalog()).unwrap();
+    assert_eq!(state(db), state(&single));
+    assert_eq!(notices(db), notices(&single));
+    assert_eq!(report.counts.deleted, 3);
+}
+
+fn a_table_without_an_integer_key_moves_in_the_final_transaction(db: &TestDb) {
+    migrate(db);
+    db.execute(
+        "CREATE TABLE prompts (slug VARCHAR(40) PRIMARY KEY, llm TEXT NULL);
+         INSERT INTO prompts (slug, llm) VALUES ('a', 'openai/o1-mini'), ('b', 'openai/gpt-4.1');",
+    );
+    seed_model(db, 102, None, "openai/o1-mini", 128_000, false);
+    let catalog = catalog(&format!(
+        "{MODELS}\n[[references]]\ntable = \"prompts\"\ncolumn = \"llm\"\nkind = \"text\"\nresource = \"prompt\"\n"
+    ));
+    let options = PlanOptions {
+        batch_size: NonZeroU64::new(BATCH),
+        ..PlanOptions::default()
+    };
+    let plan = llm_lifecycle_runtime::plan_with(&mut connect(db), &catalog, &options).unwrap();
+    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    assert!(
+        text.contains(
+            "! no batches in prompts.llm: it has no primary key of one integer column, \
+             so the final transaction moves its 1 row"
+        ),
+        "{text}"
+    );
+    let report = llm_lifecycle_runtime::apply(&mut connect(db), &catalog, &batched()).unwrap();
+    assert_eq!(report.counts.cleared_rows, 1);
+    assert_eq!(
+        db.strings("SELECT COALESCE(llm, 'null') AS v FROM prompts ORDER BY slug"),
+        [Some("null".to_owned()), Some("openai/gpt-4.1".to_owned())]
+    );
+    assert_eq!(batched_events(db), (0, 0));
+}
+
+fn a_refused_batched_plan_moves_nothing(db: &TestDb) {
+    prepared(db, true);
+    let before = state(db);
+    // The catalogue names a table that does not exist: refused.
+    let catalog = catalog(&format!(
+        "{MODELS}\n{REFERENCES}\n[[references]]\ntable = \"missing\"\ncolumn = \"model_id\"\nresource = \"thing\"\n"
+    ));
+    let result = llm_lifecycle_runtime::apply(&mut connect(db), &catalog, &batched());
+    assert!(matches!(result, Err(Error::Refused(_))), "{result:?}");
+    assert_eq!(state(db), before, "a refused plan moves nothing");
+    assert_eq!(batched_events(db), (0, 0));
+    assert_eq!(count(db, "llm_model_notifications"), 0);
+    assert_eq!(count(db, "llm_lifecycle_runs WHERE status = 'refused'"), 1);
+}
+
+llm_lifecycle_test_support::backend_tests!(
+    references_move_in_batches_to_where_one_transaction_puts_them,
+    a_run_stopped_between_batches_leaves_every_reference_on_a_live_row,
+    references_to_a_model_the_apply_creates_wait_for_the_final_transaction,
+    a_table_without_an_integer_key_moves_in_the_final_transaction,
+    a_refused_batched_plan_moves_nothing,
+);
