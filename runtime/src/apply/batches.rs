@@ -4,8 +4,10 @@
 //! model rows and records the run. Row locks are held for one batch, not for
 //! the whole apply.
 //!
-//! 1. `prepare`, one locked transaction: the schema migrations; the whole
-//!    plan, computed and validated (a refused plan moves nothing); the ledger
+//! 1. `prepare`, one locked transaction: the whole plan, computed and
+//!    validated (a refused plan moves nothing); when something batches, the
+//!    pending schema migrations (committed here, not with the final
+//!    transaction) and, if any ran, the plan again; the ledger
 //!    row (`running`) and the notices, counted from the references as they
 //!    are before any moves, so they are what they would be without batching,
 //!    and are kept even if the run stops between batches (the teams whose
@@ -70,6 +72,19 @@ pub(super) struct BatchedRun {
     pub(super) batches: u64,
 }
 
+/// A batch that moved rows: its last key and the rows moved per old value.
+struct Done {
+    through: i64,
+    counts: HashMap<OldValue, u64>,
+}
+
+/// What `prepare` leaves: the migrations it ran, and the run and its walks
+/// when something moves in batches.
+struct Prepared {
+    migrations: Vec<String>,
+    work: Option<(BatchedRun, Vec<Walk>)>,
+}
+
 /// One walk: a column, its key, and one statement's worth of mapping.
 struct Walk {
     reference: usize,
@@ -91,9 +106,9 @@ pub(super) fn run(
     started: &mut Option<(i64, RunCounts)>,
 ) -> Result<Batched, Error> {
     let timeouts = &options.timeouts;
-    let (migrations, prepared) =
+    let Prepared { migrations, work } =
         db.locked_transaction(timeouts, |conn| prepare(conn, catalog, options, batch_size))?;
-    let Some((mut run, walks)) = prepared else {
+    let Some((mut run, walks)) = work else {
         return Ok(Batched {
             migrations,
             run: None,
@@ -130,7 +145,7 @@ pub(super) fn run(
                     )
                 })
             })?;
-            let Some((through, counts)) = batch else {
+            let Some(Done { through, counts }) = batch else {
                 break;
             };
             after = through;
@@ -160,44 +175,67 @@ pub(super) fn run(
 
 /// Step 1: migrations, plan, ledger row and notices. `None` (with the
 /// migrations) when nothing moves in batches: the final transaction does it all.
-#[allow(clippy::type_complexity)]
 fn prepare(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
     options: &ApplyOptions,
     batch_size: NonZeroU64,
-) -> Result<(Vec<String>, Option<(BatchedRun, Vec<Walk>)>), Error> {
-    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
-        schema::run_pending(conn, catalog.model_table.is_none())?
-    } else {
-        Vec::new()
-    };
+) -> Result<Prepared, Error> {
     let guard = plan::PlanOptions {
         environment: options.environment.clone(),
         allow_restore: options.allow_restore.clone(),
         today: options.today,
         batch_size: Some(batch_size),
     };
-    let planned = plan::build(
-        conn,
-        catalog,
-        plan::Counting::Moves,
-        &guard,
-        plan::Audience::Unnotified,
-    )?;
-    if planned.plan.is_refused() {
-        return Err(Error::Refused(Box::new(planned.plan)));
-    }
-    let Some(batching) = planned.plan.batching.clone() else {
-        return Ok((migrations, None));
+    let plan_batches = |conn: &mut Conn<'_>| -> Result<Option<(Planned, Batching)>, Error> {
+        let planned = plan::build(
+            conn,
+            catalog,
+            plan::Counting::Moves,
+            &guard,
+            plan::Audience::Unnotified,
+        )?;
+        if planned.plan.is_refused() {
+            return Err(Error::Refused(Box::new(planned.plan)));
+        }
+        Ok(planned
+            .plan
+            .batching
+            .clone()
+            .filter(|batching| {
+                batching
+                    .columns
+                    .iter()
+                    .any(|column| column.batches(batching.batch_size) > 0)
+            })
+            .map(|batching| (planned, batching)))
     };
-    if batching
-        .columns
-        .iter()
-        .all(|column| column.batches(batching.batch_size) == 0)
-    {
-        return Ok((migrations, None));
-    }
+    // Nothing to batch: nothing is written here (not even the schema: the
+    // final transaction migrates, and rolls that back with the rest on failure).
+    let Some(first) = plan_batches(conn)? else {
+        return Ok(Prepared {
+            migrations: Vec::new(),
+            work: None,
+        });
+    };
+    // The notices and the ledger row need the runtime's schema; planned
+    // again when a migration ran (it may change what there is).
+    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
+        schema::run_pending(conn, catalog.model_table.is_none())?
+    } else {
+        Vec::new()
+    };
+    let planned = if migrations.is_empty() {
+        Some(first)
+    } else {
+        plan_batches(conn)?
+    };
+    let Some((planned, batching)) = planned else {
+        return Ok(Prepared {
+            migrations,
+            work: None,
+        });
+    };
     let table = ModelTable::of(catalog);
     let targets = steps::resolve_targets(conn, &table, &planned)?;
     let walks = walks(&planned, &batching, &targets)?;
@@ -211,7 +249,10 @@ fn prepare(
         moved: Vec::new(),
         batches: 0,
     };
-    Ok((migrations, Some((run, walks))))
+    Ok(Prepared {
+        migrations,
+        work: Some((run, walks)),
+    })
 }
 
 /// The walks of the columns that batch: the entries the plan counted rows
@@ -295,7 +336,7 @@ fn one_batch(
     batch_size: NonZeroU64,
     run_id: i64,
     number: u64,
-) -> Result<Option<(i64, HashMap<OldValue, u64>)>, Error> {
+) -> Result<Option<Done>, Error> {
     let column = &walk.column;
     let context = || {
         format!(
@@ -367,7 +408,7 @@ fn one_batch(
     if !events.is_empty() {
         ledger::journal(conn, run_id, &events)?;
     }
-    Ok(Some((through, counts)))
+    Ok(Some(Done { through, counts }))
 }
 
 /// Fails when a target row of `ids` is gone (another apply deleted it since

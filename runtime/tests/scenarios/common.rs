@@ -94,9 +94,28 @@ pub fn migrate(db: &TestDb) {
     llm_lifecycle_runtime::migrate(&mut connect(db), &full_catalog()).unwrap();
 }
 
-/// Applies `catalog` with default options.
+/// The options scenarios apply with: the defaults, with the batch size of
+/// `LLM_LIFECYCLE_TEST_BATCH_SIZE` when it is set (`.ci/run` reruns the
+/// reference, notification and rollback scenarios with batches of 2 rows).
+pub fn options() -> ApplyOptions {
+    ApplyOptions {
+        batch_size: test_batch_size(),
+        ..ApplyOptions::default()
+    }
+}
+
+/// `LLM_LIFECYCLE_TEST_BATCH_SIZE`, when set (a value that is not a positive
+/// integer fails the test instead of silently running unbatched).
+pub fn test_batch_size() -> Option<std::num::NonZeroU64> {
+    let value = std::env::var("LLM_LIFECYCLE_TEST_BATCH_SIZE").ok()?;
+    Some(value.parse().unwrap_or_else(|_| {
+        panic!("LLM_LIFECYCLE_TEST_BATCH_SIZE={value}: not a positive integer")
+    }))
+}
+
+/// Applies `catalog` with [`options`].
 pub fn apply(db: &TestDb, catalog: &Catalog) -> Result<ApplyReport, Error> {
-    llm_lifecycle_runtime::apply(&mut connect(db), catalog, &ApplyOptions::default())
+    llm_lifecycle_runtime::apply(&mut connect(db), catalog, &options())
 }
 
 /// Plans `catalog` (no writes).

@@ -3,11 +3,11 @@
 //! Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::{apply, catalog, connect, count, global_id, plan};
+use crate::common::{apply, catalog, connect, count, global_id, options, plan};
 use crate::notifications_support::*;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::notify::{ModelChange, SLUG_DELETED, SLUG_DEPRECATED};
-use llm_lifecycle_runtime::{ApplyOptions, Error, Refusal, apply_and_notify, history};
+use llm_lifecycle_runtime::{Error, Refusal, apply_and_notify, history};
 use llm_lifecycle_test_support::{Backend, TestDb};
 
 fn deletion_notices_have_the_exact_texts_counts_and_links(db: &TestDb) {
@@ -417,7 +417,7 @@ fn a_failing_notifier_is_retried_and_never_resent(db: &TestDb) {
     prepared(db);
     let sink = Flaky::failing();
     let catalog = full(MODELS, RECIPIENTS);
-    let options = ApplyOptions::default();
+    let options = options();
     let (_, first) = apply_and_notify(&mut connect(db), &catalog, &options, &[&sink]).unwrap();
     assert_eq!((first.delivered, first.failed), (0, 3));
     assert_eq!(
