@@ -408,4 +408,62 @@ mod tests {
                 .is_none()
         );
     }
+
+    #[test]
+    fn a_batch_reads_on_from_the_last_key_and_updates_only_its_range() {
+        let id = column(ReferenceKind::Id);
+        let values = [OldValue::Id(1), OldValue::Id(2)];
+        for backend in [Backend::Postgres, Backend::Sqlite, Backend::Mysql] {
+            let head = id.batch_query(backend, &values, "id", 40, 10_000);
+            let sql = head.render(backend);
+            // diesel quotes with backquotes on SQLite and MySQL.
+            let (q, key) = if backend == Backend::Postgres {
+                ("\"", "\"pipeline_nodes\".\"id\"")
+            } else {
+                ("`", "`pipeline_nodes`.`id`")
+            };
+            // Keyset: after the last key, in key order, at most N; no OFFSET.
+            assert!(sql.contains(&format!("WHERE {key} > ")), "{sql}");
+            assert!(sql.contains(&format!("ORDER BY {key} LIMIT ")), "{sql}");
+            assert!(!sql.to_ascii_uppercase().contains("OFFSET"), "{sql}");
+            assert!(sql.ends_with(") s GROUP BY s.k"), "{sql}");
+            assert!(
+                sql.contains(&format!("{q}pipeline_nodes{q}.{q}params{q} IN (")),
+                "{sql}"
+            );
+            let binds = head.binds();
+            assert_eq!(*binds[0], Bind::BigInt(40));
+            assert_eq!(*binds[binds.len() - 1], Bind::BigInt(10_000));
+
+            let range = KeyRange {
+                key: "id".into(),
+                after: 40,
+                through: 90,
+            };
+            let mapping = [(OldValue::Id(1), NewValue::Id(Some(7)))];
+            let update = id.update_query(backend, &mapping, Some(&range));
+            let sql = update.render(backend);
+            assert!(
+                sql.ends_with(&format!(
+                    "AND {key} > {} AND {key} <= {}",
+                    placeholder(backend, update.binds().len() - 1),
+                    placeholder(backend, update.binds().len())
+                )),
+                "{sql}"
+            );
+            let binds = update.binds();
+            assert_eq!(
+                binds[binds.len() - 2..],
+                [&Bind::BigInt(40), &Bind::BigInt(90)]
+            );
+        }
+    }
+
+    /// The `n`-th placeholder (from 1) as `backend` writes it.
+    fn placeholder(backend: Backend, n: usize) -> String {
+        match backend {
+            Backend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        }
+    }
 }
