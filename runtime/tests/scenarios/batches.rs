@@ -336,7 +336,54 @@ fn a_refused_batched_plan_moves_nothing(db: &TestDb) {
     assert_eq!(count(db, "llm_lifecycle_runs WHERE status = 'refused'"), 1);
 }
 
+/// `apply-models ARGS` through `cli::run`: the exit code and stdout.
+fn cli(args: &[&str]) -> (u8, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut argv = vec!["apply-models"];
+    argv.extend_from_slice(args);
+    let code = llm_lifecycle_runtime::cli::run(&full_catalog(), argv, &mut out, &mut err);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        code == llm_lifecycle_runtime::cli::exit::OK,
+        "{code}: {out}{}",
+        String::from_utf8_lossy(&err)
+    );
+    (code, out)
+}
+
+fn the_command_line_batches_with_batch_size(db: &TestDb) {
+    prepared(db, true);
+    let url = db.url();
+    let (_, planned) = cli(&["--database-url", url, "--batch-size", "4", "plan"]);
+    assert!(
+        planned.contains(
+            "⇉ batch 44 rows in assistants.llm_provider_model_id: 11 batches of at most 4 by id, \
+             each committed before the final transaction"
+        ),
+        "{planned}"
+    );
+    let (_, json) = cli(&[
+        "--database-url",
+        url,
+        "--batch-size",
+        "4",
+        "--format",
+        "json",
+        "plan",
+    ]);
+    assert!(json.contains("\"batching\""), "{json}");
+    // 0: no batches.
+    let (_, unbatched) = cli(&["--database-url", url, "--batch-size", "0", "plan"]);
+    assert!(!unbatched.contains("⇉"), "{unbatched}");
+    assert!(!cli(&["--database-url", url, "plan"]).1.contains("⇉"));
+    let (_, applied) = cli(&["--database-url", url, "--batch-size", "4"]);
+    assert!(applied.contains("⇉ batch 44 rows"), "{applied}");
+    assert_eq!(batched_events(db).1, 90);
+}
+
 llm_lifecycle_test_support::backend_tests!(
+    the_command_line_batches_with_batch_size,
     references_move_in_batches_to_where_one_transaction_puts_them,
     a_run_stopped_between_batches_leaves_every_reference_on_a_live_row,
     references_to_a_model_the_apply_creates_wait_for_the_final_transaction,
