@@ -93,6 +93,9 @@ pub struct ApplyReport {
     pub counts: RunCounts,
     /// Wall time of the whole apply, in milliseconds.
     pub duration_ms: i64,
+    /// How many batches moved references before the final transaction
+    /// ([`ApplyOptions::batch_size`]; each wrote `batched` journal rows).
+    pub batches: u64,
 }
 
 /// Converges the database on `catalog`.
@@ -276,6 +279,7 @@ fn run(
         batched.as_ref(),
     )?;
     counts.notified = notified + batched.as_ref().map_or(0, |batched| batched.notified);
+    let batches = batched.as_ref().map_or(0, |batched| batched.batches);
     if let Some(batched) = batched {
         batches::merge_affected(&mut planned.plan.affected, batched.affected);
         planned.plan.batching = Some(batched.batching);
@@ -295,6 +299,7 @@ fn run(
         plan: planned.plan,
         counts,
         duration_ms: millis(started.elapsed()),
+        batches,
     })
 }
 

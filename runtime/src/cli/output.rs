@@ -38,8 +38,16 @@ pub(super) fn applied(report: &ApplyReport) -> String {
 /// `Applied (run 7, 120 ms): 2 created, …; 7 rows repointed, 3 rows cleared; 2 teams notified.`
 pub(super) fn applied_line(report: &ApplyReport) -> String {
     let c = &report.counts;
+    let batches = match report.batches {
+        0 => String::new(),
+        1 => " (1 batch before the final transaction)".to_owned(),
+        n => format!(
+            " ({} batches before the final transaction)",
+            render::thousands(n)
+        ),
+    };
     format!(
-        "Applied (run {}, {} ms): {} created, {} updated, {} merged, {} deleted; {} repointed, {} cleared; {} team notification(s) written.\n",
+        "Applied (run {}, {} ms): {} created, {} updated, {} merged, {} deleted; {} repointed, {} cleared{batches}; {} team notification(s) written.\n",
         report.run_id,
         report.duration_ms,
         c.created,

@@ -379,6 +379,10 @@ fn the_command_line_batches_with_batch_size(db: &TestDb) {
     assert!(!cli(&["--database-url", url, "plan"]).1.contains("⇉"));
     let (_, applied) = cli(&["--database-url", url, "--batch-size", "4"]);
     assert!(applied.contains("⇉ batch 44 rows"), "{applied}");
+    assert!(
+        applied.contains("29 rows cleared (24 batches before the final transaction);"),
+        "{applied}"
+    );
     assert_eq!(batched_events(db).1, 90);
 }
 
