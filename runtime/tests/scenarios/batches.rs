@@ -112,6 +112,16 @@ fn batched_events(db: &TestDb) -> (i64, i64) {
     )
 }
 
+/// `plan --batch-size 4` as text.
+fn batched_plan(db: &TestDb, catalog: &llm_lifecycle_catalog::Catalog) -> String {
+    let options = PlanOptions {
+        batch_size: NonZeroU64::new(BATCH),
+        ..PlanOptions::default()
+    };
+    let plan = llm_lifecycle_runtime::plan_with(&mut connect(db), catalog, &options).unwrap();
+    llm_lifecycle_runtime::plan::render::text(&plan)
+}
+
 fn sorted_updates(report: &ApplyReport) -> Vec<String> {
     let mut updates: Vec<String> = report
         .plan
@@ -133,13 +143,7 @@ fn references_move_in_batches_to_where_one_transaction_puts_them(db: &TestDb) {
     let single = twin(db);
     prepared(&single, true);
 
-    let options = PlanOptions {
-        batch_size: NonZeroU64::new(BATCH),
-        ..PlanOptions::default()
-    };
-    let plan =
-        llm_lifecycle_runtime::plan_with(&mut connect(db), &full_catalog(), &options).unwrap();
-    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    let text = batched_plan(db, &full_catalog());
     assert!(
         text.contains(
             "⇉ batch 44 rows in assistants.llm_provider_model_id: 11 batches of at most 4 by id"
@@ -263,13 +267,7 @@ fn references_to_a_model_the_apply_creates_wait_for_the_final_transaction(db: &T
     prepared(db, false);
     let single = twin(db);
     prepared(&single, false);
-    let options = PlanOptions {
-        batch_size: NonZeroU64::new(BATCH),
-        ..PlanOptions::default()
-    };
-    let plan =
-        llm_lifecycle_runtime::plan_with(&mut connect(db), &full_catalog(), &options).unwrap();
-    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    let text = batched_plan(db, &full_catalog());
     assert!(
         text.contains(
             "  the final transaction moves 30 rows of assistants.llm_provider_model_id, \
@@ -299,12 +297,7 @@ fn a_table_without_an_integer_key_moves_in_the_final_transaction(db: &TestDb) {
     let catalog = catalog(&format!(
         "{MODELS}\n[[references]]\ntable = \"prompts\"\ncolumn = \"llm\"\nkind = \"text\"\nresource = \"prompt\"\n"
     ));
-    let options = PlanOptions {
-        batch_size: NonZeroU64::new(BATCH),
-        ..PlanOptions::default()
-    };
-    let plan = llm_lifecycle_runtime::plan_with(&mut connect(db), &catalog, &options).unwrap();
-    let text = llm_lifecycle_runtime::plan::render::text(&plan);
+    let text = batched_plan(db, &catalog);
     assert!(
         text.contains(
             "! no batches in prompts.llm: it has no primary key of one integer column, \
