@@ -36,8 +36,7 @@ impl Dialect for Mysql {
     /// MariaDB's `JSON` is `LONGTEXT` with a `json_valid(column)` check: such
     /// a column is reported as [`JSON_TEXT`] (every value valid JSON, stored
     /// as text); MySQL's own `JSON` as `json`. (The server writes the check's
-    /// identifier in the session's quotes: double quotes under `ANSI_QUOTES`,
-    /// compared as backquotes.)
+    /// identifier in the session's quotes: double quotes under `ANSI_QUOTES`.)
     ///
     /// The checks are one uncorrelated semi-join over the current schema's
     /// `(table, check clause)` pairs, read once. As a correlated `EXISTS` per
@@ -49,8 +48,13 @@ impl Dialect for Mysql {
     fn columns(&self) -> &'static str {
         "SELECT CAST(c.table_name AS CHAR) AS table_name, CAST(c.column_name AS CHAR) AS column_name, \
          CAST(CASE WHEN (c.table_name, CONCAT('json_valid(`', c.column_name, '`)')) IN (\
-             SELECT t.table_name, REPLACE(k.check_clause, '\"', '`') \
-             FROM information_schema.table_constraints t \
+             SELECT t.table_name, k.check_clause FROM information_schema.table_constraints t \
+             JOIN information_schema.check_constraints k \
+               ON k.constraint_schema = t.constraint_schema AND k.constraint_name = t.constraint_name \
+             WHERE k.constraint_schema = DATABASE() AND t.table_schema = DATABASE() \
+               AND t.constraint_type = 'CHECK') \
+           OR (c.table_name, CONCAT('json_valid(\"', c.column_name, '\")')) IN (\
+             SELECT t.table_name, k.check_clause FROM information_schema.table_constraints t \
              JOIN information_schema.check_constraints k \
                ON k.constraint_schema = t.constraint_schema AND k.constraint_name = t.constraint_name \
              WHERE k.constraint_schema = DATABASE() AND t.table_schema = DATABASE() \
