@@ -69,8 +69,14 @@ impl Scale {
     }
 
     /// Referencing rows per 1,000 that point at a deleted model.
-    fn per_mille(&self) -> u64 {
+    pub(crate) fn per_mille(&self) -> u64 {
         (self.deleted_share * 1000.0).round() as u64
+    }
+
+    /// Whether assistant or node `i` references a deleted model: the
+    /// generators' rule, `(i * 2654435761) % 1000 < per mille`.
+    pub(crate) fn references_deleted(&self, i: u64) -> bool {
+        i.wrapping_mul(2_654_435_761) % 1000 < self.per_mille()
     }
 }
 
@@ -552,6 +558,15 @@ mod tests {
         );
         assert_eq!(text_list(&ids.deleted()), "'7','8'");
         assert_eq!(elt("i", &ids.live), "ELT(1 + MOD(i * 40503, 2), 1,2)");
+    }
+
+    #[test]
+    fn the_rule_for_deleted_references_picks_the_share() {
+        let scale = scale();
+        let hits = (1..=10_000u64)
+            .filter(|&i| scale.references_deleted(i))
+            .count();
+        assert_eq!(hits, 1_500);
     }
 
     #[test]

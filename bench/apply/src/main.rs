@@ -11,12 +11,27 @@
 //! state is checked against the state the mapping predicts. Then the no-op
 //! case: a 5,000-model catalogue applied a second time.
 //!
+//! The variants: the runtime's apply in one transaction, the same with
+//! `--batch-size N` (`ApplyOptions::batch_size`, default 10,000: references
+//! moved in committed batches before the final transaction), each with and
+//! without team notifications, and the hand-written SQL (`--variants` picks).
+//! During every measured call the parent runs a host writer on its own
+//! connection (`--writer-rate`, default 200 autocommit `UPDATE`s a second on
+//! referencing rows, half of them rows the apply repoints, no reference
+//! changed; latency from each write's scheduled time) and a monitor polling
+//! the server every `--poll-ms` for the apply's longest open transaction
+//! (see `load.rs`). The table gives per variant: median wall time, ratios to
+//! the hand-written SQL and to the single-transaction apply, the longest
+//! transaction, the writer's p50/p99/max latency, peak RSS.
+//!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-bench cargo run --release -p llm-lifecycle-apply-bench -- --scale 0.01
 //! cargo run --release -p llm-lifecycle-apply-bench --            # full scale, PostgreSQL
 //! cargo run --release -p llm-lifecycle-apply-bench -- --engine mariadb   # MariaDB at 127.0.0.1:3306
 //! cargo run --release -p llm-lifecycle-apply-bench -- --admin-url mysql://root@db:3306/mysql
 //! cargo run --release -p llm-lifecycle-apply-bench -- --per-row  # + one UPDATE per row, at 1/10 scale
+//! cargo run --release -p llm-lifecycle-apply-bench -- --scale 10 --reps 1 --skip-noop \
+//!     --variants apply,apply-batched,baseline-with-notices --batch-size 10000
 //! ```
 //!
 //! Every database it creates is dropped at the end (`--keep` keeps the base
@@ -26,22 +41,28 @@
 
 mod dataset;
 mod engine;
+mod load;
 mod memory;
 mod noop;
+mod report;
 mod server;
 mod timing;
 mod variants;
 mod verify;
 
+use std::io::{BufRead as _, BufReader};
+use std::num::NonZeroU64;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
 
 use dataset::{References, Scale};
 use engine::{Conn, Engine};
+use load::{Load, Probe};
 use server::Server;
-use timing::{median, ratio, secs};
+use timing::{median, millis, percentile, ratio, secs};
 use variants::{Inputs, Sample, Variant};
 
 /// Times `llm_lifecycle_runtime::apply` against hand-written optimal SQL.
@@ -86,6 +107,20 @@ struct Args {
     /// Repetitions of each variant (the median is reported).
     #[arg(long, default_value_t = 3)]
     reps: usize,
+    /// The main comparison's variants, comma-separated (default: apply,
+    /// apply-batched, apply-without-notices, baseline, baseline-with-notices;
+    /// also apply-batched-without-notices, per-row).
+    #[arg(long, value_delimiter = ',')]
+    variants: Option<Vec<String>>,
+    /// The batched variants' `ApplyOptions::batch_size` (rows per committed batch).
+    #[arg(long, default_value_t = 10_000)]
+    batch_size: u64,
+    /// Host writes per second during each measured run (0: no writer).
+    #[arg(long, default_value_t = 200.0)]
+    writer_rate: f64,
+    /// How often the monitor polls for the longest open transaction, ms.
+    #[arg(long, default_value_t = 10)]
+    poll_ms: u64,
     /// Also time one UPDATE per row (and the baseline again) on a smaller data set.
     #[arg(long)]
     per_row: bool,
@@ -160,21 +195,44 @@ fn main() -> Result<()> {
     let mut server = Server::new(&admin_url)?;
     println!(
         "{} at {}; {} repetitions per variant, median wall time; each run is a process \
-         of its own, peak RSS is its VmHWM during the measured call\n",
+         of its own, peak RSS is its VmHWM during the measured call\n\
+         batched variants: --batch-size {}; host writer: {} (one connection, autocommit \
+         UPDATEs, half on rows the apply repoints; latency from each write's scheduled time); \
+         longest transaction: polled every {} ms from outside ({})\n",
         server.describe()?,
         llm_lifecycle_runtime::redact(&admin_url),
-        args.reps
+        args.reps,
+        args.batch_size,
+        if args.writer_rate > 0.0 {
+            format!("{} writes/s", args.writer_rate)
+        } else {
+            "off".to_owned()
+        },
+        args.poll_ms,
+        match engine {
+            Engine::Postgres => "pg_stat_activity.xact_start; may be short by up to one poll",
+            Engine::Mariadb =>
+                "on MariaDB every 120 ms at least: innodb_trx, whose snapshot InnoDB refreshes only \
+                 after 100 ms unread; first to last sighting, may be short by up to one poll",
+        }
     );
     if engine == Engine::Mariadb {
         println!("{}\n", server.settings()?);
     }
     if !args.skip_apply {
-        let variants = [
-            Variant::Apply,
-            Variant::ApplyWithoutNotices,
-            Variant::Baseline,
-            Variant::BaselineWithNotices,
-        ];
+        let variants = match &args.variants {
+            Some(keys) => keys
+                .iter()
+                .map(|key| Variant::from_key(key.trim()))
+                .collect::<Result<Vec<_>>>()?,
+            None => vec![
+                Variant::Apply,
+                Variant::ApplyBatched,
+                Variant::ApplyWithoutNotices,
+                Variant::Baseline,
+                Variant::BaselineWithNotices,
+            ],
+        };
         compare(&mut server, &args, &args.scale(1.0), &variants)?;
     }
     if args.per_row {
@@ -243,7 +301,12 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
         expected.repointed_rows
     );
 
-    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); variants.len()];
+    let writer = load::Writer {
+        rate: args.writer_rate,
+        scale: *scale,
+    };
+    let poll = Duration::from_millis(args.poll_ms.max(1));
+    let mut samples: Vec<Vec<(Sample, Load)>> = vec![Vec::new(); variants.len()];
     for rep in 0..args.reps.max(1) {
         // Rotate the order so no variant always runs first.
         for offset in 0..variants.len() {
@@ -252,7 +315,8 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             let copy = server.copy(&base, "run")?;
             let url = server.url(&copy);
             eprintln!("rep {}: {}…", rep + 1, variant.label());
-            let sample = spawn(variant, &url)?;
+            let probe = Probe::new(&url, writer, poll)?;
+            let (sample, load) = spawn(variant, &url, probe)?;
             let fingerprint = verify::fingerprint(&url, &ids)?;
             server.drop_database(&copy)?;
             ensure!(
@@ -269,11 +333,19 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
                 expected.repointed_rows
             );
             eprintln!(
-                "  {} s, peak RSS {} MiB",
+                "  {} s, peak RSS {} MiB, longest transaction {} s ({} polls), {} writes \
+                 ({} failed), p50 {} ms, p99 {} ms, max {} ms",
                 secs(sample.wall),
-                sample.memory.peak_kib / 1024
+                sample.memory.peak_kib / 1024,
+                secs(load.longest_tx),
+                load.polls,
+                load.latencies.len(),
+                load.errors,
+                millis(percentile(&load.latencies, 50.0)),
+                millis(percentile(&load.latencies, 99.0)),
+                millis(percentile(&load.latencies, 100.0)),
             );
-            samples[index].push(sample);
+            samples[index].push((sample, load));
         }
     }
     if !args.keep {
@@ -284,8 +356,13 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
     let notices: Vec<i64> = variants
         .iter()
         .zip(&samples)
-        .filter(|(v, _)| matches!(v, Variant::Apply | Variant::BaselineWithNotices))
-        .flat_map(|(_, runs)| runs.iter().map(|s| s.notified))
+        .filter(|(v, _)| {
+            matches!(
+                v,
+                Variant::Apply | Variant::ApplyBatched | Variant::BaselineWithNotices
+            )
+        })
+        .flat_map(|(_, runs)| runs.iter().map(|(s, _)| s.notified))
         .collect();
     ensure!(
         notices.windows(2).all(|pair| pair[0] == pair[1]),
@@ -314,109 +391,179 @@ fn child(args: &Args, variant: Variant, url: &str) -> Result<()> {
         with_teams: &with_teams,
         without_teams: &without_teams,
         ids: &ids,
+        batch_size: NonZeroU64::new(args.batch_size),
     };
     let sample = variants::run(variant, url, &inputs)?;
     println!("{}", sample.to_json());
     Ok(())
 }
 
-/// Runs one variant in a child process (this binary, same arguments).
-fn spawn(variant: Variant, url: &str) -> Result<Sample> {
-    let output = Command::new(std::env::current_exe()?)
+/// Runs one variant in a child process (this binary, same arguments), the
+/// probe's writer and monitor running between the child's start and end marks.
+fn spawn(variant: Variant, url: &str, probe: Probe) -> Result<(Sample, Load)> {
+    let mut child = Command::new(std::env::current_exe()?)
         .args(std::env::args_os().skip(1))
         .args(["--child-run", variant.key(), "--child-url", url])
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .context("starting the child process")?;
-    if !output.status.success() {
-        bail!(
-            "{} failed in its child process ({})",
-            variant.label(),
-            output.status
-        );
+    let stdout = child.stdout.take().context("the child's stdout")?;
+    let mut last = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading the child's output")?;
+        match line.as_str() {
+            variants::START => probe.start(),
+            variants::END => probe.stop(),
+            _ => last = line,
+        }
     }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    Sample::from_json(line)
+    let status = child.wait().context("waiting for the child process")?;
+    let load = probe.finish()?;
+    if !status.success() {
+        bail!("{} failed in its child process ({status})", variant.label());
+    }
+    Ok((Sample::from_json(&last)?, load))
 }
 
-fn print_table(variants: &[Variant], samples: &[Vec<Sample>], rows: i64) {
-    let baseline = variants
+/// The median wall time of `variant`'s runs, when it ran.
+fn median_of(
+    variants: &[Variant],
+    samples: &[Vec<(Sample, Load)>],
+    variant: Variant,
+) -> Option<Duration> {
+    variants
         .iter()
-        .position(|v| *v == Variant::Baseline)
+        .position(|v| *v == variant)
         .and_then(|i| samples.get(i))
-        .map(|s| median(s.iter().map(|s| s.wall).collect()))
-        .unwrap_or_default();
-    let with_notices = variants
-        .iter()
-        .position(|v| *v == Variant::BaselineWithNotices)
-        .and_then(|i| samples.get(i))
-        .map(|s| median(s.iter().map(|s| s.wall).collect()));
+        .filter(|runs| !runs.is_empty())
+        .map(|runs| median(runs.iter().map(|(s, _)| s.wall).collect()))
+}
+
+/// `a / b` as `1.23x`, `-` without `b`.
+fn times(a: Duration, b: Option<Duration>) -> String {
+    b.map_or_else(|| "-".to_owned(), |b| format!("{:.2}x", ratio(a, b)))
+}
+
+/// The single-transaction apply a variant is compared with: the one doing
+/// the same work (with notices or without).
+fn single_transaction(variant: Variant) -> Variant {
+    match variant {
+        Variant::ApplyWithoutNotices
+        | Variant::ApplyBatchedWithoutNotices
+        | Variant::Baseline
+        | Variant::PerRow => Variant::ApplyWithoutNotices,
+        Variant::Apply | Variant::ApplyBatched | Variant::BaselineWithNotices => Variant::Apply,
+    }
+}
+
+fn print_table(variants: &[Variant], samples: &[Vec<(Sample, Load)>], rows: i64) {
+    let baseline = median_of(variants, samples, Variant::Baseline);
+    let with_notices = median_of(variants, samples, Variant::BaselineWithNotices);
     println!("{rows} referencing rows moved by every variant (end states checked identical)\n");
-    println!(
-        "{:<38} | {:>8} | {:>7} | {:>22} | {:>9} | {:>8} | {:>10}",
-        "variant", "median s", "ratio", "all runs s", "RSS MiB", "notices", "no-op ms"
-    );
-    println!("{}", "-".repeat(122));
+    let headers = [
+        "variant",
+        "median s",
+        "all runs s",
+        "vs SQL",
+        "vs SQL+notices",
+        "vs 1-tx apply",
+        "longest tx s",
+        "writer p50 ms",
+        "p99 ms",
+        "max ms",
+        "writes",
+        "RSS MiB",
+        "notices",
+        "no-op ms",
+    ];
+    let mut table = Vec::new();
     for (variant, runs) in variants.iter().zip(samples) {
-        let wall = median(runs.iter().map(|s| s.wall).collect());
-        let all: Vec<String> = runs.iter().map(|s| secs(s.wall)).collect();
+        let wall = median(runs.iter().map(|(s, _)| s.wall).collect());
+        let all: Vec<String> = runs.iter().map(|(s, _)| secs(s.wall)).collect();
         let rss = runs
             .iter()
-            .map(|s| s.memory.peak_kib)
+            .map(|(s, _)| s.memory.peak_kib)
             .max()
             .unwrap_or_default();
         let before = runs
             .iter()
-            .map(|s| s.memory.before_kib)
+            .map(|(s, _)| s.memory.before_kib)
             .min()
             .unwrap_or_default();
-        let noop: Vec<_> = runs.iter().filter_map(|s| s.noop).collect();
+        let noop: Vec<_> = runs.iter().filter_map(|(s, _)| s.noop).collect();
         let noop = if noop.is_empty() {
             "-".to_owned()
         } else {
             format!("{:.0}", median(noop).as_secs_f64() * 1000.0)
         };
-        let notices = runs.first().map_or(0, |s| s.notified);
-        println!(
-            "{:<38} | {:>8} | {:>6.2}x | {:>22} | {:>4}→{:<4} | {:>8} | {:>10}",
-            variant.label(),
-            secs(wall),
-            ratio(wall, baseline),
-            all.join(" "),
-            before / 1024,
-            rss / 1024,
-            notices,
-            noop
-        );
-    }
-    if let (Some(with_notices), Some(apply)) = (
-        with_notices,
-        variants
+        let notices = runs.first().map_or(0, |(s, _)| s.notified);
+        let longest = runs
             .iter()
-            .position(|v| *v == Variant::Apply)
-            .and_then(|i| samples.get(i))
-            .map(|s| median(s.iter().map(|s| s.wall).collect())),
-    ) {
-        println!(
-            "\napply (with notifications) / hand-written SQL + notices: {:.2}x",
-            ratio(apply, with_notices)
-        );
+            .map(|(_, l)| l.longest_tx)
+            .max()
+            .unwrap_or_default();
+        // The writes of every run of the variant, pooled.
+        let writes: Vec<Duration> = runs
+            .iter()
+            .flat_map(|(_, l)| l.latencies.iter().copied())
+            .collect();
+        let failed: u64 = runs.iter().map(|(_, l)| l.errors).sum();
+        let (p50, p99, max) = if writes.is_empty() {
+            ("-".to_owned(), "-".to_owned(), "-".to_owned())
+        } else {
+            (
+                millis(percentile(&writes, 50.0)),
+                millis(percentile(&writes, 99.0)),
+                millis(percentile(&writes, 100.0)),
+            )
+        };
+        let counterpart = single_transaction(*variant);
+        let single = median_of(variants, samples, counterpart)
+            .or_else(|| median_of(variants, samples, Variant::Apply));
+        table.push(vec![
+            variant.label().to_owned(),
+            secs(wall),
+            all.join(" "),
+            times(wall, baseline),
+            times(wall, with_notices),
+            times(wall, single),
+            secs(longest),
+            p50,
+            p99,
+            max,
+            if failed == 0 {
+                writes.len().to_string()
+            } else {
+                format!("{} ({failed} failed)", writes.len())
+            },
+            format!("{}→{}", before / 1024, rss / 1024),
+            notices.to_string(),
+            noop,
+        ]);
     }
+    print!("{}", report::markdown_table(&headers, &table));
+    println!(
+        "\n(vs 1-tx apply: against the single-transaction apply doing the same work, with \
+         notices or without; longest tx: the longest open transaction of the run's sessions \
+         other than the writer's, max over the runs, polled, so short by up to one poll \
+         interval; writer: every run's writes pooled, latency from each write's scheduled \
+         time; RSS: resident before → peak during)"
+    );
     let runtime_ms: Vec<String> = samples
         .iter()
         .flatten()
-        .filter_map(|s| s.runtime_ms)
+        .filter_map(|(s, _)| s.runtime_ms)
         .map(|ms| ms.to_string())
         .collect();
     if !runtime_ms.is_empty() {
         println!(
-            "\n(the runtime's own duration_ms of each apply: {}; RSS: resident before → peak during; \
-             no-op: a second apply of the same catalogue on the migrated data)",
+            "(the runtime's own duration_ms of each apply: {}; no-op: a second apply of the \
+             same catalogue on the migrated data)",
             runtime_ms.join(" ")
         );
     }
-    if samples.iter().flatten().any(|s| !s.memory.reset) {
+    if samples.iter().flatten().any(|(s, _)| !s.memory.reset) {
         println!("(the kernel refused to reset VmHWM: the peaks cover the whole process)");
     }
     println!();

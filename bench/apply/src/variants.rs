@@ -1,8 +1,12 @@
 //! The measured variants: the runtime's `apply` (with and without team
-//! notifications), the hand-written optimal SQL, and one `UPDATE` per row.
-//! Each runs on a fresh copy of the base data set; only the work itself is
-//! timed (connections are opened before the clock starts).
+//! notifications, in one transaction or with `--batch-size`), the
+//! hand-written optimal SQL, and one `UPDATE` per row. Each runs on a fresh
+//! copy of the base data set; only the work itself is timed (connections are
+//! opened before the clock starts), between the [`START`] and [`END`] lines
+//! the child prints, which start and stop the parent's writer and monitor.
 
+use std::io::Write as _;
+use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -24,6 +28,10 @@ pub(crate) enum Variant {
     /// The same apply with `[[references]]` that name no team (the runtime
     /// has no switch for notifications; this is how a catalogue opts out).
     ApplyWithoutNotices,
+    /// [`Apply`](Self::Apply) with `ApplyOptions::batch_size` (`--batch-size`).
+    ApplyBatched,
+    /// [`ApplyWithoutNotices`](Self::ApplyWithoutNotices) with `--batch-size`.
+    ApplyBatchedWithoutNotices,
     /// One `UPDATE … FROM (VALUES old→new)` per table, one `DELETE`, one transaction.
     Baseline,
     /// The baseline plus the teams' notices written by hand as one
@@ -36,9 +44,11 @@ pub(crate) enum Variant {
 
 impl Variant {
     /// Every variant, as named on the child's command line.
-    pub(crate) const ALL: [Self; 5] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::Apply,
         Self::ApplyWithoutNotices,
+        Self::ApplyBatched,
+        Self::ApplyBatchedWithoutNotices,
         Self::Baseline,
         Self::BaselineWithNotices,
         Self::PerRow,
@@ -49,6 +59,8 @@ impl Variant {
         match self {
             Self::Apply => "apply",
             Self::ApplyWithoutNotices => "apply-without-notices",
+            Self::ApplyBatched => "apply-batched",
+            Self::ApplyBatchedWithoutNotices => "apply-batched-without-notices",
             Self::Baseline => "baseline",
             Self::BaselineWithNotices => "baseline-with-notices",
             Self::PerRow => "per-row",
@@ -60,7 +72,10 @@ impl Variant {
         Self::ALL
             .into_iter()
             .find(|variant| variant.key() == key)
-            .with_context(|| format!("unknown variant {key}"))
+            .with_context(|| {
+                let keys: Vec<&str> = Self::ALL.iter().map(|v| v.key()).collect();
+                format!("unknown variant {key} (one of {})", keys.join(", "))
+            })
     }
 
     /// The row label of the results table.
@@ -68,6 +83,8 @@ impl Variant {
         match self {
             Self::Apply => "apply (runtime, notifications)",
             Self::ApplyWithoutNotices => "apply, refs without team (no notices)",
+            Self::ApplyBatched => "apply --batch-size (notifications)",
+            Self::ApplyBatchedWithoutNotices => "apply --batch-size, no notices",
             Self::Baseline => "baseline: hand-written SQL",
             Self::BaselineWithNotices => "hand-written SQL + notices",
             Self::PerRow => "one UPDATE per row",
@@ -101,6 +118,20 @@ pub(crate) struct Inputs<'a> {
     pub(crate) without_teams: &'a Catalog,
     /// Model row ids of the base data set.
     pub(crate) ids: &'a ModelIds,
+    /// The batched variants' `ApplyOptions::batch_size`.
+    pub(crate) batch_size: Option<NonZeroU64>,
+}
+
+/// The line a child prints just before the measured call starts.
+pub(crate) const START: &str = "@@llm-apply-bench: start";
+/// The line a child prints just after the measured call returns.
+pub(crate) const END: &str = "@@llm-apply-bench: end";
+
+/// Prints a mark line on stdout (flushed: the parent acts on it at once).
+fn mark(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
 }
 
 impl Sample {
@@ -143,25 +174,32 @@ impl Sample {
 /// Runs `variant` on the database at `url`.
 pub(crate) fn run(variant: Variant, url: &str, inputs: &Inputs<'_>) -> Result<Sample> {
     match variant {
-        Variant::Apply => run_apply(url, inputs.with_teams),
-        Variant::ApplyWithoutNotices => run_apply(url, inputs.without_teams),
+        Variant::Apply => run_apply(url, inputs.with_teams, None),
+        Variant::ApplyWithoutNotices => run_apply(url, inputs.without_teams, None),
+        Variant::ApplyBatched => run_apply(url, inputs.with_teams, inputs.batch_size),
+        Variant::ApplyBatchedWithoutNotices => {
+            run_apply(url, inputs.without_teams, inputs.batch_size)
+        }
         Variant::Baseline => run_sql(url, inputs.ids, baseline),
         Variant::BaselineWithNotices => run_sql(url, inputs.ids, baseline_with_notices),
         Variant::PerRow => run_sql(url, inputs.ids, per_row),
     }
 }
 
-fn run_apply(url: &str, catalog: &Catalog) -> Result<Sample> {
+fn run_apply(url: &str, catalog: &Catalog, batch_size: Option<NonZeroU64>) -> Result<Sample> {
     let mut db = Database::connect(&DatabaseUrl::parse(url)?)?;
     let options = ApplyOptions {
         environment: "bench".to_owned(),
+        batch_size,
         ..ApplyOptions::default()
     };
+    mark(START);
     let ((report, wall), memory) = memory::measure(|| {
         let started = Instant::now();
         let report = apply(&mut db, catalog, &options);
         (report, started.elapsed())
     });
+    mark(END);
     let report = report.context("the measured apply")?;
     let started = Instant::now();
     let again = apply(&mut db, catalog, &options).context("the second (no-op) apply")?;
@@ -185,11 +223,13 @@ type Work = fn(&mut Conn, &ModelIds) -> Result<(i64, i64)>;
 fn run_sql(url: &str, ids: &ModelIds, work: Work) -> Result<Sample> {
     let mut conn = Conn::establish(url)?;
     conn.batch("SELECT 1")?;
+    mark(START);
     let ((outcome, wall), memory) = memory::measure(|| {
         let started = Instant::now();
         let outcome = conn.transaction(|conn| work(conn, ids));
         (outcome, started.elapsed())
     });
+    mark(END);
     let (rows, notified) = outcome?;
     Ok(Sample {
         wall,

@@ -1,0 +1,491 @@
+//! What the host sees during a measured run: a writer updating referencing
+//! rows at a steady rate, and a monitor measuring the apply's longest
+//! transaction from outside. Both run in the parent process on connections of
+//! their own (so the child's peak RSS stays the apply's), opened before the
+//! child starts; they run between the child's start and end marks (the
+//! measured call only), see [`Probe`].
+//!
+//! The writer issues one autocommit `UPDATE … SET col = col WHERE id = …`
+//! every `1 / rate` seconds (half of them on rows the apply repoints, half on
+//! any row; half on `assistants`, half on `pipeline_nodes`), touching no
+//! reference, so the end state the bench checks is unchanged. Latency is
+//! counted from each write's *scheduled* time (open loop): a write blocked
+//! behind the apply's row locks delays the ones queued behind it, and they
+//! count that wait, as a pool of application clients would see it; writes
+//! scheduled before the apply ended are all issued (the backlog is drained).
+//!
+//! The monitor polls every `poll` interval for the open transactions of the
+//! other client sessions on the database (not its own, not the writer's):
+//! PostgreSQL `pg_stat_activity.xact_start`, exact, the longest age seen;
+//! MariaDB `information_schema.innodb_trx` (whose `trx_started` has whole
+//! seconds), each transaction's span between the first and the last poll that
+//! saw it. InnoDB refreshes that table's snapshot only when it has not been
+//! read for 100 ms (polled faster, it is never refreshed and shows the same
+//! transactions forever), so on MariaDB the monitor polls every
+//! [`MARIADB_MIN_POLL`] at least. Either way the figure can be short by up to
+//! one poll interval, and a transaction shorter than that may not be seen.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Double, Text};
+
+use crate::dataset::Scale;
+use crate::engine::{Conn, Engine};
+
+/// Waiting for the start mark.
+const IDLE: u8 = 0;
+/// Between the start and end marks.
+const RUNNING: u8 = 1;
+/// After the end mark (or abandoned).
+const STOPPED: u8 = 2;
+
+/// The shortest poll interval on MariaDB (see the module's documentation).
+pub(crate) const MARIADB_MIN_POLL: Duration = Duration::from_millis(120);
+
+/// The writer's settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Writer {
+    /// Writes per second; 0: no writer.
+    pub(crate) rate: f64,
+    /// The data set's sizes (ids are 1..=n) and which rows reference a deleted model.
+    pub(crate) scale: Scale,
+}
+
+/// What the writer and the monitor saw during one run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Load {
+    /// Longest transaction of the other sessions seen by the monitor.
+    pub(crate) longest_tx: Duration,
+    /// Polls the monitor made.
+    pub(crate) polls: u64,
+    /// Each write's latency from its scheduled time.
+    pub(crate) latencies: Vec<Duration>,
+    /// Writes that failed (lock wait timeout and the like).
+    pub(crate) errors: u64,
+    /// How long the writer ran (first scheduled write to the end mark).
+    pub(crate) writer_span: Duration,
+}
+
+/// The writer and monitor threads of one run.
+#[derive(Debug)]
+pub(crate) struct Probe {
+    state: Arc<AtomicU8>,
+    /// When the end mark arrived: writes scheduled after it are not issued.
+    stopped_at: Arc<Mutex<Option<Instant>>>,
+    writer: Option<JoinHandle<Result<(Vec<Duration>, u64, Duration)>>>,
+    monitor: Option<JoinHandle<Result<(Duration, u64)>>>,
+}
+
+impl Probe {
+    /// Connects the writer (unless its rate is 0) and the monitor to `url`,
+    /// both waiting for [`start`](Self::start).
+    pub(crate) fn new(url: &str, writer: Writer, poll: Duration) -> Result<Self> {
+        let state = Arc::new(AtomicU8::new(IDLE));
+        let stopped_at = Arc::new(Mutex::new(None));
+        let mut probe = Self {
+            state: Arc::clone(&state),
+            stopped_at: Arc::clone(&stopped_at),
+            writer: None,
+            monitor: None,
+        };
+        let mut exclude = None;
+        if writer.rate > 0.0 {
+            let (ready, connected) = mpsc::channel();
+            let (url, state, stopped_at) = (url.to_owned(), Arc::clone(&state), stopped_at);
+            probe.writer = Some(std::thread::spawn(move || {
+                write_loop(&url, writer, &state, &stopped_at, &ready)
+            }));
+            exclude = Some(
+                connected
+                    .recv()
+                    .map_err(|_| anyhow!("the writer thread ended before connecting"))?
+                    .context("connecting the writer")?,
+            );
+        }
+        let (ready, connected) = mpsc::channel();
+        let url = url.to_owned();
+        probe.monitor = Some(std::thread::spawn(move || {
+            monitor_loop(&url, exclude, poll, &state, &ready)
+        }));
+        connected
+            .recv()
+            .map_err(|_| anyhow!("the monitor thread ended before connecting"))?
+            .context("connecting the monitor")?;
+        Ok(probe)
+    }
+
+    /// The child's start mark: the measured call begins.
+    pub(crate) fn start(&self) {
+        let _ = self
+            .state
+            .compare_exchange(IDLE, RUNNING, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// The child's end mark: the measured call is over.
+    pub(crate) fn stop(&self) {
+        if let Ok(mut at) = self.stopped_at.lock() {
+            at.get_or_insert_with(Instant::now);
+        }
+        self.state.store(STOPPED, Ordering::SeqCst);
+    }
+
+    /// Stops both threads and collects what they measured.
+    pub(crate) fn finish(mut self) -> Result<Load> {
+        self.stop();
+        let mut load = Load::default();
+        if let Some(writer) = self.writer.take() {
+            let (latencies, errors, span) = writer
+                .join()
+                .map_err(|_| anyhow!("the writer thread panicked"))??;
+            load.latencies = latencies;
+            load.errors = errors;
+            load.writer_span = span;
+        }
+        if let Some(monitor) = self.monitor.take() {
+            let (longest, polls) = monitor
+                .join()
+                .map_err(|_| anyhow!("the monitor thread panicked"))??;
+            load.longest_tx = longest;
+            load.polls = polls;
+        }
+        Ok(load)
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.stop();
+        // Only when a run failed: the threads' results are not wanted then.
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+        if let Some(monitor) = self.monitor.take() {
+            let _ = monitor.join();
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The session's server-side id (PostgreSQL backend pid, MariaDB connection id).
+fn session_id(conn: &mut Conn) -> Result<i64> {
+    let sql = match conn.engine() {
+        Engine::Postgres => "SELECT pg_backend_pid()::bigint AS id",
+        Engine::Mariadb => "SELECT CAST(CONNECTION_ID() AS SIGNED) AS id",
+    };
+    Ok(conn.get::<Id>(sql)?.id)
+}
+
+/// A small deterministic generator (splitmix64): no dependency for random ids.
+#[derive(Debug, Clone)]
+pub(crate) struct SplitMix(u64);
+
+impl SplitMix {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 1..=n (n ≥ 1; the modulo bias is negligible here).
+    pub(crate) fn id(&mut self, n: u64) -> u64 {
+        1 + self.next_u64() % n.max(1)
+    }
+}
+
+/// The `k`-th write's statement: alternately an assistant and a node; every
+/// other pair a row referencing a deleted model (one the apply repoints),
+/// found by the generator's own rule, else any row.
+pub(crate) fn write_sql(writer: &Writer, k: u64, rng: &mut SplitMix) -> String {
+    let (table, column, n) = if k % 2 == 0 {
+        ("assistants", "name", writer.scale.assistants)
+    } else {
+        ("pipeline_nodes", "pipeline_id", writer.scale.nodes)
+    };
+    let mut id = rng.id(n);
+    if (k / 2) % 2 == 0 && writer.scale.per_mille() > 0 {
+        // ~1 in 1000/per_mille draws qualifies; bounded in case none does.
+        for _ in 0..10_000 {
+            if writer.scale.references_deleted(id) {
+                break;
+            }
+            id = rng.id(n);
+        }
+    }
+    format!("UPDATE {table} SET {column} = {column} WHERE id = {id}")
+}
+
+fn write_loop(
+    url: &str,
+    writer: Writer,
+    state: &AtomicU8,
+    stopped_at: &Mutex<Option<Instant>>,
+    ready: &mpsc::Sender<Result<i64>>,
+) -> Result<(Vec<Duration>, u64, Duration)> {
+    let connected = Conn::establish(url).and_then(|mut conn| {
+        if conn.engine() == Engine::Mariadb {
+            // A single-transaction apply may hold its row locks past the default 50 s.
+            conn.batch("SET SESSION innodb_lock_wait_timeout = 3600")?;
+        }
+        let id = session_id(&mut conn)?;
+        Ok((conn, id))
+    });
+    let mut conn = match connected {
+        Ok((conn, id)) => {
+            let _ = ready.send(Ok(id));
+            conn
+        }
+        Err(error) => {
+            let message = format!("{error:#}");
+            let _ = ready.send(Err(error));
+            return Err(anyhow!(message));
+        }
+    };
+    while state.load(Ordering::SeqCst) == IDLE {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let interval = Duration::from_secs_f64(1.0 / writer.rate);
+    let seed = u64::from(std::process::id()) ^ 0x5eed;
+    let mut rng = SplitMix::new(seed);
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for k in 0u64.. {
+        let scheduled = started + interval.mul_f64(k as f64);
+        // Sleep until the write's time, unless the run ends first.
+        loop {
+            let stop = stopped_at.lock().ok().and_then(|at| *at);
+            if stop.is_some_and(|stop| scheduled > stop) {
+                let span = stop.map_or(Duration::ZERO, |stop| stop - started);
+                return Ok((latencies, errors, span));
+            }
+            let now = Instant::now();
+            if now >= scheduled {
+                break;
+            }
+            std::thread::sleep((scheduled - now).min(Duration::from_millis(5)));
+        }
+        let sql = write_sql(&writer, k, &mut rng);
+        if let Err(error) = conn.execute(&sql) {
+            errors += 1;
+            if errors <= 3 {
+                eprintln!("  host write failed: {sql}: {error}");
+            }
+        }
+        latencies.push(scheduled.elapsed());
+    }
+    unreachable!("the writer's loop only ends by returning")
+}
+
+#[derive(QueryableByName)]
+struct Age {
+    #[diesel(sql_type = Double)]
+    s: f64,
+}
+
+#[derive(QueryableByName)]
+struct Trx {
+    #[diesel(sql_type = BigInt)]
+    thread: i64,
+    #[diesel(sql_type = Text)]
+    started: String,
+}
+
+fn monitor_loop(
+    url: &str,
+    writer: Option<i64>,
+    poll: Duration,
+    state: &AtomicU8,
+    ready: &mpsc::Sender<Result<()>>,
+) -> Result<(Duration, u64)> {
+    let connected = Conn::establish(url).and_then(|mut conn| {
+        let own = session_id(&mut conn)?;
+        Ok((conn, own))
+    });
+    let (mut conn, own) = match connected {
+        Ok(connected) => {
+            let _ = ready.send(Ok(()));
+            connected
+        }
+        Err(error) => {
+            let message = format!("{error:#}");
+            let _ = ready.send(Err(error));
+            return Err(anyhow!(message));
+        }
+    };
+    let excluded = match writer {
+        Some(writer) => format!("{own}, {writer}"),
+        None => own.to_string(),
+    };
+    let engine = conn.engine();
+    let poll = match engine {
+        Engine::Postgres => poll,
+        Engine::Mariadb => poll.max(MARIADB_MIN_POLL),
+    };
+    let sql = match engine {
+        Engine::Postgres => format!(
+            "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)), 0)::float8 AS s \
+             FROM pg_stat_activity WHERE datname = current_database() \
+             AND backend_type = 'client backend' AND xact_start IS NOT NULL \
+             AND pid NOT IN ({excluded})"
+        ),
+        Engine::Mariadb => format!(
+            "SELECT CAST(t.trx_mysql_thread_id AS SIGNED) AS thread, \
+               CAST(t.trx_started AS CHAR) AS started \
+             FROM information_schema.innodb_trx t \
+             JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id \
+             WHERE p.db = DATABASE() AND t.trx_mysql_thread_id NOT IN ({excluded})"
+        ),
+    };
+    while state.load(Ordering::SeqCst) == IDLE {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut longest = Duration::ZERO;
+    let mut spans = Spans::default();
+    let mut polls = 0;
+    let mut next = Instant::now();
+    while state.load(Ordering::SeqCst) == RUNNING {
+        match engine {
+            Engine::Postgres => {
+                let age: Age = conn.get(&sql).context("polling pg_stat_activity")?;
+                longest = longest.max(Duration::from_secs_f64(age.s.max(0.0)));
+            }
+            Engine::Mariadb => {
+                let open: Vec<Trx> = conn.load(&sql).context("polling innodb_trx")?;
+                spans.observe(
+                    Instant::now(),
+                    open.into_iter().map(|trx| (trx.thread, trx.started)),
+                );
+            }
+        }
+        polls += 1;
+        next += poll;
+        let now = Instant::now();
+        if next > now {
+            std::thread::sleep(next - now);
+        } else {
+            next = now;
+        }
+    }
+    Ok((longest.max(spans.longest()), polls))
+}
+
+/// MariaDB: each open transaction's span between the first and the last poll
+/// that saw it, a transaction being a session and its `trx_started` seen in
+/// consecutive polls.
+#[derive(Debug, Default)]
+pub(crate) struct Spans {
+    open: HashMap<i64, (String, Instant, Instant)>,
+    longest: Duration,
+}
+
+impl Spans {
+    /// One poll at `now`: the sessions with an open transaction and its start.
+    pub(crate) fn observe(&mut self, now: Instant, seen: impl IntoIterator<Item = (i64, String)>) {
+        let mut still = HashMap::new();
+        for (session, started) in seen {
+            let first = match self.open.remove(&session) {
+                Some((was, first, _)) if was == started => first,
+                Some((_, first, last)) => {
+                    self.longest = self.longest.max(last - first);
+                    now
+                }
+                None => now,
+            };
+            still.insert(session, (started, first, now));
+        }
+        for (_, first, last) in self.open.values() {
+            self.longest = self.longest.max(*last - *first);
+        }
+        self.open = still;
+    }
+
+    /// The longest span, transactions still open included.
+    pub(crate) fn longest(&self) -> Duration {
+        self.open
+            .values()
+            .map(|(_, first, last)| *last - *first)
+            .fold(self.longest, Duration::max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> Writer {
+        Writer {
+            rate: 200.0,
+            scale: Scale {
+                teams: 10,
+                assistants: 1_000,
+                pipelines: 10,
+                nodes: 5_000,
+                models: 100,
+                deleted: 20,
+                deleted_share: 0.15,
+            },
+        }
+    }
+
+    #[test]
+    fn writes_alternate_tables_and_every_other_pair_hits_a_repointed_row() {
+        let writer = writer();
+        let mut rng = SplitMix::new(7);
+        for k in 0..400 {
+            let sql = write_sql(&writer, k, &mut rng);
+            let id: u64 = sql
+                .rsplit(' ')
+                .next()
+                .unwrap_or_default()
+                .parse()
+                .unwrap_or(0);
+            if k % 2 == 0 {
+                assert!(sql.starts_with("UPDATE assistants SET name = name WHERE id = "));
+                assert!((1..=1_000).contains(&id), "{sql}");
+            } else {
+                assert!(sql.starts_with(
+                    "UPDATE pipeline_nodes SET pipeline_id = pipeline_id WHERE id = "
+                ));
+                assert!((1..=5_000).contains(&id), "{sql}");
+            }
+            if (k / 2) % 2 == 0 {
+                assert!(writer.scale.references_deleted(id), "{sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn spans_run_from_first_to_last_sighting_and_restart_with_a_new_start() {
+        let t = Instant::now();
+        let ms = Duration::from_millis;
+        let mut spans = Spans::default();
+        let s = |x: &str| x.to_owned();
+        spans.observe(t, [(1, s("10:00:00")), (2, s("10:00:00"))]);
+        spans.observe(t + ms(100), [(1, s("10:00:00")), (2, s("10:00:00"))]);
+        // Session 2 ends; session 1 starts a new transaction.
+        spans.observe(t + ms(300), [(1, s("10:00:01"))]);
+        assert_eq!(spans.longest(), ms(100));
+        spans.observe(t + ms(750), [(1, s("10:00:01"))]);
+        assert_eq!(spans.longest(), ms(450));
+        spans.observe(t + ms(800), []);
+        assert_eq!(spans.longest(), ms(450));
+    }
+}
