@@ -73,13 +73,17 @@ pub(crate) struct Load {
     pub(crate) writer_span: Duration,
 }
 
+/// What the writer thread returns: each write's latency, the failed writes,
+/// how long it ran.
+type Writes = (Vec<Duration>, u64, Duration);
+
 /// The writer and monitor threads of one run.
 #[derive(Debug)]
 pub(crate) struct Probe {
     state: Arc<AtomicU8>,
     /// When the end mark arrived: writes scheduled after it are not issued.
     stopped_at: Arc<Mutex<Option<Instant>>>,
-    writer: Option<JoinHandle<Result<(Vec<Duration>, u64, Duration)>>>,
+    writer: Option<JoinHandle<Result<Writes>>>,
     monitor: Option<JoinHandle<Result<(Duration, u64)>>>,
 }
 
@@ -214,13 +218,13 @@ impl SplitMix {
 /// other pair a row referencing a deleted model (one the apply repoints),
 /// found by the generator's own rule, else any row.
 pub(crate) fn write_sql(writer: &Writer, k: u64, rng: &mut SplitMix) -> String {
-    let (table, column, n) = if k % 2 == 0 {
+    let (table, column, n) = if k.is_multiple_of(2) {
         ("assistants", "name", writer.scale.assistants)
     } else {
         ("pipeline_nodes", "pipeline_id", writer.scale.nodes)
     };
     let mut id = rng.id(n);
-    if (k / 2) % 2 == 0 && writer.scale.per_mille() > 0 {
+    if (k / 2).is_multiple_of(2) && writer.scale.per_mille() > 0 {
         // ~1 in 1000/per_mille draws qualifies; bounded in case none does.
         for _ in 0..10_000 {
             if writer.scale.references_deleted(id) {
@@ -238,7 +242,7 @@ fn write_loop(
     state: &AtomicU8,
     stopped_at: &Mutex<Option<Instant>>,
     ready: &mpsc::Sender<Result<i64>>,
-) -> Result<(Vec<Duration>, u64, Duration)> {
+) -> Result<Writes> {
     let connected = Conn::establish(url).and_then(|mut conn| {
         if conn.engine() == Engine::Mariadb {
             // A single-transaction apply may hold its row locks past the default 50 s.
