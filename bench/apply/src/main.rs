@@ -519,8 +519,7 @@ fn print_table(variants: &[Variant], samples: &[Vec<(Sample, Load)>], rows: i64)
             )
         };
         let counterpart = single_transaction(*variant);
-        let single = median_of(variants, samples, counterpart)
-            .or_else(|| median_of(variants, samples, Variant::Apply));
+        let single = median_of(variants, samples, counterpart);
         table.push(vec![
             variant.label().to_owned(),
             secs(wall),
