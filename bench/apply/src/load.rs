@@ -63,6 +63,9 @@ pub(crate) struct Writer {
 pub(crate) struct Load {
     /// Longest transaction of the other sessions seen by the monitor.
     pub(crate) longest_tx: Duration,
+    /// The statement of that transaction the monitor saw running longest
+    /// (PostgreSQL; MariaDB: the last one seen), its first 100 characters.
+    pub(crate) longest_statement: String,
     /// Polls the monitor made.
     pub(crate) polls: u64,
     /// Each write's latency from its scheduled time.
@@ -84,7 +87,7 @@ pub(crate) struct Probe {
     /// When the end mark arrived: writes scheduled after it are not issued.
     stopped_at: Arc<Mutex<Option<Instant>>>,
     writer: Option<JoinHandle<Result<Writes>>>,
-    monitor: Option<JoinHandle<Result<(Duration, u64)>>>,
+    monitor: Option<JoinHandle<Result<(Longest, u64)>>>,
 }
 
 impl Probe {
@@ -156,7 +159,8 @@ impl Probe {
             let (longest, polls) = monitor
                 .join()
                 .map_err(|_| anyhow!("the monitor thread panicked"))??;
-            load.longest_tx = longest;
+            load.longest_tx = longest.span;
+            load.longest_statement = longest.statement;
             load.polls = polls;
         }
         Ok(load)
@@ -300,8 +304,18 @@ fn write_loop(
 
 #[derive(QueryableByName)]
 struct Age {
+    #[diesel(sql_type = BigInt)]
+    pid: i64,
+    #[diesel(sql_type = Text)]
+    started: String,
+    /// The transaction's age, s.
     #[diesel(sql_type = Double)]
     s: f64,
+    /// How long its current statement has run, s (0 between statements).
+    #[diesel(sql_type = Double)]
+    running: f64,
+    #[diesel(sql_type = Text)]
+    q: String,
 }
 
 #[derive(QueryableByName)]
@@ -310,6 +324,24 @@ struct Trx {
     thread: i64,
     #[diesel(sql_type = Text)]
     started: String,
+    #[diesel(sql_type = Text)]
+    q: String,
+}
+
+/// The longest transaction seen, and its statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Longest {
+    pub(crate) span: Duration,
+    pub(crate) statement: String,
+}
+
+impl Longest {
+    fn offer(&mut self, span: Duration, statement: &str) {
+        if span > self.span || (span == self.span && self.statement.is_empty()) {
+            self.span = span;
+            self.statement = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+    }
 }
 
 fn monitor_loop(
@@ -318,7 +350,7 @@ fn monitor_loop(
     poll: Duration,
     state: &AtomicU8,
     ready: &mpsc::Sender<Result<()>>,
-) -> Result<(Duration, u64)> {
+) -> Result<(Longest, u64)> {
     let connected = Conn::establish(url).and_then(|mut conn| {
         let own = session_id(&mut conn)?;
         Ok((conn, own))
@@ -345,14 +377,19 @@ fn monitor_loop(
     };
     let sql = match engine {
         Engine::Postgres => format!(
-            "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)), 0)::float8 AS s \
+            "SELECT pid::bigint AS pid, xact_start::text AS started, \
+               extract(epoch FROM clock_timestamp() - xact_start)::float8 AS s, \
+               CASE WHEN state = 'active' \
+                 THEN extract(epoch FROM clock_timestamp() - query_start)::float8 ELSE 0 END AS running, \
+               left(coalesce(query, ''), 100) AS q \
              FROM pg_stat_activity WHERE datname = current_database() \
              AND backend_type = 'client backend' AND xact_start IS NOT NULL \
              AND pid NOT IN ({excluded})"
         ),
         Engine::Mariadb => format!(
             "SELECT CAST(t.trx_mysql_thread_id AS SIGNED) AS thread, \
-               CAST(t.trx_started AS CHAR) AS started \
+               CAST(t.trx_started AS CHAR) AS started, \
+               CAST(LEFT(COALESCE(t.trx_query, ''), 100) AS CHAR) AS q \
              FROM information_schema.innodb_trx t \
              JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id \
              WHERE p.db = DATABASE() AND t.trx_mysql_thread_id NOT IN ({excluded})"
@@ -361,21 +398,35 @@ fn monitor_loop(
     while state.load(Ordering::SeqCst) == IDLE {
         std::thread::sleep(Duration::from_millis(1));
     }
-    let mut longest = Duration::ZERO;
+    let mut longest = Longest::default();
+    // PostgreSQL: per transaction, the statement seen running longest.
+    let mut statements: HashMap<(i64, String), (f64, String)> = HashMap::new();
     let mut spans = Spans::default();
     let mut polls = 0;
     let mut next = Instant::now();
     while state.load(Ordering::SeqCst) == RUNNING {
         match engine {
             Engine::Postgres => {
-                let age: Age = conn.get(&sql).context("polling pg_stat_activity")?;
-                longest = longest.max(Duration::from_secs_f64(age.s.max(0.0)));
+                let open: Vec<Age> = conn.load(&sql).context("polling pg_stat_activity")?;
+                for age in open {
+                    let statement = statements
+                        .entry((age.pid, age.started))
+                        .or_insert((-1.0, String::new()));
+                    if age.running > statement.0 {
+                        *statement = (age.running, age.q);
+                    }
+                    let span = Duration::from_secs_f64(age.s.max(0.0));
+                    if span > longest.span {
+                        longest.span = span;
+                        longest.statement = statement.1.clone();
+                    }
+                }
             }
             Engine::Mariadb => {
                 let open: Vec<Trx> = conn.load(&sql).context("polling innodb_trx")?;
                 spans.observe(
                     Instant::now(),
-                    open.into_iter().map(|trx| (trx.thread, trx.started)),
+                    open.into_iter().map(|trx| (trx.thread, trx.started, trx.q)),
                 );
             }
         }
@@ -388,7 +439,24 @@ fn monitor_loop(
             next = now;
         }
     }
-    Ok((longest.max(spans.longest()), polls))
+    let spanned = spans.longest();
+    longest.offer(spanned.span, &spanned.statement);
+    longest.statement = longest
+        .statement
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((longest, polls))
+}
+
+/// A transaction being watched: its `trx_started`, first and last sighting,
+/// the last statement seen running in it.
+#[derive(Debug)]
+struct Open {
+    started: String,
+    first: Instant,
+    last: Instant,
+    statement: String,
 }
 
 /// MariaDB: each open transaction's span between the first and the last poll
@@ -396,37 +464,59 @@ fn monitor_loop(
 /// consecutive polls.
 #[derive(Debug, Default)]
 pub(crate) struct Spans {
-    open: HashMap<i64, (String, Instant, Instant)>,
-    longest: Duration,
+    open: HashMap<i64, Open>,
+    longest: Longest,
 }
 
 impl Spans {
-    /// One poll at `now`: the sessions with an open transaction and its start.
-    pub(crate) fn observe(&mut self, now: Instant, seen: impl IntoIterator<Item = (i64, String)>) {
+    /// One poll at `now`: the sessions with an open transaction, its start and
+    /// the statement it runs (empty between statements).
+    pub(crate) fn observe(
+        &mut self,
+        now: Instant,
+        seen: impl IntoIterator<Item = (i64, String, String)>,
+    ) {
         let mut still = HashMap::new();
-        for (session, started) in seen {
-            let first = match self.open.remove(&session) {
-                Some((was, first, _)) if was == started => first,
-                Some((_, first, last)) => {
-                    self.longest = self.longest.max(last - first);
-                    now
+        for (session, started, statement) in seen {
+            let mut open = match self.open.remove(&session) {
+                Some(open) if open.started == started => open,
+                Some(ended) => {
+                    self.longest
+                        .offer(ended.last - ended.first, &ended.statement);
+                    Open {
+                        started,
+                        first: now,
+                        last: now,
+                        statement: String::new(),
+                    }
                 }
-                None => now,
+                None => Open {
+                    started,
+                    first: now,
+                    last: now,
+                    statement: String::new(),
+                },
             };
-            still.insert(session, (started, first, now));
+            open.last = now;
+            if !statement.is_empty() {
+                open.statement = statement;
+            }
+            still.insert(session, open);
         }
-        for (_, first, last) in self.open.values() {
-            self.longest = self.longest.max(*last - *first);
+        for ended in self.open.values() {
+            self.longest
+                .offer(ended.last - ended.first, &ended.statement);
         }
         self.open = still;
     }
 
     /// The longest span, transactions still open included.
-    pub(crate) fn longest(&self) -> Duration {
-        self.open
-            .values()
-            .map(|(_, first, last)| *last - *first)
-            .fold(self.longest, Duration::max)
+    pub(crate) fn longest(&self) -> Longest {
+        let mut longest = self.longest.clone();
+        for open in self.open.values() {
+            longest.offer(open.last - open.first, &open.statement);
+        }
+        longest
     }
 }
 
@@ -482,14 +572,25 @@ mod tests {
         let ms = Duration::from_millis;
         let mut spans = Spans::default();
         let s = |x: &str| x.to_owned();
-        spans.observe(t, [(1, s("10:00:00")), (2, s("10:00:00"))]);
-        spans.observe(t + ms(100), [(1, s("10:00:00")), (2, s("10:00:00"))]);
+        let at = |session, started: &str, statement: &str| (session, s(started), s(statement));
+        spans.observe(t, [at(1, "10:00:00", "SELECT 1"), at(2, "10:00:00", "")]);
+        spans.observe(
+            t + ms(100),
+            [at(1, "10:00:00", ""), at(2, "10:00:00", "UPDATE  a\n SET")],
+        );
         // Session 2 ends; session 1 starts a new transaction.
-        spans.observe(t + ms(300), [(1, s("10:00:01"))]);
-        assert_eq!(spans.longest(), ms(100));
-        spans.observe(t + ms(750), [(1, s("10:00:01"))]);
-        assert_eq!(spans.longest(), ms(450));
+        spans.observe(t + ms(300), [at(1, "10:00:01", "")]);
+        assert_eq!(spans.longest().span, ms(100));
+        assert_eq!(spans.longest().statement, "SELECT 1");
+        spans.observe(t + ms(750), [at(1, "10:00:01", "DELETE x")]);
+        assert_eq!(
+            spans.longest(),
+            Longest {
+                span: ms(450),
+                statement: s("DELETE x")
+            }
+        );
         spans.observe(t + ms(800), []);
-        assert_eq!(spans.longest(), ms(450));
+        assert_eq!(spans.longest().span, ms(450));
     }
 }

@@ -334,7 +334,8 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             );
             eprintln!(
                 "  {} s, peak RSS {} MiB, longest transaction {} s ({} polls), {} writes \
-                 ({} failed), p50 {} ms, p99 {} ms, max {} ms",
+                 ({} failed), p50 {} ms, p99 {} ms, max {} ms; longest transaction's \
+                 statement: {}",
                 secs(sample.wall),
                 sample.memory.peak_kib / 1024,
                 secs(load.longest_tx),
@@ -344,6 +345,7 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
                 millis(percentile(&load.latencies, 50.0)),
                 millis(percentile(&load.latencies, 99.0)),
                 millis(percentile(&load.latencies, 100.0)),
+                load.longest_statement,
             );
             samples[index].push((sample, load));
         }
@@ -542,6 +544,21 @@ fn print_table(variants: &[Variant], samples: &[Vec<(Sample, Load)>], rows: i64)
         ]);
     }
     print!("{}", report::markdown_table(&headers, &table));
+    println!();
+    for (variant, runs) in variants.iter().zip(samples) {
+        if let Some((_, load)) = runs.iter().max_by_key(|(_, l)| l.longest_tx) {
+            println!(
+                "longest transaction of {}: {} s, its statement seen running longest (MariaDB: the last seen): {}",
+                variant.label(),
+                secs(load.longest_tx),
+                if load.longest_statement.is_empty() {
+                    "-"
+                } else {
+                    &load.longest_statement
+                }
+            );
+        }
+    }
     println!(
         "\n(vs 1-tx apply: against the single-transaction apply doing the same work, with \
          notices or without; longest tx: the longest open transaction of the run's sessions \
