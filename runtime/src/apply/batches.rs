@@ -150,17 +150,22 @@ pub(super) fn run(
             };
             after = through;
             run.batches += 1;
-            let rows: u64 = counts.values().sum();
-            bar.inc(rows);
+            bar.inc(counts.values().sum());
+            if let Some((_, so_far)) = started.as_mut() {
+                so_far.notified = run.notified;
+                for (old, new) in &walk.mapping {
+                    let rows = counts
+                        .get(old)
+                        .map_or(0, |&n| i64::try_from(n).unwrap_or(i64::MAX));
+                    if matches!(new, NewValue::Id(Some(_)) | NewValue::Text(Some(_))) {
+                        so_far.repointed_rows += rows;
+                    } else {
+                        so_far.cleared_rows += rows;
+                    }
+                }
+            }
             for (old, n) in counts {
                 *moved.entry((walk.reference, old)).or_default() += n;
-            }
-            if let Some((_, counts)) = started.as_mut() {
-                let updates = updates(&walks, &moved);
-                let so_far = steps::Moved::of(&updates);
-                counts.repointed_rows = so_far.repointed;
-                counts.cleared_rows = so_far.cleared;
-                counts.notified = run.notified;
             }
             fail_if(options, FailPoint::BetweenBatches)?;
         }
@@ -181,12 +186,7 @@ fn prepare(
     options: &ApplyOptions,
     batch_size: NonZeroU64,
 ) -> Result<Prepared, Error> {
-    let guard = plan::PlanOptions {
-        environment: options.environment.clone(),
-        allow_restore: options.allow_restore.clone(),
-        today: options.today,
-        batch_size: Some(batch_size),
-    };
+    let guard = options.plan_options(Some(batch_size));
     let plan_batches = |conn: &mut Conn<'_>| -> Result<Option<(Planned, Batching)>, Error> {
         let planned = plan::build(
             conn,

@@ -65,6 +65,18 @@ pub struct ApplyOptions {
     pub fail_at: Option<FailPoint>,
 }
 
+impl ApplyOptions {
+    /// What the apply's plans take from these options, with `batch_size`.
+    fn plan_options(&self, batch_size: Option<NonZeroU64>) -> plan::PlanOptions {
+        plan::PlanOptions {
+            environment: self.environment.clone(),
+            allow_restore: self.allow_restore.clone(),
+            today: self.today,
+            batch_size,
+        }
+    }
+}
+
 impl Default for ApplyOptions {
     fn default() -> Self {
         Self {
@@ -251,13 +263,8 @@ fn run(
     } else {
         plan::Counting::Moves
     };
-    let guard = plan::PlanOptions {
-        environment: options.environment.clone(),
-        allow_restore: options.allow_restore.clone(),
-        today: options.today,
-        // Batches, if any, ran before this transaction: it moves the rest.
-        batch_size: None,
-    };
+    // Batches, if any, ran before this transaction: it moves the rest.
+    let guard = options.plan_options(None);
     let mut planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Unnotified)?;
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
