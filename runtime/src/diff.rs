@@ -665,7 +665,7 @@ impl Plan {
     /// Team notifications the apply will write (one per model and team).
     #[must_use]
     pub fn notifications(&self) -> usize {
-        self.affected.iter().map(|model| model.teams.len()).sum()
+        self.affected.iter().map(AffectedModel::team_count).sum()
     }
 
     /// `true` when the plan has problems and will not be applied.
@@ -803,8 +803,29 @@ pub struct AffectedModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reminder: Option<Reminder>,
     /// The teams with at least one affected resource and no notification
-    /// about this model yet, by team id.
+    /// about this model yet, by team id. In an apply's report, only the first
+    /// [`AffectedModel::LISTED`] teams told (the notices were written by the
+    /// database, and are read back); the others are counted in `more_teams`.
     pub teams: Vec<AffectedTeam>,
+    /// Teams told that `teams` does not list (0 in a plan, which lists every team).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_teams: usize,
+}
+
+impl AffectedModel {
+    /// How many teams an apply's report lists per model (as many as a plan line shows).
+    pub const LISTED: usize = 20;
+
+    /// Every team told (or to tell) about the model: listed or not.
+    #[must_use]
+    pub fn team_count(&self) -> usize {
+        self.teams.len() + self.more_teams
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One team's resources that use a model.

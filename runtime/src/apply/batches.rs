@@ -193,7 +193,7 @@ fn prepare(
             catalog,
             plan::Counting::Moves,
             &guard,
-            plan::Audience::Unnotified,
+            plan::Audience::Deferred,
         )?;
         if planned.plan.is_refused() {
             return Err(Error::Refused(Box::new(planned.plan)));
@@ -240,12 +240,12 @@ fn prepare(
     let targets = steps::resolve_targets(conn, &table, &planned)?;
     let walks = walks(&planned, &batching, &targets)?;
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
-    let notified = notices::record(conn, run_id, &planned.plan, &catalog.notifications)?;
+    let recorded = notices::record(conn, run_id, catalog, &planned)?;
     let run = BatchedRun {
         run_id,
-        notified,
+        notified: recorded.written,
         batching,
-        affected: planned.plan.affected,
+        affected: recorded.affected,
         moved: Vec::new(),
         batches: 0,
     };
@@ -494,11 +494,17 @@ pub(super) fn merge_affected(affected: &mut Vec<AffectedModel>, early: Vec<Affec
                 && known.reminder == model.reminder
         }) {
             Some(known) => {
+                // Both list their first teams: the run's first are among them.
+                known.more_teams += model.more_teams;
                 for team in model.teams {
                     if !known.teams.iter().any(|told| told.team_id == team.team_id) {
                         known.teams.push(team);
                     }
                 }
+                known.teams.sort_by_key(|team| team.team_id);
+                let unlisted = known.teams.len().saturating_sub(AffectedModel::LISTED);
+                known.teams.truncate(AffectedModel::LISTED);
+                known.more_teams += unlisted;
             }
             None => affected.push(model),
         }

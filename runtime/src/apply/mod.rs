@@ -265,7 +265,7 @@ fn run(
     };
     // Batches, if any, ran before this transaction: it moves the rest.
     let guard = options.plan_options(None);
-    let mut planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Unnotified)?;
+    let mut planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Deferred)?;
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
     }
@@ -273,10 +273,12 @@ fn run(
         Some(batched) => batched.run_id,
         None => ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?,
     };
-    // Notices of steps 4 and 5, before any reference moves (the plan counted
-    // the affected resources); teams told before are skipped by the insert
-    // (with batches, those told before the first batch).
-    let notified = notices::record(conn, run_id, &planned.plan, &catalog.notifications)?;
+    // Notices of steps 4 and 5, before any reference moves (the statements
+    // find the affected resources); teams told before are skipped by the
+    // insert (with batches, those told before the first batch).
+    let recorded = notices::record(conn, run_id, catalog, &planned)?;
+    planned.plan.affected = recorded.affected;
+    let notified = recorded.written;
     let mut counts = execute(
         conn,
         &table,

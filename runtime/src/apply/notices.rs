@@ -1,51 +1,67 @@
-//! Writing notifications inside the apply transaction, model by model, with
-//! `INSERT … ON CONFLICT (team_id, slug, model, reminder_days) DO NOTHING`.
+//! Writing notifications inside the apply transaction, in the database:
+//! one `INSERT … SELECT` for every candidate model (per chunk of a few
+//! thousand models), the teams, their counts, messages and links computed by
+//! the statement itself ([`crate::plan::resources`]), so no team or resource
+//! passes through the process however many there are:
+//!
+//! ```sql
+//! INSERT INTO llm_model_notifications (team_id, slug, model, reminder_days, level,
+//!     title, message, links, permission, run_id)
+//! SELECT g.team_id, t.slug, t.model, t.reminder_days, $1, t.title,
+//!        t.head || g.counts || t.tail, g.links, $2, $3
+//! FROM (<per model and team: counts, links>) g JOIN <the models' texts> t ON t.idx = g.idx
+//! WHERE true ON CONFLICT (team_id, slug, model, reminder_days) DO NOTHING
+//! ```
+//!
+//! `head` and `tail` are each model's message around the team's counts
+//! ([`texts::message_parts`]): the texts are exactly those `plan` renders.
 //! Conflicts are the teams told before (a deprecated model is announced once
 //! across every later deploy, and each sunset reminder threshold once; every
-//! notice but a reminder has `reminder_days` 0); only the rows a statement
-//! really inserted are journalled, counted and given recipients.
+//! notice but a reminder has `reminder_days` 0); MySQL skips them with
+//! `INSERT IGNORE`.
 //!
-//! One `INSERT … SELECT` per model (per the engine's limit of teams per
-//! statement): the per-team columns (team, message, links) come from the
-//! dialect's relation of rows (on PostgreSQL three arrays expanded by
-//! `unnest`, elsewhere a bound value per cell), the columns shared by the
-//! model's notices (slug, model, level, title, permission, run) are bound once:
-//! `INSERT … SELECT t.team_id, $1, …, t.message, CAST(t.links AS JSONB), …
-//! FROM unnest($7::bigint[], $8::text[], $9::text[]) AS t(team_id, message, links)`.
-//! Duplicates are skipped by `ON CONFLICT … DO NOTHING` (MySQL: `INSERT IGNORE`).
-//!
-//! Only one statement's worth of messages and links is rendered at a time.
-//! Each statement's affected-row count is the number of teams the model's
-//! notice reached, so the journal gets one `notified` row per model and slug
-//! with that number in `row_count` (like `repointed N rows in T.C`); which
-//! run wrote each notice stays in `llm_model_notifications.run_id`.
-//! `RETURNING` is only asked for when a `recipients_query` needs the new ids.
+//! What the statement wrote is read back in one more statement, by this
+//! run's id and the ids above the largest one before it (a range of the
+//! primary key): per model, the number of teams told, which becomes its
+//! `notified` journal row (in `row_count`, like `repointed N rows in T.C`),
+//! and the first [`AffectedModel::LISTED`] teams for the report. The new ids
+//! are only read when a `recipients_query` needs them.
+
+use std::collections::BTreeMap;
 
 use diesel::QueryableByName;
-use diesel::sql_types::BigInt;
-use llm_lifecycle_catalog::NotificationSettings;
+use diesel::sql_types::{BigInt, Text};
+use llm_lifecycle_catalog::Catalog;
 
 use super::unreached;
 use crate::db::dialect::{self, Column};
 use crate::db::{Bind, Conn, Query, quote_ident};
-use crate::diff::{AffectedModel, AffectedTeam, LEVEL};
+use crate::diff::{AffectedModel, AffectedTeam, LEVEL, Links};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event};
-use crate::plan::Plan;
+use crate::plan::Planned;
+use crate::plan::resources;
 use crate::plan::texts;
 use crate::schema::NOTIFICATIONS_TABLE;
 
 /// The journal action of notifications written (one row per model and slug).
 const NOTIFIED: &str = "notified";
 
-/// The inserted columns, in the order of every statement's `SELECT`.
+/// The inserted columns, in the order of the statement's `SELECT`.
 const COLUMNS: &str =
     "team_id, slug, model, reminder_days, level, title, message, links, permission, run_id";
 
 /// The once-per-team key (`llm_model_notifications_once`).
 const KEY: &str = "team_id, slug, model, reminder_days";
 
-/// A row the `INSERT` really wrote.
+/// Bound values per candidate in the models' texts (`t`).
+const BINDS_PER_CANDIDATE: usize = 7;
+
+/// What the aggregates may return on MySQL while the notices are written
+/// (`group_concat_max_len`; its largest value).
+const LONGEST_AGGREGATE: i64 = 4_294_967_295;
+
+/// A row the `INSERT` wrote.
 #[derive(QueryableByName, Debug)]
 pub(crate) struct Inserted {
     #[diesel(sql_type = BigInt)]
@@ -54,107 +70,91 @@ pub(crate) struct Inserted {
     pub(crate) team_id: i64,
 }
 
-/// What every notice about one model shares.
-struct Shared<'a> {
-    slug: &'static str,
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// One listed team's notice, read back, with its model's number of teams.
+#[derive(QueryableByName)]
+struct Listed {
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
     model: String,
-    /// The reminder's threshold in days; 0 for every other notice.
+    #[diesel(sql_type = BigInt)]
     reminder_days: i64,
-    title: String,
-    permission: &'a str,
-    run_id: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    team_id: i64,
+    #[diesel(sql_type = Text)]
+    message: String,
+    #[diesel(sql_type = Text)]
+    links: String,
 }
 
-/// One statement's teams, rendered: ids, messages, links as JSON text.
-struct Batch {
-    team_ids: Vec<i64>,
-    messages: Vec<String>,
-    links: Vec<String>,
+/// What [`record`] wrote.
+pub(crate) struct Recorded {
+    /// Notices written.
+    pub(crate) written: i64,
+    /// Per model told about: the number of teams, the first ones listed.
+    pub(crate) affected: Vec<AffectedModel>,
 }
 
-impl Batch {
-    fn render(model: &AffectedModel, teams: &[AffectedTeam]) -> Self {
-        Self {
-            team_ids: teams.iter().map(|team| team.team_id).collect(),
-            messages: teams
-                .iter()
-                .map(|team| texts::message(model, team))
-                .collect(),
-            links: teams
-                .iter()
-                .map(|team| serde_json::to_string(&team.links).unwrap_or_else(|_| "{}".to_owned()))
-                .collect(),
-        }
-    }
-}
-
-/// How many teams a statement wrote, and their new ids when asked for.
-struct Written {
-    count: usize,
-    inserted: Vec<Inserted>,
-}
-
-/// Steps 4 and 5: writes the notices of [`Plan::affected`] not sent before,
-/// their recipients (and those of earlier notices that reached nobody:
-/// [`unreached`]), and one `notified` journal row per model told about; how
-/// many notices were new.
+/// Steps 4 and 5: writes the notices of [`Planned::notices`] not sent
+/// before, their recipients (and those of earlier notices that reached
+/// nobody: [`unreached`]), and one `notified` journal row per model told
+/// about.
 pub(crate) fn record(
     conn: &mut Conn<'_>,
     run_id: i64,
-    plan: &Plan,
-    settings: &NotificationSettings,
-) -> Result<i64, Error> {
-    // The new ids are only needed to give the notifications recipients.
-    let returning = settings.recipients_query.is_some();
-    let dialect = dialect::of(conn.backend());
-    // Three bound values per team, seven shared.
-    let per_statement = dialect.rows_per_statement(3);
+    catalog: &Catalog,
+    planned: &Planned,
+) -> Result<Recorded, Error> {
+    let settings = &catalog.notifications;
+    let mut recorded = Recorded {
+        written: 0,
+        affected: Vec::new(),
+    };
     let mut inserted: Vec<Inserted> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
-    let mut written: usize = 0;
-    for model in &plan.affected {
-        let shared = Shared {
-            slug: model.change.slug(),
-            model: model.model.to_string(),
-            reminder_days: model
-                .reminder
-                .map_or(0, |reminder| i64::from(reminder.days_before)),
-            title: texts::title(model),
-            permission: &settings.permission,
-            run_id,
-        };
-        let mut told: usize = 0;
-        for teams in model.teams.chunks(per_statement) {
-            let batch = Batch::render(model, teams);
-            let context = || {
-                format!(
-                    "writing {} team notifications about {}",
-                    teams.len(),
-                    shared.model
-                )
-            };
-            let result = insert(conn, &shared, batch, returning);
-            let rows = result.context(context)?;
-            told += rows.count;
-            inserted.extend(rows.inserted);
-        }
-        if told > 0 {
-            events.push(Event {
-                action: NOTIFIED,
-                provider: model.model.provider.clone(),
-                name: model.model.name.clone(),
-                model_id: model.row_id,
-                target_provider: model.replacement.as_ref().map(|to| to.provider.clone()),
-                target_name: model.replacement.as_ref().map(|to| to.name.clone()),
-                row_count: Some(i64::try_from(told).unwrap_or(i64::MAX)),
-                detail: Some(match model.reminder {
-                    Some(reminder) => format!("{} {}d", shared.slug, reminder.days_before),
-                    None => shared.slug.to_owned(),
-                }),
-                ..Event::default()
-            });
-        }
-        written += told;
+    if !planned.notices.is_empty() {
+        let limit = raise_aggregate_limit(conn)?;
+        let written = (|| {
+            let per_statement = resources::candidates_per_statement(catalog, BINDS_PER_CANDIDATE);
+            let nouns = crate::plan::nouns(catalog);
+            for candidates in planned.notices.chunks(per_statement) {
+                let Some(teams) =
+                    resources::team_notices(conn, catalog, &planned.columns, candidates)
+                else {
+                    continue;
+                };
+                let before = largest_id(conn)?;
+                let statement = insert(conn, run_id, &settings.permission, candidates, teams);
+                let n = conn.execute(&statement).context(|| {
+                    format!(
+                        "writing the team notifications about {} model(s)",
+                        candidates.len()
+                    )
+                })?;
+                if n == 0 {
+                    continue;
+                }
+                recorded.written += i64::try_from(n).unwrap_or(i64::MAX);
+                for (model, told) in read_back(conn, run_id, before, candidates, &nouns)? {
+                    events.push(notified(&model, told));
+                    recorded.affected.push(model);
+                }
+                if settings.recipients_query.is_some() {
+                    inserted.extend(new_ids(conn, run_id, before)?);
+                }
+            }
+            Ok::<(), Error>(())
+        })();
+        restore_aggregate_limit(conn, limit)?;
+        written?;
     }
     // Recipients for the new notices, and another look for the earlier ones
     // that reached nobody.
@@ -162,90 +162,225 @@ pub(crate) fn record(
     if !events.is_empty() {
         ledger::journal(conn, run_id, &events)?;
     }
-    Ok(i64::try_from(written).unwrap_or(i64::MAX))
+    Ok(recorded)
 }
 
-/// Writes one batch of a model's notices, skipping the teams told before:
-/// their new ids when `returning`, else only their number. Where the engine
-/// has no `INSERT … RETURNING` (MySQL 8), the ids are read back by this
-/// run's id, slug, model and teams.
+/// The `INSERT … SELECT` of the notices of `candidates` (module docs).
 fn insert(
-    conn: &mut Conn<'_>,
-    shared: &Shared<'_>,
-    batch: Batch,
-    returning: bool,
-) -> diesel::QueryResult<Written> {
+    conn: &Conn<'_>,
+    run_id: i64,
+    permission: &str,
+    candidates: &[AffectedModel],
+    teams: Query,
+) -> Query {
     let dialect = dialect::of(conn.backend());
-    let team_ids = batch.team_ids.clone();
+    let mut texts = CandidateTexts::default();
+    for (index, model) in candidates.iter().enumerate() {
+        let (head, tail) = texts::message_parts(model);
+        texts.idx.push(i64::try_from(index).unwrap_or(i64::MAX));
+        texts.slug.push(model.change.slug().to_owned());
+        texts.model.push(model.model.to_string());
+        texts.reminder_days.push(
+            model
+                .reminder
+                .map_or(0, |reminder| i64::from(reminder.days_before)),
+        );
+        texts.title.push(texts::title(model));
+        texts.head.push(head);
+        texts.tail.push(tail);
+    }
     let mut query = Query::new(format!(
-        "{} INTO {} ({COLUMNS}) SELECT t.team_id, ",
+        "{} INTO {} ({COLUMNS}) SELECT g.team_id, t.slug, t.model, t.reminder_days, ",
         dialect.insert_skipping_duplicates(),
         quote_ident(NOTIFICATIONS_TABLE)
     ));
     query
-        .push_binds([
-            Bind::Text(shared.slug.to_owned()),
-            Bind::Text(shared.model.clone()),
-            Bind::BigInt(shared.reminder_days),
-            Bind::Text(LEVEL.to_owned()),
-            Bind::Text(shared.title.clone()),
-        ])
+        .push_bind(Bind::Text(LEVEL.to_owned()))
         .push_sql(&format!(
-            ", t.message, {}, ",
-            dialect.json_from_text("t.links")
+            ", t.title, {}, g.links, ",
+            dialect.concat(&["t.head", "g.counts", "t.tail"])
         ))
-        .push_binds([
-            Bind::Text(shared.permission.to_owned()),
-            Bind::BigInt(shared.run_id),
-        ])
-        .push_sql(" FROM ")
+        .push_binds([Bind::Text(permission.to_owned()), Bind::BigInt(run_id)])
+        .push_sql(" FROM (")
+        .append(teams);
+    query
+        .push_sql(") AS g JOIN ")
         .append(dialect.columns_relation(&[
-            ("team_id", Column::Integers(batch.team_ids)),
-            ("message", Column::Texts(batch.messages)),
-            ("links", Column::Texts(batch.links)),
+            ("idx", Column::Integers(texts.idx)),
+            ("slug", Column::Texts(texts.slug)),
+            ("model", Column::Texts(texts.model)),
+            ("reminder_days", Column::Integers(texts.reminder_days)),
+            ("title", Column::Texts(texts.title)),
+            ("head", Column::Texts(texts.head)),
+            ("tail", Column::Texts(texts.tail)),
         ]))
         // `WHERE true` tells SQLite's parser the `ON CONFLICT` belongs to
-        // the `INSERT`, not to a join.
-        .push_sql(" WHERE true")
+        // the `INSERT`, not to the join.
+        .push_sql(" ON t.idx = g.idx WHERE true")
         .push_sql(&dialect.skip_duplicates(KEY));
-    if !returning {
-        return Ok(Written {
-            count: conn.execute(&query)?,
-            inserted: Vec::new(),
-        });
-    }
-    if dialect.insert_returning() {
-        query.push_sql(" RETURNING id, team_id");
-        let inserted: Vec<Inserted> = conn.load(&query)?;
-        return Ok(Written {
-            count: inserted.len(),
-            inserted,
-        });
-    }
-    if conn.execute(&query)? == 0 {
-        return Ok(Written {
-            count: 0,
-            inserted: Vec::new(),
-        });
-    }
-    let mut written = Query::new(format!(
-        "SELECT id, team_id FROM {} WHERE run_id = ",
+    query
+}
+
+/// The models' texts, a column each.
+#[derive(Default)]
+struct CandidateTexts {
+    idx: Vec<i64>,
+    slug: Vec<String>,
+    model: Vec<String>,
+    reminder_days: Vec<i64>,
+    title: Vec<String>,
+    head: Vec<String>,
+    tail: Vec<String>,
+}
+
+/// The largest notification id so far (0 for none).
+fn largest_id(conn: &mut Conn<'_>) -> Result<i64, Error> {
+    let query = Query::new(format!(
+        "SELECT COALESCE(MAX(id), 0) AS n FROM {}",
         quote_ident(NOTIFICATIONS_TABLE)
     ));
-    written
-        .push_bind(Bind::BigInt(shared.run_id))
-        .push_sql(" AND slug = ")
-        .push_bind(Bind::Text(shared.slug.to_owned()))
-        .push_sql(" AND model = ")
-        .push_bind(Bind::Text(shared.model.clone()))
-        .push_sql(" AND reminder_days = ")
-        .push_bind(Bind::BigInt(shared.reminder_days))
-        .push_sql(" AND team_id IN (")
-        .push_binds(team_ids.into_iter().map(Bind::BigInt))
-        .push_sql(")");
-    let inserted: Vec<Inserted> = conn.load(&written)?;
-    Ok(Written {
-        count: inserted.len(),
-        inserted,
-    })
+    let rows: Vec<Number> = conn
+        .load(&query)
+        .context(|| "reading the last notification id".into())?;
+    Ok(rows.first().map_or(0, |row| row.n))
+}
+
+/// `… WHERE run_id = <run> AND id > <before>`: the rows the last statement wrote.
+fn written_by(select: &str, run_id: i64, before: i64) -> Query {
+    let mut query = Query::new(format!(
+        "{select} FROM {} WHERE run_id = ",
+        quote_ident(NOTIFICATIONS_TABLE)
+    ));
+    query
+        .push_bind(Bind::BigInt(run_id))
+        .push_sql(" AND id > ")
+        .push_bind(Bind::BigInt(before));
+    query
+}
+
+/// Per candidate told about, in the candidates' order: the model with its
+/// first teams, and how many teams were told. One statement: the rows the
+/// last one wrote (a range of the primary key), numbered per model.
+fn read_back(
+    conn: &mut Conn<'_>,
+    run_id: i64,
+    before: i64,
+    candidates: &[AffectedModel],
+    nouns: &[String],
+) -> Result<Vec<(AffectedModel, usize)>, Error> {
+    let dialect = dialect::of(conn.backend());
+    let (text, integer) = (dialect.text_type(), dialect.integer_type());
+    let by_model = "PARTITION BY slug, model, reminder_days";
+    let mut query = Query::new(format!(
+        "SELECT slug, model, CAST(reminder_days AS {integer}) AS reminder_days, \
+         CAST(n AS {integer}) AS n, team_id, message, CAST(links AS {text}) AS links FROM ("
+    ));
+    query
+        .append(written_by(
+            &format!(
+                "SELECT slug, model, reminder_days, team_id, message, links, \
+                 COUNT(*) OVER ({by_model}) AS n, \
+                 ROW_NUMBER() OVER ({by_model} ORDER BY team_id) AS listed"
+            ),
+            run_id,
+            before,
+        ))
+        .push_sql(&format!(
+            ") AS w WHERE listed <= {} ORDER BY slug, model, reminder_days, team_id",
+            AffectedModel::LISTED
+        ));
+    let rows: Vec<Listed> = conn
+        .load(&query)
+        .context(|| "reading back the team notifications written".into())?;
+    let mut told = Vec::new();
+    for candidate in candidates {
+        let slug = candidate.change.slug();
+        let name = candidate.model.to_string();
+        let days = candidate
+            .reminder
+            .map_or(0, |reminder| i64::from(reminder.days_before));
+        let mine =
+            |row: &&Listed| row.slug == slug && row.model == name && row.reminder_days == days;
+        let Some(n) = rows.iter().find(mine).map(|row| row.n) else {
+            continue;
+        };
+        let (head, tail) = texts::message_parts(candidate);
+        let teams: Vec<AffectedTeam> = rows
+            .iter()
+            .filter(mine)
+            .map(|row| AffectedTeam {
+                team_id: row.team_id,
+                resources: texts::counts_in(&row.message, (&head, &tail), nouns)
+                    .unwrap_or_default(),
+                links: serde_json::from_str::<BTreeMap<String, String>>(&row.links)
+                    .map(|links| links.into_iter().collect::<Links>())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        let mut model = candidate.clone();
+        model.more_teams = n.saturating_sub(teams.len());
+        model.teams = teams;
+        told.push((model, n));
+    }
+    Ok(told)
+}
+
+/// The ids and teams of the rows the last statement wrote.
+fn new_ids(conn: &mut Conn<'_>, run_id: i64, before: i64) -> Result<Vec<Inserted>, Error> {
+    let mut query = written_by("SELECT id, team_id", run_id, before);
+    query.push_sql(" ORDER BY id");
+    conn.load(&query)
+        .context(|| "reading the ids of the team notifications written".into())
+}
+
+/// The `notified` journal row of `told` teams told about `model`.
+fn notified(model: &AffectedModel, told: usize) -> Event {
+    Event {
+        action: NOTIFIED,
+        provider: model.model.provider.clone(),
+        name: model.model.name.clone(),
+        model_id: model.row_id,
+        target_provider: model.replacement.as_ref().map(|to| to.provider.clone()),
+        target_name: model.replacement.as_ref().map(|to| to.name.clone()),
+        row_count: Some(i64::try_from(told).unwrap_or(i64::MAX)),
+        detail: Some(match model.reminder {
+            Some(reminder) => format!("{} {}d", model.change.slug(), reminder.days_before),
+            None => model.change.slug().to_owned(),
+        }),
+        ..Event::default()
+    }
+}
+
+/// Raises the engine's bound on what an aggregate returns, where it has one
+/// (MySQL): its previous value, to put back.
+fn raise_aggregate_limit(conn: &mut Conn<'_>) -> Result<Option<(&'static str, i64)>, Error> {
+    let Some(variable) = dialect::of(conn.backend()).aggregate_length_limit() else {
+        return Ok(None);
+    };
+    let context = || format!("raising the session's {variable} for the notices' links");
+    let rows: Vec<Number> = conn
+        .load(&Query::new(format!(
+            "SELECT CAST(@@SESSION.{variable} AS SIGNED) AS n"
+        )))
+        .context(context)?;
+    let previous = rows.first().map_or(LONGEST_AGGREGATE, |row| row.n);
+    conn.execute(&Query::new(format!(
+        "SET SESSION {variable} = {LONGEST_AGGREGATE}"
+    )))
+    .context(context)?;
+    Ok(Some((variable, previous)))
+}
+
+/// Puts back what [`raise_aggregate_limit`] changed.
+fn restore_aggregate_limit(
+    conn: &mut Conn<'_>,
+    limit: Option<(&'static str, i64)>,
+) -> Result<(), Error> {
+    let Some((variable, previous)) = limit else {
+        return Ok(());
+    };
+    conn.execute(&Query::new(format!("SET SESSION {variable} = {previous}")))
+        .context(|| format!("putting the session's {variable} back"))?;
+    Ok(())
 }

@@ -79,6 +79,10 @@ impl Hit<'_> {
 /// models (every apply, step 4) and the deleted ones present in
 /// [`Plan::deletions`] or referenced by text (step 5). An invalid filter or
 /// recipients query becomes a [`Refusal`].
+///
+/// With [`Audience::Deferred`], `Plan::affected` stays empty and the models
+/// whose users may be told are returned instead, with no teams: the apply's
+/// notice statements find the teams ([`super::resources`]).
 pub(crate) fn affected(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
@@ -86,7 +90,7 @@ pub(crate) fn affected(
     columns: &[Option<RefColumn>],
     global_ids: &HashMap<(&str, &str), i64>,
     audience: Audience,
-) -> Result<(), Error> {
+) -> Result<Vec<AffectedModel>, Error> {
     for (reference, column) in catalog.references.iter().zip(columns) {
         if let (Some(filter), Some(_)) = (&reference.filter, column)
             && let Some(reason) = validate::filter(conn, &reference.table, filter)?
@@ -109,20 +113,27 @@ pub(crate) fn affected(
         });
     }
     if plan.is_refused() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let candidates = candidates(catalog, plan, global_ids);
     // Sunset reminders go to the teams still using the model, whom the apply
     // notifies (`check` lists every user of a past-due model itself). They are
     // read in a pass of their own: the same rows may owe a team both the
     // deprecation notice and a reminder, each with its own once-per-team key.
-    let reminders = if audience == Audience::Unnotified {
-        reminder_candidates(catalog, plan, global_ids)
-    } else {
+    let reminders = if audience == Audience::Everyone {
         Vec::new()
+    } else {
+        reminder_candidates(catalog, plan, global_ids)
     };
+    if audience == Audience::Deferred {
+        return Ok(candidates
+            .into_iter()
+            .chain(reminders)
+            .map(|candidate| candidate.model)
+            .collect());
+    }
     if candidates.is_empty() && reminders.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let nouns = nouns(catalog);
     // Teams already told are left out by the query itself: in the steady state
@@ -135,12 +146,12 @@ pub(crate) fn affected(
     let mut models = find_all(conn, catalog, columns, candidates, told, &nouns)?;
     models.extend(find_all(conn, catalog, columns, reminders, told, &nouns)?);
     plan.affected = models;
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// Which notices the affected-resources query leaves out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Told {
+pub(super) enum Told {
     /// None: every team using the model is listed.
     Everyone,
     /// Teams that have the notice (same team, slug, model and reminder) are
@@ -150,7 +161,7 @@ enum Told {
 }
 
 impl Told {
-    fn of(conn: &mut Conn<'_>) -> Result<Self, Error> {
+    pub(super) fn of(conn: &mut Conn<'_>) -> Result<Self, Error> {
         if !introspect::table_exists(conn, NOTIFICATIONS_TABLE)? {
             return Ok(Self::Everyone);
         }
@@ -234,6 +245,7 @@ fn reminder_candidates(
                     sunset: Some(sunset.sunset.clone()),
                     reminder: Some(reminder),
                     teams: Vec::new(),
+                    more_teams: 0,
                 },
             })
         })
@@ -241,7 +253,7 @@ fn reminder_candidates(
 }
 
 /// Resource nouns in the order the `[[references]]` entries first declare them.
-fn nouns(catalog: &Catalog) -> Vec<String> {
+pub(crate) fn nouns(catalog: &Catalog) -> Vec<String> {
     let mut nouns: Vec<String> = Vec::new();
     for reference in catalog.references.iter() {
         let noun = noun(reference);
@@ -257,7 +269,7 @@ fn noun(reference: &Reference) -> String {
 }
 
 /// The `resource` noun, else the table name.
-fn noun_of(reference: &Reference) -> &str {
+pub(super) fn noun_of(reference: &Reference) -> &str {
     reference.resource.as_deref().unwrap_or(&reference.table)
 }
 
@@ -295,6 +307,7 @@ fn candidates(
                     sunset,
                     reminder: None,
                     teams: Vec::new(),
+                    more_teams: 0,
                 },
             }
         })
@@ -318,6 +331,7 @@ fn candidates(
                 sunset: None,
                 reminder: None,
                 teams: Vec::new(),
+                more_teams: 0,
             },
         });
     }
@@ -383,12 +397,7 @@ fn find<'a>(
     Ok(())
 }
 
-/// ```sql
-/// SELECT DISTINCT CAST(s.old_key AS TEXT), s.team_id, s.resource_id, s.name FROM (
-///   SELECT <stored value> AS old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
-///   FROM (SELECT * FROM t WHERE (<filter>)) AS t [JOIN through AS owner ON owner.id = t.through_column]
-/// ) s WHERE s.old_key IN (…) AND s.team_id IS NOT NULL
-/// ```
+/// [`distinct_rows`], less the teams told before ([`Told`]).
 fn affected_query(
     conn: &Conn<'_>,
     reference: &Reference,
@@ -396,6 +405,64 @@ fn affected_query(
     values: &[(OldValue, usize)],
     candidates: &[Candidate],
     told: Told,
+) -> Query {
+    let dialect = crate::db::dialect::of(conn.backend());
+    let text = dialect.text_type();
+    let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
+    let mut query = distinct_rows(conn, reference, column, &olds);
+    if let Told::Skipped { reminder_days } = told {
+        query.push_sql(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (",
+            quote_ident(NOTIFICATIONS_TABLE)
+        ));
+        let rows = values
+            .iter()
+            .map(|(old, index)| {
+                let candidate = candidates.get(*index).map(|c| &c.model);
+                let (slug, model) = candidate.map_or_else(Default::default, |model| {
+                    (model.change.slug().to_owned(), model.model.to_string())
+                });
+                let days = candidate
+                    .and_then(|model| model.reminder)
+                    .map_or(0, |reminder| i64::from(reminder.days_before));
+                vec![
+                    Bind::Text(old.key()),
+                    Bind::Text(slug),
+                    Bind::Text(model),
+                    Bind::BigInt(days),
+                ]
+            })
+            .collect();
+        // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
+        // relation is named to match.
+        query.append(dialect.relation(&["column1", "column2", "column3", "column4"], rows));
+        let stored_days = if reminder_days {
+            "n.reminder_days"
+        } else {
+            "0"
+        };
+        query.push_sql(&format!(
+            ") AS k ON n.slug = k.column2 AND n.model = k.column3 AND {stored_days} = k.column4 \
+             WHERE k.column1 = CAST(s.old_key AS {text}) AND n.team_id = s.team_id)",
+        ));
+    }
+    query
+}
+
+/// The distinct (old value, team, resource, name) tuples of one reference
+/// whose stored value is one of `values` (a condition may follow):
+///
+/// ```sql
+/// SELECT DISTINCT CAST(s.old_key AS TEXT), s.team_id, s.resource_id, s.name FROM (
+///   SELECT <stored value> AS old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
+///   FROM (SELECT * FROM t WHERE (<filter>)) AS t [JOIN through AS owner ON owner.id = t.through_column]
+/// ) s WHERE s.old_key IN (…) AND s.team_id IS NOT NULL
+/// ```
+pub(super) fn distinct_rows(
+    conn: &Conn<'_>,
+    reference: &Reference,
+    column: &RefColumn,
+    values: &[&OldValue],
 ) -> Query {
     let table = reference.table.as_ref();
     // The resource's owner: the joined `through` table, or the table itself.
@@ -468,43 +535,7 @@ fn affected_query(
     }
     query
         .push_sql(") s WHERE s.old_key IN (")
-        .push_binds(values.iter().map(|(old, _)| column.old_value_bind(old)))
+        .push_binds(values.iter().map(|old| column.old_value_bind(old)))
         .push_sql(") AND s.team_id IS NOT NULL");
-    if let Told::Skipped { reminder_days } = told {
-        query.push_sql(&format!(
-            " AND NOT EXISTS (SELECT 1 FROM {} n JOIN (",
-            quote_ident(NOTIFICATIONS_TABLE)
-        ));
-        let rows = values
-            .iter()
-            .map(|(old, index)| {
-                let candidate = candidates.get(*index).map(|c| &c.model);
-                let (slug, model) = candidate.map_or_else(Default::default, |model| {
-                    (model.change.slug().to_owned(), model.model.to_string())
-                });
-                let days = candidate
-                    .and_then(|model| model.reminder)
-                    .map_or(0, |reminder| i64::from(reminder.days_before));
-                vec![
-                    Bind::Text(old.key()),
-                    Bind::Text(slug),
-                    Bind::Text(model),
-                    Bind::BigInt(days),
-                ]
-            })
-            .collect();
-        // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
-        // relation is named to match.
-        query.append(dialect.relation(&["column1", "column2", "column3", "column4"], rows));
-        let stored_days = if reminder_days {
-            "n.reminder_days"
-        } else {
-            "0"
-        };
-        query.push_sql(&format!(
-            ") AS k ON n.slug = k.column2 AND n.model = k.column3 AND {stored_days} = k.column4 \
-             WHERE k.column1 = CAST(s.old_key AS {text}) AND n.team_id = s.team_id)",
-        ));
-    }
     query
 }

@@ -8,8 +8,8 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use llm_lifecycle_catalog::{Catalog, CompanionAction, Reference, ReferenceKind};
 
 use super::{
-    Change, Create, Deletion, Merge, ModelId, Plan, Reason, ReferenceUpdate, Refusal,
-    SkippedValues, Unmanaged, Update,
+    AffectedModel, Change, Create, Deletion, Merge, ModelId, Plan, Reason, ReferenceUpdate,
+    Refusal, SkippedValues, Unmanaged, Update,
 };
 use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query};
@@ -29,6 +29,9 @@ pub(crate) struct Planned {
     pub(crate) id_mapping: Vec<MappingEntry>,
     /// Old→new mapping for `text` references (every deleted entry).
     pub(crate) text_mapping: Vec<MappingEntry>,
+    /// [`Audience::Deferred`]: the deprecated, deleted and reminded models
+    /// whose users may be told, without their teams (empty otherwise).
+    pub(crate) notices: Vec<AffectedModel>,
 }
 
 impl Planned {
@@ -63,6 +66,10 @@ pub(crate) enum Audience {
     Unnotified,
     /// Every team using it (`apply-models check`).
     Everyone,
+    /// Those not told yet, found by the apply's own notice statements, in the
+    /// database ([`crate::apply`]): [`Plan::affected`] stays empty and
+    /// [`Planned::notices`] lists the models whose users may be told.
+    Deferred,
 }
 
 /// Which references the plan counts.
@@ -316,7 +323,8 @@ pub(crate) fn build(
     )?;
     let global_ids: HashMap<(&str, &str), i64> =
         by_id.iter().map(|(&key, row)| (key, row.id)).collect();
-    super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids, audience)?;
+    let notices =
+        super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids, audience)?;
     if let Some(batch_size) = options.batch_size {
         plan.batching = Some(super::batching::batching(
             conn, &plan, &columns, batch_size,
@@ -331,6 +339,7 @@ pub(crate) fn build(
         columns,
         id_mapping,
         text_mapping,
+        notices,
     })
 }
 

@@ -22,6 +22,7 @@ pub mod markdown;
 mod model_table;
 pub(crate) mod notices;
 pub mod render;
+pub(crate) mod resources;
 pub(crate) mod texts;
 mod validate;
 
@@ -30,6 +31,7 @@ pub use crate::diff::{
     Links, Merge, ModelChange, ModelId, ModelTableProblem, Plan, PlanWarning, Reason,
     ReferenceUpdate, Refusal, Reminder, ResourceCount, SkippedValues, Sunset, Unmanaged, Update,
 };
+pub(crate) use affected::nouns;
 pub(crate) use build::{Audience, Counting, MappingEntry, Planned, build};
 pub(crate) use model_table::usable as model_table_usable;
 

@@ -13,7 +13,7 @@ use super::{AffectedModel, ModelChange, texts};
 use crate::plan::Plan;
 
 /// Teams listed per line before `… and N more`.
-pub(crate) const TEAMS_PER_LINE: usize = 20;
+pub(crate) const TEAMS_PER_LINE: usize = AffectedModel::LISTED;
 
 /// What happens to the model, in words: `deprecated, use openai/gpt-4.1`
 /// (`…, sunset 2027-01-31` when the catalogue gives the date).
@@ -52,7 +52,7 @@ pub(crate) fn change(model: &AffectedModel) -> String {
 pub(crate) fn text(plan: &Plan) -> String {
     let mut out = String::new();
     for model in &plan.affected {
-        let n = model.teams.len();
+        let n = model.team_count();
         let mut teams: Vec<String> = model
             .teams
             .iter()

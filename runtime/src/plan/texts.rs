@@ -25,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use super::{AffectedModel, AffectedTeam, Links, ModelChange, ResourceCount};
+use super::{AffectedModel, Links, ModelChange, ResourceCount};
 
 /// `LLM Model 'openai/gpt-4' Deprecated` / `… Removed`.
 #[must_use]
@@ -62,10 +62,56 @@ pub(crate) fn counts(resources: &[ResourceCount]) -> String {
         .join(", ")
 }
 
-/// The message for one team.
+/// The message for one team (the apply builds it in SQL from [`message_parts`]).
+#[cfg(test)]
 #[must_use]
-pub(crate) fn message(model: &AffectedModel, team: &AffectedTeam) -> String {
-    let counts = counts(&team.resources);
+pub(crate) fn message(model: &AffectedModel, team: &super::AffectedTeam) -> String {
+    message_with(model, &counts(&team.resources))
+}
+
+/// The message of every team told about `model`, split around the team's
+/// [`counts`]: what comes before them and what follows (the apply builds each
+/// team's message in SQL as `before || counts || after`).
+#[must_use]
+pub(crate) fn message_parts(model: &AffectedModel) -> (String, String) {
+    // No catalogue text holds a NUL: the marker cannot be part of the rest.
+    const MARKER: &str = "\u{0}";
+    let message = message_with(model, MARKER);
+    match message.split_once(MARKER) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (message, String::new()),
+    }
+}
+
+/// The team's counts back from its message (`1 chatbot(s), 2 pipeline(s)`
+/// between the model's [`message_parts`]), read against the catalogue's
+/// `nouns`; `None` when the message is not one of this model's.
+pub(crate) fn counts_in(
+    message: &str,
+    (before, after): (&str, &str),
+    nouns: &[String],
+) -> Option<Vec<ResourceCount>> {
+    let mut rest = message.strip_prefix(before)?.strip_suffix(after)?;
+    let mut resources = Vec::new();
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        let count: u64 = rest.get(..digits)?.parse().ok()?;
+        let named = rest.get(digits..)?.strip_prefix(' ')?;
+        let (noun, tail) = nouns.iter().find_map(|noun| {
+            let tail = named.strip_prefix(noun.as_str())?.strip_prefix("(s)")?;
+            (tail.is_empty() || tail.starts_with(", ")).then_some((noun, tail))
+        })?;
+        resources.push(ResourceCount {
+            resource: noun.clone(),
+            count,
+        });
+        rest = tail.strip_prefix(", ").unwrap_or(tail);
+    }
+    Some(resources)
+}
+
+/// The message for one team, its [`counts`] given as text.
+fn message_with(model: &AffectedModel, counts: &str) -> String {
     let id = &model.model;
     let when = model
         .sunset
@@ -194,6 +240,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::plan::AffectedTeam;
     use crate::plan::ModelId;
 
     fn model(change: ModelChange, replacement: Option<&str>) -> AffectedModel {
@@ -205,6 +252,7 @@ mod tests {
             sunset: None,
             reminder: None,
             teams: Vec::new(),
+            more_teams: 0,
         }
     }
 
@@ -363,5 +411,37 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         assert_eq!(links, expected);
+    }
+
+    #[test]
+    fn every_message_is_its_parts_around_the_counts_and_the_counts_read_back() {
+        let nouns = ["chatbot".to_owned(), "pipeline, old".to_owned()];
+        let teams = [
+            team(&[("chatbot", 1)]),
+            team(&[("chatbot", 2), ("pipeline, old", 12)]),
+            team(&[("pipeline, old", 3)]),
+        ];
+        for change in [ModelChange::Deprecated, ModelChange::Deleted] {
+            for replacement in [Some("gpt-4o"), None] {
+                let model = model(change, replacement);
+                let (before, after) = message_parts(&model);
+                for team in &teams {
+                    let message = message(&model, team);
+                    let counts = counts(&team.resources);
+                    assert_eq!(message, format!("{before}{counts}{after}"));
+                    assert_eq!(
+                        counts_in(&message, (&before, &after), &nouns),
+                        Some(team.resources.clone()),
+                        "{message}"
+                    );
+                }
+            }
+        }
+        let model = model(ModelChange::Deleted, None);
+        let (before, after) = message_parts(&model);
+        // Not this model's message, or counts of a noun the catalogue lacks.
+        assert_eq!(counts_in("Another text.", (&before, &after), &nouns), None);
+        let unknown = format!("{before}1 robot(s){after}");
+        assert_eq!(counts_in(&unknown, (&before, &after), &nouns), None);
     }
 }

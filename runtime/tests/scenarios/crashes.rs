@@ -773,8 +773,8 @@ fn killed_during_the_schema_migrations(db: &TestDb) {
 /// point: the crash left nothing in the way), then the next apply converges
 /// and the one after has nothing to do.
 ///
-/// - notices: the child stops after the first team notifications statement
-///   ran in the transaction, before the second;
+/// - notices: the child stops after the team notifications statement ran
+///   in the transaction, as it reads back what it wrote;
 /// - right before COMMIT: every statement ran, the ledger row says
 ///   `succeeded` inside the transaction, the COMMIT is never sent.
 fn killed_while_notices_are_written_and_right_before_commit(db: &TestDb) {
@@ -787,7 +787,7 @@ fn killed_while_notices_are_written_and_right_before_commit(db: &TestDb) {
             args: TRACED,
             catalog: "full",
             trace: true,
-            pause: Some((&["INSERT", "llm_model_notifications"], 2)),
+            pause: Some((&["llm_model_notifications", "AS listed"], 1)),
         },
         (Stream::Out, &[PAUSED]),
     );

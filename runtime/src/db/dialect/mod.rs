@@ -338,12 +338,29 @@ pub(crate) trait Dialect: Sync {
     fn skip_duplicates(&self, conflict: &str) -> String {
         format!(" ON CONFLICT ({conflict}) DO NOTHING")
     }
-    /// A text bound for a JSON column, as the column's type (`CAST(… AS JSONB)`).
-    fn json_from_text(&self, expr: &str) -> String {
+    /// The SQL expressions `parts` as one text (`a || b`, `CONCAT(a, b)` on MySQL).
+    fn concat(&self, parts: &[&str]) -> String {
+        format!("({})", parts.join(" || "))
+    }
+    /// An aggregate: the group's non-NULL texts `expr` ordered by `order`,
+    /// joined with `, `.
+    fn joined_texts(&self, expr: &str, order: &str) -> String {
+        format!("string_agg({expr}, ', ' ORDER BY {order})")
+    }
+    /// The text `expr` as compared byte for byte (what `GROUP BY`, `PARTITION
+    /// BY` and `MIN` see; MySQL's default collations ignore case).
+    fn exact_text(&self, expr: &str) -> String {
         expr.to_owned()
     }
-    /// How many rows of `binds_per_row` bound values one statement may hold.
-    fn rows_per_statement(&self, binds_per_row: usize) -> usize;
+    /// An aggregate: a JSON object of the group's `key → value` texts, as
+    /// the notices' `links` column takes it.
+    fn json_object_of(&self, key: &str, value: &str) -> String;
+    /// The session variable that bounds what the aggregates above return
+    /// (MySQL's `group_concat_max_len`), which the notices' statement raises
+    /// for its own run and puts back; `None` where nothing bounds them.
+    fn aggregate_length_limit(&self) -> Option<&'static str> {
+        None
+    }
     /// A relation `t` of the rows of `columns` (of equal lengths), for
     /// `INSERT … SELECT t.a, t.b FROM <relation>` (a `WHERE` may follow):
     /// one array bound per column on PostgreSQL (`unnest`), a bound value per

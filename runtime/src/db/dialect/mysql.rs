@@ -263,13 +263,25 @@ impl Dialect for Mysql {
         String::new()
     }
 
-    fn json_from_text(&self, expr: &str) -> String {
-        expr.to_owned()
+    fn concat(&self, parts: &[&str]) -> String {
+        format!("CONCAT({})", parts.join(", "))
     }
 
-    fn rows_per_statement(&self, binds_per_row: usize) -> usize {
-        // Within MySQL's 65,535 placeholders per statement.
-        (64_000 / binds_per_row.max(1)).min(10_000)
+    fn joined_texts(&self, expr: &str, order: &str) -> String {
+        format!("GROUP_CONCAT({expr} ORDER BY {order} SEPARATOR ', ')")
+    }
+
+    fn exact_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS BINARY)")
+    }
+
+    fn json_object_of(&self, key: &str, value: &str) -> String {
+        format!("JSON_OBJECTAGG({key}, {value})")
+    }
+
+    fn aggregate_length_limit(&self) -> Option<&'static str> {
+        // Also bounds `JSON_OBJECTAGG` on MariaDB.
+        Some("group_concat_max_len")
     }
 
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {

@@ -172,13 +172,8 @@ impl Dialect for Postgres {
         format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
     }
 
-    fn json_from_text(&self, expr: &str) -> String {
-        format!("CAST({expr} AS JSONB)")
-    }
-
-    fn rows_per_statement(&self, _binds_per_row: usize) -> usize {
-        // One array per column, whatever the number of rows.
-        50_000
+    fn json_object_of(&self, key: &str, value: &str) -> String {
+        format!("jsonb_object_agg({key}, {value})")
     }
 
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {

@@ -86,9 +86,12 @@ impl Dialect for Sqlite {
         format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})")
     }
 
-    fn rows_per_statement(&self, binds_per_row: usize) -> usize {
-        // Within SQLite's 32,766 bound values, a few left for the rest.
-        (32_000 / binds_per_row.max(1)).min(10_000)
+    fn joined_texts(&self, expr: &str, order: &str) -> String {
+        format!("group_concat({expr}, ', ' ORDER BY {order})")
+    }
+
+    fn json_object_of(&self, key: &str, value: &str) -> String {
+        format!("json_group_object({key}, {value})")
     }
 
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {

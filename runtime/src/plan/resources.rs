@@ -1,0 +1,187 @@
+//! The teams to tell, found by the database: one `SELECT` for a set of
+//! candidate models that gives one row per model and team with the team's
+//! counts (`1 chatbot(s), 2 pipeline(s)`) and links (a JSON object), built in
+//! SQL exactly as [`super::texts`] builds them. The apply inserts its rows as
+//! notices (`INSERT … SELECT`), so no team or resource passes through the
+//! process: what `plan` computes in Rust ([`super::affected`]) for people to
+//! read, the apply computes in the database.
+//!
+//! ```sql
+//! SELECT idx, team_id, <counts, by declaration order>, <links object> FROM (
+//!   SELECT …, CASE WHEN COUNT(*) OVER (key) > 1 THEN key || ' #' || id … END AS link_key,
+//!          COUNT(*) OVER (kind) AS kind_count, ROW_NUMBER() OVER (kind …) AS kind_row FROM (
+//!     SELECT …, CASE WHEN MIN(kind) OVER (name) <> MAX(kind) OVER (name)
+//!                    THEN name || ' (' || kind || ')' ELSE name END AS shared_key FROM (
+//!       SELECT DISTINCT idx, team_id, tbl, resource_id, kind_ord, kind,
+//!              COALESCE(name, tbl || '#' || id) AS display, <url or tbl#id> AS location
+//!       FROM (<one SELECT per reference with a team_column> UNION ALL …) r) l1) l2) l3
+//! GROUP BY idx, team_id
+//! ```
+//!
+//! Each reference's `SELECT` is [`super::affected::distinct_rows`] joined to
+//! the candidates' old values (`k`: old value, candidate index, slug, model,
+//! reminder days), less the teams that already have the notice.
+
+use llm_lifecycle_catalog::{Catalog, ReferenceKind};
+
+use super::AffectedModel;
+use super::affected::{distinct_rows, noun_of, nouns};
+use crate::db::dialect::{self, Dialect};
+use crate::db::{Bind, Conn, Query, quote_ident};
+use crate::references::{OldValue, RefColumn};
+use crate::schema::NOTIFICATIONS_TABLE;
+
+/// Bound values per statement: under SQLite's 32,766 (the tightest limit).
+const BINDS_PER_STATEMENT: usize = 30_000;
+
+/// How many candidates one statement may take, with `per_candidate` bound
+/// values for each besides those of every reference.
+#[must_use]
+pub(crate) fn candidates_per_statement(catalog: &Catalog, per_candidate: usize) -> usize {
+    let told = catalog
+        .references
+        .iter()
+        .filter(|reference| reference.team_column.is_some())
+        .count();
+    // Per reference and candidate: the old value, and the five columns of `k`.
+    (BINDS_PER_STATEMENT / (6 * told + per_candidate).max(1)).max(1)
+}
+
+/// The relation of `(idx, team_id, counts, links)`: per candidate (its index
+/// in `candidates`) and team not told about it yet, the team's counts and
+/// links; `None` when no reference names a team for any candidate.
+pub(crate) fn team_notices(
+    conn: &Conn<'_>,
+    catalog: &Catalog,
+    columns: &[Option<RefColumn>],
+    candidates: &[AffectedModel],
+) -> Option<Query> {
+    let dialect = dialect::of(conn.backend());
+    let nouns = nouns(catalog);
+    let mut union: Option<Query> = None;
+    for (reference, column) in catalog.references.iter().zip(columns) {
+        let (Some(column), Some(_)) = (column, &reference.team_column) else {
+            continue;
+        };
+        let values: Vec<(OldValue, usize)> = candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(index, model)| match column.kind {
+                ReferenceKind::Text => Some((OldValue::Text(model.model.to_string()), index)),
+                ReferenceKind::Id | ReferenceKind::Json => {
+                    model.row_id.map(|id| (OldValue::Id(id), index))
+                }
+            })
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        let noun = noun_of(reference);
+        let order = nouns.iter().position(|known| known == noun).unwrap_or(0);
+        let owner = reference
+            .through
+            .as_ref()
+            .map_or(&reference.table, |through| &through.table);
+        let mut select = Query::new("SELECT k.column2 AS idx, a.team_id, ");
+        select
+            .push_bind(Bind::Text(owner.to_string()))
+            .push_sql(" AS tbl, a.resource_id, ")
+            .push_bind(Bind::BigInt(i64::try_from(order).unwrap_or(i64::MAX)))
+            .push_sql(" AS kind_ord, ")
+            .push_bind(Bind::Text(noun.to_owned()))
+            .push_sql(" AS kind, a.name, ");
+        match &reference.url {
+            Some(url) => select.push_bind(Bind::Text(url.to_string())),
+            None => select.push_sql(&format!("CAST(NULL AS {})", dialect.text_type())),
+        };
+        let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
+        select
+            .push_sql(" AS url FROM (")
+            .append(distinct_rows(conn, reference, column, &olds));
+        let rows = values
+            .iter()
+            .filter_map(|(old, index)| {
+                let model = candidates.get(*index)?;
+                Some(vec![
+                    Bind::Text(old.key()),
+                    Bind::BigInt(i64::try_from(*index).unwrap_or(i64::MAX)),
+                    Bind::Text(model.change.slug().to_owned()),
+                    Bind::Text(model.model.to_string()),
+                    Bind::BigInt(
+                        model
+                            .reminder
+                            .map_or(0, |reminder| i64::from(reminder.days_before)),
+                    ),
+                ])
+            })
+            .collect();
+        // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
+        // relation is named to match.
+        select.push_sql(") AS a JOIN (").append(dialect.relation(
+            &["column1", "column2", "column3", "column4", "column5"],
+            rows,
+        ));
+        select.push_sql(&format!(
+            ") AS k ON k.column1 = a.old_key WHERE NOT EXISTS (SELECT 1 FROM {} n \
+             WHERE n.team_id = a.team_id AND n.slug = k.column3 AND n.model = k.column4 \
+             AND n.reminder_days = k.column5)",
+            quote_ident(NOTIFICATIONS_TABLE)
+        ));
+        union = Some(match union {
+            None => select,
+            Some(mut union) => {
+                union.push_sql(" UNION ALL ").append(select);
+                union
+            }
+        });
+    }
+    union.map(|union| aggregated(dialect, union))
+}
+
+/// The per-team aggregation around the `UNION ALL` of resources (module docs).
+fn aggregated(dialect: &dyn Dialect, union: Query) -> Query {
+    let text = dialect.text_type();
+    let id = format!("CAST(resource_id AS {text})");
+    let fallback = dialect.concat(&["tbl", "'#'", &id]);
+    let location = format!(
+        "CASE WHEN url IS NULL THEN {fallback} \
+         ELSE REPLACE(REPLACE(url, '{{id}}', {id}), '{{team_id}}', CAST(team_id AS {text})) END"
+    );
+    let exact = |expr: &str| dialect.exact_text(expr);
+    let by_name = format!("PARTITION BY idx, team_id, {}", exact("display"));
+    let kind = exact("kind");
+    let shared_key = format!(
+        "CASE WHEN MIN({kind}) OVER ({by_name}) <> MAX({kind}) OVER ({by_name}) THEN {} \
+         ELSE display END",
+        dialect.concat(&["display", "' ('", "kind", "')'"])
+    );
+    let by_key = format!("PARTITION BY idx, team_id, {}", exact("shared_key"));
+    let link_key = format!(
+        "CASE WHEN COUNT(*) OVER ({by_key}) > 1 THEN {} ELSE shared_key END",
+        dialect.concat(&["shared_key", "' #'", &id])
+    );
+    let count = dialect.concat(&[
+        &format!("CAST(kind_count AS {text})"),
+        "' '",
+        "kind",
+        "'(s)'",
+    ]);
+    let counts = dialect.joined_texts(
+        &format!("CASE WHEN kind_row = 1 THEN {count} END"),
+        "kind_ord",
+    );
+    let links = dialect.json_object_of("link_key", "location");
+    let mut query = Query::new(format!(
+        "SELECT idx, team_id, {counts} AS counts, {links} AS links FROM (\
+         SELECT idx, team_id, kind_ord, kind, location, {link_key} AS link_key, \
+         COUNT(*) OVER (PARTITION BY idx, team_id, kind_ord) AS kind_count, \
+         ROW_NUMBER() OVER (PARTITION BY idx, team_id, kind_ord ORDER BY resource_id) AS kind_row \
+         FROM (SELECT l1.*, {shared_key} AS shared_key FROM (\
+         SELECT DISTINCT idx, team_id, tbl, resource_id, kind_ord, kind, \
+         COALESCE(name, {fallback}) AS display, {location} AS location FROM ("
+    ));
+    query
+        .append(union)
+        .push_sql(") AS r) AS l1) AS l2) AS l3 GROUP BY idx, team_id");
+    query
+}
