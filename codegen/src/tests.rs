@@ -4,7 +4,9 @@
 
 use std::borrow::Cow::Borrowed as B;
 
-use llm_lifecycle_catalog::{Catalog, DeletedModel, Model, NotificationSettings, Provider};
+use llm_lifecycle_catalog::{
+    ApplySettings, Catalog, DeletedModel, Model, NotificationSettings, Provider,
+};
 
 use crate::{Options, expand_source};
 
@@ -68,6 +70,7 @@ fn unvalidated(models: Vec<Model>) -> Catalog {
         references: B(&[]),
         notifications: NotificationSettings::default(),
         model_table: None,
+        apply: ApplySettings::default(),
     }
 }
 
