@@ -1,7 +1,8 @@
 //! The whole generated API on a small fixture catalogue, `tests/fixtures/valid.toml`,
 //! expanded in this test crate: ids holding `/`, an `ident` override, a
 //! replacement chain through a deprecated model, a sunset, deleted entries with
-//! and without replacement, and the static catalogue with its references.
+//! and without replacement, and the static catalogue with its references and
+//! `[apply]`.
 #![allow(deprecated)]
 
 use llm_lifecycle_catalog::{Date, ReferenceKind, generated_support::ParseModelError};
@@ -159,5 +160,6 @@ fn the_static_catalogue_equals_the_parsed_file() -> Result<(), Box<dyn std::erro
     assert_eq!(CATALOG.references[1].kind, ReferenceKind::Json);
     assert_eq!(CATALOG.deleted().count(), 3);
     assert_eq!(Provider::Openai.catalog_entry().deleted.len(), 3);
+    assert_eq!(CATALOG.apply.batch_size, std::num::NonZeroU64::new(500));
     Ok(())
 }

@@ -25,10 +25,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::num::NonZeroU64;
 
 use crate::model::{
-    Catalog, ColumnConstant, Companion, CompanionAction, ConstantValue, Date, DeletedModel, Model,
-    ModelTable, NotificationSettings, Provider, Reference, ReferenceKind, Through,
+    ApplySettings, Catalog, ColumnConstant, Companion, CompanionAction, ConstantValue, Date,
+    DeletedModel, Model, ModelTable, NotificationSettings, Provider, Reference, ReferenceKind,
+    Through,
 };
 
 /// The sentinel in generated `u16` tables meaning "no model".
@@ -182,22 +184,18 @@ const fn borrowed(text: Option<&'static str>) -> Option<Cow<'static, str>> {
     }
 }
 
-/// A [`Catalog`] of static data (see [the module docs](self) on these constructors).
+/// A [`Catalog`] of static data (see [the module docs](self) on these
+/// constructors), without `[model_table]` and `[apply]`.
 #[doc(hidden)]
 pub const fn catalog(
     providers: &'static [Provider],
     references: &'static [Reference],
     notifications: NotificationSettings,
 ) -> Catalog {
-    Catalog {
-        providers: Cow::Borrowed(providers),
-        references: Cow::Borrowed(references),
-        notifications,
-        model_table: None,
-    }
+    catalog_v2(providers, references, notifications, None, NO_APPLY)
 }
 
-/// A [`Catalog`] of static data with a `[model_table]`.
+/// A [`Catalog`] of static data with a `[model_table]`, without `[apply]`.
 #[doc(hidden)]
 pub const fn catalog_with_model_table(
     providers: &'static [Provider],
@@ -205,11 +203,43 @@ pub const fn catalog_with_model_table(
     notifications: NotificationSettings,
     model_table: ModelTable,
 ) -> Catalog {
+    catalog_v2(
+        providers,
+        references,
+        notifications,
+        Some(model_table),
+        NO_APPLY,
+    )
+}
+
+/// A [`Catalog`] of static data, every section given: `[model_table]` (or
+/// none) and `[apply]` too.
+#[doc(hidden)]
+pub const fn catalog_v2(
+    providers: &'static [Provider],
+    references: &'static [Reference],
+    notifications: NotificationSettings,
+    model_table: Option<ModelTable>,
+    apply: ApplySettings,
+) -> Catalog {
     Catalog {
         providers: Cow::Borrowed(providers),
         references: Cow::Borrowed(references),
         notifications,
-        model_table: Some(model_table),
+        model_table,
+        apply,
+    }
+}
+
+/// The [`ApplySettings`] of a catalogue without `[apply]` (its `Default`, in
+/// a `const` context).
+const NO_APPLY: ApplySettings = ApplySettings { batch_size: None };
+
+/// [`ApplySettings`] of static data: `batch_size` `0` is none.
+#[doc(hidden)]
+pub const fn apply(batch_size: u64) -> ApplySettings {
+    ApplySettings {
+        batch_size: NonZeroU64::new(batch_size),
     }
 }
 
@@ -559,6 +589,13 @@ mod tests {
         &REFERENCES,
         notifications("perm", None, None, &[]),
     );
+    static BATCHED: Catalog = catalog_v2(
+        &PROVIDERS,
+        &[],
+        notifications("perm", None, None, &[]),
+        None,
+        apply(500),
+    );
 
     #[test]
     fn the_constructors_fill_every_field() {
@@ -600,6 +637,18 @@ mod tests {
         assert_eq!(reference.filter.as_deref(), Some("kind = 'llm'"));
         assert_eq!(&*CATALOG.notifications.permission, "perm");
         assert_eq!(CATALOG.notifications.recipients_query, None);
+        assert_eq!(CATALOG.apply, ApplySettings::default());
+        assert_eq!(CATALOG.model_table, None);
+        assert_eq!(BATCHED.apply.batch_size, NonZeroU64::new(500));
+        assert_eq!(apply(0), ApplySettings::default());
+        let tabled = catalog_with_model_table(
+            &PROVIDERS,
+            &[],
+            CATALOG.notifications.clone(),
+            ModelTable::owned(),
+        );
+        assert_eq!(tabled.model_table, Some(ModelTable::owned()));
+        assert_eq!(tabled.apply, ApplySettings::default());
         assert_eq!(
             model_index(&IDS, &BY_ID, &DELETED_IDS, &DELETED_TO).find("openai/gpt-4.1"),
             Some(0)

@@ -34,10 +34,11 @@
 //!
 //! # What validation checks
 //!
-//! - Shape: the top level holds only `providers`, `references` and
-//!   `notifications`; every table only its known keys (a typo gets a
-//!   did-you-mean hint); every value has its type (`token_limit` an integer in
-//!   `1..=u32::MAX`, `sunset` and `deleted_on` unquoted dates, flags booleans).
+//! - Shape: the top level holds only `providers`, `references`,
+//!   `notifications`, `model_table` and `apply`; every table only its known
+//!   keys (a typo gets a did-you-mean hint); every value has its type
+//!   (`token_limit` an integer in `1..=u32::MAX`, `sunset` and `deleted_on`
+//!   unquoted dates, flags booleans).
 //! - Names: provider keys match `[a-z][a-z0-9_-]*`; model names are non-empty
 //!   without whitespace; `ident` is a Rust identifier that is not a keyword.
 //! - Within a provider: no name twice (across `models` and `deleted` too);
@@ -51,6 +52,9 @@
 //! - `[[references]]`: plain SQL identifiers of at most 63 bytes; `key` exactly
 //!   when `kind = "json"`; `url` placeholders `{id}` and `{team_id}` only; a
 //!   `filter` without `;`; no `(table, column, key)` twice.
+//! - `[apply]` (optional): `batch_size` an integer in `1..=100_000_000`
+//!   ([`MAX_BATCH_SIZE`]), the default of `apply-models --batch-size`; `0` is
+//!   refused (omit the key to apply in one transaction).
 //!
 //! # Using a catalogue
 //!

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::num::NonZeroU64;
 
 /// A string that is `&'static str` in generated code and `String` when parsed.
 pub type Text = Cow<'static, str>;
@@ -13,7 +14,7 @@ pub type Text = Cow<'static, str>;
 pub type List<T> = Cow<'static, [T]>;
 
 /// The whole catalogue: providers with their live and deleted models, the host
-/// tables that reference model rows, and notification settings.
+/// tables that reference model rows, notification settings and apply settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
     /// Providers in declaration order.
@@ -25,6 +26,8 @@ pub struct Catalog {
     /// `[model_table]`: the host table of model rows the catalogue governs;
     /// `None`: the runtime's own `llm_provider_models` ([`ModelTable::owned`]).
     pub model_table: Option<ModelTable>,
+    /// `[apply]`: how `apply-models` applies the catalogue by default.
+    pub apply: ApplySettings,
 }
 
 /// One `[providers.KEY]` table.
@@ -412,3 +415,17 @@ impl Default for NotificationSettings {
         }
     }
 }
+
+/// The optional `[apply]` section: defaults for `apply-models` that the
+/// command line overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplySettings {
+    /// `batch_size = N`: the default of `--batch-size N` (references to deleted
+    /// models move in batches of at most N rows, each committed on its own,
+    /// before the final transaction), `1..=`[`MAX_BATCH_SIZE`]; `None`: one
+    /// transaction. `--batch-size` wins, `--batch-size 0` turns it off.
+    pub batch_size: Option<NonZeroU64>,
+}
+
+/// The largest `[apply] batch_size` accepted: a hundred million rows.
+pub const MAX_BATCH_SIZE: u64 = 100_000_000;

@@ -49,6 +49,11 @@ impl Catalog {
         if let Some(table) = &self.model_table {
             render_model_table(&mut out, table);
         }
+        // `[apply]` only when it sets something: a catalogue without it keeps its digest.
+        if let Some(size) = self.apply.batch_size {
+            out.push_str("\n[apply]\n");
+            let _ = writeln!(out, "batch_size = {size}");
+        }
         out
     }
 

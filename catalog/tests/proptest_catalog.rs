@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use llm_lifecycle_catalog::naming::{is_valid_ident, model_variant, provider_variant};
 use llm_lifecycle_catalog::{
-    Catalog, ColumnConstant, Companion, CompanionAction, ConstantValue, Date, DeletedModel, Model,
-    ModelTable, NotificationSettings, Provider, Reference, ReferenceKind, Through,
+    ApplySettings, Catalog, ColumnConstant, Companion, CompanionAction, ConstantValue, Date,
+    DeletedModel, MAX_BATCH_SIZE, Model, ModelTable, NotificationSettings, Provider, Reference,
+    ReferenceKind, Through,
 };
 use proptest::collection::{btree_set, vec};
 use proptest::option;
@@ -306,10 +307,11 @@ fn catalog() -> impl Strategy<Value = Catalog> {
         option::of("[a-z][a-z._]{0,30}"),
         // A recipients query restricted to the team (`$team_id`, in code).
         option::of("[a-z][a-z0-9 ,.=()<>]{0,40}".prop_map(|q| format!("{q} = $team_id"))),
+        option::of(1..=MAX_BATCH_SIZE),
     )
         .prop_filter_map(
             "no usable provider",
-            |(model_table, seeds, references, permission, query)| {
+            |(model_table, seeds, references, permission, query, batch_size)| {
                 let mut provider_variants = BTreeSet::new();
                 let mut model_variants = BTreeSet::new();
                 let mut providers = Vec::new();
@@ -342,6 +344,9 @@ fn catalog() -> impl Strategy<Value = Catalog> {
                     references: Cow::Owned(references),
                     notifications,
                     model_table,
+                    apply: ApplySettings {
+                        batch_size: batch_size.and_then(std::num::NonZeroU64::new),
+                    },
                 })
             },
         )

@@ -18,11 +18,23 @@ use super::{Options, Out, lit, w};
 
 /// `pub static CATALOG`.
 pub(crate) fn catalog_static(out: &mut Out, catalog: &Catalog, options: &Options<'_>) {
-    let (constructor, model_table) = match &catalog.model_table {
-        None => ("catalog", String::new()),
-        Some(table) => (
+    // The oldest constructor that takes every section the catalogue sets, so
+    // a catalogue without `[apply]` generates what it always did.
+    let (constructor, model_table) = match (&catalog.model_table, catalog.apply.batch_size) {
+        (None, None) => ("catalog", String::new()),
+        (Some(table), None) => (
             "catalog_with_model_table",
             format!(", {}", model_table(table)),
+        ),
+        (table, Some(batch_size)) => (
+            "catalog_v2",
+            format!(
+                ", {}, {SUPPORT}::apply({batch_size}u64)",
+                table.as_ref().map_or_else(
+                    || "::core::option::Option::None".to_owned(),
+                    |table| format!("::core::option::Option::Some({})", model_table(table)),
+                )
+            ),
         ),
     };
     w!(

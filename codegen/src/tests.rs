@@ -4,7 +4,9 @@
 
 use std::borrow::Cow::Borrowed as B;
 
-use llm_lifecycle_catalog::{Catalog, DeletedModel, Model, NotificationSettings, Provider};
+use llm_lifecycle_catalog::{
+    ApplySettings, Catalog, DeletedModel, Model, NotificationSettings, Provider,
+};
 
 use crate::{Options, expand_source};
 
@@ -68,6 +70,7 @@ fn unvalidated(models: Vec<Model>) -> Catalog {
         references: B(&[]),
         notifications: NotificationSettings::default(),
         model_table: None,
+        apply: ApplySettings::default(),
     }
 }
 
@@ -85,6 +88,54 @@ fn pretty(source: &str) -> String {
 fn generated_code_for_a_small_catalogue() {
     let source = expand_source(&small(), &OPTIONS).unwrap();
     insta::assert_snapshot!(pretty(&source));
+}
+
+/// The `CATALOG` static, whitespace removed.
+fn catalog_static(source: &str) -> String {
+    let squeezed: String = source.split_whitespace().collect();
+    let start = squeezed.find("pubstaticCATALOG").expect("a CATALOG static");
+    let end = start + squeezed[start..].find(");").expect("the end of CATALOG") + 2;
+    squeezed[start..end].to_owned()
+}
+
+#[test]
+fn apply_settings_reach_the_static_catalogue() {
+    let support = "__llm_lifecycle_crate::__private::catalog::generated_support";
+    // Without `[apply]`: the constructors of old, the snapshot's code.
+    let plain = catalog_static(&expand_source(&small(), &OPTIONS).unwrap());
+    assert!(plain.contains(&format!("{support}::catalog(")), "{plain}");
+    assert!(!plain.contains("::apply("), "{plain}");
+
+    let batched = Catalog::parse(
+        &format!("{SMALL}\n[apply]\nbatch_size = 500\n"),
+        "models.toml",
+    )
+    .unwrap();
+    let code = catalog_static(&expand_source(&batched, &OPTIONS).unwrap());
+    assert!(code.contains(&format!("{support}::catalog_v2(")), "{code}");
+    assert!(
+        code.ends_with(&format!(
+            ",::core::option::Option::None,{support}::apply(500u64));"
+        )),
+        "{code}"
+    );
+
+    let tabled = Catalog::parse(
+        &format!("{SMALL}\n[model_table]\ntable = \"models\"\n\n[apply]\nbatch_size = 2\n"),
+        "models.toml",
+    )
+    .unwrap();
+    let code = catalog_static(&expand_source(&tabled, &OPTIONS).unwrap());
+    assert!(
+        code.contains(&format!(
+            ",::core::option::Option::Some({support}::model_table(\"models\","
+        )),
+        "{code}"
+    );
+    assert!(
+        code.ends_with(&format!(",{support}::apply(2u64));")),
+        "{code}"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 
+pub(crate) mod apply;
 pub(crate) mod model_table;
 pub(crate) mod providers;
 pub(crate) mod raw;
@@ -19,8 +20,13 @@ use raw::RawCatalog;
 use reader::{Reader, entries_in_order};
 
 /// The top-level keys of `models.toml`.
-pub(crate) const TOP_LEVEL_KEYS: &[&str] =
-    &["providers", "references", "notifications", "model_table"];
+pub(crate) const TOP_LEVEL_KEYS: &[&str] = &[
+    "providers",
+    "references",
+    "notifications",
+    "model_table",
+    "apply",
+];
 
 /// Why [`Catalog::load`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +120,7 @@ fn read_document(reader: &mut Reader<'_>, document: &DeTable<'_>) -> RawCatalog 
                 catalog.notifications = references::read_notifications(reader, value);
             }
             "model_table" => catalog.model_table = model_table::read_model_table(reader, value),
+            "apply" => catalog.apply = apply::read_apply(reader, value),
             other => {
                 let help = crate::suggest::did_you_mean(other, TOP_LEVEL_KEYS.iter().copied())
                     .or_else(|| Some(top_level_help(value.get_ref())));
@@ -137,7 +144,7 @@ fn read_document(reader: &mut Reader<'_>, document: &DeTable<'_>) -> RawCatalog 
 
 fn top_level_help(value: &DeValue<'_>) -> String {
     let hint = "models.toml has `[providers.KEY]` tables, `[[references]]` entries and \
-                optional `[notifications]` and `[model_table]` tables";
+                optional `[notifications]`, `[model_table]` and `[apply]` tables";
     match value {
         DeValue::Table(_) => format!("{hint}; a provider is declared as `[providers.KEY]`"),
         _ => hint.to_owned(),
@@ -152,3 +159,6 @@ mod reference_tests;
 
 #[cfg(test)]
 mod model_table_tests;
+
+#[cfg(test)]
+mod apply_tests;

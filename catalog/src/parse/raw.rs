@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::model::{
-    Catalog, Date, DeletedModel, Model, ModelTable, NotificationSettings, Provider, Reference,
+    ApplySettings, Catalog, Date, DeletedModel, Model, ModelTable, NotificationSettings, Provider,
+    Reference,
 };
 
 /// A value and the byte span it was read from.
@@ -27,6 +28,7 @@ pub(crate) struct RawCatalog {
     pub(crate) references: Vec<RawReference>,
     pub(crate) notifications: NotificationSettings,
     pub(crate) model_table: Option<ModelTable>,
+    pub(crate) apply: ApplySettings,
 }
 
 /// One `[providers.KEY]` table.
@@ -119,6 +121,7 @@ impl RawCatalog {
             references: Cow::Owned(self.references.into_iter().map(|r| r.reference).collect()),
             notifications: self.notifications,
             model_table: self.model_table,
+            apply: self.apply,
         }
     }
 }

@@ -253,7 +253,7 @@ fn looks_like_date(text: &str) -> bool {
 /// A top-level key written after a `[providers.KEY]` header lands in that
 /// provider's table: say so.
 fn misplaced_hint(name: &str, what: &str) -> Option<String> {
-    let top_level = ["references", "notifications"];
+    let top_level = ["references", "notifications", "apply"];
     (what.starts_with("provider `") && top_level.contains(&name)).then(|| {
         format!(
             "`{name}` is a top-level key, but after a `[providers.…]` header it belongs to \

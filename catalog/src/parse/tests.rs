@@ -449,7 +449,7 @@ fn a_leading_byte_order_mark_is_not_a_column() {
         "unknown top-level key `colour`",
         Some(
             "models.toml has `[providers.KEY]` tables, `[[references]]` entries and optional \
-             `[notifications]` and `[model_table]` tables",
+             `[notifications]`, `[model_table]` and `[apply]` tables",
         ),
     );
     assert_eq!(diagnostic.source_line, "colour = 1");

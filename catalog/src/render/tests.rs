@@ -80,6 +80,7 @@ fn any_change_changes_the_digest() {
             "[notifications]\n",
             "[notifications]\nwebhook_env = \"HOOK\"\n",
         ),
+        format!("{A}\n[apply]\nbatch_size = 2\n"),
     ] {
         assert_ne!(valid(&changed).digest(), a, "{changed}");
     }
@@ -113,6 +114,34 @@ fn rendering_parses_back_to_the_same_catalogue() {
     let rendered = real.to_toml();
     assert_eq!(valid(&rendered), real);
     assert_eq!(valid(&rendered).digest(), real.digest());
+}
+
+#[test]
+fn apply_is_rendered_only_when_it_sets_something() {
+    // An empty `[apply]` is the default: not rendered, the digest unchanged.
+    let empty = valid(&format!("{A}\n[apply]\n"));
+    assert_eq!(empty, valid(A));
+    assert!(!empty.to_toml().contains("[apply]"), "{}", empty.to_toml());
+    assert_eq!(empty.digest(), valid(A).digest());
+
+    let batched = valid(&format!("apply = {{ batch_size = 10_000 }}\n{A}"));
+    let rendered = batched.to_toml();
+    assert!(
+        rendered.ends_with("\n\n[apply]\nbatch_size = 10000\n"),
+        "{rendered}"
+    );
+    assert_eq!(valid(&rendered), batched);
+    assert_eq!(valid(&rendered).digest(), batched.digest());
+    assert_ne!(batched.digest(), valid(A).digest());
+    // With a `[model_table]` too, `[apply]` comes last.
+    let tabled = valid(&format!(
+        "{A}\n[apply]\nbatch_size = 3\n\n[model_table]\ntable = \"models\"\n"
+    ));
+    let rendered = tabled.to_toml();
+    let (before, after) = rendered.split_once("[apply]").unwrap();
+    assert!(before.contains("[model_table]"), "{rendered}");
+    assert_eq!(after, "\nbatch_size = 3\n");
+    assert_eq!(valid(&rendered), tabled);
 }
 
 #[test]

@@ -335,9 +335,13 @@ fn plan_options(cli: &Cli, catalog: &Catalog) -> crate::plan::PlanOptions {
     }
 }
 
-/// `--batch-size` (0: none), else the catalogue's `[apply] batch_size`.
-fn batch_size(cli: &Cli, _catalog: &Catalog) -> Option<NonZeroU64> {
-    cli.batch_size.and_then(NonZeroU64::new)
+/// `--batch-size` when given (0: none, whatever the catalogue says), else the
+/// catalogue's `[apply] batch_size`.
+fn batch_size(cli: &Cli, catalog: &Catalog) -> Option<NonZeroU64> {
+    match cli.batch_size {
+        Some(size) => NonZeroU64::new(size),
+        None => catalog.apply.batch_size,
+    }
 }
 
 fn apply(
@@ -432,5 +436,31 @@ fn print_json(out: &mut dyn Write, value: &impl Serialize) {
         Err(error) => {
             let _ = writeln!(out, "{{\"error\": {:?}}}", error.to_string());
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_size_is_the_option_else_the_catalogue() {
+        let models =
+            "[providers.p]\nmodels = [{ name = \"m\", token_limit = 8, default = true }]\n";
+        let plain = Catalog::parse(models, "models.toml").unwrap();
+        let batched =
+            Catalog::parse(&format!("{models}[apply]\nbatch_size = 2\n"), "models.toml").unwrap();
+        let size = |args: &[&str], catalog: &Catalog| {
+            let cli = Cli::try_parse_from(["apply-models"].iter().chain(args)).unwrap();
+            batch_size(&cli, catalog).map(NonZeroU64::get)
+        };
+        assert_eq!(size(&[], &plain), None);
+        assert_eq!(size(&[], &batched), Some(2));
+        assert_eq!(size(&["--batch-size", "5"], &plain), Some(5));
+        assert_eq!(size(&["--batch-size", "5"], &batched), Some(5));
+        assert_eq!(size(&["--batch-size", "0"], &plain), None);
+        assert_eq!(size(&["--batch-size", "0"], &batched), None);
+        assert_eq!(size(&["plan", "--batch-size", "0"], &batched), None);
     }
 }

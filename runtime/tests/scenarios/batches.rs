@@ -331,11 +331,16 @@ fn a_refused_batched_plan_moves_nothing(db: &TestDb) {
 
 /// `apply-models ARGS` through `cli::run`: the exit code and stdout.
 fn cli(args: &[&str]) -> (u8, String) {
+    cli_with(&full_catalog(), args)
+}
+
+/// `apply-models ARGS` through `cli::run` with `catalog` compiled in.
+fn cli_with(catalog: &llm_lifecycle_catalog::Catalog, args: &[&str]) -> (u8, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let mut argv = vec!["apply-models"];
     argv.extend_from_slice(args);
-    let code = llm_lifecycle_runtime::cli::run(&full_catalog(), argv, &mut out, &mut err);
+    let code = llm_lifecycle_runtime::cli::run(catalog, argv, &mut out, &mut err);
     let out = String::from_utf8(out).unwrap();
     assert!(
         code == llm_lifecycle_runtime::cli::exit::OK,
@@ -377,6 +382,50 @@ fn the_command_line_batches_with_batch_size(db: &TestDb) {
         "{applied}"
     );
     assert_eq!(batched_events(db).1, 90);
+}
+
+/// `[apply] batch_size = 2` in the catalogue is the default of `--batch-size`
+/// for `plan` and `apply`; `--batch-size N` wins, `--batch-size 0` turns it
+/// off. The choice is the command line's, not the engine's: SQLite only.
+#[test]
+fn the_catalogue_sets_the_default_batch_size() {
+    let db = TestDb::sqlite();
+    prepared(&db, true);
+    let catalog = catalog(&format!(
+        "{MODELS}\n{REFERENCES}\n[apply]\nbatch_size = 2\n"
+    ));
+    let url = db.url();
+    let (_, planned) = cli_with(&catalog, &["--database-url", url, "plan"]);
+    assert!(
+        planned.contains(
+            "⇉ batch 44 rows in assistants.llm_provider_model_id: 22 batches of at most 2 by id, \
+             each committed before the final transaction"
+        ),
+        "{planned}"
+    );
+    let (_, unbatched) = cli_with(
+        &catalog,
+        &["--database-url", url, "--batch-size", "0", "plan"],
+    );
+    assert!(!unbatched.contains("⇉"), "{unbatched}");
+    let (_, four) = cli_with(
+        &catalog,
+        &["--database-url", url, "--batch-size", "4", "plan"],
+    );
+    assert!(
+        four.contains(
+            "⇉ batch 44 rows in assistants.llm_provider_model_id: 11 batches of at most 4"
+        ),
+        "{four}"
+    );
+    // `apply` batches at the catalogue's size too.
+    let (_, applied) = cli_with(&catalog, &["--database-url", url]);
+    assert!(applied.contains("22 batches of at most 2"), "{applied}");
+    assert!(
+        applied.contains("batches before the final transaction);"),
+        "{applied}"
+    );
+    assert_eq!(batched_events(&db).1, 90);
 }
 
 llm_lifecycle_test_support::backend_tests!(
