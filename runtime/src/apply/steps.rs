@@ -304,19 +304,20 @@ pub(super) fn repoint_references(
             }
         })
         .collect();
-    // Rows where the plan counted them (not on PostgreSQL, whose UPDATE counts).
-    let unit = if counted_by_update {
+    // Rows where the plan counted them: always but on PostgreSQL off a
+    // terminal (its UPDATE counts; the bar is not drawn there anyway).
+    let planned_rows: u64 = planned
+        .plan
+        .reference_updates
+        .iter()
+        .map(|update| update.rows)
+        .sum();
+    let unit = if counted_by_update && planned_rows == 0 {
         Unit::Columns(work.len())
     } else {
-        Unit::Rows(
-            planned
-                .plan
-                .reference_updates
-                .iter()
-                .map(|update| update.rows)
-                .sum(),
-        )
+        Unit::Rows(planned_rows)
     };
+    let by_rows = matches!(unit, Unit::Rows(_));
     let bar = progress::bar(progress, "repointing references", &unit);
 
     let mut moved_updates: Vec<ReferenceUpdate> = Vec::new();
@@ -362,12 +363,14 @@ pub(super) fn repoint_references(
                         u64::try_from(row.n).unwrap_or_default();
                 }
             }
+            let mut moved_here: u64 = 0;
             for entry in &entries {
                 if let Some(&rows) = counts.get(&entry.old.key()).filter(|rows| **rows > 0) {
                     moved_updates.push(entry.update(index, &column, rows));
+                    moved_here += rows;
                 }
             }
-            bar.inc(1);
+            bar.inc(if by_rows { moved_here } else { 1 });
         } else {
             let mut touched: u64 = 0;
             for chunk in mapping.chunks(column.mapping_per_statement()) {

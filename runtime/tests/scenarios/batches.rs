@@ -192,6 +192,25 @@ fn references_move_in_batches_to_where_one_transaction_puts_them(db: &TestDb) {
     assert!(apply_with(db, &batched()).unwrap().plan.is_noop());
 }
 
+/// With `progress` (a terminal) PostgreSQL's plan counts the rows too, for
+/// the bar: the apply moves, counts and tells exactly what one without does.
+fn an_apply_with_a_progress_bar_does_what_one_without_does(db: &TestDb) {
+    prepared(db, true);
+    let quiet = twin(db);
+    prepared(&quiet, true);
+    let drawn = ApplyOptions {
+        progress: true,
+        ..ApplyOptions::default()
+    };
+    let report = apply_with(db, &drawn).unwrap();
+    let reference = apply_with(&quiet, &ApplyOptions::default()).unwrap();
+    assert_eq!(state(db), state(&quiet), "the same end state");
+    assert_eq!(notices(db), notices(&quiet), "the same notices");
+    assert_eq!(sorted_updates(&report), sorted_updates(&reference));
+    assert_eq!(report.counts, reference.counts);
+    assert!(report.counts.repointed_rows > 0);
+}
+
 fn a_run_stopped_between_batches_leaves_every_reference_on_a_live_row(db: &TestDb) {
     prepared(db, true);
     let single = twin(db);
@@ -430,6 +449,7 @@ fn the_catalogue_sets_the_default_batch_size() {
 
 llm_lifecycle_test_support::backend_tests!(
     the_command_line_batches_with_batch_size,
+    an_apply_with_a_progress_bar_does_what_one_without_does,
     references_move_in_batches_to_where_one_transaction_puts_them,
     a_run_stopped_between_batches_leaves_every_reference_on_a_live_row,
     references_to_a_model_the_apply_creates_wait_for_the_final_transaction,
