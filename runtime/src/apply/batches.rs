@@ -32,7 +32,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use llm_lifecycle_catalog::Catalog;
 
-use super::progress::{self, Unit};
+use super::progress;
 use super::steps::{self, Targets};
 use super::{ApplyOptions, FailPoint, events, fail_if, notices};
 use crate::db::{Bind, Conn, Database, Query, dialect, quote_ident};
@@ -116,11 +116,7 @@ pub(super) fn run(
     };
     *started = Some((run.run_id, RunCounts::default()));
     let total: u64 = run.batching.columns.iter().map(|column| column.rows).sum();
-    let bar = progress::bar(
-        options.progress,
-        "moving references in batches",
-        &Unit::Rows(total),
-    );
+    let bar = progress::bar(options.progress, "moving references in batches", total);
     let table = ModelTable::of(catalog);
     let mut moved: HashMap<(usize, OldValue), u64> = HashMap::new();
     for walk in &walks {

@@ -8,7 +8,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
-use super::progress::{self, Unit};
+use super::progress;
 use crate::db::dialect;
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
@@ -304,21 +304,15 @@ pub(super) fn repoint_references(
             }
         })
         .collect();
-    // Rows where the plan counted them: always but on PostgreSQL off a
-    // terminal (its UPDATE counts; the bar is not drawn there anyway).
+    // The plan counted the rows whenever the bar is drawn (`super::run`);
+    // off a terminal, on PostgreSQL, it did not, and the bar is hidden.
     let planned_rows: u64 = planned
         .plan
         .reference_updates
         .iter()
         .map(|update| update.rows)
         .sum();
-    let unit = if counted_by_update && planned_rows == 0 {
-        Unit::Columns(work.len())
-    } else {
-        Unit::Rows(planned_rows)
-    };
-    let by_rows = matches!(unit, Unit::Rows(_));
-    let bar = progress::bar(progress, "repointing references", &unit);
+    let bar = progress::bar(progress, "repointing references", planned_rows);
 
     let mut moved_updates: Vec<ReferenceUpdate> = Vec::new();
     for (index, column) in work {
@@ -370,7 +364,7 @@ pub(super) fn repoint_references(
                     moved_here += rows;
                 }
             }
-            bar.inc(if by_rows { moved_here } else { 1 });
+            bar.inc(moved_here);
         } else {
             let mut touched: u64 = 0;
             for chunk in mapping.chunks(column.mapping_per_statement()) {
