@@ -7,16 +7,27 @@
 //! read, the apply computes in the database.
 //!
 //! ```sql
-//! SELECT idx, team_id, <counts, by declaration order>, <links object> FROM (
-//!   SELECT …, CASE WHEN COUNT(*) OVER (key) > 1 THEN key || ' #' || id … END AS link_key,
-//!          COUNT(*) OVER (kind) AS kind_count, ROW_NUMBER() OVER (kind …) AS kind_row FROM (
-//!     SELECT …, CASE WHEN MIN(kind) OVER (name) <> MAX(kind) OVER (name)
-//!                    THEN name || ' (' || kind || ')' ELSE name END AS shared_key FROM (
-//!       SELECT DISTINCT idx, team_id, tbl, resource_id, kind_ord, kind,
-//!              COALESCE(name, tbl || '#' || id) AS display, <url or tbl#id> AS location
-//!       FROM (<one SELECT per reference with a team_column> UNION ALL …) r) l1) l2) l3
+//! SELECT idx, team_id,
+//!        SUBSTR(<per noun, by declaration order:
+//!               ', ' || COUNT(CASE WHEN kind_ord = i THEN 1 END) || ' noun(s)', or ''>, 3),
+//!        <links object> FROM (
+//!   SELECT …, CASE WHEN <uses of shared_key> > 1 THEN shared_key || ' #' || id
+//!                  ELSE shared_key END AS link_key FROM (
+//!     SELECT …, MAX(qualifies) OVER (team) AS team_qualifies FROM (
+//!       SELECT …, CASE WHEN MIN(kind) OVER (name) <> MAX(kind) OVER (name)
+//!                      THEN display || ' (' || kind || ')' ELSE display END AS shared_key,
+//!              <the same test, 1 or 0> AS qualifies, COUNT(*) OVER (name) AS name_uses FROM (
+//!         SELECT [DISTINCT] idx, team_id, tbl, resource_id, kind_ord, kind,
+//!                COALESCE(name, tbl || '#' || id) AS display, <url or tbl#id> AS location
+//!         FROM (<one SELECT per reference with a team_column> UNION ALL …) r) l1) l2) l3) l4
 //! GROUP BY idx, team_id
 //! ```
+//!
+//! The uses of a key are `name_uses` in a team where no name is qualified
+//! (every key is its name), else counted over the keys (a qualified key may
+//! meet a literal name: "Support" shared by two kinds and a chatbot called
+//! "Support (chatbot)"). `DISTINCT` is there when two references share an
+//! owner table and a noun, the one way one resource can come twice.
 //!
 //! Each reference's `SELECT` is [`super::affected::distinct_rows`] joined to
 //! the candidates' old values (`k`: old value, candidate index, slug, model,
@@ -59,6 +70,9 @@ pub(crate) fn team_notices(
     let dialect = dialect::of(conn.backend());
     let nouns = nouns(catalog);
     let mut union: Option<Query> = None;
+    // The (owner table, noun) of each reference in the union.
+    let mut sources: Vec<(&str, &str)> = Vec::new();
+    let mut shared = false;
     for (reference, column) in catalog.references.iter().zip(columns) {
         let (Some(column), Some(_)) = (column, &reference.team_column) else {
             continue;
@@ -82,6 +96,8 @@ pub(crate) fn team_notices(
             .through
             .as_ref()
             .map_or(&reference.table, |through| &through.table);
+        shared |= sources.contains(&(&**owner, noun));
+        sources.push((&**owner, noun));
         let mut select = Query::new("SELECT k.column2 AS idx, a.team_id, ");
         select
             .push_bind(Bind::Text(owner.to_string()))
@@ -135,11 +151,20 @@ pub(crate) fn team_notices(
             }
         });
     }
-    union.map(|union| aggregated(dialect, union))
+    union.map(|union| aggregated(dialect, union, nouns.len(), shared))
 }
 
-/// The per-team aggregation around the `UNION ALL` of resources (module docs).
-fn aggregated(dialect: &dyn Dialect, union: Query) -> Query {
+/// The per-team aggregation around the `UNION ALL` of resources (module
+/// docs) for `nouns` kinds, `distinct` when two told references share an
+/// owner table and a noun (the same resource may come from both).
+///
+/// One sort serves the link names: by team and display name, which gives
+/// each name its kinds (a name two kinds share is qualified) and its uses.
+/// Only in a team where some name is qualified can a qualified key meet a
+/// literal name (`Support (chatbot)`), so only there are the keys counted
+/// again, and that sort keeps the team order already made. The counts are
+/// one conditional `COUNT` per noun.
+fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize, distinct: bool) -> Query {
     let text = dialect.text_type();
     let id = format!("CAST(resource_id AS {text})");
     let fallback = dialect.concat(&["tbl", "'#'", &id]);
@@ -150,38 +175,50 @@ fn aggregated(dialect: &dyn Dialect, union: Query) -> Query {
     let exact = |expr: &str| dialect.exact_text(expr);
     let by_name = format!("PARTITION BY idx, team_id, {}", exact("display"));
     let kind = exact("kind");
-    let shared_key = format!(
-        "CASE WHEN MIN({kind}) OVER ({by_name}) <> MAX({kind}) OVER ({by_name}) THEN {} \
-         ELSE display END",
+    let qualified = format!("MIN({kind}) OVER ({by_name}) <> MAX({kind}) OVER ({by_name})");
+    let key = format!(
+        "CASE WHEN {qualified} THEN {} ELSE display END",
         dialect.concat(&["display", "' ('", "kind", "')'"])
     );
-    let by_key = format!("PARTITION BY idx, team_id, {}", exact("shared_key"));
+    let recounted = format!(
+        "PARTITION BY idx, team_id, {}",
+        exact("CASE WHEN team_qualifies = 1 THEN shared_key END")
+    );
     let link_key = format!(
-        "CASE WHEN COUNT(*) OVER ({by_key}) > 1 THEN {} ELSE shared_key END",
+        "CASE WHEN (CASE WHEN team_qualifies = 0 THEN name_uses \
+         ELSE COUNT(*) OVER ({recounted}) END) > 1 THEN {} ELSE shared_key END",
         dialect.concat(&["shared_key", "' #'", &id])
     );
-    let count = dialect.concat(&[
-        &format!("CAST(kind_count AS {text})"),
-        "' '",
-        "kind",
-        "'(s)'",
-    ]);
-    let counts = dialect.joined_texts(
-        &format!("CASE WHEN kind_row = 1 THEN {count} END"),
-        "kind_ord",
+    let counts: Vec<String> = (0..nouns)
+        .map(|order| {
+            let n = format!("COUNT(CASE WHEN kind_ord = {order} THEN 1 END)");
+            let count = dialect.concat(&[
+                "', '",
+                &format!("CAST({n} AS {text})"),
+                "' '",
+                &format!("MAX(CASE WHEN kind_ord = {order} THEN kind END)"),
+                "'(s)'",
+            ]);
+            format!("CASE WHEN {n} > 0 THEN {count} ELSE '' END")
+        })
+        .collect();
+    let counts = format!(
+        "SUBSTR({}, 3)",
+        dialect.concat(&counts.iter().map(String::as_str).collect::<Vec<_>>())
     );
     let links = dialect.json_object_of("link_key", "location");
+    let distinct = if distinct { "DISTINCT " } else { "" };
     let mut query = Query::new(format!(
         "SELECT idx, team_id, {counts} AS counts, {links} AS links FROM (\
-         SELECT idx, team_id, kind_ord, kind, location, {link_key} AS link_key, \
-         COUNT(*) OVER (PARTITION BY idx, team_id, kind_ord) AS kind_count, \
-         ROW_NUMBER() OVER (PARTITION BY idx, team_id, kind_ord ORDER BY resource_id) AS kind_row \
-         FROM (SELECT l1.*, {shared_key} AS shared_key FROM (\
-         SELECT DISTINCT idx, team_id, tbl, resource_id, kind_ord, kind, \
+         SELECT idx, team_id, kind_ord, kind, location, {link_key} AS link_key FROM (\
+         SELECT l2.*, MAX(qualifies) OVER (PARTITION BY idx, team_id) AS team_qualifies FROM (\
+         SELECT l1.*, {key} AS shared_key, CASE WHEN {qualified} THEN 1 ELSE 0 END AS qualifies, \
+         COUNT(*) OVER ({by_name}) AS name_uses FROM (\
+         SELECT {distinct}idx, team_id, tbl, resource_id, kind_ord, kind, \
          COALESCE(name, {fallback}) AS display, {location} AS location FROM ("
     ));
     query
         .append(union)
-        .push_sql(") AS r) AS l1) AS l2) AS l3 GROUP BY idx, team_id");
+        .push_sql(") AS r) AS l1) AS l2) AS l3) AS l4 GROUP BY idx, team_id");
     query
 }

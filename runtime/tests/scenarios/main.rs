@@ -21,6 +21,7 @@ mod ledger;
 mod lifecycle;
 mod migrations;
 mod models;
+mod notification_links;
 mod notifications;
 mod notifications_cli;
 mod pooler;

@@ -342,11 +342,6 @@ pub(crate) trait Dialect: Sync {
     fn concat(&self, parts: &[&str]) -> String {
         format!("({})", parts.join(" || "))
     }
-    /// An aggregate: the group's non-NULL texts `expr` ordered by `order`,
-    /// joined with `, `.
-    fn joined_texts(&self, expr: &str, order: &str) -> String {
-        format!("string_agg({expr}, ', ' ORDER BY {order})")
-    }
     /// The text `expr` as compared byte for byte (what `GROUP BY`, `PARTITION
     /// BY` and `MIN` see; MySQL's default collations ignore case).
     fn exact_text(&self, expr: &str) -> String {

@@ -267,10 +267,6 @@ impl Dialect for Mysql {
         format!("CONCAT({})", parts.join(", "))
     }
 
-    fn joined_texts(&self, expr: &str, order: &str) -> String {
-        format!("GROUP_CONCAT({expr} ORDER BY {order} SEPARATOR ', ')")
-    }
-
     fn exact_text(&self, expr: &str) -> String {
         format!("CAST({expr} AS BINARY)")
     }

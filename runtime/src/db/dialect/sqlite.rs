@@ -86,10 +86,6 @@ impl Dialect for Sqlite {
         format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})")
     }
 
-    fn joined_texts(&self, expr: &str, order: &str) -> String {
-        format!("group_concat({expr}, ', ' ORDER BY {order})")
-    }
-
     fn json_object_of(&self, key: &str, value: &str) -> String {
         format!("json_group_object({key}, {value})")
     }

@@ -1,0 +1,81 @@
+//! The links of a notice where names meet: a name two kinds share is
+//! qualified with its kind, and a qualified name can then meet a resource
+//! literally called that way, or one whose name differs only in case. The
+//! apply writes the links in SQL, `plan` computes them in Rust: both give
+//! every resource its own link, and the same ones. Every scenario runs on
+//! each backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::{apply, plan};
+use crate::notifications_support::*;
+use llm_lifecycle_test_support::TestDb;
+
+/// Team 1's resources on gpt-4, besides those of [`prepared`]: a chatbot
+/// literally called "Support (chatbot)", one called "support" and a second
+/// pipeline "Support".
+fn crowded(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES \
+           (7, 1, 'Support (chatbot)', FALSE, 101), (8, 1, 'support', FALSE, 101);
+         INSERT INTO pipelines (id, team_id, name) VALUES (3, 1, 'Support');
+         INSERT INTO pipeline_nodes (id, pipeline_id, params) VALUES \
+           (5, 3, '{\"llm_provider_model_id\": 101}');",
+    );
+}
+
+fn a_qualified_name_meeting_a_literal_one_keeps_both_links(db: &TestDb) {
+    crowded(db);
+    let catalog = full(MODELS, "");
+    let planned = plan(db, &catalog);
+    let team = planned
+        .affected
+        .iter()
+        .find(|model| model.model.to_string() == "openai/gpt-4")
+        .and_then(|model| model.teams.iter().find(|team| team.team_id == 1))
+        .expect("team 1 uses gpt-4")
+        .clone();
+    apply(db, &catalog).unwrap();
+    let expected = map(&[
+        ("A/B", "experiments#1"),
+        ("Support (chatbot) #1", "/a/1/chatbots/1/"),
+        ("Support (chatbot) #7", "/a/1/chatbots/7/"),
+        ("Support (pipeline) #1", "pipelines#1"),
+        ("Support (pipeline) #3", "pipelines#3"),
+        ("support", "/a/1/chatbots/8/"),
+    ]);
+    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
+    assert_eq!(team.links, expected);
+    let message = notifications(db)
+        .into_iter()
+        .find(|notice| notice.0 == 1 && notice.2 == "openai/gpt-4")
+        .expect("team 1 is told about gpt-4")
+        .4;
+    assert!(
+        message.contains(" 3 chatbot(s), 2 pipeline(s), 1 experiment(s) were affected."),
+        "{message}"
+    );
+}
+
+fn teams_without_shared_names_keep_plain_names(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES \
+           (7, 2, 'helper', FALSE, 102), (8, 2, 'Helper (chatbot)', FALSE, 102);",
+    );
+    apply(db, &full(MODELS, "")).unwrap();
+    assert_eq!(
+        links(db, 2, "openai/o1-mini"),
+        map(&[
+            ("Helper #3", "/a/2/chatbots/3/"),
+            ("Helper #4", "/a/2/chatbots/4/"),
+            ("Helper (chatbot)", "/a/2/chatbots/8/"),
+            ("helper", "/a/2/chatbots/7/"),
+        ])
+    );
+}
+
+llm_lifecycle_test_support::backend_tests!(
+    a_qualified_name_meeting_a_literal_one_keeps_both_links,
+    teams_without_shared_names_keep_plain_names,
+);
