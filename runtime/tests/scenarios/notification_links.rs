@@ -75,7 +75,58 @@ fn teams_without_shared_names_keep_plain_names(db: &TestDb) {
     );
 }
 
+/// A second reference to chatbots (their versions name a model as text):
+/// chatbot 1 is reached through both and is one chatbot, with one link.
+const VERSIONS: &str = r#"
+[[references]]
+table = "chatbot_versions"
+column = "llm"
+kind = "text"
+resource = "chatbot"
+through = { table = "chatbots", column = "chatbot_id" }
+team_column = "team_id"
+name_column = "name"
+url = "/a/{team_id}/chatbots/{id}/"
+"#;
+
+fn a_resource_two_references_reach_is_counted_and_linked_once(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "CREATE TABLE chatbot_versions (id BIGINT PRIMARY KEY, chatbot_id BIGINT NOT NULL,            llm TEXT NULL, FOREIGN KEY (chatbot_id) REFERENCES chatbots (id));
+         INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES            (9, 1, 'Draft', FALSE, NULL);
+         INSERT INTO chatbot_versions (id, chatbot_id, llm) VALUES            (1, 1, 'openai/gpt-4'), (2, 9, 'openai/gpt-4');",
+    );
+    let catalog = full(MODELS, VERSIONS);
+    let planned = plan(db, &catalog);
+    let team = planned
+        .affected
+        .iter()
+        .find(|model| model.model.to_string() == "openai/gpt-4")
+        .and_then(|model| model.teams.iter().find(|team| team.team_id == 1))
+        .expect("team 1 uses gpt-4")
+        .clone();
+    apply(db, &catalog).unwrap();
+    let expected = map(&[
+        ("A/B", "experiments#1"),
+        ("Draft", "/a/1/chatbots/9/"),
+        ("Support (chatbot)", "/a/1/chatbots/1/"),
+        ("Support (pipeline)", "pipelines#1"),
+    ]);
+    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
+    assert_eq!(team.links, expected);
+    let message = notifications(db)
+        .into_iter()
+        .find(|notice| notice.0 == 1 && notice.2 == "openai/gpt-4")
+        .expect("team 1 is told about gpt-4")
+        .4;
+    assert!(
+        message.contains(" 2 chatbot(s), 1 pipeline(s), 1 experiment(s) were affected."),
+        "{message}"
+    );
+}
+
 llm_lifecycle_test_support::backend_tests!(
     a_qualified_name_meeting_a_literal_one_keeps_both_links,
     teams_without_shared_names_keep_plain_names,
+    a_resource_two_references_reach_is_counted_and_linked_once,
 );
