@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
-use crate::db::dialect::{self, Companions, Dialect, JsonKey, TokenLimits};
+use crate::db::dialect::{self, Companions, CountingUpdate, Dialect, JsonKey, TokenLimits};
 use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
@@ -149,6 +149,16 @@ impl RefColumn {
         }
     }
 
+    /// [`stored_value`](Self::stored_value) as an `UPDATE`'s own `WHERE`
+    /// and `SET` read it: the same rows match, where an engine can compute it
+    /// faster outside a derived table (MySQL).
+    fn stored_value_in_place(&self, backend: Backend) -> Query {
+        match self.kind {
+            ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
+            ReferenceKind::Json => dialect::of(backend).json_value_in_place(&self.json()),
+        }
+    }
+
     /// JSON references: `SELECT n`, how many non-NULL values are not a JSON
     /// object (they are skipped, never rewritten).
     pub(crate) fn not_object_count_query(&self, backend: Backend) -> Query {
@@ -206,15 +216,15 @@ impl RefColumn {
         )
     }
 
-    /// Where the engine can (PostgreSQL): the same `UPDATE`, returning how
-    /// many rows it rewrote per old value (`old_key`, `n`), so the apply
+    /// Where the engine can (PostgreSQL, MySQL): the same `UPDATE`, counting
+    /// how many rows it rewrote per old value (`old_key`, `n`), so the apply
     /// counts and rewrites in one pass and no row leaves the server.
     pub(crate) fn update_counting_query(
         &self,
         backend: Backend,
         mapping: &[(OldValue, NewValue)],
         range: Option<&KeyRange>,
-    ) -> Option<Query> {
+    ) -> Option<CountingUpdate> {
         let within = range.map(|range| self.range_condition(range));
         self.mapped(
             backend,
@@ -300,7 +310,7 @@ impl RefColumn {
             dialect,
             &self.table,
             &self.column,
-            self.stored_value(backend),
+            self.stored_value_in_place(backend),
             self.mapping_rows(mapping),
             &set,
         )
@@ -365,9 +375,11 @@ mod tests {
              SET \"params\" = m.new_value FROM m WHERE \"pipeline_nodes\".\"params\" = m.old_value"
         );
         assert_eq!(query.binds().len(), 4);
-        let counting =
-            column(ReferenceKind::Id).update_counting_query(Backend::Postgres, &mapping, None);
-        let counting = counting.unwrap_or_default();
+        let Some(CountingUpdate::Returning(counting)) =
+            column(ReferenceKind::Id).update_counting_query(Backend::Postgres, &mapping, None)
+        else {
+            panic!("PostgreSQL counts in the UPDATE's RETURNING");
+        };
         assert!(
             counting.render(Backend::Postgres).ends_with(
                 "WHERE \"pipeline_nodes\".\"params\" = m.old_value RETURNING CAST(m.old_value AS TEXT) AS old_key) \
@@ -404,9 +416,62 @@ mod tests {
         assert!(sql.ends_with(" IN (?)"), "{sql}");
         assert!(
             column(ReferenceKind::Id)
-                .update_counting_query(Backend::Mysql, &mapping, None)
+                .update_counting_query(Backend::Sqlite, &mapping, None)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_mysql_update_counts_in_session_counters_bumped_once_per_row() {
+        let mapping = [
+            (OldValue::Id(1), NewValue::Id(Some(7))),
+            (OldValue::Id(2), NewValue::Id(None)),
+        ];
+        let Some(CountingUpdate::Counters {
+            reset,
+            update,
+            read,
+        }) = column(ReferenceKind::Json).update_counting_query(Backend::Mysql, &mapping, None)
+        else {
+            panic!("MySQL counts with session counters");
+        };
+        assert_eq!(
+            reset.render(Backend::Mysql),
+            "SET @llm_lifecycle_n0 = 0, @llm_lifecycle_n1 = 0"
+        );
+        assert_eq!(
+            read.render(Backend::Mysql),
+            "SELECT CAST(? AS CHAR) AS old_key, CAST(@llm_lifecycle_n0 AS SIGNED) AS n UNION ALL \
+             SELECT CAST(? AS CHAR) AS old_key, CAST(@llm_lifecycle_n1 AS SIGNED) AS n"
+        );
+        assert_eq!(
+            read.binds(),
+            vec![&Bind::Text("1".into()), &Bind::Text("2".into())]
+        );
+        let sql = update.render(Backend::Mysql);
+        // Each counter is bumped once, in the `SET`, on the row's old value…
+        for counter in ["@llm_lifecycle_n0", "@llm_lifecycle_n1"] {
+            assert_eq!(
+                sql.matches(&format!("({counter} := {counter} + 1)"))
+                    .count(),
+                1,
+                "{sql}"
+            );
+        }
+        let (set, filter) = sql.split_once(" WHERE ").unwrap_or_default();
+        assert!(
+            set.starts_with(
+                "UPDATE `pipeline_nodes` SET `pipeline_nodes`.`params` = IF((CASE (@llm_lifecycle_k := (CASE WHEN "
+            ),
+            "{sql}"
+        );
+        // …which the new value's `CASE` then reads, not the document again.
+        assert!(
+            set.contains(", JSON_SET(`pipeline_nodes`.`params`, ?, CASE @llm_lifecycle_k WHEN ? THEN ? WHEN ? THEN ? END))"),
+            "{sql}"
+        );
+        assert!(!filter.contains(":= @llm_lifecycle_n"), "{sql}");
+        assert!(filter.ends_with(" IN (?, ?)"), "{sql}");
     }
 
     #[test]

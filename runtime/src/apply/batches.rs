@@ -40,7 +40,7 @@ use crate::error::{Context, Error};
 use crate::ledger::{self, Event, RunCounts};
 use crate::model_table::ModelTable;
 use crate::plan::{self, AffectedModel, Batching, MappingEntry, Planned, ReferenceUpdate};
-use crate::references::{BatchCount, KeyCount, KeyRange, NewValue, OldValue, RefColumn};
+use crate::references::{BatchCount, KeyRange, NewValue, OldValue, RefColumn};
 use crate::schema;
 
 /// How often a batch whose row count changed under it (a host write in its
@@ -358,7 +358,7 @@ fn one_batch(
     if let Some(counting) =
         column.update_counting_query(conn.backend(), &walk.mapping, Some(&range))
     {
-        let rows: Vec<KeyCount> = conn.load(&counting).context(context)?;
+        let rows = steps::counted_update(conn, &counting, column, context)?;
         for row in rows {
             if let Some(old) = by_key.get(&row.old_key) {
                 *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);

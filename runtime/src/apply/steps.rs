@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
 use super::progress;
-use crate::db::dialect;
+use crate::db::dialect::{self, CountingUpdate};
 use crate::db::{Backend, Bind, Conn, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::model_table::ModelTable;
@@ -351,7 +351,7 @@ pub(super) fn repoint_references(
                     .ok_or_else(|| {
                         Error::Diverged(format!("{} counts no rows in an UPDATE", conn.backend()))
                     })?;
-                let rows: Vec<KeyCount> = conn.load(&counting).context(context)?;
+                let rows = counted_update(conn, &counting, &column, context)?;
                 for row in rows {
                     *counts.entry(row.old_key).or_default() +=
                         u64::try_from(row.n).unwrap_or_default();
@@ -388,6 +388,37 @@ pub(super) fn repoint_references(
 
     planned.plan.reference_updates = moved_updates;
     Ok(Moved::of(&planned.plan.reference_updates))
+}
+
+/// Runs a counting `UPDATE` of `column`: the rows it rewrote per old value.
+/// Where the counts are session counters (MySQL), their sum must be the
+/// rows the `UPDATE` reports, or the apply stops (and rolls back).
+pub(super) fn counted_update(
+    conn: &mut Conn<'_>,
+    update: &CountingUpdate,
+    column: &RefColumn,
+    context: impl Fn() -> String,
+) -> Result<Vec<KeyCount>, Error> {
+    match update {
+        CountingUpdate::Returning(query) => conn.load(query).context(context),
+        CountingUpdate::Counters {
+            reset,
+            update,
+            read,
+        } => {
+            conn.execute(reset).context(&context)?;
+            let touched = conn.execute(update).context(&context)?;
+            let rows: Vec<KeyCount> = conn.load(read).context(&context)?;
+            let counted: i64 = rows.iter().map(|row| row.n).sum();
+            if i64::try_from(touched).ok() != Some(counted) {
+                return Err(Error::Diverged(format!(
+                    "{}.{}: the UPDATE rewrote {touched} rows where its counters counted {counted}",
+                    column.table, column.column
+                )));
+            }
+            Ok(rows)
+        }
+    }
 }
 
 impl Moved {

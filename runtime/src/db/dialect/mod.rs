@@ -201,6 +201,23 @@ fn column_rows(columns: &[(&str, Column)]) -> Vec<Vec<Bind>> {
 /// The columns of the mapping relation of [`Dialect::mapped_update`].
 const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 
+/// A mapped `UPDATE` that counts the rows it rewrites, per old value.
+#[derive(Debug)]
+pub(crate) enum CountingUpdate {
+    /// One statement whose rows are the counts (`old_key`, `n`): PostgreSQL's
+    /// `UPDATE … RETURNING` inside a `WITH`.
+    Returning(Query),
+    /// MySQL, which has no `UPDATE … RETURNING`: `reset` sets one session
+    /// counter per old value to zero, `update` bumps the counter of each row's
+    /// old value as it rewrites the row, and `read` reads the counters back
+    /// (`old_key`, `n`). Their sum must be the rows `update` reports.
+    Counters {
+        reset: Query,
+        update: Query,
+        read: Query,
+    },
+}
+
 /// One assignment of an `UPDATE`: the target column and its new value.
 pub(crate) type Assignment<'a> = (&'a str, Query);
 
@@ -251,6 +268,12 @@ pub(crate) trait Dialect: Sync {
     /// `NULL` for anything else (booleans, null, objects, arrays, and values
     /// that are not a JSON object at all: never an error).
     fn json_value(&self, json: &JsonKey<'_>) -> Query;
+    /// [`Dialect::json_value`] as a statement's own `WHERE` or `SET` reads
+    /// it (never a derived table's select list), where an engine may compute
+    /// it faster (MySQL: the value read once into a session variable).
+    fn json_value_in_place(&self, json: &JsonKey<'_>) -> Query {
+        self.json_value(json)
+    }
     /// A condition on a non-NULL value: it is not a JSON object.
     fn json_not_object(&self, json: &JsonKey<'_>) -> Query;
     /// The column's value with the key set to the SQL expression `value`
@@ -285,10 +308,11 @@ pub(crate) trait Dialect: Sync {
     fn counts_while_updating(&self) -> bool {
         false
     }
-    /// [`Dialect::mapped_update`], also returning how many rows it rewrote
-    /// per old value (`old_key`, `n`), where the engine can count in the
-    /// statement itself (PostgreSQL: a data-modifying CTE); `None` elsewhere,
-    /// where the plan's counts are checked against the rows the `UPDATE` matched.
+    /// [`Dialect::mapped_update`], also counting the rows it rewrote per old
+    /// value (`old_key`, `n`), where the engine can count in the statement
+    /// itself (PostgreSQL: a data-modifying CTE; MySQL: session counters the
+    /// `UPDATE` bumps); `None` elsewhere, where the plan's counts are checked
+    /// against the rows the `UPDATE` matched.
     fn mapped_update_counting(
         &self,
         _table: &str,
@@ -297,7 +321,7 @@ pub(crate) trait Dialect: Sync {
         _mapping: Vec<[Bind; 2]>,
         _set: &dyn Fn(Query) -> Query,
         _within: Option<Query>,
-    ) -> Option<Query> {
+    ) -> Option<CountingUpdate> {
         None
     }
     /// One `UPDATE table` of the rows matching `on` against the relation `m`

@@ -1,6 +1,6 @@
 //! MySQL 8 and MariaDB 10.11 (InnoDB), sessions in `ANSI_QUOTES` mode.
 
-use super::{Assignment, Column, Dialect, JsonKey, assignments, column_rows};
+use super::{Assignment, Column, CountingUpdate, Dialect, JsonKey, assignments, column_rows};
 use crate::db::query::{Bind, Query};
 
 /// The type [`Dialect::columns`] reports for MariaDB's `JSON` (text that a
@@ -10,6 +10,60 @@ const JSON_TEXT: &str = "json_text";
 /// MySQL 8 / MariaDB 10.11: no `RETURNING` on MySQL, no partial indexes, no
 /// `ON CONFLICT` (`ON DUPLICATE KEY UPDATE` / `INSERT IGNORE` instead).
 pub(super) struct Mysql;
+
+/// A key's value in the common case: an integer of two digits or more,
+/// no leading zero (as a number or a string).
+const CANONICAL: &str = "^-{0,1}[1-9][0-9]+$";
+
+/// The session variable [`Dialect::json_value_in_place`] reads a row's value into.
+const VALUE_VARIABLE: &str = "@llm_lifecycle_v";
+
+/// The session variable a counting `UPDATE` keeps a row's old value in.
+const KEY_VARIABLE: &str = "@llm_lifecycle_k";
+
+/// `(CASE WHEN <the row holds JSON that mentions the key> THEN value END)`:
+/// only rows that mention the key (a text column) and hold valid JSON are
+/// read (MySQL 8 raises an error on invalid JSON in the other JSON
+/// functions, MariaDB a warning that strict mode turns into an error in an
+/// `UPDATE`); a MariaDB `JSON` column's check, or MySQL's own type, keeps
+/// every value valid.
+fn guarded(json: &JsonKey<'_>, value: Query) -> Query {
+    let mut query = Query::new("(CASE WHEN ");
+    if json.data_type != "json" {
+        query = json
+            .col(query.sql("LOCATE(").bind(json.key()).sql(", "))
+            .sql(") > 0 AND ");
+    }
+    if matches!(json.data_type, "json" | JSON_TEXT) {
+        query = query.sql("TRUE THEN ");
+    } else {
+        query = json.col(query.sql("JSON_VALID(")).sql(") THEN ");
+    }
+    query.append(value);
+    query.sql(" END)")
+}
+
+/// The value of a key that is not in the common form, by its JSON type: an
+/// integer's or a string's `value` (the key's `JSON_VALUE`), an integral
+/// fraction as its integer, `NULL` for anything else (one digit may be a
+/// boolean: MariaDB's `JSON_VALUE` gives `1`/`0` for them).
+fn typed(json: &JsonKey<'_>, value: &Query) -> Query {
+    let extract = |query: Query| {
+        json.col(query.sql("JSON_EXTRACT("))
+            .sql(", ")
+            .bind(json.path())
+            .sql(")")
+    };
+    let mut query = extract(Query::new("(CASE JSON_TYPE(")).sql(") WHEN 'INTEGER' THEN ");
+    query.append(value.clone());
+    query.push_sql(" WHEN 'UNSIGNED INTEGER' THEN ");
+    query.append(value.clone());
+    query.push_sql(" WHEN 'STRING' THEN ");
+    query.append(value.clone());
+    query = extract(query.sql(" WHEN 'DOUBLE' THEN (CASE WHEN ")).sql(" + 0 = FLOOR(");
+    query = extract(query).sql(" + 0) THEN CAST(CAST(");
+    extract(query).sql(" + 0 AS SIGNED) AS CHAR) END) END)")
+}
 
 impl Dialect for Mysql {
     fn now(&self) -> &'static str {
@@ -109,44 +163,45 @@ impl Dialect for Mysql {
                 .bind(json.path())
                 .sql(")")
         };
-        let extract = |query: Query| {
-            json.col(query.sql("JSON_EXTRACT("))
-                .sql(", ")
-                .bind(json.path())
-                .sql(")")
-        };
-        let mut query = Query::new("(CASE WHEN ");
-        // Stored as text: only rows that mention the key are parsed.
-        if json.data_type != "json" {
-            query = json
-                .col(query.sql("LOCATE(").bind(json.key()).sql(", "))
-                .sql(") > 0 AND ");
-        }
-        if matches!(json.data_type, "json" | JSON_TEXT) {
-            // Valid JSON whatever the row: no second parse to check it.
-            query = query.sql("TRUE THEN ");
-        } else {
-            query = json.col(query.sql("JSON_VALID(")).sql(") THEN ");
-        }
         // The common case in one `JSON_VALUE`: two digits or more, no
-        // leading zero (a number or a string of it). Anything else is typed:
-        // one digit (MariaDB gives `1`/`0` for booleans), a fraction, a
-        // string, a missing key. A value that does not match becomes `NULL`
-        // through `JSON_VALUE('[]', '$[0]')` (MariaDB's `REGEXP_SUBSTR` gives
-        // `''`, MySQL's `NULL`), not `NULLIF(…, '')`: MariaDB evaluates
-        // `NULLIF`'s first argument twice, a second `JSON_VALUE` and regular
-        // expression per row (a third of the scan). `[digits]` is always
-        // valid JSON, and its element reads back as the same digits.
-        query = value(query.sql("COALESCE(JSON_VALUE(CONCAT('[', REGEXP_SUBSTR("))
-            .sql(", '^-{0,1}[1-9][0-9]+$'), ']'), '$[0]'), (CASE JSON_TYPE(");
-        query = extract(query).sql(") WHEN 'INTEGER' THEN ");
-        query = value(query).sql(" WHEN 'UNSIGNED INTEGER' THEN ");
-        query = value(query).sql(" WHEN 'STRING' THEN ");
-        query = value(query).sql(" WHEN 'DOUBLE' THEN (CASE WHEN ");
-        query = extract(query).sql(" + 0 = FLOOR(");
-        query = extract(query).sql(" + 0) THEN CAST(CAST(");
-        query = extract(query).sql(" + 0 AS SIGNED) AS CHAR) END) END)) END)");
-        query
+        // leading zero (a number or a string of it). A value that does not
+        // match becomes `NULL` through `JSON_VALUE('[]', '$[0]')` (MariaDB's
+        // `REGEXP_SUBSTR` gives `''`, MySQL's `NULL`), not `NULLIF(…, '')`:
+        // MariaDB evaluates `NULLIF`'s first argument twice, a second
+        // `JSON_VALUE` and regular expression per row (a third of the scan).
+        // `[digits]` is always valid JSON, and its element reads back as the
+        // same digits.
+        let common = value(Query::new("JSON_VALUE(CONCAT('[', REGEXP_SUBSTR("))
+            .sql(&format!(", '{CANONICAL}'), ']'), '$[0]')"));
+        let mut query = Query::new("COALESCE(");
+        query.append(common);
+        query.push_sql(", ");
+        query.append(typed(json, &value(Query::default())));
+        guarded(json, query.sql(")"))
+    }
+
+    /// The key's value read once per row into a session variable, then
+    /// tested (a regular expression match instead of `REGEXP_SUBSTR`, and no
+    /// second parse for a string or an integer that is not the common case):
+    /// on MariaDB 10.11 a third less per row than [`Dialect::json_value`].
+    /// Only for an `UPDATE`'s own `WHERE` and `SET`: in a derived table's
+    /// select list the assignment keeps the table from being merged into
+    /// its query (MariaDB materialises all its rows first). Each use assigns
+    /// the variable and reads it back within the same expression, so
+    /// evaluations in any order give each row its own value. (MySQL 8 warns
+    /// that assignments in expressions are deprecated; they still work.)
+    fn json_value_in_place(&self, json: &JsonKey<'_>) -> Query {
+        let mut query = json
+            .col(Query::new(format!(
+                "(CASE WHEN ({VALUE_VARIABLE} := JSON_VALUE("
+            )))
+            .sql(", ")
+            .bind(json.path())
+            .sql(&format!(
+                ")) REGEXP '{CANONICAL}' THEN {VALUE_VARIABLE} ELSE "
+            ));
+        query.append(typed(json, &Query::new(VALUE_VARIABLE)));
+        guarded(json, query.sql(" END)"))
     }
 
     fn json_not_object(&self, json: &JsonKey<'_>) -> Query {
@@ -212,6 +267,95 @@ impl Dialect for Mysql {
             query.push_sql(" AND ").append(within);
         }
         query
+    }
+
+    fn counts_while_updating(&self) -> bool {
+        true
+    }
+
+    /// [`Dialect::mapped_update`] bumping one session counter per old value:
+    ///
+    /// ```sql
+    /// SET @llm_lifecycle_n0 = 0, …;
+    /// UPDATE t SET t.c = IF((CASE (@llm_lifecycle_k := <matched>)
+    ///     WHEN old0 THEN (@llm_lifecycle_n0 := @llm_lifecycle_n0 + 1) … END) IS NULL,
+    ///   t.c, set(CASE @llm_lifecycle_k WHEN old0 THEN new0 … END))
+    /// WHERE <matched> IN (old0, …);
+    /// SELECT CAST(old0 AS CHAR) AS old_key, CAST(@llm_lifecycle_n0 AS SIGNED) AS n UNION ALL …
+    /// ```
+    ///
+    /// The counters are bumped in the `SET`, which the engine evaluates once
+    /// for every row it rewrites (also when it first collects the rows of an
+    /// index it changes), never in the `WHERE`; the row's old value is kept
+    /// in a variable, so `set` (which may repeat its argument, once per
+    /// companion key) compares a variable, not the parsed value again.
+    fn mapped_update_counting(
+        &self,
+        table: &str,
+        column: &str,
+        matched: Query,
+        mapping: Vec<[Bind; 2]>,
+        set: &dyn Fn(Query) -> Query,
+        within: Option<Query>,
+    ) -> Option<CountingUpdate> {
+        let mut bump = Query::new(format!("(CASE ({KEY_VARIABLE} := "));
+        bump.append(matched.clone());
+        bump.push_sql(")");
+        let mut case = Query::new(format!("CASE {KEY_VARIABLE}"));
+        let mut reset = Query::new("SET ");
+        let mut read = Query::default();
+        let mut olds = Vec::with_capacity(mapping.len());
+        for (index, [old, new]) in mapping.into_iter().enumerate() {
+            let counter = format!("@llm_lifecycle_n{index}");
+            let comma = if index > 0 { ", " } else { "" };
+            bump.push_sql(" WHEN ")
+                .push_bind(old.clone())
+                .push_sql(&format!(" THEN ({counter} := {counter} + 1)"));
+            case.push_sql(" WHEN ")
+                .push_bind(old.clone())
+                .push_sql(" THEN ")
+                .push_bind(new);
+            reset.push_sql(&format!("{comma}{counter} = 0"));
+            read.push_sql(if index > 0 { " UNION ALL " } else { "" })
+                .push_sql("SELECT CAST(")
+                .push_bind(old.clone())
+                .push_sql(&format!(
+                    " AS CHAR) AS old_key, CAST({counter} AS SIGNED) AS n"
+                ));
+            olds.push(old);
+        }
+        if olds.is_empty() {
+            return None;
+        }
+        bump.push_sql(" END)");
+        case.push_sql(" END");
+        let target = |query: &mut Query| {
+            query.push_ident(table).push_sql(".").push_ident(column);
+        };
+        let mut update = Query::new("UPDATE ");
+        update.push_ident(table).push_sql(" SET ");
+        target(&mut update);
+        update
+            .push_sql(" = IF(")
+            .append(bump)
+            .push_sql(" IS NULL, ");
+        target(&mut update);
+        update
+            .push_sql(", ")
+            .append(set(case))
+            .push_sql(") WHERE ")
+            .append(matched)
+            .push_sql(" IN (")
+            .push_binds(olds)
+            .push_sql(")");
+        if let Some(within) = within {
+            update.push_sql(" AND ").append(within);
+        }
+        Some(CountingUpdate::Counters {
+            reset,
+            update,
+            read,
+        })
     }
 
     fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {

@@ -1,7 +1,8 @@
 //! PostgreSQL.
 
 use super::{
-    Column, Dialect, JsonKey, MAPPING_COLUMNS, mapping_parts, update_statement, values_cte,
+    Column, CountingUpdate, Dialect, JsonKey, MAPPING_COLUMNS, mapping_parts, update_statement,
+    values_cte,
 };
 use crate::db::query::{Bind, Query};
 
@@ -228,7 +229,7 @@ impl Dialect for Postgres {
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
         within: Option<Query>,
-    ) -> Option<Query> {
+    ) -> Option<CountingUpdate> {
         let (rows, value, on) = mapping_parts(matched, mapping, set, within);
         let mut query = values_cte(&MAPPING_COLUMNS, rows);
         query
@@ -238,6 +239,6 @@ impl Dialect for Postgres {
                 " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
                  SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
             );
-        Some(query)
+        Some(CountingUpdate::Returning(query))
     }
 }
