@@ -89,11 +89,12 @@ pub(crate) fn columns(conn: &mut Conn<'_>, tables: &[String]) -> Result<Columns,
     if tables.is_empty() {
         return Ok(Columns::new());
     }
-    let sql = dialect::of(conn.backend()).columns();
-    let mut query = Query::new(sql);
-    query
-        .push_binds(tables.iter().map(|table| Bind::Text(table.clone())))
-        .push_sql(")");
+    let query = dialect::of(conn.backend()).columns(
+        tables
+            .iter()
+            .map(|table| Bind::Text(table.clone()))
+            .collect(),
+    );
     let rows: Vec<ColumnRow> = conn
         .load(&query)
         .context(|| format!("reading the columns of {}", tables.join(", ")))?;

@@ -152,7 +152,7 @@ impl RefColumn {
     /// [`stored_value`](Self::stored_value) as an `UPDATE`'s own `WHERE`
     /// and `SET` read it: the same rows match, where an engine can compute it
     /// faster outside a derived table (MySQL).
-    fn stored_value_in_place(&self, backend: Backend) -> Query {
+    pub(crate) fn stored_value_in_place(&self, backend: Backend) -> Query {
         match self.kind {
             ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
             ReferenceKind::Json => dialect::of(backend).json_value_in_place(&self.json()),

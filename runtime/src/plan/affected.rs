@@ -18,6 +18,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
 use super::build::Audience;
+use super::resource_rows::distinct_rows;
 use super::texts::{self, Resource};
 use super::validate;
 use super::{AffectedModel, AffectedTeam, ModelChange, Reminder, ResourceCount};
@@ -31,9 +32,6 @@ use crate::schema::NOTIFICATIONS_TABLE;
 /// Candidate values per `SELECT` (four bound values each: far below the bind
 /// limits of both engines, SQLite's 32,766 included).
 const VALUES_PER_STATEMENT: usize = 5_000;
-
-/// Alias of the joined `through` table (never a host table name in practice).
-const OWNER_ALIAS: &str = "llm_lifecycle_owner";
 
 #[derive(QueryableByName)]
 struct AffectedRow {
@@ -446,96 +444,5 @@ fn affected_query(
              WHERE k.column1 = CAST(s.old_key AS {text}) AND n.team_id = s.team_id)",
         ));
     }
-    query
-}
-
-/// The distinct (old value, team, resource, name) tuples of one reference
-/// whose stored value is one of `values` (a condition may follow):
-///
-/// ```sql
-/// SELECT DISTINCT CAST(s.old_key AS TEXT), s.team_id, s.resource_id, s.name FROM (
-///   SELECT <stored value> AS old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
-///   FROM (SELECT * FROM t WHERE (<filter>)) AS t [JOIN through AS owner ON owner.id = t.through_column]
-/// ) s WHERE s.old_key IN (…) AND s.team_id IS NOT NULL
-/// ```
-pub(super) fn distinct_rows(
-    conn: &Conn<'_>,
-    reference: &Reference,
-    column: &RefColumn,
-    values: &[&OldValue],
-) -> Query {
-    let table = reference.table.as_ref();
-    // The resource's owner: the joined `through` table, or the table itself.
-    let owner = if reference.through.is_some() {
-        OWNER_ALIAS
-    } else {
-        table
-    };
-    let team = reference.team_column.as_deref().unwrap_or_default();
-    let dialect = crate::db::dialect::of(conn.backend());
-    let (text, integer) = (dialect.text_type(), dialect.integer_type());
-    let mut query = Query::new(format!(
-        "SELECT DISTINCT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name FROM (\
-         SELECT ",
-    ));
-    query
-        .append(column.stored_value(conn.backend()))
-        .push_sql(" AS old_key, CAST(")
-        .push_ident(owner)
-        .push_sql(".")
-        .push_ident(team)
-        .push_sql(&format!(" AS {integer}) AS team_id, CAST("))
-        .push_ident(owner)
-        .push_sql(".")
-        .push_ident("id")
-        .push_sql(&format!(" AS {integer}) AS resource_id, "));
-    match &reference.name_column {
-        Some(name) => {
-            query
-                .push_sql("CAST(")
-                .push_ident(owner)
-                .push_sql(".")
-                .push_ident(name)
-                .push_sql(&format!(" AS {text})"));
-        }
-        None => {
-            query.push_sql(&format!("CAST(NULL AS {text})"));
-        }
-    }
-    query.push_sql(" AS name FROM ");
-    match &reference.filter {
-        Some(filter) => {
-            query
-                .push_sql("(SELECT * FROM ")
-                .push_ident(table)
-                .push_sql(" WHERE (")
-                .push_foreign(filter)
-                // A line break ends a trailing `--` comment of the filter.
-                .push_sql("\n)) AS ")
-                .push_ident(table);
-        }
-        None => {
-            query.push_ident(table);
-        }
-    }
-    if let Some(through) = &reference.through {
-        query
-            .push_sql(" JOIN ")
-            .push_ident(&through.table)
-            .push_sql(" AS ")
-            .push_ident(OWNER_ALIAS)
-            .push_sql(" ON ")
-            .push_ident(OWNER_ALIAS)
-            .push_sql(".")
-            .push_ident("id")
-            .push_sql(" = ")
-            .push_ident(table)
-            .push_sql(".")
-            .push_ident(&through.column);
-    }
-    query
-        .push_sql(") s WHERE s.old_key IN (")
-        .push_binds(values.iter().map(|old| column.old_value_bind(old)))
-        .push_sql(") AND s.team_id IS NOT NULL");
     query
 }

@@ -22,6 +22,7 @@ pub mod markdown;
 mod model_table;
 pub(crate) mod notices;
 pub mod render;
+mod resource_rows;
 pub(crate) mod resources;
 pub(crate) mod texts;
 mod validate;

@@ -198,6 +198,13 @@ fn column_rows(columns: &[(&str, Column)]) -> Vec<Vec<Bind>> {
         .collect()
 }
 
+/// `prefix`, which ends in `IN (`, then the bound `values` and `)`.
+fn in_list(prefix: &str, values: Vec<Bind>) -> Query {
+    let mut query = Query::new(prefix);
+    query.push_binds(values).push_sql(")");
+    query
+}
+
 /// The columns of the mapping relation of [`Dialect::mapped_update`].
 const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 
@@ -239,9 +246,9 @@ pub(crate) trait Dialect: Sync {
     /// `SELECT COUNT(*) AS n`: whether a table named by the one bound value
     /// that follows exists (in the current schema / database).
     fn table_exists(&self) -> &'static str;
-    /// `SELECT table_name, column_name, data_type, nullable` of the tables
-    /// whose names follow as a bound list and `)`.
-    fn columns(&self) -> &'static str;
+    /// `SELECT table_name, column_name, data_type, nullable, has_default` of
+    /// the tables named by `tables` (bound names).
+    fn columns(&self, tables: Vec<Bind>) -> Query;
     /// `SELECT table_name, column_name` of every foreign key pointing at the
     /// table whose name follows as one bound value and `)`.
     fn foreign_keys_to(&self) -> &'static str;
@@ -273,6 +280,12 @@ pub(crate) trait Dialect: Sync {
     /// it faster (MySQL: the value read once into a session variable).
     fn json_value_in_place(&self, json: &JsonKey<'_>) -> Query {
         self.json_value(json)
+    }
+    /// Whether the notices' affected resources reached through an owner
+    /// table are found as distinct (old value, owner id) pairs first, then
+    /// joined to their owners (MySQL), instead of joined first.
+    fn distinct_before_join(&self) -> bool {
+        false
     }
     /// A condition on a non-NULL value: it is not a JSON object.
     fn json_not_object(&self, json: &JsonKey<'_>) -> Query;

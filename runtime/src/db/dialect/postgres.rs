@@ -1,8 +1,8 @@
 //! PostgreSQL.
 
 use super::{
-    Column, CountingUpdate, Dialect, JsonKey, MAPPING_COLUMNS, mapping_parts, update_statement,
-    values_cte,
+    Column, CountingUpdate, Dialect, JsonKey, MAPPING_COLUMNS, in_list, mapping_parts,
+    update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
 
@@ -51,12 +51,15 @@ impl Dialect for Postgres {
          WHERE table_schema = current_schema() AND table_name = "
     }
 
-    fn columns(&self) -> &'static str {
-        "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
+    fn columns(&self, tables: Vec<Bind>) -> Query {
+        in_list(
+            "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
          CAST(data_type AS TEXT) AS data_type, (is_nullable = 'YES') AS nullable, \
          (column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> 'NEVER') AS has_default \
          FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name IN ("
+         WHERE table_schema = current_schema() AND table_name IN (",
+            tables,
+        )
     }
 
     fn primary_keys(&self) -> &'static str {

@@ -1,6 +1,6 @@
 //! SQLite.
 
-use super::{Column, Dialect, JsonKey, column_rows};
+use super::{Column, Dialect, JsonKey, column_rows, in_list};
 use crate::db::query::{Bind, Query};
 
 /// `query` followed by the column's JSON type, `NULL` where it is not valid JSON.
@@ -29,12 +29,15 @@ impl Dialect for Sqlite {
         "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = "
     }
 
-    fn columns(&self) -> &'static str {
-        "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
+    fn columns(&self, tables: Vec<Bind>) -> Query {
+        in_list(
+            "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
          (p.\"notnull\" = 0 AND p.pk = 0) AS nullable, \
          (p.dflt_value IS NOT NULL OR (p.pk = 1 AND lower(p.type) = 'integer')) AS has_default \
          FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND m.name IN ("
+         WHERE m.type = 'table' AND m.name IN (",
+            tables,
+        )
     }
 
     fn primary_keys(&self) -> &'static str {

@@ -1,0 +1,191 @@
+//! The SQL that finds one reference's affected resources: the distinct
+//! (old value, team, resource, name) tuples of the rows that hold one of
+//! the candidate values. Shared by `plan`'s affected teams
+//! ([`super::affected`]) and the apply's notices ([`super::resources`]).
+
+use llm_lifecycle_catalog::{Reference, Through};
+
+use crate::db::{Conn, Query};
+use crate::references::{OldValue, RefColumn};
+
+/// Alias of the joined `through` table (never a host table name in practice).
+const OWNER_ALIAS: &str = "llm_lifecycle_owner";
+
+/// The distinct (old value, team, resource, name) tuples of one reference
+/// whose stored value is one of `values` (a condition may follow):
+///
+/// ```sql
+/// SELECT DISTINCT CAST(s.old_key AS TEXT), s.team_id, s.resource_id, s.name FROM (
+///   SELECT <stored value> AS old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
+///   FROM (SELECT * FROM t WHERE (<filter>)) AS t [JOIN through AS owner ON owner.id = t.through_column]
+/// ) s WHERE s.old_key IN (…) AND s.team_id IS NOT NULL
+/// ```
+pub(super) fn distinct_rows(
+    conn: &Conn<'_>,
+    reference: &Reference,
+    column: &RefColumn,
+    values: &[&OldValue],
+) -> Query {
+    let dialect = crate::db::dialect::of(conn.backend());
+    if let Some(through) = reference
+        .through
+        .as_ref()
+        .filter(|_| dialect.distinct_before_join())
+    {
+        return distinct_pairs_then_owner(conn, reference, through, column, values);
+    }
+    let table = reference.table.as_ref();
+    // The resource's owner: the joined `through` table, or the table itself.
+    let owner = if reference.through.is_some() {
+        OWNER_ALIAS
+    } else {
+        table
+    };
+    let text = dialect.text_type();
+    let mut query = Query::new(format!(
+        "SELECT DISTINCT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name FROM (\
+         SELECT ",
+    ));
+    query.append(column.stored_value(conn.backend()));
+    query.push_sql(" AS old_key, ");
+    query.append(owner_columns(conn, reference, owner));
+    query.push_sql(" FROM ");
+    query.append(referencing_rows(reference));
+    if let Some(through) = &reference.through {
+        query
+            .push_sql(" JOIN ")
+            .push_ident(&through.table)
+            .push_sql(" AS ")
+            .push_ident(OWNER_ALIAS)
+            .push_sql(" ON ")
+            .push_ident(OWNER_ALIAS)
+            .push_sql(".")
+            .push_ident("id")
+            .push_sql(" = ")
+            .push_ident(table)
+            .push_sql(".")
+            .push_ident(&through.column);
+    }
+    query
+        .push_sql(") s WHERE s.old_key IN (")
+        .push_binds(values.iter().map(|old| column.old_value_bind(old)))
+        .push_sql(") AND s.team_id IS NOT NULL");
+    query
+}
+
+/// [`distinct_rows`] where the engine joins better from the referencing
+/// side (MySQL): the distinct (old value, owner id) pairs of the
+/// referencing rows first, read once in one pass, then their owners by
+/// primary key. MariaDB 10.11 otherwise drives the join from the owners and
+/// reads the referencing rows through their foreign key's index, one owner
+/// at a time.
+///
+/// ```sql
+/// SELECT DISTINCT CAST(s.old_key AS CHAR), s.team_id, s.resource_id, s.name FROM (
+///   SELECT p.old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
+///   FROM (SELECT DISTINCT <stored value> AS old_key, t.through_column AS owner_id
+///         FROM t WHERE <stored value> IN (…)) p
+///   JOIN through AS owner ON owner.id = p.owner_id
+/// ) s WHERE s.team_id IS NOT NULL
+/// ```
+///
+/// It ends as [`distinct_rows`] does, so conditions on `s.old_key` and
+/// `s.team_id` may follow.
+fn distinct_pairs_then_owner(
+    conn: &Conn<'_>,
+    reference: &Reference,
+    through: &Through,
+    column: &RefColumn,
+    values: &[&OldValue],
+) -> Query {
+    let backend = conn.backend();
+    let text = crate::db::dialect::of(backend).text_type();
+    let mut query = Query::new(format!(
+        "SELECT DISTINCT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name \
+         FROM (SELECT p.old_key, "
+    ));
+    query.append(owner_columns(conn, reference, OWNER_ALIAS));
+    query.push_sql(" FROM (SELECT DISTINCT ");
+    // The `SELECT DISTINCT` is materialised whatever it reads, so the
+    // in-place form of the value (MySQL: one parse per row) costs nothing more.
+    query.append(column.stored_value_in_place(backend));
+    query
+        .push_sql(" AS old_key, ")
+        .push_ident(reference.table.as_ref())
+        .push_sql(".")
+        .push_ident(&through.column)
+        .push_sql(" AS owner_id FROM ");
+    query.append(referencing_rows(reference));
+    query.push_sql(" WHERE ");
+    query.append(column.stored_value_in_place(backend));
+    query
+        .push_sql(" IN (")
+        .push_binds(values.iter().map(|old| column.old_value_bind(old)))
+        .push_sql(")) p JOIN ")
+        .push_ident(&through.table)
+        .push_sql(" AS ")
+        .push_ident(OWNER_ALIAS)
+        .push_sql(" ON ")
+        .push_ident(OWNER_ALIAS)
+        .push_sql(".")
+        .push_ident("id")
+        .push_sql(" = p.owner_id) s WHERE s.team_id IS NOT NULL");
+    query
+}
+
+/// `CAST(owner.team AS BIGINT) AS team_id, CAST(owner.id AS BIGINT) AS
+/// resource_id, CAST(owner.name AS TEXT) AS name` (a `NULL` name when the
+/// reference names none).
+fn owner_columns(conn: &Conn<'_>, reference: &Reference, owner: &str) -> Query {
+    let dialect = crate::db::dialect::of(conn.backend());
+    let (text, integer) = (dialect.text_type(), dialect.integer_type());
+    let team = reference.team_column.as_deref().unwrap_or_default();
+    let mut query = Query::new("CAST(");
+    query
+        .push_ident(owner)
+        .push_sql(".")
+        .push_ident(team)
+        .push_sql(&format!(" AS {integer}) AS team_id, CAST("))
+        .push_ident(owner)
+        .push_sql(".")
+        .push_ident("id")
+        .push_sql(&format!(" AS {integer}) AS resource_id, "));
+    match &reference.name_column {
+        Some(name) => {
+            query
+                .push_sql("CAST(")
+                .push_ident(owner)
+                .push_sql(".")
+                .push_ident(name)
+                .push_sql(&format!(" AS {text})"));
+        }
+        None => {
+            query.push_sql(&format!("CAST(NULL AS {text})"));
+        }
+    }
+    query.push_sql(" AS name");
+    query
+}
+
+/// The referencing table, or only its rows the reference's `filter` keeps
+/// (`(SELECT * FROM t WHERE (filter)) AS t`).
+fn referencing_rows(reference: &Reference) -> Query {
+    let table = reference.table.as_ref();
+    let mut query = Query::default();
+    match &reference.filter {
+        Some(filter) => {
+            query
+                .push_sql("(SELECT * FROM ")
+                .push_ident(table)
+                .push_sql(" WHERE (")
+                .push_foreign(filter)
+                // A line break ends a trailing `--` comment of the filter.
+                .push_sql("\n)) AS ")
+                .push_ident(table);
+        }
+        None => {
+            query.push_ident(table);
+        }
+    }
+    query
+}
