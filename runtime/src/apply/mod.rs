@@ -257,8 +257,8 @@ fn run(
     if plan::model_table_usable(conn, &table)? {
         steps::lock_rows_to_remove(conn, catalog, &table)?;
     }
-    // PostgreSQL counts repointed rows in the UPDATE itself (one pass per
-    // column), except on a terminal: there its plan counts them first too
+    // PostgreSQL and MySQL count repointed rows in the UPDATE itself (one pass
+    // per column), except on a terminal: there its plan counts them first too
     // (one more read of each column), so the bar can count rows, with an ETA.
     let counting = if dialect::of(conn.backend()).counts_while_updating() && !options.progress {
         plan::Counting::NotNullClears

@@ -277,9 +277,10 @@ pub(super) fn resolve_targets(
 /// Steps 3 and 5: one `UPDATE` per reference column maps every old value to its
 /// new one, and `plan.reference_updates` ends up holding what was actually moved.
 ///
-/// On PostgreSQL the `UPDATE` itself returns the grouped counts (the plan only
-/// counted rows to clear in NOT NULL columns, to refuse them before writing);
-/// on SQLite the plan counted every row and each `UPDATE` must touch exactly those.
+/// On PostgreSQL the `UPDATE` itself returns the grouped counts, and on MySQL
+/// it bumps session counters read back after it (the plan only counted rows
+/// to clear in NOT NULL columns, to refuse them before writing); on SQLite
+/// the plan counted every row and each `UPDATE` must touch exactly those.
 pub(super) fn repoint_references(
     conn: &mut Conn<'_>,
     planned: &mut Planned,
