@@ -100,7 +100,10 @@ impl RefColumn {
         } else {
             4 + self.companion_limits.len()
         };
-        MAX_MAPPING_PER_STATEMENT / repeats
+        // A JSON match may list the old values again (MySQL, twice: in the
+        // `WHERE` and where the row's counter is bumped).
+        let listed = if self.kind == ReferenceKind::Json { 2 } else { 1 };
+        MAX_MAPPING_PER_STATEMENT / repeats / listed
     }
 
     /// `query` followed by the column, `"table"."column"`, quoted by the backend.
@@ -156,6 +159,16 @@ impl RefColumn {
         match self.kind {
             ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
             ReferenceKind::Json => dialect::of(backend).json_value_in_place(&self.json()),
+        }
+    }
+
+    /// [`stored_value_in_place`](Self::stored_value_in_place) where only
+    /// the rows holding one of `olds` matter (an `UPDATE` of them): one of
+    /// `olds` exactly on those rows, and then their stored value.
+    fn stored_value_among(&self, backend: Backend, olds: &[Bind]) -> Query {
+        match self.kind {
+            ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
+            ReferenceKind::Json => dialect::of(backend).json_value_among(&self.json(), olds),
         }
     }
 
@@ -306,12 +319,14 @@ impl RefColumn {
         let dialect = dialect::of(backend);
         let json = self.json();
         let set = |value: Query| self.set_value(dialect, &json, value);
+        let rows = self.mapping_rows(mapping);
+        let olds: Vec<Bind> = rows.iter().map(|[old, _]| old.clone()).collect();
         build(
             dialect,
             &self.table,
             &self.column,
-            self.stored_value_in_place(backend),
-            self.mapping_rows(mapping),
+            self.stored_value_among(backend, &olds),
+            rows,
             &set,
         )
     }

@@ -281,6 +281,14 @@ pub(crate) trait Dialect: Sync {
     fn json_value_in_place(&self, json: &JsonKey<'_>) -> Query {
         self.json_value(json)
     }
+    /// [`Dialect::json_value_in_place`] where only the rows whose value is
+    /// one of `olds` (bound) matter: an expression that is one of `olds`
+    /// exactly when the stored value is, and then equals it (anything else
+    /// on the other rows). MySQL tests the common case against `olds` before
+    /// anything else.
+    fn json_value_among(&self, json: &JsonKey<'_>, _olds: &[Bind]) -> Query {
+        self.json_value_in_place(json)
+    }
     /// Whether the notices' affected resources reached through an owner
     /// table are found as distinct (old value, owner id) pairs first, then
     /// joined to their owners (MySQL), instead of joined first.
