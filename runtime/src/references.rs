@@ -102,7 +102,11 @@ impl RefColumn {
         };
         // A JSON match may list the old values again (MySQL, twice: in the
         // `WHERE` and where the row's counter is bumped).
-        let listed = if self.kind == ReferenceKind::Json { 2 } else { 1 };
+        let listed = if self.kind == ReferenceKind::Json {
+            2
+        } else {
+            1
+        };
         MAX_MAPPING_PER_STATEMENT / repeats / listed
     }
 
