@@ -156,20 +156,12 @@ impl RefColumn {
         }
     }
 
-    /// [`stored_value`](Self::stored_value) as an `UPDATE`'s own `WHERE`
-    /// and `SET` read it: the same rows match, where an engine can compute it
-    /// faster outside a derived table (MySQL).
-    pub(crate) fn stored_value_in_place(&self, backend: Backend) -> Query {
-        match self.kind {
-            ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
-            ReferenceKind::Json => dialect::of(backend).json_value_in_place(&self.json()),
-        }
-    }
-
-    /// [`stored_value_in_place`](Self::stored_value_in_place) where only
-    /// the rows holding one of `olds` matter (an `UPDATE` of them): one of
-    /// `olds` exactly on those rows, and then their stored value.
-    fn stored_value_among(&self, backend: Backend, olds: &[Bind]) -> Query {
+    /// [`stored_value`](Self::stored_value) where only the rows holding one
+    /// of `olds` matter (an `UPDATE` of them, a materialised `SELECT
+    /// DISTINCT` of them; never a derived table that could be merged): one
+    /// of `olds` exactly on those rows, and then their stored value, which an
+    /// engine may compute faster there ([`Dialect::json_value_among`]).
+    pub(crate) fn stored_value_among(&self, backend: Backend, olds: &[Bind]) -> Query {
         match self.kind {
             ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
             ReferenceKind::Json => dialect::of(backend).json_value_among(&self.json(), olds),

@@ -5,7 +5,7 @@
 
 use llm_lifecycle_catalog::{Reference, Through};
 
-use crate::db::{Conn, Query};
+use crate::db::{Bind, Conn, Query};
 use crate::references::{OldValue, RefColumn};
 
 /// Alias of the joined `through` table (never a host table name in practice).
@@ -81,7 +81,7 @@ pub(super) fn distinct_rows(
 /// at a time.
 ///
 /// ```sql
-/// SELECT DISTINCT CAST(s.old_key AS CHAR), s.team_id, s.resource_id, s.name FROM (
+/// SELECT CAST(s.old_key AS CHAR), s.team_id, s.resource_id, s.name FROM (
 ///   SELECT p.old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
 ///   FROM (SELECT DISTINCT <stored value> AS old_key, t.through_column AS owner_id
 ///         FROM t WHERE <stored value> IN (…)) p
@@ -100,15 +100,22 @@ fn distinct_pairs_then_owner(
 ) -> Query {
     let backend = conn.backend();
     let text = crate::db::dialect::of(backend).text_type();
+    // The owner's primary key is `id` (the catalogue's `through`), so each
+    // distinct pair joins one owner row: no second `DISTINCT` (1.3 s of
+    // MariaDB's notices at the benchmark's scale).
     let mut query = Query::new(format!(
-        "SELECT DISTINCT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name \
+        "SELECT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name \
          FROM (SELECT p.old_key, "
     ));
     query.append(owner_columns(conn, reference, OWNER_ALIAS));
     query.push_sql(" FROM (SELECT DISTINCT ");
+    let olds: Vec<Bind> = values
+        .iter()
+        .map(|old| column.old_value_bind(old))
+        .collect();
     // The `SELECT DISTINCT` is materialised whatever it reads, so the
     // in-place form of the value (MySQL: one parse per row) costs nothing more.
-    query.append(column.stored_value_in_place(backend));
+    query.append(column.stored_value_among(backend, &olds));
     query
         .push_sql(" AS old_key, ")
         .push_ident(reference.table.as_ref())
@@ -117,10 +124,10 @@ fn distinct_pairs_then_owner(
         .push_sql(" AS owner_id FROM ");
     query.append(referencing_rows(reference));
     query.push_sql(" WHERE ");
-    query.append(column.stored_value_in_place(backend));
+    query.append(column.stored_value_among(backend, &olds));
     query
         .push_sql(" IN (")
-        .push_binds(values.iter().map(|old| column.old_value_bind(old)))
+        .push_binds(olds)
         .push_sql(")) p JOIN ")
         .push_ident(&through.table)
         .push_sql(" AS ")

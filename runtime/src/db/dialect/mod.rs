@@ -275,19 +275,15 @@ pub(crate) trait Dialect: Sync {
     /// `NULL` for anything else (booleans, null, objects, arrays, and values
     /// that are not a JSON object at all: never an error).
     fn json_value(&self, json: &JsonKey<'_>) -> Query;
-    /// [`Dialect::json_value`] as a statement's own `WHERE` or `SET` reads
-    /// it (never a derived table's select list), where an engine may compute
-    /// it faster (MySQL: the value read once into a session variable).
-    fn json_value_in_place(&self, json: &JsonKey<'_>) -> Query {
-        self.json_value(json)
-    }
-    /// [`Dialect::json_value_in_place`] where only the rows whose value is
-    /// one of `olds` (bound) matter: an expression that is one of `olds`
-    /// exactly when the stored value is, and then equals it (anything else
-    /// on the other rows). MySQL tests the common case against `olds` before
-    /// anything else.
+    /// [`Dialect::json_value`] where only the rows whose value is one of
+    /// `olds` (bound) matter, in a statement's own `WHERE` and `SET` or a
+    /// materialised `SELECT DISTINCT` (never a derived table that could be
+    /// merged): an expression that is one of `olds` exactly when the stored
+    /// value is, and then equals it (anything else on the other rows). MySQL
+    /// reads the key once per row and tests the common case against `olds`
+    /// before anything else.
     fn json_value_among(&self, json: &JsonKey<'_>, _olds: &[Bind]) -> Query {
-        self.json_value_in_place(json)
+        self.json_value(json)
     }
     /// Whether the notices' affected resources reached through an owner
     /// table are found as distinct (old value, owner id) pairs first, then

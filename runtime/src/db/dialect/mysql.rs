@@ -15,7 +15,7 @@ pub(super) struct Mysql;
 /// no leading zero (as a number or a string).
 const CANONICAL: &str = "^-{0,1}[1-9][0-9]+$";
 
-/// The session variable [`Dialect::json_value_in_place`] reads a row's value into.
+/// The session variable [`Dialect::json_value_among`] reads a row's value into.
 const VALUE_VARIABLE: &str = "@llm_lifecycle_v";
 
 /// The session variable a counting `UPDATE` keeps a row's old value in.
@@ -186,38 +186,23 @@ impl Dialect for Mysql {
         guarded(json, query.sql(")"))
     }
 
-    /// The key's value read once per row into a session variable, then
-    /// tested (a regular expression match instead of `REGEXP_SUBSTR`, and no
-    /// second parse for a string or an integer that is not the common case):
-    /// on MariaDB 10.11 a third less per row than [`Dialect::json_value`].
-    /// Only for an `UPDATE`'s own `WHERE` and `SET`: in a derived table's
-    /// select list the assignment keeps the table from being merged into
-    /// its query (MariaDB materialises all its rows first). Each use assigns
-    /// the variable and reads it back within the same expression, so
-    /// evaluations in any order give each row its own value. (MySQL 8 warns
-    /// that assignments in expressions are deprecated; they still work.)
-    fn json_value_in_place(&self, json: &JsonKey<'_>) -> Query {
-        let mut query = json
-            .col(Query::new(format!(
-                "(CASE WHEN ({VALUE_VARIABLE} := JSON_VALUE("
-            )))
-            .sql(", ")
-            .bind(json.path())
-            .sql(&format!(
-                ")) REGEXP '{CANONICAL}' THEN {VALUE_VARIABLE} ELSE "
-            ));
-        query.append(typed(json, &Query::new(VALUE_VARIABLE)));
-        guarded(json, query.sql(" END)"))
-    }
-
-    /// [`Dialect::json_value_in_place`], the common row first: its value is
-    /// one of `olds` (then it is the stored value unless it is a boolean,
-    /// which MariaDB's `JSON_VALUE` gives as `1` or `0`), or it is an
-    /// integer of the common form, which is its stored value and so not one
-    /// of `olds`. Only a fraction (`.`, `e`, `E`) or an integer too long for
-    /// 64 bits is typed. So the row that matches nothing, most rows, costs
-    /// one `JSON_VALUE` and a search of a few characters (0.93 s against
-    /// 1.06 s per pass over the benchmark's 1 M nodes on MariaDB).
+    /// The key's value read once per row into a session variable, the
+    /// common row first. Its value is one of `olds` (then it is the stored
+    /// value unless it is a boolean, which MariaDB's `JSON_VALUE` gives as
+    /// `1` or `0`), or it is an integer of the common form, which is its
+    /// stored value and so not one of `olds`. Only a fraction (`.`, `e`, `E`)
+    /// or an integer too long for 64 bits is typed. So the row that matches
+    /// nothing, most rows, costs one `JSON_VALUE` and a search of a few
+    /// characters: 0.93 s per pass over the benchmark's 1 M nodes on MariaDB,
+    /// against 1.5 s for [`Dialect::json_value`].
+    ///
+    /// Each use assigns the variable and reads it back within the same
+    /// expression, so evaluations in any order give each row its own value.
+    /// In a derived table that could be merged, the assignment would keep
+    /// MariaDB from merging it (every row materialised first), so this form
+    /// is only for an `UPDATE`'s own `WHERE` and `SET` and a `SELECT
+    /// DISTINCT`. MySQL 8 warns that assignments in expressions are
+    /// deprecated, and still runs them.
     fn json_value_among(&self, json: &JsonKey<'_>, olds: &[Bind]) -> Query {
         let mut query = json
             .col(Query::new(format!(
