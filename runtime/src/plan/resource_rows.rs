@@ -53,15 +53,7 @@ pub(super) fn distinct_rows(
     query.append(referencing_rows(reference));
     if let Some(through) = &reference.through {
         query
-            .push_sql(" JOIN ")
-            .push_ident(&through.table)
-            .push_sql(" AS ")
-            .push_ident(OWNER_ALIAS)
-            .push_sql(" ON ")
-            .push_ident(OWNER_ALIAS)
-            .push_sql(".")
-            .push_ident("id")
-            .push_sql(" = ")
+            .append(owner_join(through))
             .push_ident(table)
             .push_sql(".")
             .push_ident(&through.column);
@@ -128,7 +120,16 @@ fn distinct_pairs_then_owner(
     query
         .push_sql(" IN (")
         .push_binds(olds)
-        .push_sql(")) p JOIN ")
+        .push_sql(")) p")
+        .append(owner_join(through))
+        .push_sql("p.owner_id) s WHERE s.team_id IS NOT NULL");
+    query
+}
+
+/// ` JOIN through AS owner ON owner.id = `, the owner's key to follow.
+fn owner_join(through: &Through) -> Query {
+    let mut query = Query::new(" JOIN ");
+    query
         .push_ident(&through.table)
         .push_sql(" AS ")
         .push_ident(OWNER_ALIAS)
@@ -136,7 +137,7 @@ fn distinct_pairs_then_owner(
         .push_ident(OWNER_ALIAS)
         .push_sql(".")
         .push_ident("id")
-        .push_sql(" = p.owner_id) s WHERE s.team_id IS NOT NULL");
+        .push_sql(" = ");
     query
 }
 
