@@ -448,7 +448,7 @@ mod tests {
         };
         assert_eq!(
             reset.render(Backend::Mysql),
-            "SET @llm_lifecycle_n0 = 0, @llm_lifecycle_n1 = 0"
+            "SET @llm_lifecycle_k_text = '', @llm_lifecycle_n0 = 0, @llm_lifecycle_n1 = 0"
         );
         assert_eq!(
             read.render(Backend::Mysql),
@@ -472,17 +472,35 @@ mod tests {
         let (set, filter) = sql.split_once(" WHERE ").unwrap_or_default();
         assert!(
             set.starts_with(
-                "UPDATE `pipeline_nodes` SET `pipeline_nodes`.`params` = IF((CASE (@llm_lifecycle_k := (CASE WHEN "
+                "UPDATE `pipeline_nodes` SET `pipeline_nodes`.`params` = IF((CASE (@llm_lifecycle_k_text := (CASE WHEN "
             ),
             "{sql}"
         );
         // …which the new value's `CASE` then reads, not the document again.
         assert!(
-            set.contains(", JSON_SET(`pipeline_nodes`.`params`, ?, CASE @llm_lifecycle_k WHEN ? THEN ? WHEN ? THEN ? END))"),
+            set.contains(", JSON_SET(`pipeline_nodes`.`params`, ?, CASE @llm_lifecycle_k_text WHEN ? THEN ? WHEN ? THEN ? END))"),
             "{sql}"
         );
         assert!(!filter.contains(":= @llm_lifecycle_n"), "{sql}");
         assert!(filter.ends_with(" IN (?, ?)"), "{sql}");
+        // An integer column keeps its old value in a variable of its own,
+        // set to an integer first (MariaDB types a variable by the value it
+        // holds when a statement starts).
+        let Some(CountingUpdate::Counters { reset, update, .. }) =
+            column(ReferenceKind::Id).update_counting_query(Backend::Mysql, &mapping, None)
+        else {
+            panic!("MySQL counts with session counters");
+        };
+        assert!(
+            reset
+                .render(Backend::Mysql)
+                .starts_with("SET @llm_lifecycle_k_int = 0, @llm_lifecycle_n0 = 0"),
+            "{}",
+            reset.render(Backend::Mysql)
+        );
+        let sql = update.render(Backend::Mysql);
+        assert!(sql.contains("CASE @llm_lifecycle_k_int WHEN"), "{sql}");
+        assert!(!sql.contains("@llm_lifecycle_k_text"), "{sql}");
     }
 
     #[test]

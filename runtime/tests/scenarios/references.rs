@@ -73,6 +73,40 @@ fn repoints_id_json_and_text_references_of_a_deleted_model(db: &TestDb) {
     assert_eq!(report.counts.repointed_rows, 7);
 }
 
+/// A text reference moved right after an integer one, in the same apply
+/// (MariaDB types a session variable by the value it held when a statement
+/// starts: the counting `UPDATE`s must not share one across the two types).
+fn a_text_reference_right_after_an_integer_one_moves(db: &TestDb) {
+    prepared(db);
+    let references: String = REFERENCES
+        .split("[[references]]")
+        .filter(|entry| {
+            entry.contains("table = \"assistants\"") || entry.contains("table = \"experiments\"")
+        })
+        .map(|entry| format!("[[references]]{entry}"))
+        .collect();
+    assert_eq!(
+        references.matches("[[references]]").count(),
+        2,
+        "{references}"
+    );
+    let report = apply(db, &catalog(&format!("{MODELS}\n{references}"))).unwrap();
+    let target = global_id(db, "openai/gpt-4.1").expect("the replacement was created");
+    assert_eq!(
+        db.strings(&format!(
+            "SELECT {} AS v FROM assistants WHERE id IN (1, 2) ORDER BY id",
+            db.text_cast("llm_provider_model_id")
+        )),
+        [Some(target.to_string()), Some(target.to_string())]
+    );
+    assert_eq!(
+        db.strings("SELECT llm AS v FROM experiments WHERE id IN (1, 3) ORDER BY id"),
+        [Some("openai/gpt-4.1".into()), Some("openai/gpt-4.1".into())]
+    );
+    // 2 assistants and 1 experiment to gpt-4.1, gpt-4's assistant.
+    assert_eq!(report.counts.repointed_rows, 4);
+}
+
 fn clears_nullable_references_of_a_model_without_replacement(db: &TestDb) {
     prepared(db);
     let report = apply(db, &full_catalog()).unwrap();
@@ -503,6 +537,7 @@ fn json_ids_match_numbers_and_strings_of_the_id_never_booleans(db: &TestDb) {
 
 llm_lifecycle_test_support::backend_tests!(
     repoints_id_json_and_text_references_of_a_deleted_model,
+    a_text_reference_right_after_an_integer_one_moves,
     clears_nullable_references_of_a_model_without_replacement,
     a_chain_through_a_deleted_model_ends_at_the_live_model,
     refuses_to_clear_a_not_null_reference,

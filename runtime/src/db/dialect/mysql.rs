@@ -18,8 +18,15 @@ const CANONICAL: &str = "^-{0,1}[1-9][0-9]+$";
 /// The session variable [`Dialect::json_value_among`] reads a row's value into.
 const VALUE_VARIABLE: &str = "@llm_lifecycle_v";
 
-/// The session variable a counting `UPDATE` keeps a row's old value in.
-const KEY_VARIABLE: &str = "@llm_lifecycle_k";
+/// The session variables a counting `UPDATE` keeps a row's old value in, an
+/// integer or a text, with the value each is set to first. MariaDB types a
+/// variable a statement reads by the value it holds when the statement
+/// starts: one variable for both would compare a text column's values as
+/// numbers after an integer column's `UPDATE` (and fail in strict mode).
+const KEY_VARIABLES: [(&str, &str); 2] = [
+    ("@llm_lifecycle_k_int", "0"),
+    ("@llm_lifecycle_k_text", "''"),
+];
 
 /// `(CASE WHEN <the row holds JSON that mentions the key> THEN value END)`:
 /// only rows that mention the key (a text column) and hold valid JSON are
@@ -324,11 +331,16 @@ impl Dialect for Mysql {
         set: &dyn Fn(Query) -> Query,
         within: Option<Query>,
     ) -> Option<CountingUpdate> {
-        let mut bump = Query::new(format!("(CASE ({KEY_VARIABLE} := "));
+        let integers = mapping
+            .first()
+            .is_some_and(|[old, _]| matches!(old, Bind::BigInt(_)));
+        let [int_key, text_key] = KEY_VARIABLES;
+        let (key, initial) = if integers { int_key } else { text_key };
+        let mut bump = Query::new(format!("(CASE ({key} := "));
         bump.append(matched.clone());
         bump.push_sql(")");
-        let mut case = Query::new(format!("CASE {KEY_VARIABLE}"));
-        let mut reset = Query::new("SET ");
+        let mut case = Query::new(format!("CASE {key}"));
+        let mut reset = Query::new(format!("SET {key} = {initial}, "));
         let mut read = Query::default();
         let mut olds = Vec::with_capacity(mapping.len());
         for (index, [old, new]) in mapping.into_iter().enumerate() {
