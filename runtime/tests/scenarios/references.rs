@@ -13,19 +13,22 @@ fn prepared(db: &TestDb) {
     seed_references(db);
 }
 
+/// The model ids of assistants 1 and 2 (both on the deleted `gpt-4-turbo`
+/// in `prepared`), as text.
+fn moved_assistants(db: &TestDb) -> Vec<Option<String>> {
+    db.strings(&format!(
+        "SELECT {} AS v FROM assistants WHERE id IN (1, 2) ORDER BY id",
+        db.text_cast("llm_provider_model_id")
+    ))
+}
+
 fn repoints_id_json_and_text_references_of_a_deleted_model(db: &TestDb) {
     prepared(db);
     let report = apply(db, &full_catalog()).unwrap();
     let target = global_id(db, "openai/gpt-4.1").expect("the replacement was created");
 
     // id: every row, archived ones too.
-    assert_eq!(
-        db.strings(&format!(
-            "SELECT {} AS v FROM assistants WHERE id IN (1, 2) ORDER BY id",
-            db.text_cast("llm_provider_model_id")
-        )),
-        [Some(target.to_string()), Some(target.to_string())]
-    );
+    assert_eq!(moved_assistants(db), vec![Some(target.to_string()); 2]);
     // json: stored as a number and as a string, both rewritten as a number.
     assert_eq!(json_value(db, "pipeline_nodes", 1), target.to_string());
     assert_eq!(json_value(db, "pipeline_nodes", 2), target.to_string());
@@ -92,16 +95,10 @@ fn a_text_reference_right_after_an_integer_one_moves(db: &TestDb) {
     );
     let report = apply(db, &catalog(&format!("{MODELS}\n{references}"))).unwrap();
     let target = global_id(db, "openai/gpt-4.1").expect("the replacement was created");
-    assert_eq!(
-        db.strings(&format!(
-            "SELECT {} AS v FROM assistants WHERE id IN (1, 2) ORDER BY id",
-            db.text_cast("llm_provider_model_id")
-        )),
-        [Some(target.to_string()), Some(target.to_string())]
-    );
+    assert_eq!(moved_assistants(db), vec![Some(target.to_string()); 2]);
     assert_eq!(
         db.strings("SELECT llm AS v FROM experiments WHERE id IN (1, 3) ORDER BY id"),
-        [Some("openai/gpt-4.1".into()), Some("openai/gpt-4.1".into())]
+        vec![Some("openai/gpt-4.1".to_owned()); 2]
     );
     // 2 assistants and 1 experiment to gpt-4.1, gpt-4's assistant.
     assert_eq!(report.counts.repointed_rows, 4);
