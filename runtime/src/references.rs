@@ -162,9 +162,10 @@ impl RefColumn {
     /// of `olds` exactly on those rows, and then their stored value, which an
     /// engine may compute faster there ([`Dialect::json_value_among`]).
     pub(crate) fn stored_value_among(&self, backend: Backend, olds: &[Bind]) -> Query {
-        match self.kind {
-            ReferenceKind::Id | ReferenceKind::Text => self.col(Query::default()),
-            ReferenceKind::Json => dialect::of(backend).json_value_among(&self.json(), olds),
+        if self.kind == ReferenceKind::Json {
+            dialect::of(backend).json_value_among(&self.json(), olds)
+        } else {
+            self.stored_value(backend)
         }
     }
 

@@ -8,6 +8,8 @@
 
 use crate::common::{apply, plan};
 use crate::notifications_support::*;
+use llm_lifecycle_catalog::Catalog;
+use llm_lifecycle_runtime::plan::AffectedTeam;
 use llm_lifecycle_test_support::TestDb;
 
 /// Team 1's resources on gpt-4, besides those of [`prepared`]: a chatbot
@@ -24,17 +26,30 @@ fn crowded(db: &TestDb) {
     );
 }
 
-fn a_qualified_name_meeting_a_literal_one_keeps_both_links(db: &TestDb) {
-    crowded(db);
-    let catalog = full(MODELS, "");
-    let planned = plan(db, &catalog);
-    let team = planned
+/// Team 1's entry for gpt-4 in `plan`'s affected teams (the links computed in Rust).
+fn planned_gpt4_team1(db: &TestDb, catalog: &Catalog) -> AffectedTeam {
+    plan(db, catalog)
         .affected
         .iter()
         .find(|model| model.model.to_string() == "openai/gpt-4")
         .and_then(|model| model.teams.iter().find(|team| team.team_id == 1))
         .expect("team 1 uses gpt-4")
-        .clone();
+        .clone()
+}
+
+/// The message of the notice the apply wrote for team 1 about gpt-4.
+fn gpt4_message_to_team1(db: &TestDb) -> String {
+    notifications(db)
+        .into_iter()
+        .find(|notice| notice.0 == 1 && notice.2 == "openai/gpt-4")
+        .expect("team 1 is told about gpt-4")
+        .4
+}
+
+fn a_qualified_name_meeting_a_literal_one_keeps_both_links(db: &TestDb) {
+    crowded(db);
+    let catalog = full(MODELS, "");
+    let team = planned_gpt4_team1(db, &catalog);
     apply(db, &catalog).unwrap();
     let expected = map(&[
         ("A/B", "experiments#1"),
@@ -46,11 +61,7 @@ fn a_qualified_name_meeting_a_literal_one_keeps_both_links(db: &TestDb) {
     ]);
     assert_eq!(links(db, 1, "openai/gpt-4"), expected);
     assert_eq!(team.links, expected);
-    let message = notifications(db)
-        .into_iter()
-        .find(|notice| notice.0 == 1 && notice.2 == "openai/gpt-4")
-        .expect("team 1 is told about gpt-4")
-        .4;
+    let message = gpt4_message_to_team1(db);
     assert!(
         message.contains(" 3 chatbot(s), 2 pipeline(s), 1 experiment(s) were affected."),
         "{message}"
@@ -92,19 +103,15 @@ url = "/a/{team_id}/chatbots/{id}/"
 fn a_resource_two_references_reach_is_counted_and_linked_once(db: &TestDb) {
     prepared(db);
     db.execute(
-        "CREATE TABLE chatbot_versions (id BIGINT PRIMARY KEY, chatbot_id BIGINT NOT NULL,            llm TEXT NULL, FOREIGN KEY (chatbot_id) REFERENCES chatbots (id));
-         INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES            (9, 1, 'Draft', FALSE, NULL);
-         INSERT INTO chatbot_versions (id, chatbot_id, llm) VALUES            (1, 1, 'openai/gpt-4'), (2, 9, 'openai/gpt-4');",
+        "CREATE TABLE chatbot_versions (id BIGINT PRIMARY KEY, chatbot_id BIGINT NOT NULL, \
+           llm TEXT NULL, FOREIGN KEY (chatbot_id) REFERENCES chatbots (id));
+         INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES \
+           (9, 1, 'Draft', FALSE, NULL);
+         INSERT INTO chatbot_versions (id, chatbot_id, llm) VALUES \
+           (1, 1, 'openai/gpt-4'), (2, 9, 'openai/gpt-4');",
     );
     let catalog = full(MODELS, VERSIONS);
-    let planned = plan(db, &catalog);
-    let team = planned
-        .affected
-        .iter()
-        .find(|model| model.model.to_string() == "openai/gpt-4")
-        .and_then(|model| model.teams.iter().find(|team| team.team_id == 1))
-        .expect("team 1 uses gpt-4")
-        .clone();
+    let team = planned_gpt4_team1(db, &catalog);
     apply(db, &catalog).unwrap();
     let expected = map(&[
         ("A/B", "experiments#1"),
@@ -114,11 +121,7 @@ fn a_resource_two_references_reach_is_counted_and_linked_once(db: &TestDb) {
     ]);
     assert_eq!(links(db, 1, "openai/gpt-4"), expected);
     assert_eq!(team.links, expected);
-    let message = notifications(db)
-        .into_iter()
-        .find(|notice| notice.0 == 1 && notice.2 == "openai/gpt-4")
-        .expect("team 1 is told about gpt-4")
-        .4;
+    let message = gpt4_message_to_team1(db);
     assert!(
         message.contains(" 2 chatbot(s), 1 pipeline(s), 1 experiment(s) were affected."),
         "{message}"
