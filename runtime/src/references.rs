@@ -7,7 +7,9 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
-use crate::db::dialect::{self, Companions, CountingUpdate, Dialect, JsonKey, TokenLimits};
+use crate::db::dialect::{
+    self, Companions, CountingUpdate, Dialect, JsonKey, Matched, TokenLimits,
+};
 use crate::db::{Backend, Bind, Query};
 
 /// Most mapping entries per statement (two bound values each): far below the
@@ -158,14 +160,17 @@ impl RefColumn {
 
     /// [`stored_value`](Self::stored_value) where only the rows holding one
     /// of `olds` matter (an `UPDATE` of them, a materialised `SELECT
-    /// DISTINCT` of them; never a derived table that could be merged): one
-    /// of `olds` exactly on those rows, and then their stored value, which an
-    /// engine may compute faster there ([`Dialect::json_value_among`]).
-    pub(crate) fn stored_value_among(&self, backend: Backend, olds: &[Bind]) -> Query {
+    /// DISTINCT` of them; never a derived table that could be merged), and
+    /// the condition that a row holds one of them: a value that is one of
+    /// `olds` exactly on those rows, and then their stored value, which an
+    /// engine may compute faster there, and a condition that may cost less
+    /// than `value IN (olds)` ([`Dialect::json_value_among`],
+    /// [`Dialect::json_among`]).
+    pub(crate) fn matched_among(&self, backend: Backend, olds: &[Bind]) -> Matched {
         if self.kind == ReferenceKind::Json {
-            dialect::of(backend).json_value_among(&self.json(), olds)
+            dialect::of(backend).json_among(&self.json(), olds)
         } else {
-            self.stored_value(backend)
+            Matched::among(self.stored_value(backend), olds)
         }
     }
 
@@ -308,7 +313,7 @@ impl RefColumn {
             &'static dyn Dialect,
             &str,
             &str,
-            Query,
+            Matched,
             Vec<[Bind; 2]>,
             &dyn Fn(Query) -> Query,
         ) -> T,
@@ -322,7 +327,7 @@ impl RefColumn {
             dialect,
             &self.table,
             &self.column,
-            self.stored_value_among(backend, &olds),
+            self.matched_among(backend, &olds),
             rows,
             &set,
         )
@@ -425,7 +430,11 @@ mod tests {
             "{sql}"
         );
         assert!(sql.contains(" WHEN ? THEN ? END) WHERE "), "{sql}");
-        assert!(sql.ends_with(" IN (?)"), "{sql}");
+        // The `WHERE` is the match as a condition, the typed value last.
+        assert!(
+            sql.ends_with(" IN (?) ELSE FALSE END) ELSE FALSE END)"),
+            "{sql}"
+        );
         assert!(
             column(ReferenceKind::Id)
                 .update_counting_query(Backend::Sqlite, &mapping, None)
@@ -483,7 +492,43 @@ mod tests {
             "{sql}"
         );
         assert!(!filter.contains(":= @llm_lifecycle_n"), "{sql}");
-        assert!(filter.ends_with(" IN (?, ?)"), "{sql}");
+        // The `WHERE` is a condition: a row matching nothing is done after
+        // the key's `JSON_VALUE`, its `IN` and the test of its form.
+        assert!(
+            filter.contains(
+                "(CASE WHEN (@llm_lifecycle_v := JSON_VALUE(`pipeline_nodes`.`params`, ?)) IN (?, ?) \
+                 THEN (@llm_lifecycle_v REGEXP '^-{0,1}[1-9][0-9]+$' OR JSON_TYPE("
+            ),
+            "{sql}"
+        );
+        assert!(
+            filter.ends_with(" IN (?, ?) ELSE FALSE END) ELSE FALSE END)"),
+            "{sql}"
+        );
+        // A MariaDB `JSON` column (valid by its check) is parsed once per row
+        // without searching for the key first; a text column is searched and
+        // validated first (MySQL 8 fails on invalid JSON).
+        let mut json_text = column(ReferenceKind::Json);
+        json_text.data_type = "json_text".into();
+        let Some(CountingUpdate::Counters { update, .. }) =
+            json_text.update_counting_query(Backend::Mysql, &mapping, None)
+        else {
+            panic!("MySQL counts with session counters");
+        };
+        let sql = update.render(Backend::Mysql);
+        assert!(
+            !sql.contains("LOCATE(") && !sql.contains("JSON_VALID("),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(" WHERE (CASE WHEN (@llm_lifecycle_v := JSON_VALUE(`pipeline_nodes`.`params`, ?)) IN (?, ?) \
+                THEN (@llm_lifecycle_v REGEXP '^-{0,1}[1-9][0-9]+$' OR JSON_TYPE(JSON_EXTRACT(`pipeline_nodes`.`params`, ?)) <> 'BOOLEAN') \
+                WHEN @llm_lifecycle_v REGEXP '[.eE]' OR CHAR_LENGTH(@llm_lifecycle_v) > 18 THEN (CASE JSON_TYPE(JSON_EXTRACT(`pipeline_nodes`.`params`, ?)) \
+                WHEN 'INTEGER' THEN @llm_lifecycle_v WHEN 'UNSIGNED INTEGER' THEN @llm_lifecycle_v WHEN 'STRING' THEN @llm_lifecycle_v \
+                WHEN 'DOUBLE' THEN (CASE WHEN JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0 = FLOOR(JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0) \
+                THEN CAST(CAST(JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0 AS SIGNED) AS CHAR) END) END) IN (?, ?) ELSE FALSE END)"),
+            "{sql}"
+        );
         // An integer column keeps its old value in a variable of its own,
         // set to an integer first (MariaDB types a variable by the value it
         // holds when a statement starts).

@@ -107,7 +107,8 @@ fn distinct_pairs_then_owner(
         .collect();
     // The `SELECT DISTINCT` is materialised whatever it reads, so the
     // in-place form of the value (MySQL: one parse per row) costs nothing more.
-    query.append(column.stored_value_among(backend, &olds));
+    let matched = column.matched_among(backend, &olds);
+    query.append(matched.value);
     query
         .push_sql(" AS old_key, ")
         .push_ident(reference.table.as_ref())
@@ -116,11 +117,9 @@ fn distinct_pairs_then_owner(
         .push_sql(" AS owner_id FROM ");
     query.append(referencing_rows(reference));
     query.push_sql(" WHERE ");
-    query.append(column.stored_value_among(backend, &olds));
+    query.append(matched.among);
     query
-        .push_sql(" IN (")
-        .push_binds(olds)
-        .push_sql(")) p")
+        .push_sql(") p")
         .append(owner_join(through))
         .push_sql("p.owner_id) s WHERE s.team_id IS NOT NULL");
     query

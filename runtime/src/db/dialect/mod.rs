@@ -205,6 +205,31 @@ fn in_list(prefix: &str, values: Vec<Bind>) -> Query {
     query
 }
 
+/// A reference column's rows in a mapped `UPDATE`: the expression their
+/// stored value is matched by, and the condition that it is one of the
+/// mapping's old values.
+#[derive(Debug, Clone)]
+pub(crate) struct Matched {
+    /// The stored value; for JSON [`Dialect::json_value_among`].
+    pub(crate) value: Query,
+    /// `value IN (olds)`, or a condition that holds on exactly the same rows
+    /// and costs less ([`Dialect::json_among`]); where the mapping is joined
+    /// (PostgreSQL, SQLite), the join matches `value` and this is not used.
+    pub(crate) among: Query,
+}
+
+impl Matched {
+    /// `value`, and `value IN (olds)` as its condition.
+    pub(crate) fn among(value: Query, olds: &[Bind]) -> Self {
+        let mut among = value.clone();
+        among
+            .push_sql(" IN (")
+            .push_binds(olds.iter().cloned())
+            .push_sql(")");
+        Self { value, among }
+    }
+}
+
 /// The columns of the mapping relation of [`Dialect::mapped_update`].
 const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 
@@ -285,6 +310,13 @@ pub(crate) trait Dialect: Sync {
     fn json_value_among(&self, json: &JsonKey<'_>, _olds: &[Bind]) -> Query {
         self.json_value(json)
     }
+    /// A row of a mapped `UPDATE` over a JSON key: [`Dialect::json_value_among`],
+    /// and the condition that it is one of `olds`. MySQL's condition is a
+    /// boolean of its own, which a row that matches nothing leaves after one
+    /// `JSON_VALUE` and one test of its form.
+    fn json_among(&self, json: &JsonKey<'_>, olds: &[Bind]) -> Matched {
+        Matched::among(self.json_value_among(json, olds), olds)
+    }
     /// Whether the notices' affected resources reached through an owner
     /// table are found as distinct (old value, owner id) pairs first, then
     /// joined to their owners (MySQL), instead of joined first.
@@ -312,12 +344,12 @@ pub(crate) trait Dialect: Sync {
         &self,
         table: &str,
         column: &str,
-        matched: Query,
+        matched: Matched,
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
         within: Option<Query>,
     ) -> Query {
-        let (rows, value, on) = mapping_parts(matched, mapping, set, within);
+        let (rows, value, on) = mapping_parts(matched.value, mapping, set, within);
         self.update_from(table, &MAPPING_COLUMNS, rows, vec![(column, value)], on)
     }
     /// Whether [`Dialect::mapped_update_counting`] counts in the `UPDATE`
@@ -334,7 +366,7 @@ pub(crate) trait Dialect: Sync {
         &self,
         _table: &str,
         _column: &str,
-        _matched: Query,
+        _matched: Matched,
         _mapping: Vec<[Bind; 2]>,
         _set: &dyn Fn(Query) -> Query,
         _within: Option<Query>,

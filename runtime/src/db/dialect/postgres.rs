@@ -1,7 +1,7 @@
 //! PostgreSQL.
 
 use super::{
-    Column, CountingUpdate, Dialect, JsonKey, MAPPING_COLUMNS, in_list, mapping_parts,
+    Column, CountingUpdate, Dialect, JsonKey, MAPPING_COLUMNS, Matched, in_list, mapping_parts,
     update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
@@ -228,12 +228,12 @@ impl Dialect for Postgres {
         &self,
         table: &str,
         column: &str,
-        matched: Query,
+        matched: Matched,
         mapping: Vec<[Bind; 2]>,
         set: &dyn Fn(Query) -> Query,
         within: Option<Query>,
     ) -> Option<CountingUpdate> {
-        let (rows, value, on) = mapping_parts(matched, mapping, set, within);
+        let (rows, value, on) = mapping_parts(matched.value, mapping, set, within);
         let mut query = values_cte(&MAPPING_COLUMNS, rows);
         query
             .push_sql(", u AS (")
