@@ -160,12 +160,13 @@ pub(crate) fn team_notices(
 /// docs) for `nouns` kinds, `distinct` when two told references share an
 /// owner table and a noun (the same resource may come from both).
 ///
-/// One sort serves the link names: by team and display name, which gives
-/// each name its kinds (a name two kinds share is qualified) and its uses.
-/// Only in a team where some name is qualified can a qualified key meet a
-/// literal name (`Support (chatbot)`), so only there are the keys counted
-/// again, and that sort keeps the team order already made. The counts are
-/// one conditional `COUNT` per noun.
+/// Two window passes make the link names: by team and display name, which
+/// gives each name its kinds (a name two kinds share is qualified with its
+/// kind: `Support (chatbot)`), then by team and that key, which counts its
+/// uses (a key used twice gets the resource's id: `Support #3`). Counting
+/// by the key counts the display names where no name of the team is
+/// qualified, and a qualified key against a literal name of the same text
+/// where one is. The counts are one conditional `COUNT` per noun.
 fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize, distinct: bool) -> Query {
     let text = dialect.text_type();
     let id = format!("CAST(resource_id AS {text})");
@@ -185,14 +186,10 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize, distinct: bool)
         "CASE WHEN {qualified} THEN {} ELSE display END",
         dialect.concat(&["display", "' ('", "kind", "')'"])
     );
-    let recounted = format!(
-        "PARTITION BY idx, team_id, {}",
-        exact("CASE WHEN team_qualifies = 1 THEN shared_key END")
-    );
     let link_key = format!(
-        "CASE WHEN (CASE WHEN team_qualifies = 0 THEN name_uses \
-         ELSE COUNT(*) OVER ({recounted}) END) > 1 THEN {} ELSE shared_key END",
-        dialect.concat(&["shared_key", "' #'", &id])
+        "CASE WHEN COUNT(*) OVER (PARTITION BY idx, team_id, {}) > 1 THEN {} ELSE {key} END",
+        exact(&key),
+        dialect.concat(&[&key, "' #'", &id])
     );
     let counts: Vec<String> = (0..nouns)
         .map(|order| {
@@ -216,15 +213,12 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize, distinct: bool)
     let mut query = Query::new(format!(
         "SELECT idx, team_id, {counts} AS counts, {links} AS links FROM (\
          SELECT idx, team_id, kind_ord, kind, location, {link_key} AS link_key FROM (\
-         SELECT l2.*, {key} AS shared_key, MAX(CASE WHEN {qualified} THEN 1 ELSE 0 END) \
-         OVER (PARTITION BY idx, team_id) AS team_qualifies FROM (\
-         SELECT l1.*, MIN({kind}) OVER ({by_name}) AS kind_min, MAX({kind}) OVER ({by_name}) AS kind_max, \
-         COUNT(*) OVER ({by_name}) AS name_uses FROM (\
+         SELECT l1.*, MIN({kind}) OVER ({by_name}) AS kind_min, MAX({kind}) OVER ({by_name}) AS kind_max FROM (\
          SELECT {distinct}idx, team_id, tbl, resource_id, kind_ord, kind, \
          COALESCE(name, {fallback}) AS display, {location} AS location FROM ("
     ));
     query
         .append(union)
-        .push_sql(") AS r) AS l1) AS l2) AS l3) AS l4 GROUP BY idx, team_id");
+        .push_sql(") AS r) AS l1) AS l2) AS l3 GROUP BY idx, team_id");
     query
 }
