@@ -260,7 +260,10 @@ fn written_by(select: &str, run_id: i64, before: i64) -> Query {
 
 /// Per candidate told about, in the candidates' order: the model with its
 /// first teams, and how many teams were told. One statement: the rows the
-/// last one wrote (a range of the primary key), numbered per model.
+/// last one wrote (a range of the primary key), numbered per model, only
+/// their keys through the windows and the texts joined to the rows listed
+/// (MariaDB materialises a window's input: with the texts, a table of every
+/// row on disk).
 fn read_back(
     conn: &mut Conn<'_>,
     run_id: i64,
@@ -272,13 +275,13 @@ fn read_back(
     let (text, integer) = (dialect.text_type(), dialect.integer_type());
     let by_model = "PARTITION BY slug, model, reminder_days";
     let mut query = Query::new(format!(
-        "SELECT slug, model, CAST(reminder_days AS {integer}) AS reminder_days, \
-         CAST(n AS {integer}) AS n, team_id, message, CAST(links AS {text}) AS links FROM ("
+        "SELECT w.slug, w.model, CAST(w.reminder_days AS {integer}) AS reminder_days, \
+         CAST(w.n AS {integer}) AS n, w.team_id, t.message, CAST(t.links AS {text}) AS links FROM ("
     ));
     query
         .append(written_by(
             &format!(
-                "SELECT slug, model, reminder_days, team_id, message, links, \
+                "SELECT id, slug, model, reminder_days, team_id, \
                  COUNT(*) OVER ({by_model}) AS n, \
                  ROW_NUMBER() OVER ({by_model} ORDER BY team_id) AS listed"
             ),
@@ -286,7 +289,9 @@ fn read_back(
             before,
         ))
         .push_sql(&format!(
-            ") AS w WHERE listed <= {} ORDER BY slug, model, reminder_days, team_id",
+            ") AS w JOIN {} t ON t.id = w.id WHERE w.listed <= {} \
+             ORDER BY w.slug, w.model, w.reminder_days, w.team_id",
+            quote_ident(NOTIFICATIONS_TABLE),
             AffectedModel::LISTED
         ));
     let rows: Vec<Listed> = conn
