@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
 use crate::db::dialect::{
-    self, Companions, CountingUpdate, Dialect, JsonKey, Matched, TokenLimits,
+    self, Companions, CountingUpdate, Dialect, JsonKey, KeyBatch, Matched, TokenLimits,
 };
 use crate::db::{Backend, Bind, Query};
 
@@ -272,22 +272,46 @@ impl RefColumn {
             text = dialect.text_type(),
             integer = dialect.integer_type(),
         ));
+        let olds: Vec<Bind> = values
+            .iter()
+            .map(|value| self.old_value_bind(value))
+            .collect();
+        // Only the batch's rows are kept (a `LIMIT`ed table), so the
+        // in-place form of the match serves (MySQL: one parse per row).
+        let matched = self.matched_among(backend, &olds);
         query = key_column(query).sql(" AS p, ");
-        query.append(self.stored_value(backend));
+        query.append(matched.value);
         query = key_column(query.sql(" AS k FROM ").ident(&self.table).sql(" WHERE "))
             .sql(" > ")
             .bind(Bind::BigInt(after))
             .sql(" AND ");
-        query.append(self.stored_value(backend));
-        query
-            .push_sql(" IN (")
-            .push_binds(values.iter().map(|value| self.old_value_bind(value)))
-            .push_sql(")");
+        query.append(matched.among);
         query = key_column(query.sql(" ORDER BY "))
             .sql(" LIMIT ")
             .bind(Bind::BigInt(i64::try_from(limit).unwrap_or(i64::MAX)))
             .sql(") s GROUP BY s.k");
         query
+    }
+
+    /// Where the engine can (PostgreSQL): the batch of
+    /// [`batch_query`](Self::batch_query) taken and moved in one statement,
+    /// its rows `old_key`, `n`, `last` as there ([`Dialect::mapped_batch_update`]).
+    pub(crate) fn batch_update_query(
+        &self,
+        backend: Backend,
+        mapping: &[(OldValue, NewValue)],
+        key: &str,
+        after: i64,
+        limit: u64,
+    ) -> Option<Query> {
+        let batch = KeyBatch { key, after, limit };
+        self.mapped(
+            backend,
+            mapping,
+            |dialect, table, column, matched, rows, set| {
+                dialect.mapped_batch_update(table, column, matched, rows, set, batch)
+            },
+        )
     }
 
     /// `"table"."key" > after AND "table"."key" <= through`.
@@ -547,6 +571,62 @@ mod tests {
         let sql = update.render(Backend::Mysql);
         assert!(sql.contains("CASE @llm_lifecycle_k_int WHEN"), "{sql}");
         assert!(!sql.contains("@llm_lifecycle_k_text"), "{sql}");
+    }
+
+    #[test]
+    fn a_postgres_batch_is_taken_and_moved_in_one_statement_elsewhere_in_two() {
+        let id = column(ReferenceKind::Id);
+        let mapping = [
+            (OldValue::Id(1), NewValue::Id(Some(7))),
+            (OldValue::Id(2), NewValue::Id(None)),
+        ];
+        let Some(query) = id.batch_update_query(Backend::Postgres, &mapping, "id", 40, 10_000)
+        else {
+            panic!("PostgreSQL takes and moves a batch in one statement");
+        };
+        let sql = query.render(Backend::Postgres);
+        let key = "\"pipeline_nodes\".\"id\"";
+        // The batch: after the last key, in key order, at most N; no OFFSET…
+        assert!(
+            sql.contains(&format!(
+                ", b AS (SELECT {key} AS p FROM \"pipeline_nodes\" WHERE {key} > $5 AND \
+                 \"pipeline_nodes\".\"params\" IN ($6, $7) ORDER BY {key} LIMIT $8), u AS (UPDATE "
+            )),
+            "{sql}"
+        );
+        assert!(!sql.to_ascii_uppercase().contains("OFFSET"), "{sql}");
+        // …whose rows the `UPDATE` reaches by key, checking each one's value
+        // again, counted per old value with the batch's last key.
+        assert!(
+            sql.contains(&format!(
+                "WHERE \"pipeline_nodes\".\"params\" = m.old_value AND {key} = ANY (ARRAY(SELECT b.p FROM b)) \
+                 RETURNING CAST(m.old_value AS TEXT) AS old_key)"
+            )),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(
+                "SELECT u.old_key, COUNT(*) AS n, (SELECT CAST(MAX(b.p) AS BIGINT) FROM b) AS last \
+                 FROM u GROUP BY u.old_key"
+            ),
+            "{sql}"
+        );
+        let binds = query.binds();
+        assert_eq!(
+            binds[4..],
+            [
+                &Bind::BigInt(40),
+                &Bind::BigInt(1),
+                &Bind::BigInt(2),
+                &Bind::BigInt(10_000)
+            ]
+        );
+        for backend in [Backend::Sqlite, Backend::Mysql] {
+            assert!(
+                id.batch_update_query(backend, &mapping, "id", 40, 10_000)
+                    .is_none()
+            );
+        }
     }
 
     #[test]

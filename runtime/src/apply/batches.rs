@@ -16,7 +16,9 @@
 //!    `MAX_MAPPING_PER_STATEMENT` entries): the next batch is the first
 //!    `N` matching rows after the last batch's key, in key order
 //!    (`RefColumn::batch_query`: it reads on from there, never from the start,
-//!    no `OFFSET`); one `UPDATE` moves the rows of that key range; the
+//!    no `OFFSET`); one `UPDATE` moves the rows of that key range (on
+//!    PostgreSQL one statement takes the batch and moves it,
+//!    `RefColumn::batch_update_query`: the batch is read once); the
 //!    journal gets a `batched` row per model and batch. Only references whose
 //!    target row already exists move here ([`crate::plan::batching`]).
 //!
@@ -341,8 +343,28 @@ fn one_batch(
         )
     };
     let olds: Vec<OldValue> = walk.mapping.iter().map(|(old, _)| old.clone()).collect();
+    let by_key: HashMap<String, &OldValue> = olds.iter().map(|old| (old.key(), old)).collect();
+    let mut counts: HashMap<OldValue, u64> = HashMap::new();
+    let backend = conn.backend();
+    // PostgreSQL: the batch taken and moved in one statement.
+    if let Some(query) =
+        column.batch_update_query(backend, &walk.mapping, &walk.key, after, batch_size.get())
+    {
+        targets_exist(conn, table, &walk.target_ids)?;
+        let moved: Vec<BatchCount> = conn.load(&query).context(context)?;
+        let Some(through) = moved.iter().map(|row| row.last).max() else {
+            return Ok(None);
+        };
+        for row in moved {
+            if let Some(old) = by_key.get(&row.old_key) {
+                *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);
+            }
+        }
+        journal_batch(conn, walk, &counts, (after, through), run_id, number)?;
+        return Ok(Some(Done { through, counts }));
+    }
     let head: Vec<BatchCount> = conn
-        .load(&column.batch_query(conn.backend(), &olds, &walk.key, after, batch_size.get()))
+        .load(&column.batch_query(backend, &olds, &walk.key, after, batch_size.get()))
         .context(context)?;
     let Some(through) = head.iter().map(|row| row.last).max() else {
         return Ok(None);
@@ -353,8 +375,6 @@ fn one_batch(
         after,
         through,
     };
-    let by_key: HashMap<String, &OldValue> = olds.iter().map(|old| (old.key(), old)).collect();
-    let mut counts: HashMap<OldValue, u64> = HashMap::new();
     if let Some(counting) =
         column.update_counting_query(conn.backend(), &walk.mapping, Some(&range))
     {
@@ -382,6 +402,21 @@ fn one_batch(
             )));
         }
     }
+    journal_batch(conn, walk, &counts, (after, through), run_id, number)?;
+    Ok(Some(Done { through, counts }))
+}
+
+/// The journal's `batched` rows of batch `number` of `walk`, which moved
+/// `counts` in the keys `(after, through]`.
+fn journal_batch(
+    conn: &mut Conn<'_>,
+    walk: &Walk,
+    counts: &HashMap<OldValue, u64>,
+    (after, through): (i64, i64),
+    run_id: i64,
+    number: u64,
+) -> Result<(), Error> {
+    let column = &walk.column;
     let events: Vec<Event> = walk
         .entries
         .iter()
@@ -404,7 +439,7 @@ fn one_batch(
     if !events.is_empty() {
         ledger::journal(conn, run_id, &events)?;
     }
-    Ok(Some(Done { through, counts }))
+    Ok(())
 }
 
 /// Fails when a target row of `ids` is gone (another apply deleted it since

@@ -230,6 +230,15 @@ impl Matched {
     }
 }
 
+/// The batch a [`Dialect::mapped_batch_update`] takes: at most `limit` rows
+/// after the key `after`, in the order of the integer key column `key`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyBatch<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) after: i64,
+    pub(crate) limit: u64,
+}
+
 /// The columns of the mapping relation of [`Dialect::mapped_update`].
 const MAPPING_COLUMNS: [&str; 2] = ["old_value", "new_value"];
 
@@ -371,6 +380,24 @@ pub(crate) trait Dialect: Sync {
         _set: &dyn Fn(Query) -> Query,
         _within: Option<Query>,
     ) -> Option<CountingUpdate> {
+        None
+    }
+    /// Where the engine can (PostgreSQL): one statement that takes the next
+    /// batch and moves it, counting: the first rows of `batch` whose value is
+    /// one of the mapping's old values, rewritten as by
+    /// [`Dialect::mapped_update`]; its rows are `old_key`, `n` (the rows
+    /// moved per old value) and `last`, the batch's largest key, and there
+    /// are none when no row is left. `None` elsewhere: the batch is counted
+    /// first, then moved by its key range (two reads of it).
+    fn mapped_batch_update(
+        &self,
+        _table: &str,
+        _column: &str,
+        _matched: Matched,
+        _mapping: Vec<[Bind; 2]>,
+        _set: &dyn Fn(Query) -> Query,
+        _batch: KeyBatch<'_>,
+    ) -> Option<Query> {
         None
     }
     /// One `UPDATE table` of the rows matching `on` against the relation `m`

@@ -1,8 +1,8 @@
 //! PostgreSQL.
 
 use super::{
-    Column, CountingUpdate, Dialect, JsonKey, MAPPING_COLUMNS, Matched, in_list, mapping_parts,
-    update_statement, values_cte,
+    Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, Matched, in_list,
+    mapping_parts, update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
 
@@ -243,5 +243,68 @@ impl Dialect for Postgres {
                  SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
             );
         Some(CountingUpdate::Returning(query))
+    }
+
+    /// ```sql
+    /// WITH m(old_value, new_value) AS (VALUES …),
+    ///   b AS (SELECT t.key AS p FROM t WHERE t.key > after AND <among olds>
+    ///         ORDER BY t.key LIMIT n),
+    ///   u AS (UPDATE t SET c = set(m.new_value) FROM m
+    ///         WHERE <matched> = m.old_value AND t.key = ANY (ARRAY(SELECT b.p FROM b))
+    ///         RETURNING m.old_value)
+    /// SELECT old_key, COUNT(*), (SELECT MAX(b.p) FROM b) AS last FROM u GROUP BY old_key
+    /// ```
+    ///
+    /// The batch is read once, walking the key's index from `after`; the
+    /// `UPDATE` reaches its rows through the same index (`= ANY` of an array
+    /// computed once) and checks each row's value again as it locks it (a
+    /// row a host write changed meanwhile is left as it is). A batch none
+    /// of whose rows could be moved ends the walk: the final transaction
+    /// moves whatever is left.
+    fn mapped_batch_update(
+        &self,
+        table: &str,
+        column: &str,
+        matched: Matched,
+        mapping: Vec<[Bind; 2]>,
+        set: &dyn Fn(Query) -> Query,
+        batch: KeyBatch<'_>,
+    ) -> Option<Query> {
+        if mapping.is_empty() {
+            return None;
+        }
+        let key = |query: &mut Query| {
+            query.push_ident(table).push_sql(".").push_ident(batch.key);
+        };
+        let mut pick = Query::new("SELECT ");
+        key(&mut pick);
+        pick.push_sql(" AS p FROM ")
+            .push_ident(table)
+            .push_sql(" WHERE ");
+        key(&mut pick);
+        pick.push_sql(" > ")
+            .push_bind(Bind::BigInt(batch.after))
+            .push_sql(" AND ")
+            .append(matched.among);
+        pick.push_sql(" ORDER BY ");
+        key(&mut pick);
+        pick.push_sql(" LIMIT ")
+            .push_bind(Bind::BigInt(i64::try_from(batch.limit).unwrap_or(i64::MAX)));
+        let mut within = Query::default();
+        key(&mut within);
+        within.push_sql(" = ANY (ARRAY(SELECT b.p FROM b))");
+        let (rows, value, on) = mapping_parts(matched.value, mapping, set, Some(within));
+        let mut query = values_cte(&MAPPING_COLUMNS, rows);
+        query
+            .push_sql(", b AS (")
+            .append(pick)
+            .push_sql("), u AS (")
+            .append(update_statement(table, vec![(column, value)], on))
+            .push_sql(
+                " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
+                 SELECT u.old_key, COUNT(*) AS n, \
+                 (SELECT CAST(MAX(b.p) AS BIGINT) FROM b) AS last FROM u GROUP BY u.old_key",
+            );
+        Some(query)
     }
 }
