@@ -8,7 +8,8 @@ use diesel::sql_types::{BigInt, Text};
 use llm_lifecycle_catalog::ReferenceKind;
 
 use crate::db::dialect::{
-    self, Companions, CountingUpdate, Dialect, JsonKey, KeyBatch, Matched, TokenLimits,
+    self, Companions, CountingUpdate, Dialect, JsonKey, KeyBatch, MappedUpdate, Matched,
+    TokenLimits,
 };
 use crate::db::{Backend, Bind, Query};
 
@@ -222,13 +223,9 @@ impl RefColumn {
         range: Option<&KeyRange>,
     ) -> Query {
         let within = range.map(|range| self.range_condition(range));
-        self.mapped(
-            backend,
-            mapping,
-            |dialect, table, column, matched, rows, set| {
-                dialect.mapped_update(table, column, matched, rows, set, within)
-            },
-        )
+        self.mapped(backend, mapping, |dialect, update| {
+            dialect.mapped_update(update, within)
+        })
     }
 
     /// Where the engine can (PostgreSQL, MySQL): the same `UPDATE`, counting
@@ -241,13 +238,9 @@ impl RefColumn {
         range: Option<&KeyRange>,
     ) -> Option<CountingUpdate> {
         let within = range.map(|range| self.range_condition(range));
-        self.mapped(
-            backend,
-            mapping,
-            |dialect, table, column, matched, rows, set| {
-                dialect.mapped_update_counting(table, column, matched, rows, set, within)
-            },
-        )
+        self.mapped(backend, mapping, |dialect, update| {
+            dialect.mapped_update_counting(update, within)
+        })
     }
 
     /// `SELECT old_key, n, last`: the next batch of at most `limit` rows
@@ -305,13 +298,9 @@ impl RefColumn {
         limit: u64,
     ) -> Option<Query> {
         let batch = KeyBatch { key, after, limit };
-        self.mapped(
-            backend,
-            mapping,
-            |dialect, table, column, matched, rows, set| {
-                dialect.mapped_batch_update(table, column, matched, rows, set, batch)
-            },
-        )
+        self.mapped(backend, mapping, |dialect, update| {
+            dialect.mapped_batch_update(update, batch)
+        })
     }
 
     /// `"table"."key" > after AND "table"."key" <= through`.
@@ -327,20 +316,14 @@ impl RefColumn {
         .bind(Bind::BigInt(range.through))
     }
 
-    /// Calls `build` (a mapped `UPDATE` of the dialect) with this column, its
-    /// match, the bound mapping and what the column becomes.
+    /// Calls `build` (a mapped `UPDATE` of the dialect) with the mapped
+    /// `UPDATE` of this column: its match, the bound mapping and what the
+    /// column becomes.
     fn mapped<T>(
         &self,
         backend: Backend,
         mapping: &[(OldValue, NewValue)],
-        build: impl FnOnce(
-            &'static dyn Dialect,
-            &str,
-            &str,
-            Matched,
-            Vec<[Bind; 2]>,
-            &dyn Fn(Query) -> Query,
-        ) -> T,
+        build: impl FnOnce(&'static dyn Dialect, MappedUpdate<'_>) -> T,
     ) -> T {
         let dialect = dialect::of(backend);
         let json = self.json();
@@ -349,11 +332,13 @@ impl RefColumn {
         let olds: Vec<Bind> = rows.iter().map(|[old, _]| old.clone()).collect();
         build(
             dialect,
-            &self.table,
-            &self.column,
-            self.matched_among(backend, &olds),
-            rows,
-            &set,
+            MappedUpdate {
+                table: &self.table,
+                column: &self.column,
+                matched: self.matched_among(backend, &olds),
+                mapping: rows,
+                set: &set,
+            },
         )
     }
 

@@ -230,6 +230,18 @@ impl Matched {
     }
 }
 
+/// A mapped `UPDATE` of one reference column of `table`: `column` becomes
+/// `set(new)` in every row whose `matched` value is the old value of one of
+/// `mapping`'s bound `(old, new)` pairs, `new` being the SQL expression of
+/// that row's new value.
+pub(crate) struct MappedUpdate<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) column: &'a str,
+    pub(crate) matched: Matched,
+    pub(crate) mapping: Vec<[Bind; 2]>,
+    pub(crate) set: &'a dyn Fn(Query) -> Query,
+}
+
 /// The batch a [`Dialect::mapped_batch_update`] takes: at most `limit` rows
 /// after the key `after`, in the order of the integer key column `key`.
 #[derive(Debug, Clone, Copy)]
@@ -345,21 +357,17 @@ pub(crate) trait Dialect: Sync {
         query.push_rows(rows);
         query
     }
-    /// One `UPDATE table` setting `column` to `set(new)` in every row whose
-    /// `matched` value is the old value of one of `mapping`'s `(old, new)`
-    /// pairs, `new` being the SQL expression of that row's new value; only
-    /// rows that also meet `within` when given (a batch's key range).
-    fn mapped_update(
-        &self,
-        table: &str,
-        column: &str,
-        matched: Matched,
-        mapping: Vec<[Bind; 2]>,
-        set: &dyn Fn(Query) -> Query,
-        within: Option<Query>,
-    ) -> Query {
-        let (rows, value, on) = mapping_parts(matched.value, mapping, set, within);
-        self.update_from(table, &MAPPING_COLUMNS, rows, vec![(column, value)], on)
+    /// The `UPDATE` of `update`, one statement; only rows that also meet
+    /// `within` when given (a batch's key range).
+    fn mapped_update(&self, update: MappedUpdate<'_>, within: Option<Query>) -> Query {
+        let (rows, value, on) = mapping_parts(&update, within);
+        self.update_from(
+            update.table,
+            &MAPPING_COLUMNS,
+            rows,
+            vec![(update.column, value)],
+            on,
+        )
     }
     /// Whether [`Dialect::mapped_update_counting`] counts in the `UPDATE`
     /// itself (then the apply's plan need not count the rows it moves).
@@ -373,11 +381,7 @@ pub(crate) trait Dialect: Sync {
     /// against the rows the `UPDATE` matched.
     fn mapped_update_counting(
         &self,
-        _table: &str,
-        _column: &str,
-        _matched: Matched,
-        _mapping: Vec<[Bind; 2]>,
-        _set: &dyn Fn(Query) -> Query,
+        _update: MappedUpdate<'_>,
         _within: Option<Query>,
     ) -> Option<CountingUpdate> {
         None
@@ -391,11 +395,7 @@ pub(crate) trait Dialect: Sync {
     /// first, then moved by its key range (two reads of it).
     fn mapped_batch_update(
         &self,
-        _table: &str,
-        _column: &str,
-        _matched: Matched,
-        _mapping: Vec<[Bind; 2]>,
-        _set: &dyn Fn(Query) -> Query,
+        _update: MappedUpdate<'_>,
         _batch: KeyBatch<'_>,
     ) -> Option<Query> {
         None
@@ -482,18 +482,16 @@ pub(crate) trait Dialect: Sync {
 /// (`matched = m.old_value`, and `within` when given) of a
 /// [`Dialect::mapped_update`] over `m`.
 fn mapping_parts(
-    matched: Query,
-    mapping: Vec<[Bind; 2]>,
-    set: &dyn Fn(Query) -> Query,
+    update: &MappedUpdate<'_>,
     within: Option<Query>,
 ) -> (Vec<Vec<Bind>>, Query, Query) {
-    let mut on = matched;
+    let mut on = update.matched.value.clone();
     on.push_sql(" = m.old_value");
     if let Some(within) = within {
         on.push_sql(" AND ").append(within);
     }
-    let rows = mapping.into_iter().map(Vec::from).collect();
-    (rows, set(Query::new("m.new_value")), on)
+    let rows = update.mapping.iter().cloned().map(Vec::from).collect();
+    (rows, (update.set)(Query::new("m.new_value")), on)
 }
 
 /// `SET a = x, b = y`, each target written by `target`.

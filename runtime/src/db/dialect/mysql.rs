@@ -1,7 +1,8 @@
 //! MySQL 8 and MariaDB 10.11 (InnoDB), sessions in `ANSI_QUOTES` mode.
 
 use super::{
-    Assignment, Column, CountingUpdate, Dialect, JsonKey, Matched, assignments, column_rows,
+    Assignment, Column, CountingUpdate, Dialect, JsonKey, MappedUpdate, Matched, assignments,
+    column_rows,
 };
 use crate::db::query::{Bind, Query};
 
@@ -312,15 +313,14 @@ impl Dialect for Mysql {
     /// <matched among olds>`: one pass over the table, the match evaluated
     /// once per row (a join to a relation of the mapping is not: MariaDB
     /// nests the loops).
-    fn mapped_update(
-        &self,
-        table: &str,
-        column: &str,
-        matched: Matched,
-        mapping: Vec<[Bind; 2]>,
-        set: &dyn Fn(Query) -> Query,
-        within: Option<Query>,
-    ) -> Query {
+    fn mapped_update(&self, update: MappedUpdate<'_>, within: Option<Query>) -> Query {
+        let MappedUpdate {
+            table,
+            column,
+            matched,
+            mapping,
+            set,
+        } = update;
         let mut case = Query::new("CASE ");
         case.append(matched.value);
         for [old, new] in mapping {
@@ -373,13 +373,16 @@ impl Dialect for Mysql {
     /// companion key) compares a variable, not the parsed value again.
     fn mapped_update_counting(
         &self,
-        table: &str,
-        column: &str,
-        matched: Matched,
-        mapping: Vec<[Bind; 2]>,
-        set: &dyn Fn(Query) -> Query,
+        update: MappedUpdate<'_>,
         within: Option<Query>,
     ) -> Option<CountingUpdate> {
+        let MappedUpdate {
+            table,
+            column,
+            matched,
+            mapping,
+            set,
+        } = update;
         let integers = mapping
             .first()
             .is_some_and(|[old, _]| matches!(old, Bind::BigInt(_)));

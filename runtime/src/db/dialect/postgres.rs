@@ -1,7 +1,7 @@
 //! PostgreSQL.
 
 use super::{
-    Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, Matched, in_list,
+    Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, MappedUpdate, in_list,
     mapping_parts, update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
@@ -226,18 +226,18 @@ impl Dialect for Postgres {
 
     fn mapped_update_counting(
         &self,
-        table: &str,
-        column: &str,
-        matched: Matched,
-        mapping: Vec<[Bind; 2]>,
-        set: &dyn Fn(Query) -> Query,
+        update: MappedUpdate<'_>,
         within: Option<Query>,
     ) -> Option<CountingUpdate> {
-        let (rows, value, on) = mapping_parts(matched.value, mapping, set, within);
+        let (rows, value, on) = mapping_parts(&update, within);
         let mut query = values_cte(&MAPPING_COLUMNS, rows);
         query
             .push_sql(", u AS (")
-            .append(update_statement(table, vec![(column, value)], on))
+            .append(update_statement(
+                update.table,
+                vec![(update.column, value)],
+                on,
+            ))
             .push_sql(
                 " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
                  SELECT u.old_key, COUNT(*) AS n FROM u GROUP BY u.old_key",
@@ -261,18 +261,11 @@ impl Dialect for Postgres {
     /// row a host write changed meanwhile is left as it is). A batch none
     /// of whose rows could be moved ends the walk: the final transaction
     /// moves whatever is left.
-    fn mapped_batch_update(
-        &self,
-        table: &str,
-        column: &str,
-        matched: Matched,
-        mapping: Vec<[Bind; 2]>,
-        set: &dyn Fn(Query) -> Query,
-        batch: KeyBatch<'_>,
-    ) -> Option<Query> {
-        if mapping.is_empty() {
+    fn mapped_batch_update(&self, update: MappedUpdate<'_>, batch: KeyBatch<'_>) -> Option<Query> {
+        if update.mapping.is_empty() {
             return None;
         }
+        let table = update.table;
         let key = |query: &mut Query| {
             query.push_ident(table).push_sql(".").push_ident(batch.key);
         };
@@ -285,7 +278,7 @@ impl Dialect for Postgres {
         pick.push_sql(" > ")
             .push_bind(Bind::BigInt(batch.after))
             .push_sql(" AND ")
-            .append(matched.among);
+            .append(update.matched.among.clone());
         pick.push_sql(" ORDER BY ");
         key(&mut pick);
         pick.push_sql(" LIMIT ")
@@ -293,13 +286,13 @@ impl Dialect for Postgres {
         let mut within = Query::default();
         key(&mut within);
         within.push_sql(" = ANY (ARRAY(SELECT b.p FROM b))");
-        let (rows, value, on) = mapping_parts(matched.value, mapping, set, Some(within));
+        let (rows, value, on) = mapping_parts(&update, Some(within));
         let mut query = values_cte(&MAPPING_COLUMNS, rows);
         query
             .push_sql(", b AS (")
             .append(pick)
             .push_sql("), u AS (")
-            .append(update_statement(table, vec![(column, value)], on))
+            .append(update_statement(table, vec![(update.column, value)], on))
             .push_sql(
                 " RETURNING CAST(m.old_value AS TEXT) AS old_key) \
                  SELECT u.old_key, COUNT(*) AS n, \
