@@ -314,16 +314,10 @@ impl Dialect for Mysql {
     /// once per row (a join to a relation of the mapping is not: MariaDB
     /// nests the loops).
     fn mapped_update(&self, update: MappedUpdate<'_>, within: Option<Query>) -> Query {
-        let MappedUpdate {
-            table,
-            column,
-            matched,
-            mapping,
-            set,
-        } = update;
+        let (table, matched) = (update.table, update.matched);
         let mut case = Query::new("CASE ");
         case.append(matched.value);
-        for [old, new] in mapping {
+        for [old, new] in update.mapping {
             case.push_sql(" WHEN ")
                 .push_bind(old)
                 .push_sql(" THEN ")
@@ -336,9 +330,9 @@ impl Dialect for Mysql {
             .push_sql(" SET ")
             .push_ident(table)
             .push_sql(".")
-            .push_ident(column)
+            .push_ident(update.column)
             .push_sql(" = ")
-            .append(set(case))
+            .append((update.set)(case))
             .push_sql(" WHERE ")
             .append(matched.among);
         if let Some(within) = within {
