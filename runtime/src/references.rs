@@ -93,6 +93,23 @@ pub(crate) struct KeyCount {
     pub(crate) n: i64,
 }
 
+/// A row of a counting `UPDATE`: how many rows it rewrote for one old value.
+pub(crate) trait Counted {
+    fn rows(&self) -> i64;
+}
+
+impl Counted for KeyCount {
+    fn rows(&self) -> i64 {
+        self.n
+    }
+}
+
+impl Counted for BatchCount {
+    fn rows(&self) -> i64 {
+        self.n
+    }
+}
+
 impl RefColumn {
     /// Most mapping entries per `UPDATE` of this column: with companion keys
     /// the new value appears in the statement several times (once per
@@ -286,7 +303,7 @@ impl RefColumn {
         query
     }
 
-    /// Where the engine can (PostgreSQL): the batch of
+    /// Where the engine can (PostgreSQL, MySQL): the batch of
     /// [`batch_query`](Self::batch_query) taken and moved in one statement,
     /// its rows `old_key`, `n`, `last` as there ([`Dialect::mapped_batch_update`]).
     pub(crate) fn batch_update_query(
@@ -296,7 +313,7 @@ impl RefColumn {
         key: &str,
         after: i64,
         limit: u64,
-    ) -> Option<Query> {
+    ) -> Option<CountingUpdate> {
         let batch = KeyBatch { key, after, limit };
         self.mapped(backend, mapping, |dialect, update| {
             dialect.mapped_batch_update(update, batch)
@@ -559,13 +576,14 @@ mod tests {
     }
 
     #[test]
-    fn a_postgres_batch_is_taken_and_moved_in_one_statement_elsewhere_in_two() {
+    fn a_batch_is_taken_and_moved_in_one_statement_on_postgres_and_mysql() {
         let id = column(ReferenceKind::Id);
         let mapping = [
             (OldValue::Id(1), NewValue::Id(Some(7))),
             (OldValue::Id(2), NewValue::Id(None)),
         ];
-        let Some(query) = id.batch_update_query(Backend::Postgres, &mapping, "id", 40, 10_000)
+        let Some(CountingUpdate::Returning(query)) =
+            id.batch_update_query(Backend::Postgres, &mapping, "id", 40, 10_000)
         else {
             panic!("PostgreSQL takes and moves a batch in one statement");
         };
@@ -606,12 +624,54 @@ mod tests {
                 &Bind::BigInt(10_000)
             ]
         );
-        for backend in [Backend::Sqlite, Backend::Mysql] {
-            assert!(
-                id.batch_update_query(backend, &mapping, "id", 40, 10_000)
-                    .is_none()
-            );
-        }
+        // MySQL: the counting `UPDATE` of the next N rows in key order, each
+        // row's key kept before its counter is bumped, read back as `last`.
+        let Some(CountingUpdate::Counters {
+            reset,
+            update,
+            read,
+        }) = id.batch_update_query(Backend::Mysql, &mapping, "id", 40, 10_000)
+        else {
+            panic!("MySQL takes and moves a batch in one statement");
+        };
+        let key = "`pipeline_nodes`.`id`";
+        assert!(
+            reset
+                .render(Backend::Mysql)
+                .ends_with(", @llm_lifecycle_n1 = 0, @llm_lifecycle_last = 0"),
+            "{}",
+            reset.render(Backend::Mysql)
+        );
+        let sql = update.render(Backend::Mysql);
+        assert!(
+            sql.contains(&format!(
+                "= IF((CASE WHEN (@llm_lifecycle_last := {key}) IS NULL THEN NULL \
+                 ELSE (CASE (@llm_lifecycle_k_int := `pipeline_nodes`.`params`) WHEN ? THEN"
+            )),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(&format!(
+                " WHERE `pipeline_nodes`.`params` IN (?, ?) AND {key} > ? ORDER BY {key} LIMIT ?"
+            )),
+            "{sql}"
+        );
+        let binds = update.binds();
+        assert_eq!(
+            binds[binds.len() - 2..],
+            [&Bind::BigInt(40), &Bind::BigInt(10_000)]
+        );
+        assert!(
+            read.render(Backend::Mysql).ends_with(
+                "CAST(@llm_lifecycle_n1 AS SIGNED) AS n, CAST(@llm_lifecycle_last AS SIGNED) AS last"
+            ),
+            "{}",
+            read.render(Backend::Mysql)
+        );
+        assert!(
+            id.batch_update_query(Backend::Sqlite, &mapping, "id", 40, 10_000)
+                .is_none()
+        );
     }
 
     #[test]

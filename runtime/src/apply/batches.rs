@@ -17,7 +17,7 @@
 //!    `N` matching rows after the last batch's key, in key order
 //!    (`RefColumn::batch_query`: it reads on from there, never from the start,
 //!    no `OFFSET`); one `UPDATE` moves the rows of that key range (on
-//!    PostgreSQL one statement takes the batch and moves it,
+//!    PostgreSQL and MySQL one statement takes the batch and moves it,
 //!    `RefColumn::batch_update_query`: the batch is read once); the
 //!    journal gets a `batched` row per model and batch. Only references whose
 //!    target row already exists move here ([`crate::plan::batching`]).
@@ -42,7 +42,7 @@ use crate::error::{Context, Error};
 use crate::ledger::{self, Event, RunCounts};
 use crate::model_table::ModelTable;
 use crate::plan::{self, AffectedModel, Batching, MappingEntry, Planned, ReferenceUpdate};
-use crate::references::{BatchCount, KeyRange, NewValue, OldValue, RefColumn};
+use crate::references::{BatchCount, KeyCount, KeyRange, NewValue, OldValue, RefColumn};
 use crate::schema;
 
 /// How often a batch whose row count changed under it (a host write in its
@@ -346,13 +346,19 @@ fn one_batch(
     let by_key: HashMap<String, &OldValue> = olds.iter().map(|old| (old.key(), old)).collect();
     let mut counts: HashMap<OldValue, u64> = HashMap::new();
     let backend = conn.backend();
-    // PostgreSQL: the batch taken and moved in one statement.
-    if let Some(query) =
+    // PostgreSQL and MySQL: the batch taken and moved in one statement.
+    if let Some(update) =
         column.batch_update_query(backend, &walk.mapping, &walk.key, after, batch_size.get())
     {
         targets_exist(conn, table, &walk.target_ids)?;
-        let moved: Vec<BatchCount> = conn.load(&query).context(context)?;
-        let Some(through) = moved.iter().map(|row| row.last).max() else {
+        let moved: Vec<BatchCount> = steps::counted_update(conn, &update, column, context)?;
+        // (MySQL reads every counter back, zero or not.)
+        let Some(through) = moved
+            .iter()
+            .filter(|row| row.n > 0)
+            .map(|row| row.last)
+            .max()
+        else {
             return Ok(None);
         };
         for row in moved {
@@ -378,7 +384,7 @@ fn one_batch(
     if let Some(counting) =
         column.update_counting_query(conn.backend(), &walk.mapping, Some(&range))
     {
-        let rows = steps::counted_update(conn, &counting, column, context)?;
+        let rows: Vec<KeyCount> = steps::counted_update(conn, &counting, column, context)?;
         for row in rows {
             if let Some(old) = by_key.get(&row.old_key) {
                 *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);

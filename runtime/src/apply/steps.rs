@@ -10,11 +10,13 @@ use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
 use super::progress;
 use crate::db::dialect::{self, CountingUpdate};
-use crate::db::{Backend, Bind, Conn, Query, quote_ident};
+use crate::db::{Backend, Bind, Conn, Query, Row, quote_ident};
 use crate::error::{Context, Error};
 use crate::model_table::ModelTable;
 use crate::plan::{Create, MappingEntry, ModelId, Plan, Planned, ReferenceUpdate, Update};
-use crate::references::{KeyCount, MAX_MAPPING_PER_STATEMENT, NewValue, OldValue, RefColumn};
+use crate::references::{
+    Counted, KeyCount, MAX_MAPPING_PER_STATEMENT, NewValue, OldValue, RefColumn,
+};
 
 /// Most rows per multi-row `INSERT` / `UPDATE` of model rows.
 const MODEL_ROWS_PER_STATEMENT: usize = 1_000;
@@ -358,7 +360,7 @@ pub(super) fn repoint_references(
                     .ok_or_else(|| {
                         Error::Diverged(format!("{} counts no rows in an UPDATE", conn.backend()))
                     })?;
-                let rows = counted_update(conn, &counting, &column, context)?;
+                let rows: Vec<KeyCount> = counted_update(conn, &counting, &column, context)?;
                 for row in rows {
                     *counts.entry(row.old_key).or_default() +=
                         u64::try_from(row.n).unwrap_or_default();
@@ -400,12 +402,12 @@ pub(super) fn repoint_references(
 /// Runs a counting `UPDATE` of `column`: the rows it rewrote per old value.
 /// Where the counts are session counters (MySQL), their sum must be the
 /// rows the `UPDATE` reports, or the apply stops (and rolls back).
-pub(super) fn counted_update(
+pub(super) fn counted_update<R: Row + Counted>(
     conn: &mut Conn<'_>,
     update: &CountingUpdate,
     column: &RefColumn,
     context: impl Fn() -> String,
-) -> Result<Vec<KeyCount>, Error> {
+) -> Result<Vec<R>, Error> {
     match update {
         CountingUpdate::Returning(query) => conn.load(query).context(context),
         CountingUpdate::Counters {
@@ -415,8 +417,8 @@ pub(super) fn counted_update(
         } => {
             conn.execute(reset).context(&context)?;
             let touched = conn.execute(update).context(&context)?;
-            let rows: Vec<KeyCount> = conn.load(read).context(&context)?;
-            let counted: i64 = rows.iter().map(|row| row.n).sum();
+            let rows: Vec<R> = conn.load(read).context(&context)?;
+            let counted: i64 = rows.iter().map(Counted::rows).sum();
             if i64::try_from(touched).ok() != Some(counted) {
                 return Err(Error::Diverged(format!(
                     "{}.{}: the UPDATE rewrote {touched} rows where its counters counted {counted}",

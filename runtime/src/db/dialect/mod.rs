@@ -386,18 +386,19 @@ pub(crate) trait Dialect: Sync {
     ) -> Option<CountingUpdate> {
         None
     }
-    /// Where the engine can (PostgreSQL): one statement that takes the next
-    /// batch and moves it, counting: the first rows of `batch` whose value is
-    /// one of the mapping's old values, rewritten as by
+    /// Where the engine can (PostgreSQL, MySQL): one statement that takes
+    /// the next batch and moves it, counting as
+    /// [`Dialect::mapped_update_counting`] does: the first rows of `batch`
+    /// whose value is one of the mapping's old values, rewritten as by
     /// [`Dialect::mapped_update`]; its rows are `old_key`, `n` (the rows
-    /// moved per old value) and `last`, the batch's largest key, and there
-    /// are none when no row is left. `None` elsewhere: the batch is counted
-    /// first, then moved by its key range (two reads of it).
+    /// moved per old value) and `last`, the batch's largest key; no row has
+    /// an `n` above zero when none is left. `None` elsewhere: the batch is
+    /// counted first, then moved by its key range (two reads of it).
     fn mapped_batch_update(
         &self,
         _update: MappedUpdate<'_>,
         _batch: KeyBatch<'_>,
-    ) -> Option<Query> {
+    ) -> Option<CountingUpdate> {
         None
     }
     /// One `UPDATE table` of the rows matching `on` against the relation `m`

@@ -1,8 +1,8 @@
 //! MySQL 8 and MariaDB 10.11 (InnoDB), sessions in `ANSI_QUOTES` mode.
 
 use super::{
-    Assignment, Column, CountingUpdate, Dialect, JsonKey, MappedUpdate, Matched, assignments,
-    column_rows,
+    Assignment, Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MappedUpdate, Matched,
+    assignments, column_rows,
 };
 use crate::db::query::{Bind, Query};
 
@@ -131,6 +131,118 @@ fn among_cases(json: &JsonKey<'_>, olds: &[Bind], condition: bool) -> Query {
         query.push_sql(" IN (").push_binds(olds.iter().cloned());
     }
     query.sql(end)
+}
+
+/// The session variable a batch's counting `UPDATE` keeps the key of the
+/// row it rewrote last in.
+const LAST_KEY_VARIABLE: &str = "@llm_lifecycle_last";
+
+/// [`Dialect::mapped_update_counting`] (see there), of `batch` when given.
+fn counting_update(
+    update: MappedUpdate<'_>,
+    within: Option<Query>,
+    batch: Option<KeyBatch<'_>>,
+) -> Option<CountingUpdate> {
+    let MappedUpdate {
+        table,
+        column,
+        matched,
+        mapping,
+        set,
+    } = update;
+    if mapping.is_empty() {
+        return None;
+    }
+    let integers = mapping
+        .first()
+        .is_some_and(|[old, _]| matches!(old, Bind::BigInt(_)));
+    let [int_key, text_key] = KEY_VARIABLES;
+    let (key, initial) = if integers { int_key } else { text_key };
+    let row_key = |query: &mut Query, batch: &KeyBatch<'_>| {
+        query.push_ident(table).push_sql(".").push_ident(batch.key);
+    };
+    // A batch's row keeps its key first (a `CASE` evaluates its conditions
+    // in order), then bumps its counter.
+    let mut bump = Query::default();
+    if let Some(batch) = &batch {
+        bump.push_sql(&format!("(CASE WHEN ({LAST_KEY_VARIABLE} := "));
+        row_key(&mut bump, batch);
+        bump.push_sql(") IS NULL THEN NULL ELSE ");
+    }
+    bump.push_sql(&format!("(CASE ({key} := "));
+    bump.append(matched.value);
+    bump.push_sql(")");
+    let mut case = Query::new(format!("CASE {key}"));
+    let mut reset = Query::new(format!("SET {key} = {initial}, "));
+    let mut read = Query::default();
+    let last = if batch.is_some() {
+        format!(", CAST({LAST_KEY_VARIABLE} AS SIGNED) AS last")
+    } else {
+        String::new()
+    };
+    for (index, [old, new]) in mapping.into_iter().enumerate() {
+        let counter = format!("@llm_lifecycle_n{index}");
+        let comma = if index > 0 { ", " } else { "" };
+        bump.push_sql(" WHEN ")
+            .push_bind(old.clone())
+            .push_sql(&format!(" THEN ({counter} := {counter} + 1)"));
+        case.push_sql(" WHEN ")
+            .push_bind(old.clone())
+            .push_sql(" THEN ")
+            .push_bind(new);
+        reset.push_sql(&format!("{comma}{counter} = 0"));
+        read.push_sql(if index > 0 { " UNION ALL " } else { "" })
+            .push_sql("SELECT CAST(")
+            .push_bind(old)
+            .push_sql(&format!(
+                " AS CHAR) AS old_key, CAST({counter} AS SIGNED) AS n{last}"
+            ));
+    }
+    bump.push_sql(if batch.is_some() {
+        " END) END)"
+    } else {
+        " END)"
+    });
+    case.push_sql(" END");
+    if batch.is_some() {
+        reset.push_sql(&format!(", {LAST_KEY_VARIABLE} = 0"));
+    }
+    let target = |query: &mut Query| {
+        query.push_ident(table).push_sql(".").push_ident(column);
+    };
+    let mut update = Query::new("UPDATE ");
+    update.push_ident(table).push_sql(" SET ");
+    target(&mut update);
+    update
+        .push_sql(" = IF(")
+        .append(bump)
+        .push_sql(" IS NULL, ");
+    target(&mut update);
+    update
+        .push_sql(", ")
+        .append(set(case))
+        .push_sql(") WHERE ")
+        .append(matched.among);
+    if let Some(within) = within {
+        update.push_sql(" AND ").append(within);
+    }
+    if let Some(batch) = &batch {
+        update.push_sql(" AND ");
+        row_key(&mut update, batch);
+        update
+            .push_sql(" > ")
+            .push_bind(Bind::BigInt(batch.after))
+            .push_sql(" ORDER BY ");
+        row_key(&mut update, batch);
+        update
+            .push_sql(" LIMIT ")
+            .push_bind(Bind::BigInt(i64::try_from(batch.limit).unwrap_or(i64::MAX)));
+    }
+    Some(CountingUpdate::Counters {
+        reset,
+        update,
+        read,
+    })
 }
 
 impl Dialect for Mysql {
@@ -370,71 +482,19 @@ impl Dialect for Mysql {
         update: MappedUpdate<'_>,
         within: Option<Query>,
     ) -> Option<CountingUpdate> {
-        let MappedUpdate {
-            table,
-            column,
-            matched,
-            mapping,
-            set,
-        } = update;
-        let integers = mapping
-            .first()
-            .is_some_and(|[old, _]| matches!(old, Bind::BigInt(_)));
-        let [int_key, text_key] = KEY_VARIABLES;
-        let (key, initial) = if integers { int_key } else { text_key };
-        let mut bump = Query::new(format!("(CASE ({key} := "));
-        bump.append(matched.value);
-        bump.push_sql(")");
-        let mut case = Query::new(format!("CASE {key}"));
-        let mut reset = Query::new(format!("SET {key} = {initial}, "));
-        let mut read = Query::default();
-        if mapping.is_empty() {
-            return None;
-        }
-        for (index, [old, new]) in mapping.into_iter().enumerate() {
-            let counter = format!("@llm_lifecycle_n{index}");
-            let comma = if index > 0 { ", " } else { "" };
-            bump.push_sql(" WHEN ")
-                .push_bind(old.clone())
-                .push_sql(&format!(" THEN ({counter} := {counter} + 1)"));
-            case.push_sql(" WHEN ")
-                .push_bind(old.clone())
-                .push_sql(" THEN ")
-                .push_bind(new);
-            reset.push_sql(&format!("{comma}{counter} = 0"));
-            read.push_sql(if index > 0 { " UNION ALL " } else { "" })
-                .push_sql("SELECT CAST(")
-                .push_bind(old)
-                .push_sql(&format!(
-                    " AS CHAR) AS old_key, CAST({counter} AS SIGNED) AS n"
-                ));
-        }
-        bump.push_sql(" END)");
-        case.push_sql(" END");
-        let target = |query: &mut Query| {
-            query.push_ident(table).push_sql(".").push_ident(column);
-        };
-        let mut update = Query::new("UPDATE ");
-        update.push_ident(table).push_sql(" SET ");
-        target(&mut update);
-        update
-            .push_sql(" = IF(")
-            .append(bump)
-            .push_sql(" IS NULL, ");
-        target(&mut update);
-        update
-            .push_sql(", ")
-            .append(set(case))
-            .push_sql(") WHERE ")
-            .append(matched.among);
-        if let Some(within) = within {
-            update.push_sql(" AND ").append(within);
-        }
-        Some(CountingUpdate::Counters {
-            reset,
-            update,
-            read,
-        })
+        counting_update(update, within, None)
+    }
+
+    /// [`Dialect::mapped_update_counting`] of the first `limit` rows after
+    /// `after` in key order (`… AND t.key > after ORDER BY t.key LIMIT n`),
+    /// also keeping the key of each row it rewrites in a session variable,
+    /// read back as `last`: in key order, the last one is the batch's largest.
+    fn mapped_batch_update(
+        &self,
+        update: MappedUpdate<'_>,
+        batch: KeyBatch<'_>,
+    ) -> Option<CountingUpdate> {
+        counting_update(update, None, Some(batch))
     }
 
     fn relation(&self, columns: &[&str], rows: Vec<Vec<Bind>>) -> Query {

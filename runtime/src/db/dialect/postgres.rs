@@ -261,7 +261,11 @@ impl Dialect for Postgres {
     /// row a host write changed meanwhile is left as it is). A batch none
     /// of whose rows could be moved ends the walk: the final transaction
     /// moves whatever is left.
-    fn mapped_batch_update(&self, update: MappedUpdate<'_>, batch: KeyBatch<'_>) -> Option<Query> {
+    fn mapped_batch_update(
+        &self,
+        update: MappedUpdate<'_>,
+        batch: KeyBatch<'_>,
+    ) -> Option<CountingUpdate> {
         if update.mapping.is_empty() {
             return None;
         }
@@ -298,6 +302,6 @@ impl Dialect for Postgres {
                  SELECT u.old_key, COUNT(*) AS n, \
                  (SELECT CAST(MAX(b.p) AS BIGINT) FROM b) AS last FROM u GROUP BY u.old_key",
             );
-        Some(query)
+        Some(CountingUpdate::Returning(query))
     }
 }
