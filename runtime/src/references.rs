@@ -215,18 +215,25 @@ impl RefColumn {
     }
 
     /// `SELECT old_key, n`: how many rows hold each of `values`, grouped.
+    /// The rows are found by [`matched_among`](Self::matched_among)'s
+    /// condition (MySQL: one parse per row, the common row done after one
+    /// test), and only theirs are grouped by their stored value.
     pub(crate) fn count_query(&self, backend: Backend, values: &[OldValue]) -> Query {
         let mut query = Query::new(format!(
             "SELECT CAST(s.k AS {}) AS old_key, COUNT(*) AS n FROM (SELECT ",
             dialect::of(backend).text_type()
         ));
+        let olds: Vec<Bind> = values
+            .iter()
+            .map(|value| self.old_value_bind(value))
+            .collect();
         query
             .append(self.stored_value(backend))
             .push_sql(" AS k FROM ")
             .push_ident(&self.table)
-            .push_sql(") s WHERE s.k IN (")
-            .push_binds(values.iter().map(|value| self.old_value_bind(value)))
-            .push_sql(") GROUP BY s.k");
+            .push_sql(" WHERE ")
+            .append(self.matched_among(backend, &olds).among)
+            .push_sql(") s GROUP BY s.k");
         query
     }
 
