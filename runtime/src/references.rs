@@ -95,16 +95,25 @@ pub(crate) struct KeyCount {
 
 /// A row of a counting `UPDATE`: how many rows it rewrote for one old value.
 pub(crate) trait Counted {
+    /// The old value's key ([`OldValue::key`]).
+    fn old_key(&self) -> &str;
+    /// The rows rewritten for it.
     fn rows(&self) -> i64;
 }
 
 impl Counted for KeyCount {
+    fn old_key(&self) -> &str {
+        &self.old_key
+    }
     fn rows(&self) -> i64 {
         self.n
     }
 }
 
 impl Counted for BatchCount {
+    fn old_key(&self) -> &str {
+        &self.old_key
+    }
     fn rows(&self) -> i64 {
         self.n
     }
@@ -214,6 +223,17 @@ impl RefColumn {
         }
     }
 
+    /// [`old_value_bind`](Self::old_value_bind) of each of `values`.
+    pub(crate) fn old_value_binds<'a>(
+        &self,
+        values: impl IntoIterator<Item = &'a OldValue>,
+    ) -> Vec<Bind> {
+        values
+            .into_iter()
+            .map(|value| self.old_value_bind(value))
+            .collect()
+    }
+
     /// `SELECT old_key, n`: how many rows hold each of `values`, grouped.
     /// The rows are found by [`matched_among`](Self::matched_among)'s
     /// condition (MySQL: one parse per row, the common row done after one
@@ -223,10 +243,7 @@ impl RefColumn {
             "SELECT CAST(s.k AS {}) AS old_key, COUNT(*) AS n FROM (SELECT ",
             dialect::of(backend).text_type()
         ));
-        let olds: Vec<Bind> = values
-            .iter()
-            .map(|value| self.old_value_bind(value))
-            .collect();
+        let olds = self.old_value_binds(values);
         query
             .append(self.stored_value(backend))
             .push_sql(" AS k FROM ")
@@ -289,10 +306,7 @@ impl RefColumn {
             text = dialect.text_type(),
             integer = dialect.integer_type(),
         ));
-        let olds: Vec<Bind> = values
-            .iter()
-            .map(|value| self.old_value_bind(value))
-            .collect();
+        let olds = self.old_value_binds(values);
         // Only the batch's rows are kept (a `LIMIT`ed table), so the
         // in-place form of the match serves (MySQL: one parse per row).
         let matched = self.matched_among(backend, &olds);

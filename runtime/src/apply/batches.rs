@@ -42,7 +42,7 @@ use crate::error::{Context, Error};
 use crate::ledger::{self, Event, RunCounts};
 use crate::model_table::ModelTable;
 use crate::plan::{self, AffectedModel, Batching, MappingEntry, Planned, ReferenceUpdate};
-use crate::references::{BatchCount, KeyCount, KeyRange, NewValue, OldValue, RefColumn};
+use crate::references::{BatchCount, Counted, KeyCount, KeyRange, NewValue, OldValue, RefColumn};
 use crate::schema;
 
 /// How often a batch whose row count changed under it (a host write in its
@@ -361,11 +361,7 @@ fn one_batch(
         else {
             return Ok(None);
         };
-        for row in moved {
-            if let Some(old) = by_key.get(&row.old_key) {
-                *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);
-            }
-        }
+        add_counts(&mut counts, &by_key, &moved);
         journal_batch(conn, walk, &counts, (after, through), run_id, number)?;
         return Ok(Some(Done { through, counts }));
     }
@@ -385,17 +381,9 @@ fn one_batch(
         column.update_counting_query(conn.backend(), &walk.mapping, Some(&range))
     {
         let rows: Vec<KeyCount> = steps::counted_update(conn, &counting, column, context)?;
-        for row in rows {
-            if let Some(old) = by_key.get(&row.old_key) {
-                *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);
-            }
-        }
+        add_counts(&mut counts, &by_key, &rows);
     } else {
-        for row in &head {
-            if let Some(old) = by_key.get(&row.old_key) {
-                *counts.entry((*old).clone()).or_default() += u64::try_from(row.n).unwrap_or(0);
-            }
-        }
+        add_counts(&mut counts, &by_key, &head);
         let touched = conn
             .execute(&column.update_query(conn.backend(), &walk.mapping, Some(&range)))
             .context(context)?;
@@ -410,6 +398,19 @@ fn one_batch(
     }
     journal_batch(conn, walk, &counts, (after, through), run_id, number)?;
     Ok(Some(Done { through, counts }))
+}
+
+/// Adds each of `rows` to the count of its old value (found by its key).
+fn add_counts(
+    counts: &mut HashMap<OldValue, u64>,
+    by_key: &HashMap<String, &OldValue>,
+    rows: &[impl Counted],
+) {
+    for row in rows {
+        if let Some(old) = by_key.get(row.old_key()) {
+            *counts.entry((*old).clone()).or_default() += u64::try_from(row.rows()).unwrap_or(0);
+        }
+    }
 }
 
 /// The journal's `batched` rows of batch `number` of `walk`, which moved

@@ -5,7 +5,7 @@
 
 use llm_lifecycle_catalog::{Reference, Through};
 
-use crate::db::{Bind, Conn, Query};
+use crate::db::{Conn, Query};
 use crate::references::{OldValue, RefColumn};
 
 /// Alias of the joined `through` table (never a host table name in practice).
@@ -60,7 +60,7 @@ pub(super) fn distinct_rows(
     }
     query
         .push_sql(") s WHERE s.old_key IN (")
-        .push_binds(values.iter().map(|old| column.old_value_bind(old)))
+        .push_binds(column.old_value_binds(values.iter().copied()))
         .push_sql(") AND s.team_id IS NOT NULL");
     query
 }
@@ -76,7 +76,7 @@ pub(super) fn distinct_rows(
 /// SELECT CAST(s.old_key AS CHAR), s.team_id, s.resource_id, s.name FROM (
 ///   SELECT p.old_key, owner.team AS team_id, owner.id AS resource_id, owner.name AS name
 ///   FROM (SELECT DISTINCT <stored value> AS old_key, t.through_column AS owner_id
-///         FROM t WHERE <stored value> IN (…)) p
+///         FROM t WHERE <stored value among the old values>) p
 ///   JOIN through AS owner ON owner.id = p.owner_id
 /// ) s WHERE s.team_id IS NOT NULL
 /// ```
@@ -101,10 +101,7 @@ fn distinct_pairs_then_owner(
     ));
     query.append(owner_columns(conn, reference, OWNER_ALIAS));
     query.push_sql(" FROM (SELECT DISTINCT ");
-    let olds: Vec<Bind> = values
-        .iter()
-        .map(|old| column.old_value_bind(old))
-        .collect();
+    let olds = column.old_value_binds(values.iter().copied());
     // The `SELECT DISTINCT` is materialised whatever it reads, so the
     // in-place form of the value (MySQL: one parse per row) costs nothing more.
     let matched = column.matched_among(backend, &olds);
