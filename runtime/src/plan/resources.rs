@@ -10,35 +10,39 @@
 //! SELECT idx, team_id,
 //!        SUBSTR(<per noun, by declaration order:
 //!               ', ' || COUNT(CASE WHEN kind_ord = i THEN 1 END) || ' noun(s)', or ''>, 3),
-//!        <links object> FROM (
-//!   SELECT …, CASE WHEN <uses of shared_key> > 1 THEN shared_key || ' #' || id
-//!                  ELSE shared_key END AS link_key FROM (
-//!     SELECT …, CASE WHEN kind_min <> kind_max
-//!                    THEN display || ' (' || kind || ')' ELSE display END AS shared_key,
-//!            MAX(<the same test, 1 or 0>) OVER (team) AS team_qualifies FROM (
-//!       SELECT …, MIN(kind) OVER (name) AS kind_min, MAX(kind) OVER (name) AS kind_max,
-//!              COUNT(*) OVER (name) AS name_uses FROM (
-//!         SELECT [DISTINCT] idx, team_id, tbl, resource_id, kind_ord, kind,
-//!                COALESCE(name, tbl || '#' || id) AS display, <url or tbl#id> AS location
-//!         FROM (<one SELECT per reference with a team_column> UNION ALL …) r) l1) l2) l3) l4
+//!        <links object of (link key, location)> FROM (
+//!   SELECT l2.*, COUNT(*) OVER (PARTITION BY idx, team_id, <key>) AS key_uses FROM (
+//!     SELECT r.*, MIN(kind_ord) OVER (name) AS kind_min, MAX(kind_ord) OVER (name) AS kind_max
+//!     FROM (<one SELECT per reference with a team_column> UNION [ALL] …) r) l2) l3
 //! GROUP BY idx, team_id
 //! ```
 //!
-//! The uses of a key are `name_uses` in a team where no name is qualified
-//! (every key is its name), else counted over the keys (a qualified key may
-//! meet a literal name: "Support" shared by two kinds and a chatbot called
-//! "Support (chatbot)"). `DISTINCT` is there when two references share an
-//! owner table and a noun, the one way one resource can come twice.
+//! with `display = COALESCE(name, tbl || '#' || id)`, `key = display ||
+//! ' (' || kind || ')'` where the name's kinds differ (`kind_min <>
+//! kind_max`) else `display`, and the link key `key || ' #' || id` where
+//! `key_uses > 1` else `key`. The uses of a key are counted over the keys
+//! (a qualified key may meet a literal name: "Support" shared by two kinds
+//! and a chatbot called "Support (chatbot)"). `UNION` rather than `UNION
+//! ALL` is there when two references share an owner table and a noun, the
+//! one way one resource can come twice.
 //!
-//! Each reference's `SELECT` is [`super::resource_rows::distinct_rows`] joined to
-//! the candidates' old values (`k`: old value, candidate index, slug, model,
-//! reminder days), less the teams that already have the notice.
+//! Each reference's `SELECT` is one level ([`super::resource_rows::resource_rows`]):
+//!
+//! ```sql
+//! SELECT [DISTINCT] k.column2 AS idx, owner.team AS team_id, owner.id AS resource_id,
+//!        owner.name AS name, 'tbl' AS tbl, i AS kind_ord, 'noun' AS kind, <url> AS url
+//! FROM t [JOIN through AS owner ON …] JOIN (<k>) AS k ON k.column1 = <old value>
+//! WHERE <holds an old value> AND owner.team IS NOT NULL AND NOT EXISTS (<told before>)
+//! ```
+//!
+//! where `k` is the candidates' old values (`k`: old value, candidate
+//! index, slug, model, reminder days).
 
 use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 
 use super::AffectedModel;
 use super::affected::{noun_of, nouns};
-use super::resource_rows::distinct_rows;
+use super::resource_rows::resource_rows;
 use crate::db::dialect::{self, Dialect};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::references::{OldValue, RefColumn};
@@ -56,8 +60,9 @@ pub(crate) fn candidates_per_statement(catalog: &Catalog, per_candidate: usize) 
         .iter()
         .filter(|reference| reference.team_column.is_some())
         .count();
-    // Per reference and candidate: the old value, and the five columns of `k`.
-    (BINDS_PER_STATEMENT / (6 * told + per_candidate).max(1)).max(1)
+    // Per reference and candidate: the old value twice (MySQL: its value
+    // and its condition), and the five columns of `k`.
+    (BINDS_PER_STATEMENT / (7 * told + per_candidate).max(1)).max(1)
 }
 
 /// The relation of `(idx, team_id, counts, links)`: per candidate (its index
@@ -100,23 +105,27 @@ pub(crate) fn team_notices(
             .map_or(&reference.table, |through| &through.table);
         shared |= sources.contains(&(&**owner, noun));
         sources.push((&**owner, noun));
-        let mut select = Query::new("SELECT k.column2 AS idx, a.team_id, ");
+        let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
+        let rows = resource_rows(conn, reference, column, &olds);
+        let mut select = Query::new(if rows.repeats {
+            "SELECT DISTINCT k.column2 AS idx, "
+        } else {
+            "SELECT k.column2 AS idx, "
+        });
         select
+            .append(rows.columns)
+            .push_sql(", ")
             .push_bind(Bind::Text(owner.to_string()))
-            .push_sql(" AS tbl, a.resource_id, ")
+            .push_sql(" AS tbl, ")
             .push_bind(Bind::BigInt(i64::try_from(order).unwrap_or(i64::MAX)))
             .push_sql(" AS kind_ord, ")
             .push_bind(Bind::Text(noun.to_owned()))
-            .push_sql(" AS kind, a.name, ");
+            .push_sql(" AS kind, ");
         match &reference.url {
             Some(url) => select.push_bind(Bind::Text(url.to_string())),
             None => select.push_sql(&format!("CAST(NULL AS {})", dialect.text_type())),
         };
-        let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
-        select
-            .push_sql(" AS url FROM (")
-            .append(distinct_rows(conn, reference, column, &olds));
-        let rows = values
+        let candidates_rows = values
             .iter()
             .filter_map(|(old, index)| {
                 let model = candidates.get(*index)?;
@@ -135,30 +144,46 @@ pub(crate) fn team_notices(
             .collect();
         // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
         // relation is named to match.
-        select.push_sql(") AS a JOIN (").append(dialect.relation(
-            &["column1", "column2", "column3", "column4", "column5"],
-            rows,
-        ));
-        select.push_sql(&format!(
-            ") AS k ON k.column1 = a.old_key WHERE NOT EXISTS (SELECT 1 FROM {} n \
-             WHERE n.team_id = a.team_id AND n.slug = k.column3 AND n.model = k.column4 \
-             AND n.reminder_days = k.column5)",
-            quote_ident(NOTIFICATIONS_TABLE)
-        ));
+        select
+            .push_sql(" AS url FROM ")
+            .append(rows.from)
+            .push_sql(" JOIN (")
+            .append(dialect.relation(
+                &["column1", "column2", "column3", "column4", "column5"],
+                candidates_rows,
+            ))
+            .push_sql(") AS k ON k.column1 = ")
+            .append(rows.old_key)
+            .push_sql(" WHERE ")
+            .append(rows.condition)
+            .push_sql(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM {} n WHERE n.team_id = ",
+                quote_ident(NOTIFICATIONS_TABLE)
+            ))
+            .append(rows.team)
+            .push_sql(
+                " AND n.slug = k.column3 AND n.model = k.column4 \
+                 AND n.reminder_days = k.column5)",
+            );
         union = Some(match union {
             None => select,
             Some(mut union) => {
-                union.push_sql(" UNION ALL ").append(select);
+                // Two references of one owner table and noun may both
+                // reach a resource: from the second of them on, `UNION`
+                // (left-associative on every engine) keeps each row of all
+                // before it once.
+                union
+                    .push_sql(if shared { " UNION " } else { " UNION ALL " })
+                    .append(select);
                 union
             }
         });
     }
-    union.map(|union| aggregated(dialect, union, nouns.len(), shared))
+    union.map(|union| aggregated(dialect, union, nouns.len()))
 }
 
-/// The per-team aggregation around the `UNION ALL` of resources (module
-/// docs) for `nouns` kinds, `distinct` when two told references share an
-/// owner table and a noun (the same resource may come from both).
+/// The per-team aggregation around the `UNION [ALL]` of resources (module
+/// docs) for `nouns` kinds.
 ///
 /// Two window passes make the link names: by team and display name, which
 /// gives each name its kinds (a name two kinds share is qualified with its
@@ -167,28 +192,32 @@ pub(crate) fn team_notices(
 /// by the key counts the display names where no name of the team is
 /// qualified, and a qualified key against a literal name of the same text
 /// where one is. The counts are one conditional `COUNT` per noun.
-fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize, distinct: bool) -> Query {
+///
+/// Only the resource's own columns pass from one pass to the next: the
+/// display name, the key and the location are written where they are used,
+/// and the kinds are compared by their order (one per noun). Each pass's
+/// rows are materialised and sorted on MariaDB, and carrying the texts made
+/// them several times wider (the benchmark's notices: 1.4 s of 3.9).
+fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
     let text = dialect.text_type();
     let id = format!("CAST(resource_id AS {text})");
     let fallback = dialect.concat(&["tbl", "'#'", &id]);
+    let display = format!("COALESCE(name, {fallback})");
     let location = format!(
         "CASE WHEN url IS NULL THEN {fallback} \
          ELSE REPLACE(REPLACE(url, '{{id}}', {id}), '{{team_id}}', CAST(team_id AS {text})) END"
     );
     let exact = |expr: &str| dialect.exact_text(expr);
-    let by_name = format!("PARTITION BY idx, team_id, {}", exact("display"));
-    let kind = exact("kind");
+    let by_name = format!("PARTITION BY idx, team_id, {}", exact(&display));
     // Each window function once (MariaDB computes every occurrence apart,
     // with a sort and a pass of its own: 5 s of 11 at the benchmark's scale
     // when `qualified` was written out twice).
-    let qualified = "kind_min <> kind_max";
     let key = format!(
-        "CASE WHEN {qualified} THEN {} ELSE display END",
-        dialect.concat(&["display", "' ('", "kind", "')'"])
+        "CASE WHEN kind_min <> kind_max THEN {} ELSE {display} END",
+        dialect.concat(&[&display, "' ('", "kind", "')'"])
     );
     let link_key = format!(
-        "CASE WHEN COUNT(*) OVER (PARTITION BY idx, team_id, {}) > 1 THEN {} ELSE {key} END",
-        exact(&key),
+        "CASE WHEN key_uses > 1 THEN {} ELSE {key} END",
         dialect.concat(&[&key, "' #'", &id])
     );
     let counts: Vec<String> = (0..nouns)
@@ -208,17 +237,16 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize, distinct: bool)
         "SUBSTR({}, 3)",
         dialect.concat(&counts.iter().map(String::as_str).collect::<Vec<_>>())
     );
-    let links = dialect.json_object_of("link_key", "location");
-    let distinct = if distinct { "DISTINCT " } else { "" };
+    let links = dialect.json_object_of(&link_key, &location);
     let mut query = Query::new(format!(
         "SELECT idx, team_id, {counts} AS counts, {links} AS links FROM (\
-         SELECT idx, team_id, kind_ord, kind, location, {link_key} AS link_key FROM (\
-         SELECT l1.*, MIN({kind}) OVER ({by_name}) AS kind_min, MAX({kind}) OVER ({by_name}) AS kind_max FROM (\
-         SELECT {distinct}idx, team_id, tbl, resource_id, kind_ord, kind, \
-         COALESCE(name, {fallback}) AS display, {location} AS location FROM ("
+         SELECT l2.*, COUNT(*) OVER (PARTITION BY idx, team_id, {}) AS key_uses FROM (\
+         SELECT r.*, MIN(kind_ord) OVER ({by_name}) AS kind_min, \
+         MAX(kind_ord) OVER ({by_name}) AS kind_max FROM (",
+        exact(&key)
     ));
     query
         .append(union)
-        .push_sql(") AS r) AS l1) AS l2) AS l3 GROUP BY idx, team_id");
+        .push_sql(") AS r) AS l2) AS l3 GROUP BY idx, team_id");
     query
 }

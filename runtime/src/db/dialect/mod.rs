@@ -283,6 +283,12 @@ pub(crate) trait Dialect: Sync {
     fn text_type(&self) -> &'static str {
         "TEXT"
     }
+    /// The type a text of at most `chars` characters is `CAST` to where its
+    /// width matters ([`text_type`](Self::text_type), or `CHAR(chars)` on
+    /// MySQL, whose unbounded text keeps a temporary table on disk).
+    fn bounded_text_type(&self, _chars: usize) -> String {
+        self.text_type().to_owned()
+    }
     /// The type a value is `CAST` to for a 64-bit integer (`BIGINT`, or `SIGNED` on MySQL).
     fn integer_type(&self) -> &'static str {
         "BIGINT"

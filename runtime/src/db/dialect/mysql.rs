@@ -254,6 +254,14 @@ impl Dialect for Mysql {
         "CHAR"
     }
 
+    /// `CHAR(chars)`: MariaDB keeps a temporary table holding a text of
+    /// unbounded length (a `JSON_VALUE`, a session variable) on disk, and
+    /// one of a bounded one in memory (the notices' distinct pairs of the
+    /// benchmark's 1 M nodes: 2.0 s → 1.2 s).
+    fn bounded_text_type(&self, chars: usize) -> String {
+        format!("CHAR({})", chars.max(1))
+    }
+
     fn integer_type(&self) -> &'static str {
         "SIGNED"
     }
