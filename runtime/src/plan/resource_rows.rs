@@ -34,13 +34,6 @@ pub(super) fn distinct_rows(
     {
         return distinct_pairs_then_owner(conn, reference, through, column, values);
     }
-    let table = reference.table.as_ref();
-    // The resource's owner: the joined `through` table, or the table itself.
-    let owner = if reference.through.is_some() {
-        OWNER_ALIAS
-    } else {
-        table
-    };
     let text = dialect.text_type();
     let mut query = Query::new(format!(
         "SELECT DISTINCT CAST(s.old_key AS {text}) AS old_key, s.team_id, s.resource_id, s.name FROM (\
@@ -48,16 +41,9 @@ pub(super) fn distinct_rows(
     ));
     query.append(column.stored_value(conn.backend()));
     query.push_sql(" AS old_key, ");
-    query.append(owner_columns(conn, reference, owner));
+    query.append(owner_columns(conn, reference, owner_of(reference)));
     query.push_sql(" FROM ");
-    query.append(referencing_rows(reference));
-    if let Some(through) = &reference.through {
-        query
-            .append(owner_join(through))
-            .push_ident(table)
-            .push_sql(".")
-            .push_ident(&through.column);
-    }
+    query.append(rows_and_owners(reference));
     query
         .push_sql(") s WHERE s.old_key IN (")
         .push_binds(column.old_value_binds(values.iter().copied()))
@@ -196,12 +182,7 @@ pub(super) fn resource_rows(
     let backend = conn.backend();
     let dialect = crate::db::dialect::of(backend);
     let (text, integer) = (dialect.text_type(), dialect.integer_type());
-    let table = reference.table.as_ref();
-    let owner = if reference.through.is_some() {
-        OWNER_ALIAS
-    } else {
-        table
-    };
+    let owner = owner_of(reference);
     let team_column = reference.team_column.as_deref().unwrap_or_default();
     let mut team = Query::new("CAST(");
     team.push_ident(owner)
@@ -233,13 +214,7 @@ pub(super) fn resource_rows(
     // Flat, so the value and its condition are each one expression of the
     // row (MySQL's in-place form assigns and reads its variable within it).
     let matched = column.matched_among(backend, &olds);
-    let mut from = referencing_rows(reference);
-    if let Some(through) = &reference.through {
-        from.append(owner_join(through))
-            .push_ident(table)
-            .push_sql(".")
-            .push_ident(&through.column);
-    }
+    let from = rows_and_owners(reference);
     let mut old_key = Query::new("CAST(");
     old_key
         .append(matched.value)
@@ -254,6 +229,30 @@ pub(super) fn resource_rows(
         team,
         repeats: true,
     }
+}
+
+/// The resource's owner: the joined `through` table's alias, or the
+/// referencing table itself.
+fn owner_of(reference: &Reference) -> &str {
+    if reference.through.is_some() {
+        OWNER_ALIAS
+    } else {
+        reference.table.as_ref()
+    }
+}
+
+/// The referencing rows ([`referencing_rows`]), joined to their owners
+/// where a `through` table owns them.
+fn rows_and_owners(reference: &Reference) -> Query {
+    let mut query = referencing_rows(reference);
+    if let Some(through) = &reference.through {
+        query
+            .append(owner_join(through))
+            .push_ident(reference.table.as_ref())
+            .push_sql(".")
+            .push_ident(&through.column);
+    }
+    query
 }
 
 /// ` JOIN through AS owner ON owner.id = `, the owner's key to follow.
