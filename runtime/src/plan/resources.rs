@@ -8,19 +8,21 @@
 //!
 //! ```sql
 //! SELECT idx, team_id,
-//!        SUBSTR(<per noun, by declaration order:
-//!               ', ' || COUNT(CASE WHEN kind_ord = i THEN 1 END) || ' noun(s)', or ''>, 3),
-//!        <links object of (link key, location)> FROM (
-//!   SELECT l2.*, COUNT(*) OVER (PARTITION BY idx, team_id, <key>) AS key_uses FROM (
+//!        SUBSTR(<per noun, by declaration order: ', ' || SUM(n_i) || ' noun(s)', or ''>, 3),
+//!        '{' || <the links, comma-joined> || '}' FROM (
+//!   SELECT idx, team_id, COUNT(<kind i>) AS n_i, …,
+//!          <one "key": location, or "key #id": location per resource where the key has more>
+//!   FROM (
 //!     SELECT r.*, MIN(kind_ord) OVER (name) AS kind_min, MAX(kind_ord) OVER (name) AS kind_max
-//!     FROM (<one SELECT per reference with a team_column> UNION [ALL] …) r) l2) l3
+//!     FROM (<one SELECT per reference with a team_column> UNION [ALL] …) r) l2
+//!   GROUP BY idx, team_id, <key>) l3
 //! GROUP BY idx, team_id
 //! ```
 //!
 //! with `display = COALESCE(name, tbl || '#' || id)`, `key = display ||
 //! ' (' || kind || ')'` where the name's kinds differ (`kind_min <>
-//! kind_max`) else `display`, and the link key `key || ' #' || id` where
-//! `key_uses > 1` else `key`. The uses of a key are counted over the keys
+//! kind_max`) else `display`, and the link `key || ' #' || id` where the
+//! key has more than one resource, else `key`. The uses of a key are counted over the keys
 //! (a qualified key may meet a literal name: "Support" shared by two kinds
 //! and a chatbot called "Support (chatbot)"). `UNION` rather than `UNION
 //! ALL` is there when two references share an owner table and a noun, the
@@ -185,20 +187,22 @@ pub(crate) fn team_notices(
 /// The per-team aggregation around the `UNION [ALL]` of resources (module
 /// docs) for `nouns` kinds.
 ///
-/// Two window passes make the link names: by team and display name, which
-/// gives each name its kinds (a name two kinds share is qualified with its
-/// kind: `Support (chatbot)`), then by team and that key, which counts its
-/// uses (a key used twice gets the resource's id: `Support #3`). Counting
-/// by the key counts the display names where no name of the team is
-/// qualified, and a qualified key against a literal name of the same text
-/// where one is. The counts are one conditional `COUNT` per noun.
+/// One window pass by team and display name gives each name its kinds (a
+/// name two kinds share is qualified with its kind: `Support (chatbot)`).
+/// Then the rows are grouped by team and that key: a key with one resource
+/// is one link, `"Support": location`, a key with more is one numbered link
+/// per resource, `"Support #3": location` (grouping by the key counts the
+/// display names where no name of the team is qualified, and a qualified
+/// key against a literal name of the same text where one is). A second
+/// grouping by team joins the links into the JSON object and sums the
+/// counts, one conditional `COUNT` per noun.
 ///
-/// Only the resource's own columns pass from one pass to the next: the
+/// Only the resource's own columns pass from one level to the next: the
 /// display name, the key and the location are written where they are used,
-/// and the kinds are compared by their order (one per noun). Each pass's
-/// rows are materialised and sorted on MariaDB, and carrying the texts made
-/// them several times wider (with one derived level less, about 0.5 s of
-/// the benchmark's notices there).
+/// and the kinds are compared by their order (one per noun). MariaDB
+/// materialises and sorts each window level, so a grouping in place of the
+/// second window pass (which counted each key's uses for `JSON_OBJECTAGG`)
+/// saves a level.
 fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
     let text = dialect.text_type();
     let id = format!("CAST(resource_id AS {text})");
@@ -210,25 +214,38 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
     );
     let exact = |expr: &str| dialect.exact_text(expr);
     let by_name = format!("PARTITION BY idx, team_id, {}", exact(&display));
-    // Each window function once (MariaDB computes every occurrence apart,
-    // with a sort and a pass of its own: 5 s of 11 at the benchmark's scale
-    // when `qualified` was written out twice).
     let key = format!(
         "CASE WHEN kind_min <> kind_max THEN {} ELSE {display} END",
         dialect.concat(&[&display, "' ('", "kind", "')'"])
     );
-    let link_key = format!(
-        "CASE WHEN key_uses > 1 THEN {} ELSE {key} END",
-        dialect.concat(&[&key, "' #'", &id])
+    let link = |name: &str, location: &str| {
+        dialect.concat(&[
+            &dialect.json_quote(name),
+            "':'",
+            &dialect.json_quote(location),
+        ])
+    };
+    let links_of_key = format!(
+        "CASE WHEN COUNT(*) > 1 THEN {} ELSE {} END",
+        dialect.comma_joined(&link(&dialect.concat(&[&key, "' #'", &id]), &location)),
+        link(&format!("MAX({key})"), &format!("MAX({location})"))
     );
+    let per_key: Vec<String> = (0..nouns)
+        .map(|order| {
+            format!(
+                "COUNT(CASE WHEN kind_ord = {order} THEN 1 END) AS n{order}, \
+                 MAX(CASE WHEN kind_ord = {order} THEN kind END) AS k{order}"
+            )
+        })
+        .collect();
     let counts: Vec<String> = (0..nouns)
         .map(|order| {
-            let n = format!("COUNT(CASE WHEN kind_ord = {order} THEN 1 END)");
+            let n = format!("SUM(n{order})");
             let count = dialect.concat(&[
                 "', '",
                 &format!("CAST({n} AS {text})"),
                 "' '",
-                &format!("MAX(CASE WHEN kind_ord = {order} THEN kind END)"),
+                &format!("MAX(k{order})"),
                 "'(s)'",
             ]);
             format!("CASE WHEN {n} > 0 THEN {count} ELSE '' END")
@@ -238,16 +255,18 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
         "SUBSTR({}, 3)",
         dialect.concat(&counts.iter().map(String::as_str).collect::<Vec<_>>())
     );
-    let links = dialect.json_object_of(&link_key, &location);
+    let links =
+        dialect.json_of_text(&dialect.concat(&["'{'", &dialect.comma_joined("links"), "'}'"]));
     let mut query = Query::new(format!(
         "SELECT idx, team_id, {counts} AS counts, {links} AS links FROM (\
-         SELECT l2.*, COUNT(*) OVER (PARTITION BY idx, team_id, {}) AS key_uses FROM (\
+         SELECT idx, team_id, {}, {links_of_key} AS links FROM (\
          SELECT r.*, MIN(kind_ord) OVER ({by_name}) AS kind_min, \
          MAX(kind_ord) OVER ({by_name}) AS kind_max FROM (",
+        per_key.join(", ")
+    ));
+    query.append(union).push_sql(&format!(
+        ") AS r) AS l2 GROUP BY idx, team_id, {}) AS l3 GROUP BY idx, team_id",
         exact(&key)
     ));
-    query
-        .append(union)
-        .push_sql(") AS r) AS l2) AS l3 GROUP BY idx, team_id");
     query
 }

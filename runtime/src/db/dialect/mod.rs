@@ -454,9 +454,15 @@ pub(crate) trait Dialect: Sync {
     fn exact_text(&self, expr: &str) -> String {
         expr.to_owned()
     }
-    /// An aggregate: a JSON object of the group's `key → value` texts, as
-    /// the notices' `links` column takes it.
-    fn json_object_of(&self, key: &str, value: &str) -> String;
+    /// The text `expr` as a JSON string literal (`"a \"b\""`), as text.
+    fn json_quote(&self, expr: &str) -> String;
+    /// An aggregate: the group's texts `expr` joined by commas.
+    fn comma_joined(&self, expr: &str) -> String;
+    /// The text of a JSON object as the notices' `links` column takes it
+    /// (`jsonb` on PostgreSQL, the text itself elsewhere).
+    fn json_of_text(&self, expr: &str) -> String {
+        expr.to_owned()
+    }
     /// The session variable that bounds what the aggregates above return
     /// (MySQL's `group_concat_max_len`), which the notices' statement raises
     /// for its own run and puts back; `None` where nothing bounds them.

@@ -562,8 +562,12 @@ impl Dialect for Mysql {
         format!("CAST({expr} AS BINARY)")
     }
 
-    fn json_object_of(&self, key: &str, value: &str) -> String {
-        format!("JSON_OBJECTAGG({key}, {value})")
+    fn json_quote(&self, expr: &str) -> String {
+        format!("JSON_QUOTE({expr})")
+    }
+
+    fn comma_joined(&self, expr: &str) -> String {
+        format!("GROUP_CONCAT({expr} SEPARATOR ',')")
     }
 
     fn aggregate_length_limit(&self) -> Option<&'static str> {

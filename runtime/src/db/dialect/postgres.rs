@@ -176,8 +176,16 @@ impl Dialect for Postgres {
         format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
     }
 
-    fn json_object_of(&self, key: &str, value: &str) -> String {
-        format!("jsonb_object_agg({key}, {value})")
+    fn json_quote(&self, expr: &str) -> String {
+        format!("CAST(to_json(CAST({expr} AS TEXT)) AS TEXT)")
+    }
+
+    fn comma_joined(&self, expr: &str) -> String {
+        format!("string_agg({expr}, ',')")
+    }
+
+    fn json_of_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS JSONB)")
     }
 
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {

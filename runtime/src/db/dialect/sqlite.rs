@@ -89,8 +89,12 @@ impl Dialect for Sqlite {
         format!("strftime('%Y-%m-%dT%H:%M:%SZ', {column})")
     }
 
-    fn json_object_of(&self, key: &str, value: &str) -> String {
-        format!("json_group_object({key}, {value})")
+    fn json_quote(&self, expr: &str) -> String {
+        format!("json_quote({expr})")
+    }
+
+    fn comma_joined(&self, expr: &str) -> String {
+        format!("group_concat({expr}, ',')")
     }
 
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {
