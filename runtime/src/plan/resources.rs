@@ -22,9 +22,9 @@
 //! with `display = COALESCE(name, tbl || '#' || id)`, `key = display ||
 //! ' (' || kind || ')'` where the name's kinds differ (`kind_min <>
 //! kind_max`) else `display`, and the link `key || ' #' || id` where the
-//! key has more than one resource, else `key`. The uses of a key are counted over the keys
-//! (a qualified key may meet a literal name: "Support" shared by two kinds
-//! and a chatbot called "Support (chatbot)"). `UNION` rather than `UNION
+//! key has more than one resource, else `key`. Resources are grouped by
+//! the key, not the display name (a qualified key may meet a literal name:
+//! "Support" shared by two kinds and a chatbot called "Support (chatbot)"). `UNION` rather than `UNION
 //! ALL` is there when two references share an owner table and a noun, the
 //! one way one resource can come twice.
 //!

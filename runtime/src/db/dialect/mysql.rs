@@ -571,7 +571,7 @@ impl Dialect for Mysql {
     }
 
     fn aggregate_length_limit(&self) -> Option<&'static str> {
-        // Also bounds `JSON_OBJECTAGG` on MariaDB.
+        // What `GROUP_CONCAT` (comma_joined) returns is cut at this length.
         Some("group_concat_max_len")
     }
 
