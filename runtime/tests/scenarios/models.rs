@@ -183,6 +183,27 @@ fn plan_writes_nothing_not_even_the_schema(db: &TestDb) {
     assert_eq!(tables, 0);
 }
 
+/// The runtime's model table holds one global row per model and one row per
+/// team and model, on every engine: a partial unique index on PostgreSQL and
+/// SQLite, a generated column in the unique key on MySQL, which has no
+/// partial index.
+fn the_model_table_holds_one_global_row_per_model_and_one_per_team(db: &TestDb) {
+    migrate(db);
+    seed_model(db, 100, None, "openai/gpt-4.1", 1_000_000, false);
+    seed_model(db, 101, Some(7), "openai/gpt-4.1", 1_000_000, false);
+    seed_model(db, 102, Some(8), "openai/gpt-4.1", 1_000_000, false);
+    seed_model(db, 103, None, "openai/gpt-4.1-mini", 1_000_000, false);
+    let refused = |id: i64, team: Option<i64>| {
+        std::panic::catch_unwind(|| seed_model(db, id, team, "openai/gpt-4.1", 1, false)).is_err()
+    };
+    assert!(refused(104, None), "a second global row of openai/gpt-4.1");
+    assert!(
+        refused(105, Some(7)),
+        "a second row of team 7 for openai/gpt-4.1"
+    );
+    assert_eq!(count(db, "llm_provider_models"), 4);
+}
+
 llm_lifecycle_test_support::backend_tests!(
     creates_missing_live_models_but_never_deprecated_ones,
     updates_a_drifted_token_limit_and_deprecated_flag,
@@ -190,4 +211,5 @@ llm_lifecycle_test_support::backend_tests!(
     second_run_writes_only_the_ledger_row,
     merges_every_team_row_into_a_newly_created_global_row,
     plan_writes_nothing_not_even_the_schema,
+    the_model_table_holds_one_global_row_per_model_and_one_per_team,
 );
