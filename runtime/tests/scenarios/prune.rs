@@ -523,14 +523,13 @@ fn min_age_and_env_arguments_are_checked() {
     assert_eq!(dirty_without_write.code, 2);
 }
 
-#[test]
-fn without_env_the_database_in_use_is_checked_under_the_environment_name() {
+/// On every engine: `prune` reads the history of the database in use.
+fn without_env_the_database_in_use_is_checked_under_the_environment_name(env: &TestDb) {
     let repo = TestRepo::new();
     let text = "[providers.p]\nmodels = [{ name = \"m\", token_limit = 1, default = true }]\ndeleted = [{ name = \"old\" }]\n";
     repo.commit(text, 40, "one deletion");
-    let env = TestDb::sqlite();
-    seed_model_db(&env);
-    apply(&env, &catalog(text)).unwrap();
+    seed_model_db(env);
+    apply(env, &catalog(text)).unwrap();
     let outcome = prune(
         &repo,
         &[],
@@ -588,3 +587,7 @@ fn a_deleted_entry_a_live_model_replaces_with_is_needed_by_it() {
     assert_eq!(after, without_lines(text, &["\"other\""]));
     assert!(llm_lifecycle_catalog::Catalog::parse(&after, "models.toml").is_ok());
 }
+
+llm_lifecycle_test_support::backend_tests!(
+    without_env_the_database_in_use_is_checked_under_the_environment_name,
+);
