@@ -18,7 +18,8 @@
 //! Conflicts are the teams told before (a deprecated model is announced once
 //! across every later deploy, and each sunset reminder threshold once; every
 //! notice but a reminder has `reminder_days` 0); MySQL skips them with
-//! `INSERT IGNORE`.
+//! `INSERT IGNORE`, and joins the texts with `STRAIGHT_JOIN`, so the teams
+//! drive the join (`Dialect::join_driven_by_left`).
 //!
 //! What the statement wrote is read back in one more statement, by this
 //! run's id and the ids above the largest one before it (a range of the
@@ -203,8 +204,9 @@ fn insert(
         .push_binds([Bind::Text(permission.to_owned()), Bind::BigInt(run_id)])
         .push_sql(" FROM (")
         .append(teams);
+    // The teams drive the join to the candidates' few texts.
     query
-        .push_sql(") AS g JOIN ")
+        .push_sql(&format!(") AS g {} ", dialect.join_driven_by_left()))
         .append(dialect.columns_relation(&[
             ("idx", Column::Integers(texts.idx)),
             ("slug", Column::Texts(texts.slug)),

@@ -350,6 +350,15 @@ pub(crate) trait Dialect: Sync {
     fn distinct_before_join(&self) -> bool {
         false
     }
+    /// The join keyword that keeps the left side as the outer, driving one:
+    /// MySQL's `STRAIGHT_JOIN`, plain `JOIN` elsewhere. For a large derived
+    /// table joined to a few bound rows: MariaDB 10.11 otherwise drives from
+    /// the few rows and first builds an index over the materialised large one
+    /// (the notices: 5.5 s instead of 3.9 s for the statement at the
+    /// benchmark's full scale).
+    fn join_driven_by_left(&self) -> &'static str {
+        "JOIN"
+    }
     /// A condition on a non-NULL value: it is not a JSON object.
     fn json_not_object(&self, json: &JsonKey<'_>) -> Query;
     /// The column's value with the key set to the SQL expression `value`

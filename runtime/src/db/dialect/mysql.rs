@@ -469,6 +469,10 @@ impl Dialect for Mysql {
         true
     }
 
+    fn join_driven_by_left(&self) -> &'static str {
+        "STRAIGHT_JOIN"
+    }
+
     /// [`Dialect::mapped_update`] bumping one session counter per old value:
     ///
     /// ```sql
