@@ -37,24 +37,26 @@ const HOST_VERSIONS: [&str; 2] = ["20260110000001", "20260120000001"];
 /// The previous release's versions, oldest first.
 const LEGACY_VERSIONS: [&str; 3] = ["20261126000001", "20261126000010", "20261201000001"];
 /// Every version the runtime embeds, oldest first.
-const RUNTIME_VERSIONS: [&str; 5] = [
+const RUNTIME_VERSIONS: [&str; 6] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
     "20261203000001",
     "20261203000020",
+    "20261206000001",
 ];
 /// The order a fresh database runs them in: the core set, then the model table's.
-const RUN_ORDER: [&str; 5] = [
+const RUN_ORDER: [&str; 6] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
     "20261203000020",
+    "20261206000001",
     "20261203000001",
 ];
-/// The core migration newer than the previous release (reminders and notices
-/// awaiting recipients).
-const NEWER_THAN_LEGACY: &str = "20261203000020";
+/// The core migrations newer than the previous release (reminders and notices
+/// awaiting recipients, then the index of those notices).
+const NEWER_THAN_LEGACY: [&str; 2] = ["20261203000020", "20261206000001"];
 
 /// The refusal, word for word.
 const FOREIGN_MODEL_TABLE: &str = "a table named llm_provider_models already exists and was not \
@@ -272,8 +274,8 @@ fn a_database_the_previous_release_migrated_is_upgraded_in_place(db: &TestDb) {
     );
     let legacy_run_on = run_on(db, "__diesel_schema_migrations");
 
-    // Only the newer core migration runs: the versions move, the model table is adopted.
-    assert_eq!(migrate(db).unwrap(), [NEWER_THAN_LEGACY]);
+    // Only the newer core migrations run: the versions move, the model table is adopted.
+    assert_eq!(migrate(db).unwrap(), NEWER_THAN_LEGACY);
     // The notice kept its id, recipient and delivery (SQLite rebuilds the
     // table: its children must not be cascade-deleted), and is no reminder.
     assert_eq!(

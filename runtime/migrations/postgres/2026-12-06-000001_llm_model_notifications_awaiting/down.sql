@@ -1,0 +1,1 @@
+DROP INDEX llm_model_notifications_awaiting;
