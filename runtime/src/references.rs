@@ -254,6 +254,23 @@ impl RefColumn {
         query
     }
 
+    /// `SELECT n`: 1 when some row holds one of `values`, else 0. The scan
+    /// stops at the first such row (the same condition as
+    /// [`count_query`](Self::count_query), without counting them all).
+    pub(crate) fn any_query(&self, backend: Backend, values: &[OldValue]) -> Query {
+        let dialect = dialect::of(backend);
+        let olds = self.old_value_binds(values);
+        let mut query = Query::new(format!(
+            "SELECT CAST(COUNT(*) AS {}) AS n FROM (SELECT 1 AS one FROM ",
+            dialect.integer_type()
+        ))
+        .ident(&self.table)
+        .sql(" WHERE ");
+        query.append(self.matched_among(backend, &olds).among);
+        query.push_sql(" LIMIT 1) s");
+        query
+    }
+
     /// One `UPDATE` rewriting every row that holds an old value to its new
     /// value, the mapping given inline (bound); only the rows of `range`
     /// when given (a batch).

@@ -11,7 +11,10 @@
 //!    row (`running`) and the notices, counted from the references as they
 //!    are before any moves, so they are what they would be without batching,
 //!    and are kept even if the run stops between batches (the teams whose
-//!    references moved are told).
+//!    references moved are told). The plan counts the rows to move only on a
+//!    terminal (the bar's total); otherwise one probe per walk, which stops
+//!    at the first matching row, tells whether anything batches, and the
+//!    batches count what they move (`prepare.rs`).
 //! 2. `walk`, per reference column (and per mapping of at most
 //!    `MAX_MAPPING_PER_STATEMENT` entries): the next batch is the first
 //!    `N` matching rows after the last batch's key, in key order
@@ -27,6 +30,8 @@
 //! no model row is deleted before the final transaction), and the next apply
 //! finishes the job.
 
+mod prepare;
+
 use std::collections::HashMap;
 use std::num::NonZeroU64;
 
@@ -36,14 +41,15 @@ use llm_lifecycle_catalog::Catalog;
 
 use super::progress;
 use super::steps::{self, Targets};
-use super::{ApplyOptions, FailPoint, events, fail_if, notices};
+use super::{ApplyOptions, FailPoint, events, fail_if};
 use crate::db::{Bind, Conn, Database, Query, dialect, quote_ident};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event, RunCounts};
 use crate::model_table::ModelTable;
-use crate::plan::{self, AffectedModel, Batching, MappingEntry, Planned, ReferenceUpdate};
+use crate::plan::{
+    self, AffectedModel, BatchedColumn, Batching, MappingEntry, Plan, ReferenceUpdate,
+};
 use crate::references::{BatchCount, Counted, KeyCount, KeyRange, NewValue, OldValue, RefColumn};
-use crate::schema;
 
 /// How often a batch whose row count changed under it (a host write in its
 /// key range, between its count and its `UPDATE`) is tried again.
@@ -64,8 +70,13 @@ pub(super) struct BatchedRun {
     pub(super) run_id: i64,
     /// Notices `prepare` wrote.
     pub(super) notified: i64,
-    /// The plan's batching, to report.
-    pub(super) batching: Batching,
+    /// At most this many rows per batch.
+    batch_size: u64,
+    /// The integer key of each referencing table that has one.
+    keys: HashMap<String, String>,
+    /// The rows the plan counted to move in batches, the bar's total (0 when
+    /// it did not count them: off a terminal).
+    total: u64,
     /// The teams `prepare` notified, to report.
     pub(super) affected: Vec<AffectedModel>,
     /// What moved, per column and model.
@@ -108,8 +119,9 @@ pub(super) fn run(
     started: &mut Option<(i64, RunCounts)>,
 ) -> Result<Batched, Error> {
     let timeouts = &options.timeouts;
-    let Prepared { migrations, work } =
-        db.locked_transaction(timeouts, |conn| prepare(conn, catalog, options, batch_size))?;
+    let Prepared { migrations, work } = db.locked_transaction(timeouts, |conn| {
+        prepare::prepare(conn, catalog, options, batch_size)
+    })?;
     let Some((mut run, walks)) = work else {
         return Ok(Batched {
             migrations,
@@ -117,8 +129,7 @@ pub(super) fn run(
         });
     };
     *started = Some((run.run_id, RunCounts::default()));
-    let total: u64 = run.batching.columns.iter().map(|column| column.rows).sum();
-    let bar = progress::bar(options.progress, "moving references in batches", total);
+    let bar = progress::bar(options.progress, "moving references in batches", run.total);
     let table = ModelTable::of(catalog);
     let mut moved: HashMap<(usize, OldValue), u64> = HashMap::new();
     for walk in &walks {
@@ -174,138 +185,6 @@ pub(super) fn run(
         migrations,
         run: Some(run),
     })
-}
-
-/// Step 1: migrations, plan, ledger row and notices. `None` (with the
-/// migrations) when nothing moves in batches: the final transaction does it all.
-fn prepare(
-    conn: &mut Conn<'_>,
-    catalog: &Catalog,
-    options: &ApplyOptions,
-    batch_size: NonZeroU64,
-) -> Result<Prepared, Error> {
-    let guard = options.plan_options(Some(batch_size));
-    let plan_batches = |conn: &mut Conn<'_>| -> Result<Option<(Planned, Batching)>, Error> {
-        let planned = plan::build(
-            conn,
-            catalog,
-            plan::Counting::Moves,
-            &guard,
-            plan::Audience::Deferred,
-        )?;
-        if planned.plan.is_refused() {
-            return Err(Error::Refused(Box::new(planned.plan)));
-        }
-        Ok(planned
-            .plan
-            .batching
-            .clone()
-            .filter(|batching| {
-                batching
-                    .columns
-                    .iter()
-                    .any(|column| column.batches(batching.batch_size) > 0)
-            })
-            .map(|batching| (planned, batching)))
-    };
-    // Nothing to batch: nothing is written here (not even the schema: the
-    // final transaction migrates, and rolls that back with the rest on failure).
-    let Some(first) = plan_batches(conn)? else {
-        return Ok(Prepared {
-            migrations: Vec::new(),
-            work: None,
-        });
-    };
-    // The notices and the ledger row need the runtime's schema; planned
-    // again when a migration ran (it may change what there is).
-    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
-        schema::run_pending(conn, catalog.model_table.is_none())?
-    } else {
-        Vec::new()
-    };
-    let planned = if migrations.is_empty() {
-        Some(first)
-    } else {
-        plan_batches(conn)?
-    };
-    let Some((planned, batching)) = planned else {
-        return Ok(Prepared {
-            migrations,
-            work: None,
-        });
-    };
-    let table = ModelTable::of(catalog);
-    let targets = steps::resolve_targets(conn, &table, &planned)?;
-    let walks = walks(&planned, &batching, &targets)?;
-    let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
-    let recorded = notices::record(conn, run_id, catalog, &planned)?;
-    let run = BatchedRun {
-        run_id,
-        notified: recorded.written,
-        batching,
-        affected: recorded.affected,
-        moved: Vec::new(),
-        batches: 0,
-    };
-    Ok(Prepared {
-        migrations,
-        work: Some((run, walks)),
-    })
-}
-
-/// The walks of the columns that batch: the entries the plan counted rows
-/// for whose target row exists.
-fn walks(planned: &Planned, batching: &Batching, targets: &Targets) -> Result<Vec<Walk>, Error> {
-    let plan = &planned.plan;
-    let mut walks = Vec::new();
-    for (reference, column) in planned.columns.iter().enumerate() {
-        let Some(column) = column else { continue };
-        let Some(key) = batching
-            .columns
-            .iter()
-            .find(|batched| batched.table == column.table && batched.column == column.column)
-            .and_then(|batched| batched.key.clone())
-        else {
-            continue;
-        };
-        let counted = |entry: &&MappingEntry| {
-            plan.reference_updates.iter().any(|update| {
-                update.reference == reference
-                    && update.from == entry.from
-                    && update.from_id == entry.from_id
-                    && update.rows > 0
-            })
-        };
-        let entries: Vec<MappingEntry> =
-            plan::batching::early_entries(plan, planned.mapping(column))
-                .filter(counted)
-                .cloned()
-                .collect();
-        for chunk in entries.chunks(column.mapping_per_statement()) {
-            let mapping = chunk
-                .iter()
-                .map(|entry| steps::resolve(entry, column.kind, targets))
-                .collect::<Result<Vec<_>, Error>>()?;
-            let mut target_ids: Vec<i64> = mapping
-                .iter()
-                .filter_map(|(_, new)| match new {
-                    NewValue::Id(id) => *id,
-                    NewValue::Text(_) => None,
-                })
-                .collect();
-            target_ids.sort_unstable();
-            target_ids.dedup();
-            walks.push(Walk {
-                reference,
-                column: column.clone(),
-                key: key.clone(),
-                entries: chunk.to_vec(),
-                mapping,
-                target_ids,
-            });
-        }
-    }
-    Ok(walks)
 }
 
 /// `f`, again while it fails with [`Error::Diverged`] (a batch whose rows
@@ -407,8 +286,13 @@ fn add_counts(
     rows: &[impl Counted],
 ) {
     for row in rows {
+        let n = u64::try_from(row.rows()).unwrap_or(0);
+        // (MySQL reads back every counter, those of values the batch did not hold too.)
+        if n == 0 {
+            continue;
+        }
         if let Some(old) = by_key.get(row.old_key()) {
-            *counts.entry((*old).clone()).or_default() += u64::try_from(row.rows()).unwrap_or(0);
+            *counts.entry((*old).clone()).or_default() += n;
         }
     }
 }
@@ -501,6 +385,47 @@ fn updates(walks: &[Walk], moved: &HashMap<(usize, OldValue), u64>) -> Vec<Refer
         }
     }
     updates
+}
+
+/// What the apply reports of its batching: per reference column, the rows the
+/// batches moved and those the final transaction moved (its `updates`, before
+/// [`merge_moves`]) to a model row it created, or all of them where the
+/// table has no integer key. (Rows written while the batches ran, which the
+/// final transaction also moves, count in the run's totals only.)
+pub(super) fn report(run: &BatchedRun, plan: &Plan, columns: &[Option<RefColumn>]) -> Batching {
+    let mut batched = Vec::new();
+    for (reference, column) in columns.iter().enumerate() {
+        let Some(column) = column else { continue };
+        let key = run.keys.get(&column.table).cloned();
+        let rows: u64 = run
+            .moved
+            .iter()
+            .filter(|update| update.reference == reference)
+            .map(|update| update.rows)
+            .sum();
+        let final_rows: u64 = plan
+            .reference_updates
+            .iter()
+            .filter(|update| update.reference == reference)
+            .filter(|update| {
+                key.is_none() || !plan::batching::moves_early(&plan.creates, update.to.as_ref())
+            })
+            .map(|update| update.rows)
+            .sum();
+        if rows > 0 || final_rows > 0 {
+            batched.push(BatchedColumn {
+                table: column.table.clone(),
+                column: column.column.clone(),
+                key,
+                rows,
+                final_rows,
+            });
+        }
+    }
+    Batching {
+        batch_size: run.batch_size,
+        columns: batched,
+    }
 }
 
 /// Adds what the batches moved to the final transaction's reference updates

@@ -293,7 +293,6 @@ fn run(
     let batches = batched.as_ref().map_or(0, |batched| batched.batches);
     if let Some(batched) = batched {
         batches::merge_affected(&mut planned.plan.affected, batched.affected);
-        planned.plan.batching = Some(batched.batching);
     }
     ledger::finish_run(
         conn,
@@ -332,6 +331,7 @@ fn execute(
     // resources the plan counted while references still pointed at the old rows.
     let mut moved = steps::repoint_references(conn, planned, &targets, options.progress)?;
     if let Some(batched) = batched {
+        planned.plan.batching = Some(batches::report(batched, &planned.plan, &planned.columns));
         batches::merge_moves(&mut planned.plan.reference_updates, &batched.moved);
         moved = steps::Moved::of(&planned.plan.reference_updates);
     }

@@ -304,6 +304,38 @@ fn references_to_a_model_the_apply_creates_wait_for_the_final_transaction(db: &T
     assert_eq!(state(db), state(&single));
     assert_eq!(notices(db), notices(&single));
     assert_eq!(report.counts.deleted, 3);
+    // The report says what moved where: the plan did not count (no bar), the
+    // batches and the final transaction did.
+    let reported = llm_lifecycle_runtime::plan::render::text(&report.plan);
+    assert!(
+        reported.contains(
+            "⇉ batch 14 rows in assistants.llm_provider_model_id: 4 batches of at most 4 by id"
+        ),
+        "{reported}"
+    );
+    assert!(
+        reported.contains(
+            "  the final transaction moves 30 rows of assistants.llm_provider_model_id, \
+             to a model row it creates"
+        ),
+        "{reported}"
+    );
+}
+
+/// Deleted models nothing refers to: the probes find no row to batch, so the
+/// apply is one transaction, as without `--batch-size`.
+fn with_nothing_to_move_a_batched_apply_is_one_transaction(db: &TestDb) {
+    migrate(db);
+    host_schema(db);
+    seed_model(db, 101, None, "openai/gpt-4", 8_192, false);
+    seed_model(db, 102, None, "openai/o1-mini", 128_000, false);
+    let report = apply_with(db, &batched()).unwrap();
+    assert_eq!(report.counts.deleted, 2);
+    assert_eq!(report.batches, 0);
+    assert!(report.plan.batching.is_none(), "{:?}", report.plan.batching);
+    assert_eq!(batched_events(db), (0, 0));
+    assert_eq!(count(db, "llm_lifecycle_runs"), 1);
+    assert!(apply_with(db, &batched()).unwrap().plan.is_noop());
 }
 
 fn a_table_without_an_integer_key_moves_in_the_final_transaction(db: &TestDb) {
@@ -326,6 +358,7 @@ fn a_table_without_an_integer_key_moves_in_the_final_transaction(db: &TestDb) {
     );
     let report = llm_lifecycle_runtime::apply(&mut connect(db), &catalog, &batched()).unwrap();
     assert_eq!(report.counts.cleared_rows, 1);
+    assert_eq!(report.batches, 0, "nothing else to move: no batch");
     assert_eq!(
         db.strings("SELECT COALESCE(llm, 'null') AS v FROM prompts ORDER BY slug"),
         [Some("null".to_owned()), Some("openai/gpt-4.1".to_owned())]
@@ -455,4 +488,5 @@ llm_lifecycle_test_support::backend_tests!(
     references_to_a_model_the_apply_creates_wait_for_the_final_transaction,
     a_table_without_an_integer_key_moves_in_the_final_transaction,
     a_refused_batched_plan_moves_nothing,
+    with_nothing_to_move_a_batched_apply_is_one_transaction,
 );

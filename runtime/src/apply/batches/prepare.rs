@@ -1,0 +1,216 @@
+//! Step 1 of a batched apply, in one locked transaction: the plan, computed
+//! and validated, the walks it takes, and, when something batches, the
+//! pending migrations, the ledger row and the notices.
+
+use std::collections::HashMap;
+use std::num::NonZeroU64;
+
+use llm_lifecycle_catalog::Catalog;
+
+use super::super::steps::{self, Targets};
+use super::super::{ApplyOptions, notices};
+use super::{BatchedRun, Found, Prepared, Walk};
+use crate::db::{Conn, dialect};
+use crate::error::{Context, Error};
+use crate::introspect;
+use crate::ledger;
+use crate::model_table::ModelTable;
+use crate::plan::{self, MappingEntry, Planned};
+use crate::references::{NewValue, OldValue};
+use crate::schema;
+
+/// Step 1: migrations, plan, ledger row and notices. `None` (with the
+/// migrations) when nothing moves in batches: the final transaction does it all.
+///
+/// On a terminal the plan counts the rows (the bar's total). Otherwise it
+/// does not (on a large table that is a whole pass of each column): the
+/// batches count what they move, and one probe per walk, which stops at the
+/// first matching row, tells whether there is anything to batch.
+pub(super) fn prepare(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    batch_size: NonZeroU64,
+) -> Result<Prepared, Error> {
+    let guard = options.plan_options(Some(batch_size));
+    let counted = options.progress;
+    let table = ModelTable::of(catalog);
+    let plan_walks = |conn: &mut Conn<'_>| -> Result<Option<(Planned, Keyed)>, Error> {
+        let counting = if counted {
+            plan::Counting::Moves
+        } else {
+            plan::Counting::NotNullClears
+        };
+        let planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Deferred)?;
+        if planned.plan.is_refused() {
+            return Err(Error::Refused(Box::new(planned.plan)));
+        }
+        let keys = integer_keys(conn, &planned)?;
+        // (Nothing that could batch, say on a database without the schema yet:
+        // no target is looked up.)
+        let candidates = planned.columns.iter().flatten().any(|column| {
+            keys.contains_key(&column.table)
+                && plan::batching::early_entries(&planned.plan, planned.mapping(column))
+                    .next()
+                    .is_some()
+        });
+        if !candidates {
+            return Ok(None);
+        }
+        let targets = steps::resolve_targets(conn, &table, &planned)?;
+        let mut walks = walks(&planned, &keys, &targets, counted)?;
+        if !counted {
+            walks = probed(conn, walks)?;
+        }
+        Ok((!walks.is_empty()).then_some((planned, Keyed { keys, walks })))
+    };
+    // Nothing to batch: nothing is written here (not even the schema: the
+    // final transaction migrates, and rolls that back with the rest on failure).
+    let Some(first) = plan_walks(conn)? else {
+        return Ok(Prepared {
+            migrations: Vec::new(),
+            work: None,
+        });
+    };
+    // The notices and the ledger row need the runtime's schema; planned
+    // again when a migration ran (it may change what there is).
+    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
+        schema::run_pending(conn, catalog.model_table.is_none())?
+    } else {
+        Vec::new()
+    };
+    let planned = if migrations.is_empty() {
+        Some(first)
+    } else {
+        plan_walks(conn)?
+    };
+    let Some((planned, Keyed { keys, walks })) = planned else {
+        return Ok(Prepared {
+            migrations,
+            work: None,
+        });
+    };
+    let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
+    let recorded = notices::record(conn, run_id, catalog, &planned)?;
+    // The bar's total: the rows the plan counted (none off a terminal).
+    let total = if counted {
+        planned.plan.batching.as_ref().map_or(0, |batching| {
+            batching.columns.iter().map(|column| column.rows).sum()
+        })
+    } else {
+        0
+    };
+    let run = BatchedRun {
+        run_id,
+        notified: recorded.written,
+        batch_size: batch_size.get(),
+        keys,
+        total,
+        affected: recorded.affected,
+        moved: Vec::new(),
+        batches: 0,
+    };
+    Ok(Prepared {
+        migrations,
+        work: Some((run, walks)),
+    })
+}
+
+/// The walks of a plan, with the integer key of each referencing table.
+struct Keyed {
+    keys: HashMap<String, String>,
+    walks: Vec<Walk>,
+}
+
+/// The integer key of each table the plan's references are in (those
+/// without one have none: they move in the final transaction).
+fn integer_keys(conn: &mut Conn<'_>, planned: &Planned) -> Result<HashMap<String, String>, Error> {
+    let mut tables: Vec<String> = planned
+        .columns
+        .iter()
+        .flatten()
+        .filter(|column| planned.mapping(column).next().is_some())
+        .map(|column| column.table.clone())
+        .collect();
+    tables.sort();
+    tables.dedup();
+    introspect::integer_keys(conn, &tables)
+}
+
+/// The walks of the columns that batch: those with an integer key, their
+/// entries whose target row exists; with `counted`, only the entries the plan
+/// counted rows for.
+fn walks(
+    planned: &Planned,
+    keys: &HashMap<String, String>,
+    targets: &Targets,
+    counted: bool,
+) -> Result<Vec<Walk>, Error> {
+    let plan = &planned.plan;
+    let mut walks = Vec::new();
+    for (reference, column) in planned.columns.iter().enumerate() {
+        let Some(column) = column else { continue };
+        let Some(key) = keys.get(&column.table) else {
+            continue;
+        };
+        let has_rows = |entry: &&MappingEntry| {
+            !counted
+                || plan.reference_updates.iter().any(|update| {
+                    update.reference == reference
+                        && update.from == entry.from
+                        && update.from_id == entry.from_id
+                        && update.rows > 0
+                })
+        };
+        let entries: Vec<MappingEntry> =
+            plan::batching::early_entries(plan, planned.mapping(column))
+                .filter(has_rows)
+                .cloned()
+                .collect();
+        for chunk in entries.chunks(column.mapping_per_statement()) {
+            let mapping = chunk
+                .iter()
+                .map(|entry| steps::resolve(entry, column.kind, targets))
+                .collect::<Result<Vec<_>, Error>>()?;
+            let mut target_ids: Vec<i64> = mapping
+                .iter()
+                .filter_map(|(_, new)| match new {
+                    NewValue::Id(id) => *id,
+                    NewValue::Text(_) => None,
+                })
+                .collect();
+            target_ids.sort_unstable();
+            target_ids.dedup();
+            walks.push(Walk {
+                reference,
+                column: column.clone(),
+                key: key.clone(),
+                entries: chunk.to_vec(),
+                mapping,
+                target_ids,
+            });
+        }
+    }
+    Ok(walks)
+}
+
+/// The walks that have a row to move: one probe each, which stops at the
+/// first matching row (a column with none is read once, as a count would).
+fn probed(conn: &mut Conn<'_>, walks: Vec<Walk>) -> Result<Vec<Walk>, Error> {
+    let mut kept = Vec::with_capacity(walks.len());
+    for walk in walks {
+        let olds: Vec<OldValue> = walk.mapping.iter().map(|(old, _)| old.clone()).collect();
+        let found: Vec<Found> = conn
+            .load(&walk.column.any_query(conn.backend(), &olds))
+            .context(|| {
+                format!(
+                    "looking for references to move in {}.{}",
+                    walk.column.table, walk.column.column
+                )
+            })?;
+        if found.first().is_some_and(|row| row.n > 0) {
+            kept.push(walk);
+        }
+    }
+    Ok(kept)
+}
