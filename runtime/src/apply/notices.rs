@@ -21,11 +21,12 @@
 //! `INSERT IGNORE`, and joins the texts with `STRAIGHT_JOIN`, so the teams
 //! drive the join (`Dialect::join_driven_by_left`).
 //!
-//! What the statement wrote is read back in one more statement, by this
-//! run's id and the ids above the largest one before it (a range of the
-//! primary key): per model, the number of teams told, which becomes its
-//! `notified` journal row (in `row_count`, like `repointed N rows in T.C`),
-//! and the first [`AffectedModel::LISTED`] teams for the report. The new ids
+//! What the statement wrote is read back, by this run's id and the ids above
+//! the largest one before it (a range of the primary key): per model, the
+//! number of teams told (one grouping), which becomes its `notified` journal
+//! row (in `row_count`, like `repointed N rows in T.C`), and the first
+//! [`AffectedModel::LISTED`] teams for the report (one `LIMIT` per model, in
+//! one statement per 200 models). The new ids
 //! are only read when a `recipients_query` needs them.
 
 use std::collections::BTreeMap;
@@ -87,13 +88,30 @@ struct Listed {
     #[diesel(sql_type = BigInt)]
     reminder_days: i64,
     #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = BigInt)]
     team_id: i64,
     #[diesel(sql_type = Text)]
     message: String,
     #[diesel(sql_type = Text)]
     links: String,
+}
+
+/// How many teams one model's notices told.
+#[derive(QueryableByName)]
+struct Told {
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    model: String,
+    #[diesel(sql_type = BigInt)]
+    reminder_days: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+impl Told {
+    fn key(&self) -> NoticeKey {
+        (self.slug.clone(), self.model.clone(), self.reminder_days)
+    }
 }
 
 /// What [`record`] wrote.
@@ -260,12 +278,32 @@ fn written_by(select: &str, run_id: i64, before: i64) -> Query {
     query
 }
 
+/// Models whose first teams one statement of [`read_back`] lists: one
+/// `UNION ALL` member each, well under SQLite's 500 members of a compound
+/// `SELECT`.
+const LISTED_PER_STATEMENT: usize = 200;
+
+/// A model's notices, as the table keys them: slug, model, reminder days.
+type NoticeKey = (String, String, i64);
+
+fn notice_key(candidate: &AffectedModel) -> NoticeKey {
+    (
+        candidate.change.slug().to_owned(),
+        candidate.model.to_string(),
+        candidate
+            .reminder
+            .map_or(0, |reminder| i64::from(reminder.days_before)),
+    )
+}
+
 /// Per candidate told about, in the candidates' order: the model with its
-/// first teams, and how many teams were told. One statement: the rows the
-/// last one wrote (a range of the primary key), numbered per model, only
-/// their keys through the windows and the texts joined to the rows listed
-/// (MariaDB materialises a window's input: with the texts, a table of every
-/// row on disk).
+/// first teams, and how many teams were told. The rows the last statement
+/// wrote are a range of the primary key of this run: one grouping counts
+/// them per model, and per model a `… ORDER BY team_id LIMIT` on the
+/// `(run_id, slug, model)` index lists the first teams with their texts, so
+/// only the listed rows are read in full. (A window numbering every row
+/// written, as before, sorts them all: on MariaDB 0.46–0.65 s for 134,100
+/// notices against 0.14 s.)
 fn read_back(
     conn: &mut Conn<'_>,
     run_id: i64,
@@ -273,48 +311,44 @@ fn read_back(
     candidates: &[AffectedModel],
     nouns: &[String],
 ) -> Result<Vec<(AffectedModel, usize)>, Error> {
-    let dialect = dialect::of(conn.backend());
-    let (text, integer) = (dialect.text_type(), dialect.integer_type());
-    let by_model = "PARTITION BY slug, model, reminder_days";
-    let mut query = Query::new(format!(
-        "SELECT w.slug, w.model, CAST(w.reminder_days AS {integer}) AS reminder_days, \
-         CAST(w.n AS {integer}) AS n, w.team_id, t.message, CAST(t.links AS {text}) AS links FROM ("
-    ));
-    query
-        .append(written_by(
-            &format!(
-                "SELECT id, slug, model, reminder_days, team_id, \
-                 COUNT(*) OVER ({by_model}) AS n, \
-                 ROW_NUMBER() OVER ({by_model} ORDER BY team_id) AS listed"
-            ),
-            run_id,
-            before,
-        ))
-        .push_sql(&format!(
-            ") AS w JOIN {} t ON t.id = w.id WHERE w.listed <= {} \
-             ORDER BY w.slug, w.model, w.reminder_days, w.team_id",
-            quote_ident(NOTIFICATIONS_TABLE),
-            AffectedModel::LISTED
-        ));
-    let rows: Vec<Listed> = conn
-        .load(&query)
-        .context(|| "reading back the team notifications written".into())?;
+    let integer = dialect::of(conn.backend()).integer_type();
+    let mut counting = written_by(
+        &format!(
+            "SELECT slug, model, CAST(reminder_days AS {integer}) AS reminder_days, \
+             CAST(COUNT(*) AS {integer}) AS n"
+        ),
+        run_id,
+        before,
+    );
+    counting.push_sql(" GROUP BY slug, model, reminder_days");
+    let counts: Vec<Told> = conn
+        .load(&counting)
+        .context(|| "counting the team notifications written".into())?;
+    let mut keys: Vec<NoticeKey> = candidates.iter().map(notice_key).collect();
+    keys.sort();
+    keys.dedup();
+    keys.retain(|key| counts.iter().any(|told| told.key() == *key));
+    let mut rows: Vec<Listed> = Vec::new();
+    for chunk in keys.chunks(LISTED_PER_STATEMENT) {
+        let listed: Vec<Listed> = conn
+            .load(&first_teams(conn, run_id, before, chunk))
+            .context(|| "reading back the team notifications written".into())?;
+        rows.extend(listed);
+    }
     let mut told = Vec::new();
     for candidate in candidates {
-        let slug = candidate.change.slug();
-        let name = candidate.model.to_string();
-        let days = candidate
-            .reminder
-            .map_or(0, |reminder| i64::from(reminder.days_before));
-        let mine =
-            |row: &&Listed| row.slug == slug && row.model == name && row.reminder_days == days;
-        let Some(n) = rows.iter().find(mine).map(|row| row.n) else {
+        let key = notice_key(candidate);
+        let Some(n) = counts
+            .iter()
+            .find(|told| told.key() == key)
+            .map(|told| told.n)
+        else {
             continue;
         };
         let (head, tail) = texts::message_parts(candidate);
         let teams: Vec<AffectedTeam> = rows
             .iter()
-            .filter(mine)
+            .filter(|row| row.slug == key.0 && row.model == key.1 && row.reminder_days == key.2)
             .map(|row| AffectedTeam {
                 team_id: row.team_id,
                 resources: texts::counts_in(&row.message, (&head, &tail), nouns)
@@ -331,6 +365,53 @@ fn read_back(
         told.push((model, n));
     }
     Ok(told)
+}
+
+/// The first [`AffectedModel::LISTED`] teams of each of `keys` among the
+/// rows the last statement wrote, with their texts, ordered by model and team:
+///
+/// ```sql
+/// SELECT w.slug, w.model, w.reminder_days, w.team_id, t.message, t.links FROM (
+///   SELECT * FROM (SELECT id, slug, model, reminder_days, team_id FROM llm_model_notifications
+///                  WHERE run_id = $1 AND id > $2 AND slug = $3 AND model = $4 AND reminder_days = $5
+///                  ORDER BY team_id LIMIT 20) AS m0
+///   UNION ALL …) AS w
+/// JOIN llm_model_notifications t ON t.id = w.id ORDER BY w.slug, w.model, w.reminder_days, w.team_id
+/// ```
+fn first_teams(conn: &Conn<'_>, run_id: i64, before: i64, keys: &[NoticeKey]) -> Query {
+    let dialect = dialect::of(conn.backend());
+    let (text, integer) = (dialect.text_type(), dialect.integer_type());
+    let mut query = Query::new(format!(
+        "SELECT w.slug, w.model, CAST(w.reminder_days AS {integer}) AS reminder_days, \
+         w.team_id, t.message, CAST(t.links AS {text}) AS links FROM ("
+    ));
+    for (index, (slug, model, days)) in keys.iter().enumerate() {
+        if index > 0 {
+            query.push_sql(" UNION ALL ");
+        }
+        query
+            .push_sql("SELECT * FROM (")
+            .append(written_by(
+                "SELECT id, slug, model, reminder_days, team_id",
+                run_id,
+                before,
+            ))
+            .push_sql(" AND slug = ")
+            .push_bind(Bind::Text(slug.clone()))
+            .push_sql(" AND model = ")
+            .push_bind(Bind::Text(model.clone()))
+            .push_sql(" AND reminder_days = ")
+            .push_bind(Bind::BigInt(*days))
+            .push_sql(&format!(
+                " ORDER BY team_id LIMIT {}) AS m{index}",
+                AffectedModel::LISTED
+            ));
+    }
+    query.push_sql(&format!(
+        ") AS w JOIN {} t ON t.id = w.id ORDER BY w.slug, w.model, w.reminder_days, w.team_id",
+        quote_ident(NOTIFICATIONS_TABLE)
+    ));
+    query
 }
 
 /// The ids and teams of the rows the last statement wrote.

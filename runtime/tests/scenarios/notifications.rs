@@ -3,7 +3,7 @@
 //! Every scenario runs on each backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::{apply, catalog, connect, count, global_id, options, plan};
+use crate::common::{apply, catalog, connect, count, global_id, options, plan, seed_model};
 use crate::notifications_support::*;
 use llm_lifecycle_catalog::Catalog;
 use llm_lifecycle_runtime::notify::{ModelChange, SLUG_DELETED, SLUG_DEPRECATED};
@@ -528,6 +528,100 @@ fn concurrent_deliveries_under_repeatable_read_hand_each_notice_over_once(db: &T
     concurrent_deliveries_hand_each_notice_over_once(db);
 }
 
+/// More models told about than one read-back statement lists (200), one of
+/// them with more teams than a report lists (20): the apply's report gives
+/// each model's first teams, with their counts and links, and how many
+/// more, as the plan computed them before it.
+fn the_report_lists_the_first_teams_of_every_model_told_as_the_plan_does(db: &TestDb) {
+    prepared(db);
+    const LEGACY: i64 = 210;
+    let mut entries = String::new();
+    let mut bots = Vec::new();
+    for i in 0..LEGACY {
+        entries.push_str(&format!(
+            "  {{ name = \"legacy-{i}\", token_limit = 8_000, deprecated = true, \
+             replacement = \"gpt-4o\" }},\n"
+        ));
+        seed_model(
+            db,
+            1000 + i,
+            None,
+            &format!("openai/legacy-{i}"),
+            8_000,
+            false,
+        );
+        // legacy-0: teams 100..=124; every other model: team 200 + i.
+        let teams: Vec<i64> = if i == 0 {
+            (100..125).collect()
+        } else {
+            vec![200 + i]
+        };
+        for team in teams {
+            let id = 100 + bots.len();
+            bots.push(format!("({id}, {team}, 'Bot {i}', FALSE, {})", 1000 + i));
+        }
+    }
+    db.execute(&format!(
+        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) VALUES {}",
+        bots.join(", ")
+    ));
+    let anchor = "  { name = \"gpt-3.5\", token_limit = 16_000 },\n";
+    assert!(MODELS.contains(anchor));
+    let models = MODELS.replace(anchor, &format!("{anchor}{entries}"));
+    let catalog = full(&models, "");
+    let planned = plan(db, &catalog);
+    let report = apply(db, &catalog).unwrap();
+    let key = |m: &llm_lifecycle_runtime::plan::AffectedModel| {
+        (m.model.to_string(), m.change, m.reminder)
+    };
+    assert_eq!(planned.affected.len(), usize::try_from(LEGACY).unwrap() + 3);
+    assert_eq!(report.plan.affected.len(), planned.affected.len());
+    for expected in &planned.affected {
+        let got = report
+            .plan
+            .affected
+            .iter()
+            .find(|m| key(m) == key(expected))
+            .unwrap_or_else(|| panic!("{} is not in the report", expected.model));
+        let listed = expected
+            .teams
+            .len()
+            .min(llm_lifecycle_runtime::plan::AffectedModel::LISTED);
+        assert_eq!(got.teams, expected.teams[..listed], "{}", expected.model);
+        assert_eq!(
+            got.more_teams,
+            expected.teams.len() - listed,
+            "{}",
+            expected.model
+        );
+    }
+    let legacy = report
+        .plan
+        .affected
+        .iter()
+        .find(|m| m.model.to_string() == "openai/legacy-0")
+        .unwrap();
+    assert_eq!(
+        (
+            legacy.teams.first().map(|t| t.team_id),
+            legacy.teams.len(),
+            legacy.more_teams
+        ),
+        (Some(100), 20, 5)
+    );
+    assert_eq!(
+        report.counts.notified,
+        i64::try_from(
+            planned
+                .affected
+                .iter()
+                .map(|m| m.teams.len())
+                .sum::<usize>()
+        )
+        .unwrap()
+    );
+}
+
 /// More teams than one statement holds (10,000 per `INSERT` on SQLite): every
 /// team is told once, one journal row counts them all.
 fn more_teams_than_one_statement_holds_are_all_told_once(db: &TestDb) {
@@ -597,6 +691,7 @@ llm_lifecycle_test_support::backend_tests!(
     recipients_are_one_row_per_user_per_notification,
     a_failing_notifier_is_retried_and_never_resent,
     more_teams_than_one_statement_holds_are_all_told_once,
+    the_report_lists_the_first_teams_of_every_model_told_as_the_plan_does,
     concurrent_deliveries_hand_each_notice_over_once,
     concurrent_deliveries_under_repeatable_read_hand_each_notice_over_once,
 );
