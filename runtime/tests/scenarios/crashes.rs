@@ -787,7 +787,7 @@ fn killed_while_notices_are_written_and_right_before_commit(db: &TestDb) {
             args: TRACED,
             catalog: "full",
             trace: true,
-            pause: Some((&["llm_model_notifications", "AS listed"], 1)),
+            pause: Some((&["llm_model_notifications", "ORDER BY team_id LIMIT"], 1)),
         },
         (Stream::Out, &[PAUSED]),
     );
