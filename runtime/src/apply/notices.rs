@@ -78,15 +78,34 @@ struct Number {
     n: i64,
 }
 
-/// One listed team's notice, read back, with its model's number of teams.
-#[derive(QueryableByName)]
-struct Listed {
+/// A model's notices, as the table keys them (read back, and bound).
+#[derive(QueryableByName, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct NoticeKey {
     #[diesel(sql_type = Text)]
     slug: String,
     #[diesel(sql_type = Text)]
     model: String,
     #[diesel(sql_type = BigInt)]
     reminder_days: i64,
+}
+
+impl NoticeKey {
+    fn of(candidate: &AffectedModel) -> Self {
+        Self {
+            slug: candidate.change.slug().to_owned(),
+            model: candidate.model.to_string(),
+            reminder_days: candidate
+                .reminder
+                .map_or(0, |reminder| i64::from(reminder.days_before)),
+        }
+    }
+}
+
+/// One listed team's notice, read back.
+#[derive(QueryableByName)]
+struct Listed {
+    #[diesel(embed)]
+    key: NoticeKey,
     #[diesel(sql_type = BigInt)]
     team_id: i64,
     #[diesel(sql_type = Text)]
@@ -98,20 +117,10 @@ struct Listed {
 /// How many teams one model's notices told.
 #[derive(QueryableByName)]
 struct Told {
-    #[diesel(sql_type = Text)]
-    slug: String,
-    #[diesel(sql_type = Text)]
-    model: String,
-    #[diesel(sql_type = BigInt)]
-    reminder_days: i64,
+    #[diesel(embed)]
+    key: NoticeKey,
     #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-impl Told {
-    fn key(&self) -> NoticeKey {
-        (self.slug.clone(), self.model.clone(), self.reminder_days)
-    }
 }
 
 /// What [`record`] wrote.
@@ -283,19 +292,6 @@ fn written_by(select: &str, run_id: i64, before: i64) -> Query {
 /// `SELECT`.
 const LISTED_PER_STATEMENT: usize = 200;
 
-/// A model's notices, as the table keys them: slug, model, reminder days.
-type NoticeKey = (String, String, i64);
-
-fn notice_key(candidate: &AffectedModel) -> NoticeKey {
-    (
-        candidate.change.slug().to_owned(),
-        candidate.model.to_string(),
-        candidate
-            .reminder
-            .map_or(0, |reminder| i64::from(reminder.days_before)),
-    )
-}
-
 /// Per candidate told about, in the candidates' order: the model with its
 /// first teams, and how many teams were told. The rows the last statement
 /// wrote are a range of the primary key of this run: one grouping counts
@@ -324,10 +320,10 @@ fn read_back(
     let counts: Vec<Told> = conn
         .load(&counting)
         .context(|| "counting the team notifications written".into())?;
-    let mut keys: Vec<NoticeKey> = candidates.iter().map(notice_key).collect();
+    let mut keys: Vec<NoticeKey> = candidates.iter().map(NoticeKey::of).collect();
     keys.sort();
     keys.dedup();
-    keys.retain(|key| counts.iter().any(|told| told.key() == *key));
+    keys.retain(|key| counts.iter().any(|told| told.key == *key));
     let mut rows: Vec<Listed> = Vec::new();
     for chunk in keys.chunks(LISTED_PER_STATEMENT) {
         let listed: Vec<Listed> = conn
@@ -337,10 +333,10 @@ fn read_back(
     }
     let mut told = Vec::new();
     for candidate in candidates {
-        let key = notice_key(candidate);
+        let key = NoticeKey::of(candidate);
         let Some(n) = counts
             .iter()
-            .find(|told| told.key() == key)
+            .find(|told| told.key == key)
             .map(|told| told.n)
         else {
             continue;
@@ -348,7 +344,7 @@ fn read_back(
         let (head, tail) = texts::message_parts(candidate);
         let teams: Vec<AffectedTeam> = rows
             .iter()
-            .filter(|row| row.slug == key.0 && row.model == key.1 && row.reminder_days == key.2)
+            .filter(|row| row.key == key)
             .map(|row| AffectedTeam {
                 team_id: row.team_id,
                 resources: texts::counts_in(&row.message, (&head, &tail), nouns)
@@ -385,7 +381,7 @@ fn first_teams(conn: &Conn<'_>, run_id: i64, before: i64, keys: &[NoticeKey]) ->
         "SELECT w.slug, w.model, CAST(w.reminder_days AS {integer}) AS reminder_days, \
          w.team_id, t.message, CAST(t.links AS {text}) AS links FROM ("
     ));
-    for (index, (slug, model, days)) in keys.iter().enumerate() {
+    for (index, key) in keys.iter().enumerate() {
         if index > 0 {
             query.push_sql(" UNION ALL ");
         }
@@ -397,11 +393,11 @@ fn first_teams(conn: &Conn<'_>, run_id: i64, before: i64, keys: &[NoticeKey]) ->
                 before,
             ))
             .push_sql(" AND slug = ")
-            .push_bind(Bind::Text(slug.clone()))
+            .push_bind(Bind::Text(key.slug.clone()))
             .push_sql(" AND model = ")
-            .push_bind(Bind::Text(model.clone()))
+            .push_bind(Bind::Text(key.model.clone()))
             .push_sql(" AND reminder_days = ")
-            .push_bind(Bind::BigInt(*days))
+            .push_bind(Bind::BigInt(key.reminder_days))
             .push_sql(&format!(
                 " ORDER BY team_id LIMIT {}) AS m{index}",
                 AffectedModel::LISTED
