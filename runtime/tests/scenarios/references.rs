@@ -454,7 +454,7 @@ fn plan_is_noop_but_for_skips(db: &TestDb, catalog: &llm_lifecycle_catalog::Cata
 }
 
 /// A JSON id matches the row id when it is a number equal to it (`101`,
-/// `101.0`, `1.01e2`) or a string of it; never a boolean (SQLite reads `true`
+/// `101.0`, `1.01e2`, `1.0`, `1e0`) or a string of it; never a boolean (SQLite reads `true`
 /// as 1), a fraction, an array or an object. Rewriting keeps the other keys.
 fn json_ids_match_numbers_and_strings_of_the_id_never_booleans(db: &TestDb) {
     prepared(db);
@@ -475,7 +475,9 @@ fn json_ids_match_numbers_and_strings_of_the_id_never_booleans(db: &TestDb) {
            (15, 1, '{\"llm_provider_model_id\": [101]}'), \
            (16, 1, '{\"llm_provider_model_id\": {\"id\": 101}}'), \
            (17, 1, '{\"llm_provider_model_id\": 1, \"keep\": [1, 2]}'), \
-           (18, 1, '{\"llm_provider_model_id\": \"1\"}');",
+           (18, 1, '{\"llm_provider_model_id\": \"1\"}'), \
+           (19, 1, '{\"llm_provider_model_id\": 1.0}'), \
+           (20, 1, '{\"llm_provider_model_id\": 1e0}');",
     );
     let source = MODELS.replace(
         "  { name = \"o1-mini\" },",
@@ -493,7 +495,7 @@ fn json_ids_match_numbers_and_strings_of_the_id_never_booleans(db: &TestDb) {
         ))
         .replace(' ', "")
     };
-    let values: Vec<String> = (10..=18)
+    let values: Vec<String> = (10..=20)
         .map(|id| json_value(db, "pipeline_nodes", id))
         .collect();
     assert_eq!(
@@ -523,6 +525,9 @@ fn json_ids_match_numbers_and_strings_of_the_id_never_booleans(db: &TestDb) {
             "101.5".to_owned(),
             "[101]".into(),
             "{\"id\":101}".into(),
+            to_mini.clone(),
+            to_mini.clone(),
+            // The shortest fraction and exponent (3 characters) of an id.
             to_mini.clone(),
             to_mini,
         ]

@@ -73,8 +73,9 @@ fn guarded(json: &JsonKey<'_>, value: Query, prefilter: bool, otherwise: Option<
 
 /// The value of a key that is not in the common form, by its JSON type: an
 /// integer's or a string's `value` (the key's `JSON_VALUE`), an integral
-/// fraction as its integer, `NULL` for anything else (one digit may be a
-/// boolean: MariaDB's `JSON_VALUE` gives `1`/`0` for them).
+/// fraction or an integer written with an exponent (`1e2`, which MariaDB
+/// 10.11 types `INTEGER`) as its integer, `NULL` for anything else (one
+/// digit may be a boolean: MariaDB's `JSON_VALUE` gives `1`/`0` for them).
 fn typed(json: &JsonKey<'_>, value: &Query) -> Query {
     let extract = |query: Query| {
         json.col(query.sql("JSON_EXTRACT("))
@@ -82,15 +83,29 @@ fn typed(json: &JsonKey<'_>, value: &Query) -> Query {
             .bind(json.path())
             .sql(")")
     };
+    let integral = || {
+        let query = extract(Query::new("(CASE WHEN ")).sql(" + 0 = FLOOR(");
+        let query = extract(query).sql(" + 0) THEN CAST(CAST(");
+        extract(query).sql(" + 0 AS SIGNED) AS CHAR) END)")
+    };
+    let integer = || {
+        let mut query = Query::new("(CASE WHEN ");
+        query.append(value.clone());
+        query.push_sql(" REGEXP '[eE]' THEN ");
+        query.append(integral());
+        query.push_sql(" ELSE ");
+        query.append(value.clone());
+        query.sql(" END)")
+    };
     let mut query = extract(Query::new("(CASE JSON_TYPE(")).sql(") WHEN 'INTEGER' THEN ");
-    query.append(value.clone());
+    query.append(integer());
     query.push_sql(" WHEN 'UNSIGNED INTEGER' THEN ");
-    query.append(value.clone());
+    query.append(integer());
     query.push_sql(" WHEN 'STRING' THEN ");
     query.append(value.clone());
-    query = extract(query.sql(" WHEN 'DOUBLE' THEN (CASE WHEN ")).sql(" + 0 = FLOOR(");
-    query = extract(query).sql(" + 0) THEN CAST(CAST(");
-    extract(query).sql(" + 0 AS SIGNED) AS CHAR) END) END)")
+    query.push_sql(" WHEN 'DOUBLE' THEN ");
+    query.append(integral());
+    query.sql(" END)")
 }
 
 /// The cases of [`Dialect::json_value_among`] (`condition`: of
