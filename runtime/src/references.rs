@@ -587,7 +587,7 @@ mod tests {
         assert!(
             sql.ends_with(" WHERE (CASE WHEN (@llm_lifecycle_v := JSON_VALUE(`pipeline_nodes`.`params`, ?)) IN (?, ?) \
                 THEN (@llm_lifecycle_v REGEXP '^-{0,1}[1-9][0-9]+$' OR JSON_TYPE(JSON_EXTRACT(`pipeline_nodes`.`params`, ?)) <> 'BOOLEAN') \
-                WHEN @llm_lifecycle_v REGEXP '[.eE]' OR CHAR_LENGTH(@llm_lifecycle_v) > 18 \
+                WHEN CHAR_LENGTH(@llm_lifecycle_v) > 2 AND (@llm_lifecycle_v REGEXP '[.eE]' OR CHAR_LENGTH(@llm_lifecycle_v) > 18) \
                 THEN (CASE JSON_TYPE(JSON_EXTRACT(`pipeline_nodes`.`params`, ?)) \
                 WHEN 'INTEGER' THEN (CASE WHEN @llm_lifecycle_v REGEXP '[eE]' THEN (CASE WHEN JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0 = FLOOR(JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0) THEN CAST(CAST(JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0 AS SIGNED) AS CHAR) END) ELSE @llm_lifecycle_v END) \
                 WHEN 'UNSIGNED INTEGER' THEN (CASE WHEN @llm_lifecycle_v REGEXP '[eE]' THEN (CASE WHEN JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0 = FLOOR(JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0) THEN CAST(CAST(JSON_EXTRACT(`pipeline_nodes`.`params`, ?) + 0 AS SIGNED) AS CHAR) END) ELSE @llm_lifecycle_v END) \
