@@ -30,6 +30,11 @@ pub(crate) struct RefColumn {
     /// Whether a real foreign key to the model table guards the column (then it
     /// can never hold the id of a row that is gone).
     pub(crate) foreign_key: bool,
+    /// Whether the table's `id` is its key (its one-column primary key, or
+    /// on MySQL the unique key [`crate::introspect::integer_keys`] takes):
+    /// then each row is one resource, and a reference without `through`
+    /// finds its resources without a `DISTINCT`.
+    pub(crate) id_is_key: bool,
     /// PostgreSQL, JSON in a text column: whether the runtime's
     /// `llm_lifecycle_try_jsonb` exists (its migration ran) to parse values.
     pub(crate) pg_try_jsonb: bool,
@@ -436,6 +441,7 @@ mod tests {
             key: (kind == ReferenceKind::Json).then(|| "llm_provider_model_id".into()),
             data_type: "jsonb".into(),
             foreign_key: false,
+            id_is_key: false,
             pg_try_jsonb: true,
             companion_limits: Vec::new(),
             companion_removes: Vec::new(),

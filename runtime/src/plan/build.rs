@@ -470,6 +470,19 @@ fn plan_references(
         }
     }
 
+    // The tables whose rows are their own resources (no `through`), told
+    // about: whose `id` is their key needs no `DISTINCT` to find them.
+    let mut owning: Vec<String> = catalog
+        .references
+        .iter()
+        .filter(|reference| reference.through.is_none() && reference.team_column.is_some())
+        .map(|reference| reference.table.to_string())
+        .filter(|table| schema.keys().any(|(known, _)| known == table))
+        .collect();
+    owning.sort();
+    owning.dedup();
+    let keys = introspect::integer_keys(conn, &owning)?;
+
     let mut columns = Vec::with_capacity(catalog.references.len());
     let mut try_jsonb: Option<bool> = None;
     for (index, reference) in catalog.references.iter().enumerate() {
@@ -482,6 +495,7 @@ fn plan_references(
         column.foreign_key = foreign_keys
             .iter()
             .any(|(table, name)| *table == column.table && *name == column.column);
+        column.id_is_key = keys.get(&column.table).is_some_and(|key| key == "id");
         if conn.backend() == Backend::Postgres && column.pg_json_in_text() {
             column.pg_try_jsonb = match try_jsonb {
                 Some(exists) => exists,
@@ -688,6 +702,7 @@ fn check_reference(
         key: reference.key.as_ref().map(ToString::to_string),
         data_type,
         foreign_key: false,
+        id_is_key: false,
         pg_try_jsonb: false,
         companion_limits: companions(reference, CompanionAction::TokenLimit),
         companion_removes: companions(reference, CompanionAction::Remove),

@@ -167,8 +167,8 @@ pub(super) struct ResourceRows {
     /// The owner's team, as a 64-bit integer.
     pub(super) team: Query,
     /// Whether one resource may come from more than one row (the rows of
-    /// one owner, or one row's twice if `id` were not unique), so the caller
-    /// needs `DISTINCT`.
+    /// one owner, or one row's twice where `id` is not the table's key), so
+    /// the caller needs `DISTINCT`.
     pub(super) repeats: bool,
 }
 
@@ -227,7 +227,9 @@ pub(super) fn resource_rows(
         condition: among,
         columns,
         team,
-        repeats: true,
+        // A row of a table keyed by `id` is one resource, met once: each
+        // row holds one value, which one row of the candidates matches.
+        repeats: reference.through.is_some() || !column.id_is_key,
     }
 }
 
