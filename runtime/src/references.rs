@@ -621,6 +621,45 @@ mod tests {
         assert!(!sql.contains("@llm_lifecycle_k_text"), "{sql}");
     }
 
+    /// MariaDB's `JSON_VALUE` reads `true` and `false` as `1` and `0`: a
+    /// row's JSON type is checked where the old ids hold one of those, and
+    /// only there.
+    #[test]
+    fn a_mysql_update_checks_for_booleans_only_where_an_old_id_reads_as_one() {
+        let sql_of = |olds: [i64; 2]| {
+            let mapping = olds.map(|old| (OldValue::Id(old), NewValue::Id(Some(7))));
+            let Some(CountingUpdate::Counters { update, .. }) =
+                column(ReferenceKind::Json).update_counting_query(Backend::Mysql, &mapping, None)
+            else {
+                panic!("MySQL counts with session counters");
+            };
+            update.render(Backend::Mysql)
+        };
+        let boolean_check = "JSON_TYPE(JSON_EXTRACT(`pipeline_nodes`.`params`, ?)) <> 'BOOLEAN'";
+        for olds in [[1, 17], [0, 17]] {
+            let sql = sql_of(olds);
+            // In the `SET`'s value and in the `WHERE`.
+            assert_eq!(sql.matches(boolean_check).count(), 2, "{olds:?}: {sql}");
+        }
+        let sql = sql_of([17, 42]);
+        assert!(!sql.contains(boolean_check), "{sql}");
+        assert!(!sql.contains("REGEXP '^-{0,1}[1-9][0-9]+$'"), "{sql}");
+        let (set, filter) = sql.split_once(" WHERE ").unwrap_or_default();
+        assert!(
+            set.contains(
+                "IN (?, ?) THEN @llm_lifecycle_v WHEN CHAR_LENGTH(@llm_lifecycle_v) > 2 AND"
+            ),
+            "{sql}"
+        );
+        assert!(
+            filter.contains(
+                "(CASE WHEN (@llm_lifecycle_v := JSON_VALUE(`pipeline_nodes`.`params`, ?)) IN (?, ?) \
+                 THEN TRUE WHEN CHAR_LENGTH(@llm_lifecycle_v) > 2 AND"
+            ),
+            "{sql}"
+        );
+    }
+
     #[test]
     fn a_batch_is_taken_and_moved_in_one_statement_on_postgres_and_mysql() {
         let id = column(ReferenceKind::Id);
