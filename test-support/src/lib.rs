@@ -28,7 +28,7 @@ pub mod pgbouncer;
 mod tls;
 
 pub use mariadb::{DEFAULT_MYSQL_ADMIN_URL, MysqlConnection};
-pub use tls::{TlsPostgres, tls_postgres};
+pub use tls::{TlsMariadb, TlsPostgres, tls_mariadb, tls_postgres};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};

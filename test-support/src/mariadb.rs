@@ -170,6 +170,20 @@ fn admin_url() -> Option<String> {
 
 /// Starts a throwaway server on a free port; its admin URL.
 fn start() -> Result<String, String> {
+    start_server("mariadb", |_| Ok((Vec::new(), String::new()))).map(|(url, _)| url)
+}
+
+/// Starts a throwaway `mariadbd` in `$TMPDIR/llm-lifecycle-LABEL-<pid>`, on a
+/// free port of 127.0.0.1, stopped and removed once the test process has
+/// exited. `configure` gets that directory (to write files the server reads)
+/// and answers the server's extra arguments, and the query (without `?`) a
+/// client needs to be let in (TLS options for a TLS-only server). Its admin
+/// URL (`mysql://root@127.0.0.1:PORT/mysql`, without that query) and the
+/// directory.
+pub(crate) fn start_server(
+    label: &str,
+    configure: impl FnOnce(&Path) -> Result<(Vec<String>, String), String>,
+) -> Result<(String, PathBuf), String> {
     let install = find_program(
         &["mariadb-install-db", "mysql_install_db"],
         &["/usr/bin", "/usr/local/bin", "/usr/local/mysql/scripts"],
@@ -185,7 +199,7 @@ fn start() -> Result<String, String> {
         ],
     )
     .ok_or("mariadbd not found on PATH nor in /usr/sbin")?;
-    let dir = std::env::temp_dir().join(format!("llm-lifecycle-mariadb-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("llm-lifecycle-{label}-{}", std::process::id()));
     // A directory left by an earlier process with the same id.
     let _ = std::fs::remove_dir_all(&dir);
     let data = dir.join("data");
@@ -198,6 +212,7 @@ fn start() -> Result<String, String> {
         .arg("--skip-test-db")
         .arg(format!("--datadir={}", data.display()))
         .args(as_user))?;
+    let (extra, query) = configure(&dir)?;
     let port = free_port()?;
     let log = dir.join("error.log");
     let mut command = vec![
@@ -212,6 +227,7 @@ fn start() -> Result<String, String> {
         // Throwaway data: no need to flush the redo log at every commit.
         "--innodb-flush-log-at-trx-commit=2".to_owned(),
     ];
+    command.extend(extra);
     command.extend(as_user.iter().map(|arg| (*arg).to_owned()));
     let command: Vec<String> = command.iter().map(|arg| shell_quote(arg)).collect();
     // The shell is the server's parent: it reaps it, whoever reaps the shell.
@@ -232,9 +248,14 @@ fn start() -> Result<String, String> {
         .spawn()
         .map_err(|e| format!("starting mariadbd: {e}"))?;
     let url = format!("mysql://root@127.0.0.1:{port}/mysql");
-    wait_until_it_answers(&url, &log)?;
+    let probe = if query.is_empty() {
+        url.clone()
+    } else {
+        format!("{url}?{query}")
+    };
+    wait_until_it_answers(&probe, &log)?;
     eprintln!("started a throwaway mariadbd at {url} in {}", dir.display());
-    Ok(url)
+    Ok((url, dir))
 }
 
 /// Polls `url` until the server accepts a connection; an error with the end of

@@ -1,7 +1,8 @@
-//! A throwaway PostgreSQL cluster that speaks TLS only, with a certificate
-//! made for it: a test CA and a server certificate for `localhost` and
-//! `127.0.0.1` signed by it (rcgen), so clients can be tested in every
-//! `sslmode`, verification included.
+//! Throwaway servers that speak TLS only, with a certificate made for them: a
+//! test CA and a server certificate for `localhost` and `127.0.0.1` signed by
+//! it (rcgen), so clients can be tested in every `sslmode` / `ssl-mode`,
+//! verification included: a PostgreSQL cluster ([`tls_postgres`]) and a
+//! `mariadbd` ([`tls_mariadb`]).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,6 +18,87 @@ pub struct TlsPostgres {
     /// The PEM file of the CA that signed the server's certificate (for
     /// `sslrootcert=`).
     pub ca_file: PathBuf,
+}
+
+/// A running TLS-only `mariadbd` (started once per test process).
+#[derive(Debug, Clone)]
+pub struct TlsMariadb {
+    /// Its admin URL, `mysql://root@127.0.0.1:PORT/mysql` (no `ssl-mode`: add
+    /// one; without TLS the server refuses the session).
+    pub url: String,
+    /// The PEM file of the CA that signed the server's certificate.
+    pub ca_file: PathBuf,
+}
+
+impl TlsMariadb {
+    /// A new empty database on this server (`CREATE DATABASE` over TLS, left
+    /// for the server's removal at exit); its URL, without `ssl-mode`.
+    ///
+    /// # Errors
+    /// When the server refuses the session or the statement.
+    pub fn database(&self) -> Result<String, String> {
+        let name = crate::unique_name("llm_tls");
+        super::mariadb::execute(
+            &format!("{}?{MYSQL_TLS_UNCHECKED}", self.url),
+            &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
+        )?;
+        let server = self.url.rsplit_once('/').map_or(&*self.url, |(s, _)| s);
+        Ok(format!("{server}/{name}"))
+    }
+}
+
+/// mysql_async's options for TLS without checking the certificate.
+const MYSQL_TLS_UNCHECKED: &str = "require_ssl=true&verify_ca=false&verify_identity=false";
+
+/// The TLS-only `mariadbd`, started on first use from the installed
+/// `mariadb-install-db`/`mariadbd` with the test certificate and
+/// `require_secure_transport`. `None` after a loud message when it cannot
+/// start (under `CI=true`: a panic).
+///
+/// # Panics
+/// Under `CI=true` when the server cannot be started.
+#[must_use]
+#[allow(clippy::panic)]
+pub fn tls_mariadb() -> Option<TlsMariadb> {
+    static SERVER: OnceLock<Result<TlsMariadb, String>> = OnceLock::new();
+    match SERVER.get_or_init(start_mariadb) {
+        Ok(server) => Some(server.clone()),
+        Err(e) => {
+            let message = format!("could not start a TLS mariadbd: {e}");
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{message}");
+            }
+            eprintln!("SKIPPED (loudly): {message}; this TLS test did not run");
+            None
+        }
+    }
+}
+
+fn start_mariadb() -> Result<TlsMariadb, String> {
+    let (ca, cert, key) = certificates().map_err(|e| format!("making the certificates: {e}"))?;
+    let (url, dir) = super::mariadb::start_server("mariadb-tls", |dir| {
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.join(name), text).map_err(|e| format!("writing {name}: {e}"))
+        };
+        write("server.crt", &cert)?;
+        write("server.key", &key)?;
+        write("ca.crt", &ca)?;
+        let file = |name: &str| dir.join(name).display().to_string();
+        Ok((
+            vec![
+                format!("--ssl-cert={}", file("server.crt")),
+                format!("--ssl-key={}", file("server.key")),
+                format!("--ssl-ca={}", file("ca.crt")),
+                // TLS or nothing.
+                "--require-secure-transport=ON".to_owned(),
+            ],
+            MYSQL_TLS_UNCHECKED.to_owned(),
+        ))
+    })?;
+    Ok(TlsMariadb {
+        url,
+        ca_file: dir.join("ca.crt"),
+    })
 }
 
 /// The TLS-only cluster, started on first use from the installed

@@ -174,8 +174,18 @@ impl Database<'static> {
     /// MySQL; `read_only`: every transaction of the session `READ ONLY`.
     #[cfg(feature = "mysql")]
     fn connect_mysql(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
-        let mut conn = MysqlConnection::establish(&url.connect_string())
-            .map_err(|e| connect_error(url, &e.to_string()))?;
+        let mut conn = match MysqlConnection::establish(&url.connect_string()) {
+            Ok(conn) => conn,
+            // `PREFERRED` on a server without TLS: the plain session.
+            Err(e) if e.to_string().contains(NO_TLS_ON_THE_SERVER) => {
+                let Some(plain) = url.mysql_plain_fallback() else {
+                    return Err(connect_error(url, &e.to_string()));
+                };
+                MysqlConnection::establish(&plain)
+                    .map_err(|e| connect_error(url, &e.to_string()))?
+            }
+            Err(e) => return Err(connect_error(url, &e.to_string())),
+        };
         mysql_settings(&mut conn, read_only).map_err(|e| connect_error(url, &e.to_string()))?;
         Ok(Self(Inner::Mysql(Held::Owned(conn)), false))
     }
@@ -670,6 +680,12 @@ fn mysql_settings(conn: &mut MysqlConnection, read_only: bool) -> QueryResult<()
     }
     Ok(())
 }
+
+/// How mysql_async says that the server offers no TLS
+/// (`DriverError::NoClientSslFlagFromServer`), which diesel-async hands on as
+/// text only.
+#[cfg(feature = "mysql")]
+const NO_TLS_ON_THE_SERVER: &str = "server does not have this capability";
 
 /// [`Error::Connect`] for `url` with the driver's `message`, its password scrubbed.
 fn connect_error(url: &DatabaseUrl, message: &str) -> Error {

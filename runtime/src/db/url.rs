@@ -185,7 +185,7 @@ impl DatabaseUrl {
     pub(crate) fn connect_string(&self) -> String {
         match self.backend {
             Backend::Sqlite => self.raw.clone(),
-            Backend::Mysql => mysql_connect_string(&self.raw),
+            Backend::Mysql => mysql_connect_strings(&self.raw).0,
             Backend::Postgres if self.raw.contains("connect_timeout") => self.raw.clone(),
             Backend::Postgres if !self.raw.contains("://") => {
                 format!("{} connect_timeout={PG_CONNECT_TIMEOUT_SECS}", self.raw)
@@ -201,6 +201,15 @@ impl DatabaseUrl {
                     self.raw
                 )
             }
+        }
+    }
+
+    /// For MySQL's `PREFERRED` (the default): the location without TLS, to try
+    /// when the server answers that it offers none to [`Self::connect_string`]'s.
+    pub(crate) fn mysql_plain_fallback(&self) -> Option<String> {
+        match self.backend {
+            Backend::Mysql => mysql_connect_strings(&self.raw).1,
+            _ => None,
         }
     }
 
@@ -255,16 +264,29 @@ pub(crate) fn split_query(url: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// mysql_async's options for TLS without checking the certificate (the MySQL
+/// client's `REQUIRED`).
+const MYSQL_TLS_UNCHECKED: [&str; 3] = [
+    "require_ssl=true",
+    "verify_ca=false",
+    "verify_identity=false",
+];
+
 /// A `mysql://` / `mariadb://` location as mysql_async reads it: the scheme
 /// `mysql://`, and the MySQL client's `ssl-mode` (`DISABLED`, `PREFERRED`,
 /// `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) turned into mysql_async's
-/// `require_ssl` / `verify_ca` / `verify_identity`. `PREFERRED` (the MySQL
-/// client's default) connects without TLS: mysql_async has no opportunistic
-/// mode, so ask for `REQUIRED` to encrypt.
-fn mysql_connect_string(raw: &str) -> String {
+/// `require_ssl` / `verify_ca` / `verify_identity`.
+///
+/// `PREFERRED` (the MySQL client's default, also when no `ssl-mode` and no
+/// `require_ssl` is given) answers two locations: TLS without checking the
+/// certificate, then, for a server that offers no TLS at all, the plain one
+/// (mysql_async has no opportunistic mode, so the caller tries both). Every
+/// other mode answers one.
+fn mysql_connect_strings(raw: &str) -> (String, Option<String>) {
     let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
     let (base, query) = split_query(rest);
     let mut params: Vec<String> = Vec::new();
+    let mut prefer = true;
     for param in query
         .unwrap_or_default()
         .split('&')
@@ -273,11 +295,7 @@ fn mysql_connect_string(raw: &str) -> String {
         let (key, value) = param.split_once('=').unwrap_or((param, ""));
         if key.eq_ignore_ascii_case("ssl-mode") || key.eq_ignore_ascii_case("ssl_mode") {
             let tls: &[&str] = match value.to_ascii_uppercase().as_str() {
-                "REQUIRED" => &[
-                    "require_ssl=true",
-                    "verify_ca=false",
-                    "verify_identity=false",
-                ],
+                "REQUIRED" => &MYSQL_TLS_UNCHECKED,
                 "VERIFY_CA" => &[
                     "require_ssl=true",
                     "verify_ca=true",
@@ -286,23 +304,45 @@ fn mysql_connect_string(raw: &str) -> String {
                 "VERIFY_IDENTITY" => {
                     &["require_ssl=true", "verify_ca=true", "verify_identity=true"]
                 }
-                // DISABLED, PREFERRED: no TLS. Anything else reaches the driver,
-                // which names the bad value.
-                "DISABLED" | "PREFERRED" => &[],
+                "PREFERRED" => &[],
+                "DISABLED" => {
+                    prefer = false;
+                    &[]
+                }
+                // Anything else reaches the driver, which names the bad value.
                 _ => {
+                    prefer = false;
                     params.push(param.to_owned());
                     continue;
                 }
             };
+            prefer &= tls.is_empty();
             params.extend(tls.iter().map(|p| (*p).to_owned()));
         } else {
+            // The driver's own TLS options, given as they are.
+            prefer &= !["require_ssl", "verify_ca", "verify_identity"]
+                .iter()
+                .any(|tls| key.eq_ignore_ascii_case(tls));
             params.push(param.to_owned());
         }
     }
-    if params.is_empty() {
-        format!("mysql://{base}")
+    let location = |params: &[String]| {
+        if params.is_empty() {
+            format!("mysql://{base}")
+        } else {
+            format!("mysql://{base}?{}", params.join("&"))
+        }
+    };
+    if prefer {
+        let plain = location(&params);
+        let mut tls: Vec<String> = MYSQL_TLS_UNCHECKED
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+        tls.extend(params);
+        (location(&tls), Some(plain))
     } else {
-        format!("mysql://{base}?{}", params.join("&"))
+        (location(&params), None)
     }
 }
 
@@ -502,21 +542,59 @@ mod tests {
 
     #[test]
     fn mysql_locations_are_handed_to_the_driver_with_its_tls_names() -> Result<(), Error> {
+        let unchecked = "require_ssl=true&verify_ca=false&verify_identity=false";
         let url = DatabaseUrl::parse("mariadb://root:p%3Fw?d@db:3306/app?ssl-mode=REQUIRED")?;
         assert_eq!(url.backend(), Backend::Mysql);
         assert_eq!(
             url.connect_string(),
-            "mysql://root:p%3Fw?d@db:3306/app?require_ssl=true&verify_ca=false&verify_identity=false"
+            format!("mysql://root:p%3Fw?d@db:3306/app?{unchecked}")
         );
-        let url = DatabaseUrl::parse("mysql://root@127.0.0.1/test")?;
-        assert_eq!(url.connect_string(), "mysql://root@127.0.0.1/test");
+        assert_eq!(url.mysql_plain_fallback(), None);
         let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=verify_identity&x=1")?;
         assert_eq!(
             url.connect_string(),
             "mysql://u@h/d?require_ssl=true&verify_ca=true&verify_identity=true&x=1"
         );
-        let url = DatabaseUrl::parse("MySQL://u@h/d?ssl-mode=PREFERRED")?;
+        assert_eq!(url.mysql_plain_fallback(), None);
+        let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=disabled")?;
         assert_eq!(url.connect_string(), "mysql://u@h/d");
+        assert_eq!(url.mysql_plain_fallback(), None);
+        // The driver's own option is taken as it is.
+        let url = DatabaseUrl::parse("mysql://u@h/d?require_ssl=false")?;
+        assert_eq!(url.connect_string(), "mysql://u@h/d?require_ssl=false");
+        assert_eq!(url.mysql_plain_fallback(), None);
+        Ok(())
+    }
+
+    /// `PREFERRED`, said or not: TLS first, then the plain location.
+    #[test]
+    fn mysql_prefers_tls_and_falls_back_to_the_plain_location() -> Result<(), Error> {
+        let unchecked = "require_ssl=true&verify_ca=false&verify_identity=false";
+        for (given, first, plain) in [
+            (
+                "mysql://root@127.0.0.1/test",
+                format!("mysql://root@127.0.0.1/test?{unchecked}"),
+                "mysql://root@127.0.0.1/test",
+            ),
+            (
+                "MySQL://u@h/d?ssl-mode=PREFERRED",
+                format!("mysql://u@h/d?{unchecked}"),
+                "mysql://u@h/d",
+            ),
+            (
+                "mariadb://u@h/d?x=1&ssl_mode=preferred",
+                format!("mysql://u@h/d?{unchecked}&x=1"),
+                "mysql://u@h/d?x=1",
+            ),
+        ] {
+            let url = DatabaseUrl::parse(given)?;
+            assert_eq!(url.connect_string(), first, "{given}");
+            assert_eq!(
+                url.mysql_plain_fallback().as_deref(),
+                Some(plain),
+                "{given}"
+            );
+        }
         Ok(())
     }
 

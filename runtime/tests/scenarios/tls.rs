@@ -2,6 +2,10 @@
 //! (`ssl = on`, only `hostssl` lines in `pg_hba.conf`) with a CA and server
 //! certificate the test makes: libpq's `sslmode` meanings, without libpq.
 //! That the server accepts a TCP session at all proves it is encrypted.
+//!
+//! MariaDB the same way (module `mysql`), against a throwaway `mariadbd` with
+//! `require_secure_transport`: the MySQL client's `ssl-mode` meanings, without
+//! a MySQL client library.
 #![allow(clippy::unwrap_used)]
 
 use llm_lifecycle_runtime::{ApplyOptions, Database, DatabaseUrl, Error};
@@ -82,4 +86,87 @@ fn sslmode_verify_full_refuses_a_certificate_of_an_unknown_ca() {
     let message = error.to_string();
     assert!(matches!(error, Error::Connect { .. }), "{message}");
     assert!(message.to_lowercase().contains("certificate"), "{message}");
+}
+
+#[cfg(feature = "mysql")]
+mod mysql {
+    use llm_lifecycle_runtime::{ApplyOptions, Error};
+    use llm_lifecycle_test_support::{TlsMariadb, tls_mariadb};
+
+    use super::connect_to;
+    use crate::common::*;
+
+    /// A new database on the TLS-only server, and its URL (no `ssl-mode`).
+    fn database() -> Option<String> {
+        let server: TlsMariadb = tls_mariadb()?;
+        Some(server.database().unwrap())
+    }
+
+    /// `REQUIRED`: encrypted, the certificate of an unknown CA accepted (as the
+    /// MySQL client does); the apply converges over it.
+    #[test]
+    fn ssl_mode_required_encrypts_and_the_apply_converges() {
+        let Some(url) = database() else {
+            return;
+        };
+        let mut db = connect_to(&format!("{url}?ssl-mode=REQUIRED")).unwrap();
+        let options = ApplyOptions {
+            environment: "tls-required".into(),
+            ..ApplyOptions::default()
+        };
+        let first = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
+        assert!(!first.plan.is_noop());
+        let second = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
+        assert!(second.plan.is_noop(), "{:?}", second.plan);
+    }
+
+    /// No `ssl-mode` is `PREFERRED`, which tries TLS first, so it reaches a
+    /// TLS-only server (and, in every other MySQL test, a server without TLS).
+    #[test]
+    fn the_default_ssl_mode_prefers_tls() {
+        let Some(url) = database() else {
+            return;
+        };
+        for url in [url.clone(), format!("{url}?ssl-mode=PREFERRED")] {
+            let mut db = connect_to(&url).unwrap();
+            let plan = llm_lifecycle_runtime::plan(&mut db, &catalog(MODELS)).unwrap();
+            assert!(plan.refusals.is_empty(), "{plan:?}");
+        }
+    }
+
+    /// `DISABLED` sends no TLS, and the TLS-only server refuses it: one line
+    /// with the server's reason (MySQL 8 says "insecure transport", MariaDB
+    /// 10.11 "Access denied" for the same user it lets in over TLS).
+    #[test]
+    fn ssl_mode_disabled_is_refused_by_a_tls_only_server() {
+        let Some(url) = database() else {
+            return;
+        };
+        let error = connect_to(&format!("{url}?ssl-mode=DISABLED")).unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, Error::Connect { .. }), "{message}");
+        assert!(
+            message.contains("insecure transport") || message.contains("Access denied"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "{message}");
+    }
+
+    /// `VERIFY_IDENTITY` checks the chain against the Mozilla roots, which
+    /// never signed the test CA: refused, naming the certificate.
+    #[test]
+    fn ssl_mode_verify_identity_refuses_a_certificate_of_an_unknown_ca() {
+        let Some(url) = database() else {
+            return;
+        };
+        for mode in ["VERIFY_IDENTITY", "VERIFY_CA"] {
+            let error = connect_to(&format!("{url}?ssl-mode={mode}")).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, Error::Connect { .. }), "{message}");
+            assert!(
+                message.to_lowercase().contains("certificate"),
+                "{mode}: {message}"
+            );
+        }
+    }
 }
