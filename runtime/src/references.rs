@@ -30,11 +30,11 @@ pub(crate) struct RefColumn {
     /// Whether a real foreign key to the model table guards the column (then it
     /// can never hold the id of a row that is gone).
     pub(crate) foreign_key: bool,
-    /// Whether the table's `id` is its key (its one-column primary key, or
-    /// on MySQL the unique key [`crate::introspect::integer_keys`] takes):
-    /// then each row is one resource, and a reference without `through`
-    /// finds its resources without a `DISTINCT`.
-    pub(crate) id_is_key: bool,
+    /// The integer column the table is keyed by (its one-column primary key,
+    /// or on MySQL the unique key [`crate::introspect::integer_keys`] takes),
+    /// when the plan looked it up: `apply --batch-size` walks the table by it,
+    /// and where it is `id` each row is one resource (see [`Self::id_is_key`]).
+    pub(crate) walk_key: Option<String>,
     /// PostgreSQL, JSON in a text column: whether the runtime's
     /// `llm_lifecycle_try_jsonb` exists (its migration ran) to parse values.
     pub(crate) pg_try_jsonb: bool,
@@ -125,6 +125,13 @@ impl Counted for BatchCount {
 }
 
 impl RefColumn {
+    /// Whether the table's `id` is its key: then each row is one resource,
+    /// and a reference without `through` finds its resources without a
+    /// `DISTINCT`.
+    pub(crate) fn id_is_key(&self) -> bool {
+        self.walk_key.as_deref() == Some("id")
+    }
+
     /// Most mapping entries per `UPDATE` of this column: with companion keys
     /// the new value appears in the statement several times (once per
     /// rewritten key, on MySQL with the whole inline mapping each time).
@@ -441,7 +448,7 @@ mod tests {
             key: (kind == ReferenceKind::Json).then(|| "llm_provider_model_id".into()),
             data_type: "jsonb".into(),
             foreign_key: false,
-            id_is_key: false,
+            walk_key: None,
             pg_try_jsonb: true,
             companion_limits: Vec::new(),
             companion_removes: Vec::new(),

@@ -15,9 +15,6 @@
 use std::num::NonZeroU64;
 
 use super::{BatchedColumn, Batching, Create, MappingEntry, ModelId, Plan, ReferenceUpdate};
-use crate::db::Conn;
-use crate::error::Error;
-use crate::introspect;
 use crate::references::RefColumn;
 
 /// Whether a reference moving to `to` may move before the final transaction:
@@ -34,21 +31,13 @@ pub(crate) fn early_entries<'a>(
     entries.filter(move |entry| moves_early(&plan.creates, entry.to.as_ref()))
 }
 
-/// The batching of `plan` (its reference counts computed) at `batch_size`.
+/// The batching of `plan` (its reference counts computed) at `batch_size`,
+/// over `columns` whose integer keys the plan looked up.
 pub(crate) fn batching(
-    conn: &mut Conn<'_>,
     plan: &Plan,
     columns: &[Option<RefColumn>],
     batch_size: NonZeroU64,
-) -> Result<Batching, Error> {
-    let mut tables: Vec<String> = plan
-        .reference_updates
-        .iter()
-        .map(|update| update.table.clone())
-        .collect();
-    tables.sort();
-    tables.dedup();
-    let keys = introspect::integer_keys(conn, &tables)?;
+) -> Batching {
     let mut batched: Vec<BatchedColumn> = Vec::new();
     for (index, column) in columns.iter().enumerate() {
         let Some(column) = column else { continue };
@@ -60,7 +49,7 @@ pub(crate) fn batching(
         if updates.is_empty() {
             continue;
         }
-        let key = keys.get(&column.table).cloned();
+        let key = column.walk_key.clone();
         let (early, late): (Vec<&ReferenceUpdate>, Vec<&ReferenceUpdate>) = updates
             .into_iter()
             .partition(|update| key.is_some() && moves_early(&plan.creates, update.to.as_ref()));
@@ -72,10 +61,10 @@ pub(crate) fn batching(
             final_rows: late.iter().map(|update| update.rows).sum(),
         });
     }
-    Ok(Batching {
+    Batching {
         batch_size: batch_size.get(),
         columns: batched,
-    })
+    }
 }
 
 #[cfg(test)]

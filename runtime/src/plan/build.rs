@@ -320,15 +320,14 @@ pub(crate) fn build(
         &id_mapping,
         &text_mapping,
         counting,
+        options.batch_size.is_some(),
     )?;
     let global_ids: HashMap<(&str, &str), i64> =
         by_id.iter().map(|(&key, row)| (key, row.id)).collect();
     let notices =
         super::affected::affected(conn, catalog, &mut plan, &columns, &global_ids, audience)?;
     if let Some(batch_size) = options.batch_size {
-        plan.batching = Some(super::batching::batching(
-            conn, &plan, &columns, batch_size,
-        )?);
+        plan.batching = Some(super::batching::batching(&plan, &columns, batch_size));
     }
     // What the ledger says about the creates, un-deprecations and digest.
     if schema_present {
@@ -441,6 +440,7 @@ fn plan_references(
     id_mapping: &[MappingEntry],
     text_mapping: &[MappingEntry],
     counting: Counting,
+    batching: bool,
 ) -> Result<Vec<Option<RefColumn>>, Error> {
     let mut tables: Vec<String> = Vec::new();
     for reference in catalog.references.iter() {
@@ -470,18 +470,22 @@ fn plan_references(
         }
     }
 
-    // The tables whose rows are their own resources (no `through`), told
-    // about: whose `id` is their key needs no `DISTINCT` to find them.
-    let mut owning: Vec<String> = catalog
+    // The integer keys, looked up once: of every table when batching (the
+    // batches walk them), else of the tables whose rows are their own
+    // resources (no `through`) and are told about, since where `id` is the
+    // key no `DISTINCT` is needed to find them.
+    let mut keyed: Vec<String> = catalog
         .references
         .iter()
-        .filter(|reference| reference.through.is_none() && reference.team_column.is_some())
+        .filter(|reference| {
+            batching || (reference.through.is_none() && reference.team_column.is_some())
+        })
         .map(|reference| reference.table.to_string())
         .filter(|table| schema.keys().any(|(known, _)| known == table))
         .collect();
-    owning.sort();
-    owning.dedup();
-    let keys = introspect::integer_keys(conn, &owning)?;
+    keyed.sort();
+    keyed.dedup();
+    let keys = introspect::integer_keys(conn, &keyed)?;
 
     let mut columns = Vec::with_capacity(catalog.references.len());
     let mut try_jsonb: Option<bool> = None;
@@ -495,7 +499,7 @@ fn plan_references(
         column.foreign_key = foreign_keys
             .iter()
             .any(|(table, name)| *table == column.table && *name == column.column);
-        column.id_is_key = keys.get(&column.table).is_some_and(|key| key == "id");
+        column.walk_key = keys.get(&column.table).cloned();
         if conn.backend() == Backend::Postgres && column.pg_json_in_text() {
             column.pg_try_jsonb = match try_jsonb {
                 Some(exists) => exists,
@@ -702,7 +706,7 @@ fn check_reference(
         key: reference.key.as_ref().map(ToString::to_string),
         data_type,
         foreign_key: false,
-        id_is_key: false,
+        walk_key: None,
         pg_try_jsonb: false,
         companion_limits: companions(reference, CompanionAction::TokenLimit),
         companion_removes: companions(reference, CompanionAction::Remove),

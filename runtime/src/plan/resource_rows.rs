@@ -229,7 +229,7 @@ pub(super) fn resource_rows(
         team,
         // A row of a table keyed by `id` is one resource, met once: each
         // row holds one value, which one row of the candidates matches.
-        repeats: reference.through.is_some() || !column.id_is_key,
+        repeats: reference.through.is_some() || !column.id_is_key(),
     }
 }
 

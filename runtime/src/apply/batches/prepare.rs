@@ -12,7 +12,6 @@ use super::super::{ApplyOptions, notices};
 use super::{BatchedRun, Found, Prepared, Walk};
 use crate::db::{Conn, dialect};
 use crate::error::{Context, Error};
-use crate::introspect;
 use crate::ledger;
 use crate::model_table::ModelTable;
 use crate::plan::{self, MappingEntry, Planned};
@@ -45,7 +44,7 @@ pub(super) fn prepare(
         if planned.plan.is_refused() {
             return Err(Error::Refused(Box::new(planned.plan)));
         }
-        let keys = integer_keys(conn, &planned)?;
+        let keys = integer_keys(&planned);
         // (Nothing that could batch, say on a database without the schema yet:
         // no target is looked up.)
         let candidates = planned.columns.iter().flatten().any(|column| {
@@ -122,19 +121,17 @@ struct Keyed {
     walks: Vec<Walk>,
 }
 
-/// The integer key of each table the plan's references are in (those
-/// without one have none: they move in the final transaction).
-fn integer_keys(conn: &mut Conn<'_>, planned: &Planned) -> Result<HashMap<String, String>, Error> {
-    let mut tables: Vec<String> = planned
+/// The integer key of each table the plan's references are in, as the plan
+/// looked them up (those without one have none: they move in the final
+/// transaction).
+fn integer_keys(planned: &Planned) -> HashMap<String, String> {
+    planned
         .columns
         .iter()
         .flatten()
         .filter(|column| planned.mapping(column).next().is_some())
-        .map(|column| column.table.clone())
-        .collect();
-    tables.sort();
-    tables.dedup();
-    introspect::integer_keys(conn, &tables)
+        .filter_map(|column| Some((column.table.clone(), column.walk_key.clone()?)))
+        .collect()
 }
 
 /// The walks of the columns that batch: those with an integer key, their
