@@ -128,7 +128,59 @@ fn a_resource_two_references_reach_is_counted_and_linked_once(db: &TestDb) {
     );
 }
 
+/// Assistants in a table with no key (a copy a host keeps, say): `id` is
+/// not known to be unique there, so each assistant is found once however
+/// many of its rows name the model.
+const ASSISTANTS: &str = r#"
+[[references]]
+table = "assistants"
+column = "llm"
+kind = "text"
+resource = "assistant"
+team_column = "team_id"
+name_column = "name"
+"#;
+
+fn rows_sharing_an_id_in_a_table_without_a_key_are_one_resource(db: &TestDb) {
+    prepared(db);
+    db.execute(
+        "CREATE TABLE assistants (id BIGINT NOT NULL, team_id BIGINT NOT NULL, \
+           name TEXT NOT NULL, llm TEXT NULL);
+         INSERT INTO assistants (id, team_id, name, llm) VALUES \
+           (5, 1, 'Scribe', 'openai/gpt-4'), (5, 1, 'Scribe', 'openai/gpt-4'), \
+           (6, 1, 'Critic', 'openai/gpt-4');",
+    );
+    let catalog = full(MODELS, ASSISTANTS);
+    let team = planned_gpt4_team1(db, &catalog);
+    apply(db, &catalog).unwrap();
+    let expected = map(&[
+        ("A/B", "experiments#1"),
+        ("Critic", "assistants#6"),
+        ("Scribe", "assistants#5"),
+        ("Support (chatbot)", "/a/1/chatbots/1/"),
+        ("Support (pipeline)", "pipelines#1"),
+    ]);
+    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
+    assert_eq!(team.links, expected);
+    let message = gpt4_message_to_team1(db);
+    assert!(
+        message.contains(
+            " 1 chatbot(s), 1 pipeline(s), 1 experiment(s), 2 assistant(s) were affected."
+        ),
+        "{message}"
+    );
+    // Both copies of assistant 5 were repointed.
+    assert_eq!(
+        db.strings("SELECT llm AS v FROM assistants WHERE id = 5"),
+        [
+            Some("openai/gpt-4o".to_owned()),
+            Some("openai/gpt-4o".to_owned())
+        ]
+    );
+}
+
 llm_lifecycle_test_support::backend_tests!(
+    rows_sharing_an_id_in_a_table_without_a_key_are_one_resource,
     a_qualified_name_meeting_a_literal_one_keeps_both_links,
     teams_without_shared_names_keep_plain_names,
     a_resource_two_references_reach_is_counted_and_linked_once,
