@@ -65,14 +65,19 @@ fn a_bad_url_is_one_clear_line_and_exit_1() {
 
 #[test]
 fn an_unreachable_server_is_one_clear_line_and_exit_1() {
-    let outcome = cli(
-        &catalog(MODELS),
-        &["--database-url", "postgres://app:hunter2@127.0.0.1:1/app"],
-    );
-    assert_one_clear_line(
-        &outcome,
-        "cannot connect to the PostgreSQL database at postgres://app:***@127.0.0.1:1/app",
-    );
+    for (location, shown) in [
+        (
+            "postgres://app:hunter2@127.0.0.1:1/app",
+            "cannot connect to the PostgreSQL database at postgres://app:***@127.0.0.1:1/app",
+        ),
+        (
+            "mysql://app:hunter2@127.0.0.1:1/app",
+            "cannot connect to the MySQL database at mysql://app:***@127.0.0.1:1/app",
+        ),
+    ] {
+        let outcome = cli(&catalog(MODELS), &["--database-url", location]);
+        assert_one_clear_line(&outcome, shown);
+    }
 }
 
 #[test]
@@ -435,7 +440,28 @@ const LEAKY_LOCATIONS: &[(&str, &str)] = &[
     ),
     // libpq quotes this whole URL in its message.
     ("postgres://app:hunter2@[::1/app", "hunter2"),
+    // MySQL: the same awkward passwords (mysql_async's URL parser ends the
+    // authority at a `?` or `/` of the password, and names the bad port), and
+    // TLS first (`PREFERRED`), then without.
+    ("mysql://app:pa?ss-hunter2@127.0.0.1:1/app", "pa?ss-hunter2"),
+    ("mysql://app:hunter2/pw@127.0.0.1:1/app", "hunter2/pw"),
+    ("mariadb://app:hunter@two2@127.0.0.1:1/app", "hunter@two2"),
+    ("mysql://app:hunter2%zz@127.0.0.1:1/app", "hunter2%zz"),
+    ("mysql://app:hunter2@[::1/app", "hunter2"),
+    (
+        "mysql://app:hunter2@127.0.0.1:1/app?ssl-mode=REQUIRED",
+        "hunter2",
+    ),
 ];
+
+/// The engine a location of [`LEAKY_LOCATIONS`] names, as errors say it.
+fn engine_of(location: &str) -> &'static str {
+    if location.starts_with("mysql:") || location.starts_with("mariadb:") {
+        "MySQL"
+    } else {
+        "PostgreSQL"
+    }
+}
 
 /// The password and each of its pieces a driver might quote (3 characters or more).
 fn secret_pieces(password: &str) -> Vec<&str> {
@@ -464,10 +490,11 @@ fn awkward_passwords_are_never_printed() {
             let what = format!("{command} {location}");
             assert_eq!(outcome.code, exit::ERROR, "{what}: {}", outcome.err);
             assert_eq!(outcome.err.lines().count(), 1, "{what}: {}", outcome.err);
+            let engine = engine_of(location);
             assert!(
-                outcome
-                    .err
-                    .starts_with("error: cannot connect to the PostgreSQL database at "),
+                outcome.err.starts_with(&format!(
+                    "error: cannot connect to the {engine} database at "
+                )),
                 "{what}: {}",
                 outcome.err
             );
@@ -694,6 +721,33 @@ fn read_only_commands_leave_an_existing_sqlite_file_untouched() {
     };
     assert!(refused.to_string().contains("readonly"), "{refused}");
     assert!(std::fs::read(db.url()).unwrap() == before.0);
+}
+
+/// On MySQL a read-only connection's session runs every transaction `READ
+/// ONLY`, so the schema migrations fail (no table is created) and the
+/// read-only commands still read.
+#[test]
+fn a_read_only_mysql_connection_cannot_write() {
+    let Some(db) = TestDb::mysql() else {
+        return;
+    };
+    let url = llm_lifecycle_runtime::DatabaseUrl::parse(db.url()).unwrap();
+    let mut read_only = llm_lifecycle_runtime::Database::connect_read_only(&url).unwrap();
+    let Err(refused) = llm_lifecycle_runtime::migrate(&mut read_only, &full_catalog()) else {
+        panic!("a read-only connection migrated");
+    };
+    assert!(refused.to_string().contains("READ ONLY"), "{refused}");
+    assert_eq!(
+        count(
+            &db,
+            "information_schema.tables WHERE table_schema = DATABASE()"
+        ),
+        0
+    );
+    for command in ["plan", "status", "history"] {
+        let outcome = cli(&catalog(MODELS), &["--database-url", db.url(), command]);
+        assert_eq!(outcome.code, exit::OK, "{command}: {}", outcome.err);
+    }
 }
 
 /// On PostgreSQL a read-only connection runs every transaction
