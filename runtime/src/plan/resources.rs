@@ -28,6 +28,13 @@
 //! ALL` is there when two references share an owner table and a noun, the
 //! one way one resource can come twice.
 //!
+//! On PostgreSQL the teams none of whose resources share a display name
+//! (nearly every team) skip the window and the grouping by key: one grouping
+//! by team with `jsonb_object_agg` gives their links, and only the other
+//! teams' resources take the form above ([`plain_first`]). Measured on the
+//! apply benchmark (134,100 notices), the apply with notices went from 1.22×
+//! to 1.19× the hand-written SQL (medians of 3, one run).
+//!
 //! Each reference's `SELECT` is one level ([`super::resource_rows::resource_rows`]):
 //!
 //! ```sql
@@ -45,7 +52,7 @@ use llm_lifecycle_catalog::{Catalog, ReferenceKind};
 use super::AffectedModel;
 use super::affected::{noun_of, nouns};
 use super::resource_rows::resource_rows;
-use crate::db::dialect::{self, Dialect};
+use crate::db::dialect::{self, Dialect, ObjectAgg};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::references::{OldValue, RefColumn};
 use crate::schema::NOTIFICATIONS_TABLE;
@@ -185,7 +192,107 @@ pub(crate) fn team_notices(
 }
 
 /// The per-team aggregation around the `UNION [ALL]` of resources (module
-/// docs) for `nouns` kinds.
+/// docs) for `nouns` kinds: [`plain_first`] where the engine has a JSON
+/// object aggregate, else [`general`] over the union itself.
+fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
+    let (display, location) = (display(dialect), location(dialect));
+    match dialect.json_object_agg(&display, &location, "g.links") {
+        Some(agg) => plain_first(dialect, union, nouns, &agg),
+        None => general(dialect, union, nouns),
+    }
+}
+
+/// A resource's display name: its name, else `tbl#id`.
+fn display(dialect: &dyn Dialect) -> String {
+    let id = format!("CAST(resource_id AS {})", dialect.text_type());
+    format!("COALESCE(name, {})", dialect.concat(&["tbl", "'#'", &id]))
+}
+
+/// Where a resource's link points: its URL (`{id}` and `{team_id}` filled
+/// in), else `tbl#id`.
+fn location(dialect: &dyn Dialect) -> String {
+    let text = dialect.text_type();
+    let id = format!("CAST(resource_id AS {text})");
+    let fallback = dialect.concat(&["tbl", "'#'", &id]);
+    format!(
+        "CASE WHEN url IS NULL THEN {fallback} \
+         ELSE REPLACE(REPLACE(url, '{{id}}', {id}), '{{team_id}}', CAST(team_id AS {text})) END"
+    )
+}
+
+/// The counts text of a team, `1 chatbot(s), 2 pipeline(s)`, from the
+/// number of resources of each noun (`count(order)`) and its noun
+/// (`noun(order)`), nouns in declaration order, those without resources left out.
+fn counts_text(
+    dialect: &dyn Dialect,
+    nouns: usize,
+    count: impl Fn(usize) -> String,
+    noun: impl Fn(usize) -> String,
+) -> String {
+    let text = dialect.text_type();
+    let parts: Vec<String> = (0..nouns)
+        .map(|order| {
+            let n = count(order);
+            let part = dialect.concat(&[
+                "', '",
+                &format!("CAST({n} AS {text})"),
+                "' '",
+                &noun(order),
+                "'(s)'",
+            ]);
+            format!("CASE WHEN {n} > 0 THEN {part} ELSE '' END")
+        })
+        .collect();
+    format!(
+        "SUBSTR({}, 3)",
+        dialect.concat(&parts.iter().map(String::as_str).collect::<Vec<_>>())
+    )
+}
+
+/// Where the engine aggregates a JSON object (PostgreSQL): the teams none
+/// of whose resources share a display name (nearly all) take the plain form,
+/// one grouping by team whose links are `display: location`, which is what
+/// the general form gives them (no name is qualified, each key has one
+/// resource). The object's keys tell them: as many as the team's resources.
+/// Only the others' resources pass through [`general`]. The resources are
+/// read once, into `rs`:
+///
+/// ```sql
+/// WITH rs AS MATERIALIZED (<union>),
+/// f AS (SELECT g.*, g.n = <keys of g.links> AS plain FROM (
+///         SELECT idx, team_id, COUNT(*) AS n, <counts> AS counts,
+///                jsonb_object_agg(<display>, <location>) AS links
+///         FROM rs GROUP BY idx, team_id) AS g)
+/// SELECT idx, team_id, counts, links FROM f WHERE f.plain
+/// UNION ALL <general over: SELECT rs.* FROM rs WHERE EXISTS (SELECT 1 FROM f
+///   WHERE f.idx = rs.idx AND f.team_id = rs.team_id AND NOT f.plain)>
+/// ```
+fn plain_first(dialect: &dyn Dialect, union: Query, nouns: usize, agg: &ObjectAgg) -> Query {
+    let of_kind =
+        |order: usize, then: &str| format!("CASE WHEN kind_ord = {order} THEN {then} END");
+    let counts = counts_text(
+        dialect,
+        nouns,
+        |order| format!("COUNT({})", of_kind(order, "1")),
+        |order| format!("MAX({})", of_kind(order, "kind")),
+    );
+    let mut query = Query::new("WITH rs AS MATERIALIZED (");
+    query.append(union).push_sql(&format!(
+        "), f AS (SELECT g.*, g.n = {} AS plain FROM (\
+         SELECT idx, team_id, COUNT(*) AS n, {counts} AS counts, {} AS links \
+         FROM rs GROUP BY idx, team_id) AS g) \
+         SELECT idx, team_id, counts, links FROM f WHERE f.plain UNION ALL ",
+        agg.keys, agg.aggregate
+    ));
+    let shared = Query::new(
+        "SELECT rs.* FROM rs WHERE EXISTS (SELECT 1 FROM f \
+         WHERE f.idx = rs.idx AND f.team_id = rs.team_id AND NOT f.plain)",
+    );
+    query.append(general(dialect, shared, nouns));
+    query
+}
+
+/// The general form over `resources` (a query of resource rows).
 ///
 /// One window pass by team and display name gives each name its kinds (a
 /// name two kinds share is qualified with its kind: `Support (chatbot)`).
@@ -203,15 +310,10 @@ pub(crate) fn team_notices(
 /// materialises and sorts each window level, so a grouping in place of the
 /// second window pass (which counted each key's uses for `JSON_OBJECTAGG`)
 /// saves a level.
-fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
-    let text = dialect.text_type();
-    let id = format!("CAST(resource_id AS {text})");
-    let fallback = dialect.concat(&["tbl", "'#'", &id]);
-    let display = format!("COALESCE(name, {fallback})");
-    let location = format!(
-        "CASE WHEN url IS NULL THEN {fallback} \
-         ELSE REPLACE(REPLACE(url, '{{id}}', {id}), '{{team_id}}', CAST(team_id AS {text})) END"
-    );
+fn general(dialect: &dyn Dialect, resources: Query, nouns: usize) -> Query {
+    let id = format!("CAST(resource_id AS {})", dialect.text_type());
+    let display = display(dialect);
+    let location = location(dialect);
     let exact = |expr: &str| dialect.exact_text(expr);
     let by_name = format!("PARTITION BY idx, team_id, {}", exact(&display));
     let key = format!(
@@ -238,22 +340,11 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
             )
         })
         .collect();
-    let counts: Vec<String> = (0..nouns)
-        .map(|order| {
-            let n = format!("SUM(n{order})");
-            let count = dialect.concat(&[
-                "', '",
-                &format!("CAST({n} AS {text})"),
-                "' '",
-                &format!("MAX(k{order})"),
-                "'(s)'",
-            ]);
-            format!("CASE WHEN {n} > 0 THEN {count} ELSE '' END")
-        })
-        .collect();
-    let counts = format!(
-        "SUBSTR({}, 3)",
-        dialect.concat(&counts.iter().map(String::as_str).collect::<Vec<_>>())
+    let counts = counts_text(
+        dialect,
+        nouns,
+        |order| format!("SUM(n{order})"),
+        |order| format!("MAX(k{order})"),
     );
     let links =
         dialect.json_of_text(&dialect.concat(&["'{'", &dialect.comma_joined("links"), "'}'"]));
@@ -264,7 +355,7 @@ fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
          MAX(kind_ord) OVER ({by_name}) AS kind_max FROM (",
         per_key.join(", ")
     ));
-    query.append(union).push_sql(&format!(
+    query.append(resources).push_sql(&format!(
         ") AS r) AS l2 GROUP BY idx, team_id, {}) AS l3 GROUP BY idx, team_id",
         exact(&key)
     ));

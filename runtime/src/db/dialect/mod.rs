@@ -274,6 +274,16 @@ pub(crate) enum CountingUpdate {
 /// One assignment of an `UPDATE`: the target column and its new value.
 pub(crate) type Assignment<'a> = (&'a str, Query);
 
+/// A JSON object aggregate and the count of its keys
+/// ([`Dialect::json_object_agg`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ObjectAgg {
+    /// The aggregate, one object per group.
+    pub(crate) aggregate: String,
+    /// The number of keys of the object the caller named.
+    pub(crate) keys: String,
+}
+
 /// The SQL that differs between engines. The provided methods are the
 /// standard SQL that PostgreSQL and SQLite share; MySQL overrides them.
 pub(crate) trait Dialect: Sync {
@@ -471,6 +481,15 @@ pub(crate) trait Dialect: Sync {
     /// (`jsonb` on PostgreSQL, the text itself elsewhere).
     fn json_of_text(&self, expr: &str) -> String {
         expr.to_owned()
+    }
+    /// An aggregate of the group's `key` → `value` pairs into one JSON
+    /// object of the type of the notices' `links`, a key met twice kept once,
+    /// and the number of keys of such an object held by `object` (so fewer
+    /// keys than rows shows a key met twice). `None` where the engine keeps a
+    /// repeated key (MariaDB) or has no such aggregate: the notices then
+    /// always take the general form ([`crate::plan::resources`]).
+    fn json_object_agg(&self, _key: &str, _value: &str, _object: &str) -> Option<ObjectAgg> {
+        None
     }
     /// The session variable that bounds what the aggregates above return
     /// (MySQL's `group_concat_max_len`), which the notices' statement raises

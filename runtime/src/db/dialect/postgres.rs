@@ -1,8 +1,8 @@
 //! PostgreSQL.
 
 use super::{
-    Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, MappedUpdate, in_list,
-    mapping_parts, update_statement, values_cte,
+    Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, MappedUpdate, ObjectAgg,
+    in_list, mapping_parts, update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
 
@@ -186,6 +186,13 @@ impl Dialect for Postgres {
 
     fn json_of_text(&self, expr: &str) -> String {
         format!("CAST({expr} AS JSONB)")
+    }
+
+    fn json_object_agg(&self, key: &str, value: &str, object: &str) -> Option<ObjectAgg> {
+        Some(ObjectAgg {
+            aggregate: format!("jsonb_object_agg({key}, {value})"),
+            keys: format!("(SELECT COUNT(*) FROM jsonb_object_keys({object}))"),
+        })
     }
 
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {
