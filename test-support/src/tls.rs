@@ -58,13 +58,23 @@ const MYSQL_TLS_UNCHECKED: &str = "require_ssl=true&verify_ca=false&verify_ident
 /// # Panics
 /// Under `CI=true` when the server cannot be started.
 #[must_use]
-#[allow(clippy::panic)]
 pub fn tls_mariadb() -> Option<TlsMariadb> {
     static SERVER: OnceLock<Result<TlsMariadb, String>> = OnceLock::new();
-    match SERVER.get_or_init(start_mariadb) {
+    started(&SERVER, start_mariadb, "a TLS mariadbd")
+}
+
+/// The server in `cell`, started by `start` on first use; `None` after a
+/// loud message when it could not start (under `CI=true`: a panic).
+#[allow(clippy::panic)]
+fn started<T: Clone>(
+    cell: &OnceLock<Result<T, String>>,
+    start: fn() -> Result<T, String>,
+    what: &str,
+) -> Option<T> {
+    match cell.get_or_init(start) {
         Ok(server) => Some(server.clone()),
         Err(e) => {
-            let message = format!("could not start a TLS mariadbd: {e}");
+            let message = format!("could not start {what}: {e}");
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{message}");
             }
@@ -109,20 +119,9 @@ fn start_mariadb() -> Result<TlsMariadb, String> {
 /// # Panics
 /// Under `CI=true` when the cluster cannot be started.
 #[must_use]
-#[allow(clippy::panic)]
 pub fn tls_postgres() -> Option<TlsPostgres> {
     static CLUSTER: OnceLock<Result<TlsPostgres, String>> = OnceLock::new();
-    match CLUSTER.get_or_init(start) {
-        Ok(cluster) => Some(cluster.clone()),
-        Err(e) => {
-            let message = format!("could not start a TLS PostgreSQL cluster: {e}");
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{message}");
-            }
-            eprintln!("SKIPPED (loudly): {message}; this TLS test did not run");
-            None
-        }
-    }
+    started(&CLUSTER, start, "a TLS PostgreSQL cluster")
 }
 
 fn start() -> Result<TlsPostgres, String> {

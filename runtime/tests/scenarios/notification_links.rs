@@ -37,6 +37,21 @@ fn planned_gpt4_team1(db: &TestDb, catalog: &Catalog) -> AffectedTeam {
         .clone()
 }
 
+/// Applies `catalog` and checks team 1's notice about gpt-4: its links are
+/// `expected`, as `plan` computed them before, and its message counts `counts`.
+fn applied_team1_gpt4(db: &TestDb, catalog: &Catalog, expected: &[(&str, &str)], counts: &str) {
+    let team = planned_gpt4_team1(db, catalog);
+    apply(db, catalog).unwrap();
+    let expected = map(expected);
+    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
+    assert_eq!(team.links, expected);
+    let message = gpt4_message_to_team1(db);
+    assert!(
+        message.contains(&format!(" {counts} were affected.")),
+        "{message}"
+    );
+}
+
 /// The message of the notice the apply wrote for team 1 about gpt-4.
 fn gpt4_message_to_team1(db: &TestDb) -> String {
     notifications(db)
@@ -48,23 +63,18 @@ fn gpt4_message_to_team1(db: &TestDb) -> String {
 
 fn a_qualified_name_meeting_a_literal_one_keeps_both_links(db: &TestDb) {
     crowded(db);
-    let catalog = full(MODELS, "");
-    let team = planned_gpt4_team1(db, &catalog);
-    apply(db, &catalog).unwrap();
-    let expected = map(&[
-        ("A/B", "experiments#1"),
-        ("Support (chatbot) #1", "/a/1/chatbots/1/"),
-        ("Support (chatbot) #7", "/a/1/chatbots/7/"),
-        ("Support (pipeline) #1", "pipelines#1"),
-        ("Support (pipeline) #3", "pipelines#3"),
-        ("support", "/a/1/chatbots/8/"),
-    ]);
-    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
-    assert_eq!(team.links, expected);
-    let message = gpt4_message_to_team1(db);
-    assert!(
-        message.contains(" 3 chatbot(s), 2 pipeline(s), 1 experiment(s) were affected."),
-        "{message}"
+    applied_team1_gpt4(
+        db,
+        &full(MODELS, ""),
+        &[
+            ("A/B", "experiments#1"),
+            ("Support (chatbot) #1", "/a/1/chatbots/1/"),
+            ("Support (chatbot) #7", "/a/1/chatbots/7/"),
+            ("Support (pipeline) #1", "pipelines#1"),
+            ("Support (pipeline) #3", "pipelines#3"),
+            ("support", "/a/1/chatbots/8/"),
+        ],
+        "3 chatbot(s), 2 pipeline(s), 1 experiment(s)",
     );
 }
 
@@ -110,21 +120,16 @@ fn a_resource_two_references_reach_is_counted_and_linked_once(db: &TestDb) {
          INSERT INTO chatbot_versions (id, chatbot_id, llm) VALUES \
            (1, 1, 'openai/gpt-4'), (2, 9, 'openai/gpt-4');",
     );
-    let catalog = full(MODELS, VERSIONS);
-    let team = planned_gpt4_team1(db, &catalog);
-    apply(db, &catalog).unwrap();
-    let expected = map(&[
-        ("A/B", "experiments#1"),
-        ("Draft", "/a/1/chatbots/9/"),
-        ("Support (chatbot)", "/a/1/chatbots/1/"),
-        ("Support (pipeline)", "pipelines#1"),
-    ]);
-    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
-    assert_eq!(team.links, expected);
-    let message = gpt4_message_to_team1(db);
-    assert!(
-        message.contains(" 2 chatbot(s), 1 pipeline(s), 1 experiment(s) were affected."),
-        "{message}"
+    applied_team1_gpt4(
+        db,
+        &full(MODELS, VERSIONS),
+        &[
+            ("A/B", "experiments#1"),
+            ("Draft", "/a/1/chatbots/9/"),
+            ("Support (chatbot)", "/a/1/chatbots/1/"),
+            ("Support (pipeline)", "pipelines#1"),
+        ],
+        "2 chatbot(s), 1 pipeline(s), 1 experiment(s)",
     );
 }
 
@@ -150,24 +155,17 @@ fn rows_sharing_an_id_in_a_table_without_a_key_are_one_resource(db: &TestDb) {
            (5, 1, 'Scribe', 'openai/gpt-4'), (5, 1, 'Scribe', 'openai/gpt-4'), \
            (6, 1, 'Critic', 'openai/gpt-4');",
     );
-    let catalog = full(MODELS, ASSISTANTS);
-    let team = planned_gpt4_team1(db, &catalog);
-    apply(db, &catalog).unwrap();
-    let expected = map(&[
-        ("A/B", "experiments#1"),
-        ("Critic", "assistants#6"),
-        ("Scribe", "assistants#5"),
-        ("Support (chatbot)", "/a/1/chatbots/1/"),
-        ("Support (pipeline)", "pipelines#1"),
-    ]);
-    assert_eq!(links(db, 1, "openai/gpt-4"), expected);
-    assert_eq!(team.links, expected);
-    let message = gpt4_message_to_team1(db);
-    assert!(
-        message.contains(
-            " 1 chatbot(s), 1 pipeline(s), 1 experiment(s), 2 assistant(s) were affected."
-        ),
-        "{message}"
+    applied_team1_gpt4(
+        db,
+        &full(MODELS, ASSISTANTS),
+        &[
+            ("A/B", "experiments#1"),
+            ("Critic", "assistants#6"),
+            ("Scribe", "assistants#5"),
+            ("Support (chatbot)", "/a/1/chatbots/1/"),
+            ("Support (pipeline)", "pipelines#1"),
+        ],
+        "1 chatbot(s), 1 pipeline(s), 1 experiment(s), 2 assistant(s)",
     );
     // Both copies of assistant 5 were repointed.
     assert_eq!(

@@ -17,6 +17,20 @@ fn connect_to(url: &str) -> Result<Database<'static>, Error> {
     Database::connect(&DatabaseUrl::parse(url)?)
 }
 
+/// Two applies over a session to `url`: the first changes the database,
+/// the second has nothing to do.
+fn converges_over(url: &str, environment: &str) {
+    let mut db = connect_to(url).unwrap();
+    let options = ApplyOptions {
+        environment: environment.into(),
+        ..ApplyOptions::default()
+    };
+    let first = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
+    assert!(!first.plan.is_noop());
+    let second = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
+    assert!(second.plan.is_noop(), "{:?}", second.plan);
+}
+
 /// `require`: encrypted, a certificate from a CA the client does not know
 /// accepted (as libpq does); the apply converges over it.
 #[test]
@@ -24,15 +38,7 @@ fn sslmode_require_encrypts_and_the_apply_converges() {
     let Some(cluster) = tls_postgres() else {
         return;
     };
-    let mut db = connect_to(&format!("{}?sslmode=require", cluster.url)).unwrap();
-    let options = ApplyOptions {
-        environment: "tls-require".into(),
-        ..ApplyOptions::default()
-    };
-    let first = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
-    assert!(!first.plan.is_noop());
-    let second = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
-    assert!(second.plan.is_noop(), "{:?}", second.plan);
+    converges_over(&format!("{}?sslmode=require", cluster.url), "tls-require");
 }
 
 /// The default (`prefer`) tries TLS first, so it reaches a TLS-only server.
@@ -90,10 +96,10 @@ fn sslmode_verify_full_refuses_a_certificate_of_an_unknown_ca() {
 
 #[cfg(feature = "mysql")]
 mod mysql {
-    use llm_lifecycle_runtime::{ApplyOptions, Error};
+    use llm_lifecycle_runtime::Error;
     use llm_lifecycle_test_support::{TlsMariadb, tls_mariadb};
 
-    use super::connect_to;
+    use super::{connect_to, converges_over};
     use crate::common::*;
 
     /// A new database on the TLS-only server, and its URL (no `ssl-mode`).
@@ -109,15 +115,7 @@ mod mysql {
         let Some(url) = database() else {
             return;
         };
-        let mut db = connect_to(&format!("{url}?ssl-mode=REQUIRED")).unwrap();
-        let options = ApplyOptions {
-            environment: "tls-required".into(),
-            ..ApplyOptions::default()
-        };
-        let first = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
-        assert!(!first.plan.is_noop());
-        let second = llm_lifecycle_runtime::apply(&mut db, &catalog(MODELS), &options).unwrap();
-        assert!(second.plan.is_noop(), "{:?}", second.plan);
+        converges_over(&format!("{url}?ssl-mode=REQUIRED"), "tls-required");
     }
 
     /// No `ssl-mode` is `PREFERRED`, which tries TLS first, so it reaches a
