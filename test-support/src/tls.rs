@@ -28,6 +28,9 @@ pub struct TlsMariadb {
     pub url: String,
     /// The PEM file of the CA that signed the server's certificate.
     pub ca_file: PathBuf,
+    /// The PEM file of the server's own certificate (not a CA: a chain
+    /// checked against it fails).
+    pub cert_file: PathBuf,
 }
 
 impl TlsMariadb {
@@ -108,6 +111,7 @@ fn start_mariadb() -> Result<TlsMariadb, String> {
     Ok(TlsMariadb {
         url,
         ca_file: dir.join("ca.crt"),
+        cert_file: dir.join("server.crt"),
     })
 }
 

@@ -4,6 +4,8 @@
 pub(crate) mod dialect;
 mod held;
 pub(crate) mod lex;
+#[cfg(feature = "mysql")]
+mod mysql_ca;
 #[cfg(feature = "postgres")]
 mod pg;
 mod query;
@@ -174,17 +176,27 @@ impl Database<'static> {
     /// MySQL; `read_only`: every transaction of the session `READ ONLY`.
     #[cfg(feature = "mysql")]
     fn connect_mysql(url: &DatabaseUrl, read_only: bool) -> Result<Self, Error> {
-        let mut conn = match MysqlConnection::establish(&url.connect_string()) {
-            Ok(conn) => conn,
+        let location = url.mysql_location();
+        let first = match &location.ca_file {
+            Some(ca_file) => mysql_ca::establish(&location.first, ca_file),
+            None => MysqlConnection::establish(&location.first).map_err(|e| e.to_string()),
+        };
+        let mut conn = match (first, &location.plain) {
+            (Ok(conn), _) => conn,
             // `PREFERRED` on a server without TLS: the plain session.
-            Err(e) if e.to_string().contains(NO_TLS_ON_THE_SERVER) => {
-                let Some(plain) = url.mysql_plain_fallback() else {
-                    return Err(connect_error(url, &e.to_string()));
-                };
-                MysqlConnection::establish(&plain)
-                    .map_err(|e| connect_error(url, &e.to_string()))?
+            (Err(e), Some(plain)) if e.contains(NO_TLS_ON_THE_SERVER) => {
+                MysqlConnection::establish(plain).map_err(|e| connect_error(url, &e.to_string()))?
             }
-            Err(e) => return Err(connect_error(url, &e.to_string())),
+            (Err(e), _) if e.contains(NO_TLS_ON_THE_SERVER) => {
+                return Err(connect_error(
+                    url,
+                    &format!(
+                        "{e} (the server offers no TLS: enable it there, or connect with \
+                         ssl-mode=PREFERRED or DISABLED and no ssl-ca)"
+                    ),
+                ));
+            }
+            (Err(e), _) => return Err(connect_error(url, &e)),
         };
         mysql_settings(&mut conn, read_only).map_err(|e| connect_error(url, &e.to_string()))?;
         Ok(Self(Inner::Mysql(Held::Owned(conn)), false))

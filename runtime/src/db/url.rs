@@ -185,7 +185,7 @@ impl DatabaseUrl {
     pub(crate) fn connect_string(&self) -> String {
         match self.backend {
             Backend::Sqlite => self.raw.clone(),
-            Backend::Mysql => mysql_connect_strings(&self.raw).0,
+            Backend::Mysql => mysql_location(&self.raw).first,
             Backend::Postgres if self.raw.contains("connect_timeout") => self.raw.clone(),
             Backend::Postgres if !self.raw.contains("://") => {
                 format!("{} connect_timeout={PG_CONNECT_TIMEOUT_SECS}", self.raw)
@@ -204,13 +204,9 @@ impl DatabaseUrl {
         }
     }
 
-    /// For MySQL's `PREFERRED` (the default): the location without TLS, to try
-    /// when the server answers that it offers none to [`Self::connect_string`]'s.
-    pub(crate) fn mysql_plain_fallback(&self) -> Option<String> {
-        match self.backend {
-            Backend::Mysql => mysql_connect_strings(&self.raw).1,
-            _ => None,
-        }
+    /// A MySQL location as the driver takes it (see [`MysqlLocation`]).
+    pub(crate) fn mysql_location(&self) -> MysqlLocation {
+        mysql_location(&self.raw)
     }
 
     /// The SQLite file this location names, when it is a plain path (not a
@@ -272,35 +268,56 @@ const MYSQL_TLS_UNCHECKED: [&str; 3] = [
     "verify_identity=false",
 ];
 
+/// mysql_async's options for `VERIFY_CA`: the chain checked, not the name.
+const MYSQL_VERIFY_CA: [&str; 3] = [
+    "require_ssl=true",
+    "verify_ca=true",
+    "verify_identity=false",
+];
+
+/// A `mysql://` / `mariadb://` location as mysql_async reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MysqlLocation {
+    /// The URL to try first.
+    pub(crate) first: String,
+    /// `PREFERRED`: the URL without TLS, for a server that offers none.
+    pub(crate) plain: Option<String>,
+    /// `ssl-ca=FILE`: the CA the server's certificate is checked against,
+    /// instead of the Mozilla roots.
+    pub(crate) ca_file: Option<std::path::PathBuf>,
+}
+
 /// A `mysql://` / `mariadb://` location as mysql_async reads it: the scheme
 /// `mysql://`, and the MySQL client's `ssl-mode` (`DISABLED`, `PREFERRED`,
 /// `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) turned into mysql_async's
 /// `require_ssl` / `verify_ca` / `verify_identity`.
 ///
-/// `PREFERRED` (the MySQL client's default, also when no `ssl-mode` and no
-/// `require_ssl` is given) answers two locations: TLS without checking the
-/// certificate, then, for a server that offers no TLS at all, the plain one
-/// (mysql_async has no opportunistic mode, so the caller tries both). Every
-/// other mode answers one.
-fn mysql_connect_strings(raw: &str) -> (String, Option<String>) {
+/// `PREFERRED` (the MySQL client's default, also when no `ssl-mode`, no
+/// `ssl-ca` and no `require_ssl` is given) answers two locations: TLS without
+/// checking the certificate, then, for a server that offers no TLS at all,
+/// the plain one (mysql_async has no opportunistic mode, so the caller tries
+/// both). `ssl-ca=FILE` (percent-decoded) names the CA to check the
+/// certificate against; without a `ssl-mode` (or with `PREFERRED`) it means
+/// `VERIFY_CA`, so a CA given is never silently left unchecked.
+fn mysql_location(raw: &str) -> MysqlLocation {
     let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
     let (base, query) = split_query(rest);
     let mut params: Vec<String> = Vec::new();
     let mut prefer = true;
+    let mut ca_file = None;
     for param in query
         .unwrap_or_default()
         .split('&')
         .filter(|p| !p.is_empty())
     {
         let (key, value) = param.split_once('=').unwrap_or((param, ""));
-        if key.eq_ignore_ascii_case("ssl-mode") || key.eq_ignore_ascii_case("ssl_mode") {
+        if key.eq_ignore_ascii_case("ssl-ca") || key.eq_ignore_ascii_case("ssl_ca") {
+            let path = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            ca_file = Some(std::path::PathBuf::from(path.into_owned()));
+        } else if key.eq_ignore_ascii_case("ssl-mode") || key.eq_ignore_ascii_case("ssl_mode") {
             let tls: &[&str] = match value.to_ascii_uppercase().as_str() {
                 "REQUIRED" => &MYSQL_TLS_UNCHECKED,
-                "VERIFY_CA" => &[
-                    "require_ssl=true",
-                    "verify_ca=true",
-                    "verify_identity=false",
-                ],
+                "VERIFY_CA" => &MYSQL_VERIFY_CA,
                 "VERIFY_IDENTITY" => {
                     &["require_ssl=true", "verify_ca=true", "verify_identity=true"]
                 }
@@ -333,16 +350,27 @@ fn mysql_connect_strings(raw: &str) -> (String, Option<String>) {
             format!("mysql://{base}?{}", params.join("&"))
         }
     };
-    if prefer {
-        let plain = location(&params);
-        let mut tls: Vec<String> = MYSQL_TLS_UNCHECKED
-            .iter()
-            .map(|p| (*p).to_owned())
-            .collect();
-        tls.extend(params);
-        (location(&tls), Some(plain))
-    } else {
-        (location(&params), None)
+    let with = |options: &[&str], params: Vec<String>| {
+        let mut all: Vec<String> = options.iter().map(|p| (*p).to_owned()).collect();
+        all.extend(params);
+        location(&all)
+    };
+    match (prefer, &ca_file) {
+        (true, Some(_)) => MysqlLocation {
+            first: with(&MYSQL_VERIFY_CA, params),
+            plain: None,
+            ca_file,
+        },
+        (true, None) => MysqlLocation {
+            plain: Some(location(&params)),
+            first: with(&MYSQL_TLS_UNCHECKED, params),
+            ca_file,
+        },
+        (false, _) => MysqlLocation {
+            first: location(&params),
+            plain: None,
+            ca_file,
+        },
     }
 }
 
@@ -549,20 +577,54 @@ mod tests {
             url.connect_string(),
             format!("mysql://root:p%3Fw?d@db:3306/app?{unchecked}")
         );
-        assert_eq!(url.mysql_plain_fallback(), None);
+        assert_eq!(url.mysql_location().plain, None);
         let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=verify_identity&x=1")?;
         assert_eq!(
             url.connect_string(),
             "mysql://u@h/d?require_ssl=true&verify_ca=true&verify_identity=true&x=1"
         );
-        assert_eq!(url.mysql_plain_fallback(), None);
+        assert_eq!(url.mysql_location().plain, None);
         let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=disabled")?;
         assert_eq!(url.connect_string(), "mysql://u@h/d");
-        assert_eq!(url.mysql_plain_fallback(), None);
+        assert_eq!(url.mysql_location().plain, None);
         // The driver's own option is taken as it is.
         let url = DatabaseUrl::parse("mysql://u@h/d?require_ssl=false")?;
         assert_eq!(url.connect_string(), "mysql://u@h/d?require_ssl=false");
-        assert_eq!(url.mysql_plain_fallback(), None);
+        assert_eq!(url.mysql_location().plain, None);
+        Ok(())
+    }
+
+    /// `ssl-ca=FILE` leaves the driver's URL (mysql_async takes no such
+    /// option) for the CA file, percent-decoded; alone it means `VERIFY_CA`.
+    #[test]
+    fn mysql_ssl_ca_is_a_file_and_alone_means_verify_ca() -> Result<(), Error> {
+        let url = DatabaseUrl::parse("mysql://u@h/d?ssl-ca=/etc/ssl/rds%20ca.pem&x=1")?;
+        let location = url.mysql_location();
+        assert_eq!(
+            location.first,
+            "mysql://u@h/d?require_ssl=true&verify_ca=true&verify_identity=false&x=1"
+        );
+        assert_eq!(location.plain, None);
+        assert_eq!(
+            location.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/rds ca.pem"))
+        );
+        let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=VERIFY_IDENTITY&ssl_ca=ca.pem")?;
+        let location = url.mysql_location();
+        assert_eq!(
+            location.first,
+            "mysql://u@h/d?require_ssl=true&verify_ca=true&verify_identity=true"
+        );
+        assert_eq!(
+            location.ca_file.as_deref(),
+            Some(std::path::Path::new("ca.pem"))
+        );
+        // An explicit mode is kept: REQUIRED encrypts without checking.
+        let url = DatabaseUrl::parse("mysql://u@h/d?ssl-mode=REQUIRED&ssl-ca=ca.pem")?;
+        assert_eq!(
+            url.mysql_location().first,
+            "mysql://u@h/d?require_ssl=true&verify_ca=false&verify_identity=false"
+        );
         Ok(())
     }
 
@@ -590,7 +652,7 @@ mod tests {
             let url = DatabaseUrl::parse(given)?;
             assert_eq!(url.connect_string(), first, "{given}");
             assert_eq!(
-                url.mysql_plain_fallback().as_deref(),
+                url.mysql_location().plain.as_deref(),
                 Some(plain),
                 "{given}"
             );

@@ -104,8 +104,61 @@ mod mysql {
 
     /// A new database on the TLS-only server, and its URL (no `ssl-mode`).
     fn database() -> Option<String> {
-        let server: TlsMariadb = tls_mariadb()?;
-        Some(server.database().unwrap())
+        Some(server()?.database().unwrap())
+    }
+
+    fn server() -> Option<TlsMariadb> {
+        tls_mariadb()
+    }
+
+    /// `VERIFY_IDENTITY` and `VERIFY_CA` with `ssl-ca=FILE` check the chain
+    /// against that CA (and the name), and accept the test server; `ssl-ca`
+    /// alone means `VERIFY_CA`.
+    #[test]
+    fn ssl_ca_names_the_ca_the_certificate_is_checked_against() {
+        let (Some(server), Some(url)) = (server(), database()) else {
+            return;
+        };
+        let ca = server.ca_file.display().to_string();
+        for query in [
+            format!("ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}"),
+            format!("ssl-ca={ca}&ssl-mode=VERIFY_CA"),
+            format!("ssl-ca={ca}"),
+        ] {
+            let mut db = connect_to(&format!("{url}?{query}")).unwrap();
+            let plan = llm_lifecycle_runtime::plan(&mut db, &catalog(MODELS)).unwrap();
+            assert!(plan.refusals.is_empty(), "{query}: {plan:?}");
+        }
+    }
+
+    /// A CA file that did not sign the server's certificate (the server's
+    /// own certificate, which is no CA) refuses the session, `ssl-ca` alone
+    /// too: a CA given is never left unchecked. A file that is not there is
+    /// named.
+    #[test]
+    fn ssl_ca_of_another_issuer_or_no_file_refuses_the_session() {
+        let (Some(server), Some(url)) = (server(), database()) else {
+            return;
+        };
+        let other = server.cert_file.display().to_string();
+        for query in [
+            format!("ssl-mode=VERIFY_IDENTITY&ssl-ca={other}"),
+            format!("ssl-ca={other}"),
+        ] {
+            let error = connect_to(&format!("{url}?{query}")).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, Error::Connect { .. }), "{message}");
+            assert!(
+                message.to_lowercase().contains("certificate")
+                    || message.to_lowercase().contains("issuer"),
+                "{query}: {message}"
+            );
+        }
+        let missing = "/nonexistent/ca.pem";
+        let message = connect_to(&format!("{url}?ssl-mode=VERIFY_CA&ssl-ca={missing}"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(missing), "{message}");
     }
 
     /// `REQUIRED`: encrypted, the certificate of an unknown CA accepted (as the
