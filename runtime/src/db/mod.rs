@@ -192,7 +192,7 @@ impl Database<'static> {
                     url,
                     &format!(
                         "{e} (the server offers no TLS: enable it there, or connect with \
-                         ssl-mode=PREFERRED or DISABLED and no ssl-ca)"
+                         ssl-mode=DISABLED)"
                     ),
                 ));
             }

@@ -26,12 +26,15 @@ static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::ne
 /// A session to `location` (mysql_async's URL, TLS options included) whose
 /// server certificate is checked against the certificates of `ca_file`
 /// (PEM) instead of the Mozilla roots.
+/// A location without TLS (`ssl-mode=DISABLED` beside a `ssl-ca`) has no
+/// certificate to check: it opens as any other.
 pub(super) fn establish(location: &str, ca_file: &Path) -> Result<MysqlConnection, String> {
+    use diesel::Connection as _;
     let opts = Opts::from_url(location).map_err(|e| e.to_string())?;
-    let ssl = opts
-        .ssl_opts()
-        .cloned()
-        .unwrap_or_default()
+    let Some(ssl) = opts.ssl_opts().cloned() else {
+        return MysqlConnection::establish(location).map_err(|e| e.to_string());
+    };
+    let ssl = ssl
         .with_root_certs(vec![ca_file.to_path_buf().into()])
         .with_disable_built_in_roots(true);
     let builder = OptsBuilder::from_opts(opts)

@@ -154,6 +154,14 @@ mod mysql {
                 "{query}: {message}"
             );
         }
+        // DISABLED wins over a CA: no TLS, which the server refuses.
+        let error = connect_to(&format!(
+            "{url}?ssl-mode=DISABLED&ssl-ca={}",
+            server.ca_file.display()
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("Access denied"), "{error}");
         let missing = "/nonexistent/ca.pem";
         let message = connect_to(&format!("{url}?ssl-mode=VERIFY_CA&ssl-ca={missing}"))
             .unwrap_err()
