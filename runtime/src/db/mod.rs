@@ -10,6 +10,8 @@ mod mysql_ca;
 mod pg;
 mod query;
 mod timeouts;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod tokio_runtime;
 mod url;
 
 #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]

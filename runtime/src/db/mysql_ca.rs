@@ -6,22 +6,19 @@
 //! location, the CA added, then the same settings diesel-async's own
 //! `establish` gives a session.
 //!
-//! The session runs on one process-wide tokio runtime with a worker thread
-//! that drives its socket (diesel-async's wrapper keeps the handle of the
-//! runtime it was made in, and a current-thread runtime could not be driven
-//! from that handle once its `block_on` returned).
+//! The session runs on the runtime PostgreSQL's sessions share
+//! ([`super::tokio_runtime`]), whose worker drives its socket: diesel-async's
+//! wrapper keeps the handle of the runtime it was made in, and a
+//! current-thread runtime could not be driven from that handle once its
+//! `block_on` returned.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use diesel_async::AsyncMysqlConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use mysql_async::{Opts, OptsBuilder, SslOpts};
 
 use super::MysqlConnection;
-
-/// The runtime the sessions with a CA file run on, or why it could not start.
-static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
 
 /// A session to `location` (mysql_async's URL, TLS options included) whose
 /// server certificate is checked against the certificates of `ca_file`
@@ -43,18 +40,7 @@ pub(super) fn establish(location: &str, ca_file: &Path) -> Result<MysqlConnectio
         // rows an UPDATE matched counted, as on the other engines.
         .stmt_cache_size(0)
         .client_found_rows(true);
-    let runtime = RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("llm-lifecycle-mysql")
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the tokio runtime for MySQL: {e}"))
-        })
-        .as_ref()
-        .map_err(Clone::clone)?;
-    runtime.block_on(async {
+    super::tokio_runtime::shared()?.block_on(async {
         let conn = mysql_async::Conn::new(builder)
             .await
             .map_err(|e| e.to_string())?;

@@ -15,7 +15,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::Poll;
 
 use diesel::ConnectionError;
@@ -27,6 +27,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::tokio_runtime::shared as runtime;
+
 /// A PostgreSQL connection: tokio-postgres behind diesel-async's synchronous
 /// wrapper, on the runtime's shared tokio runtime.
 pub type PgConnection = AsyncConnectionWrapper<AsyncPgConnection, SharedRuntime>;
@@ -34,23 +36,6 @@ pub type PgConnection = AsyncConnectionWrapper<AsyncPgConnection, SharedRuntime>
 /// The process-wide tokio runtime PostgreSQL connections run on (one worker
 /// thread: it drives the sockets; statements are awaited by the caller).
 pub struct SharedRuntime(&'static tokio::runtime::Runtime);
-
-/// Why the shared runtime could not start (kept for every later connection).
-static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-
-fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("llm-lifecycle-pg")
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the tokio runtime for PostgreSQL: {e}"))
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-}
 
 impl BlockOn for SharedRuntime {
     fn block_on<F: Future>(&self, f: F) -> F::Output {

@@ -205,6 +205,8 @@ impl DatabaseUrl {
     }
 
     /// A MySQL location as the driver takes it (see [`MysqlLocation`]).
+    /// Unused in a build without the `mysql` feature but by the tests.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub(crate) fn mysql_location(&self) -> MysqlLocation {
         mysql_location(&self.raw)
     }
