@@ -4,7 +4,7 @@
 //! verification included: a PostgreSQL cluster ([`tls_postgres`]) and a
 //! `mariadbd` ([`tls_mariadb`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
@@ -90,12 +90,7 @@ fn started<T: Clone>(
 fn start_mariadb() -> Result<TlsMariadb, String> {
     let (ca, cert, key) = certificates().map_err(|e| format!("making the certificates: {e}"))?;
     let (url, dir) = super::mariadb::start_server("mariadb-tls", |dir| {
-        let write = |name: &str, text: &str| {
-            std::fs::write(dir.join(name), text).map_err(|e| format!("writing {name}: {e}"))
-        };
-        write("server.crt", &cert)?;
-        write("server.key", &key)?;
-        write("ca.crt", &ca)?;
+        write_certificates(dir, &ca, &cert, &key)?;
         let file = |name: &str| dir.join(name).display().to_string();
         Ok((
             vec![
@@ -132,16 +127,12 @@ fn start() -> Result<TlsPostgres, String> {
     let (ca, cert, key) = certificates().map_err(|e| format!("making the certificates: {e}"))?;
     let mut ca_file = None;
     let (url, _) = super::cluster::start_with("pg-tls", |data| {
-        let write = |name: &str, text: &str| {
-            std::fs::write(data.join(name), text).map_err(|e| format!("writing {name}: {e}"))
-        };
-        write("server.crt", &cert)?;
-        write("server.key", &key)?;
-        write("ca.crt", &ca)?;
+        write_certificates(data, &ca, &cert, &key)?;
         // PostgreSQL refuses a key others can read.
         set_private(&data.join("server.key"))?;
         // TLS or nothing.
-        write(
+        write_file(
+            data,
             "pg_hba.conf",
             "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
         )?;
@@ -152,6 +143,17 @@ fn start() -> Result<TlsPostgres, String> {
         url,
         ca_file: ca_file.ok_or("the cluster was not configured")?,
     })
+}
+
+/// `ca.crt`, `server.crt` and `server.key` in `dir`.
+fn write_certificates(dir: &Path, ca: &str, cert: &str, key: &str) -> Result<(), String> {
+    write_file(dir, "server.crt", cert)?;
+    write_file(dir, "server.key", key)?;
+    write_file(dir, "ca.crt", ca)
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), String> {
+    std::fs::write(dir.join(name), text).map_err(|e| format!("writing {name}: {e}"))
 }
 
 fn set_private(path: &std::path::Path) -> Result<(), String> {

@@ -17,6 +17,17 @@ fn connect_to(url: &str) -> Result<Database<'static>, Error> {
     Database::connect(&DatabaseUrl::parse(url)?)
 }
 
+/// The message of the connection error a session to `url` ends in: one line.
+fn refused(url: &str) -> String {
+    let Err(error) = connect_to(url) else {
+        panic!("{url}: the session was not refused");
+    };
+    let message = error.to_string();
+    assert!(matches!(error, Error::Connect { .. }), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    message
+}
+
 /// Two applies over a session to `url`: the first changes the database,
 /// the second has nothing to do.
 fn converges_over(url: &str, environment: &str) {
@@ -60,11 +71,8 @@ fn sslmode_disable_is_refused_by_a_tls_only_server() {
     let Some(cluster) = tls_postgres() else {
         return;
     };
-    let error = connect_to(&format!("{}?sslmode=disable", cluster.url)).unwrap_err();
-    let message = error.to_string();
-    assert!(matches!(error, Error::Connect { .. }), "{message}");
+    let message = refused(&format!("{}?sslmode=disable", cluster.url));
     assert!(message.contains("no encryption"), "{message}");
-    assert!(!message.contains('\n'), "{message}");
 }
 
 /// `verify-full` checks the chain against `sslrootcert` and the host name.
@@ -88,18 +96,15 @@ fn sslmode_verify_full_refuses_a_certificate_of_an_unknown_ca() {
     let Some(cluster) = tls_postgres() else {
         return;
     };
-    let error = connect_to(&format!("{}?sslmode=verify-full", cluster.url)).unwrap_err();
-    let message = error.to_string();
-    assert!(matches!(error, Error::Connect { .. }), "{message}");
+    let message = refused(&format!("{}?sslmode=verify-full", cluster.url));
     assert!(message.to_lowercase().contains("certificate"), "{message}");
 }
 
 #[cfg(feature = "mysql")]
 mod mysql {
-    use llm_lifecycle_runtime::Error;
     use llm_lifecycle_test_support::{TlsMariadb, tls_mariadb};
 
-    use super::{connect_to, converges_over};
+    use super::{connect_to, converges_over, refused};
     use crate::common::*;
 
     /// A new database on the TLS-only server, and its URL (no `ssl-mode`).
@@ -145,9 +150,7 @@ mod mysql {
             format!("ssl-mode=VERIFY_IDENTITY&ssl-ca={other}"),
             format!("ssl-ca={other}"),
         ] {
-            let error = connect_to(&format!("{url}?{query}")).unwrap_err();
-            let message = error.to_string();
-            assert!(matches!(error, Error::Connect { .. }), "{message}");
+            let message = refused(&format!("{url}?{query}"));
             assert!(
                 message.to_lowercase().contains("certificate")
                     || message.to_lowercase().contains("issuer"),
@@ -155,17 +158,13 @@ mod mysql {
             );
         }
         // DISABLED wins over a CA: no TLS, which the server refuses.
-        let error = connect_to(&format!(
+        let message = refused(&format!(
             "{url}?ssl-mode=DISABLED&ssl-ca={}",
             server.ca_file.display()
-        ))
-        .unwrap_err()
-        .to_string();
-        assert!(error.contains("Access denied"), "{error}");
+        ));
+        assert!(message.contains("Access denied"), "{message}");
         let missing = "/nonexistent/ca.pem";
-        let message = connect_to(&format!("{url}?ssl-mode=VERIFY_CA&ssl-ca={missing}"))
-            .unwrap_err()
-            .to_string();
+        let message = refused(&format!("{url}?ssl-mode=VERIFY_CA&ssl-ca={missing}"));
         assert!(message.contains(missing), "{message}");
     }
 
@@ -201,14 +200,11 @@ mod mysql {
         let Some(url) = database() else {
             return;
         };
-        let error = connect_to(&format!("{url}?ssl-mode=DISABLED")).unwrap_err();
-        let message = error.to_string();
-        assert!(matches!(error, Error::Connect { .. }), "{message}");
+        let message = refused(&format!("{url}?ssl-mode=DISABLED"));
         assert!(
             message.contains("insecure transport") || message.contains("Access denied"),
             "{message}"
         );
-        assert!(!message.contains('\n'), "{message}");
     }
 
     /// `VERIFY_IDENTITY` checks the chain against the Mozilla roots, which
@@ -219,9 +215,7 @@ mod mysql {
             return;
         };
         for mode in ["VERIFY_IDENTITY", "VERIFY_CA"] {
-            let error = connect_to(&format!("{url}?ssl-mode={mode}")).unwrap_err();
-            let message = error.to_string();
-            assert!(matches!(error, Error::Connect { .. }), "{message}");
+            let message = refused(&format!("{url}?ssl-mode={mode}"));
             assert!(
                 message.to_lowercase().contains("certificate"),
                 "{mode}: {message}"
