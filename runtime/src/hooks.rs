@@ -33,3 +33,18 @@ impl FailPoint {
         }
     }
 }
+
+/// Test hook (cargo feature `test-hooks`): what runs after each batch of a
+/// batched apply commits, given the number of batches so far, where no
+/// transaction of the apply is open: a test writes there as the platform
+/// would while the batches run.
+#[cfg(feature = "test-hooks")]
+#[derive(Clone)]
+pub struct BetweenBatches(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+#[cfg(feature = "test-hooks")]
+impl std::fmt::Debug for BetweenBatches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BetweenBatches(..)")
+    }
+}

@@ -12,6 +12,7 @@ use crate::db::dialect::{
     TokenLimits,
 };
 use crate::db::{Backend, Bind, Query};
+use crate::schema::WRITTEN_TABLE;
 
 /// Most mapping entries per statement (two bound values each): far below the
 /// bind limits of both engines.
@@ -38,12 +39,28 @@ pub(crate) struct RefColumn {
     /// PostgreSQL, JSON in a text column: whether the runtime's
     /// `llm_lifecycle_try_jsonb` exists (its migration ran) to parse values.
     pub(crate) pg_try_jsonb: bool,
+    /// Set in the final transaction of a batched apply whose log of written
+    /// rows covers the column: only the rows logged are looked at again (the
+    /// batches moved every other one; see [`Self::written_condition`]).
+    pub(crate) written: Option<Written>,
     /// JSON references: the companion keys set to the new model's token limit…
     pub(crate) companion_limits: Vec<String>,
     /// …and those dropped when the id is repointed (all are dropped when it is cleared).
     pub(crate) companion_removes: Vec<String>,
     /// Where the token limits are: the model table, its id and token limit columns.
     pub(crate) token_limits: Option<(String, String, String)>,
+}
+
+/// The rows of a table logged as written while the batches ran
+/// ([`RefColumn::written`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// Those logged after this id (PostgreSQL reads them from the log by
+    /// the key's index).
+    Since(i64),
+    /// These keys, read from the log (MySQL: MariaDB 10.11 reads a whole
+    /// table to match a single-table `UPDATE` against a subquery).
+    Keys(Vec<i64>),
 }
 
 /// How a stored value is recognised: the model's row id or its `provider/name`.
@@ -213,6 +230,51 @@ impl RefColumn {
         }
     }
 
+    /// [`matched_among`](Self::matched_among), its condition also holding
+    /// only on the rows logged as written while the batches ran, when
+    /// [`written`](Self::written) is set.
+    pub(crate) fn matched_written(&self, backend: Backend, olds: &[Bind]) -> Matched {
+        let mut matched = self.matched_among(backend, olds);
+        if let Some(mut written) = self.written_condition() {
+            written
+                .push_sql(" AND (")
+                .append(matched.among)
+                .push_sql(")");
+            matched.among = written;
+        }
+        matched
+    }
+
+    /// With [`written`](Self::written) (and the table's integer key): that
+    /// the row's key is one the log holds, `"t"."key" = ANY (ARRAY(SELECT
+    /// w.k FROM llm_lifecycle_written w WHERE w.tbl = 't' AND w.id >
+    /// since))`, so the few logged keys are looked up in the key's index;
+    /// or `"t"."key" IN (keys)` (none: `1 = 0`).
+    pub(crate) fn written_condition(&self) -> Option<Query> {
+        let (written, key) = (self.written.as_ref()?, self.walk_key.as_deref()?);
+        let mut query = Query::default().ident(&self.table).sql(".").ident(key);
+        match written {
+            Written::Since(since) => {
+                query
+                    .push_sql(" = ANY (ARRAY(SELECT w.k FROM ")
+                    .push_ident(WRITTEN_TABLE)
+                    .push_sql(" w WHERE w.tbl = ")
+                    .push_bind(Bind::Text(self.table.clone()))
+                    .push_sql(" AND w.id > ")
+                    .push_bind(Bind::BigInt(*since))
+                    .push_sql("))");
+            }
+            Written::Keys(keys) if keys.is_empty() => return Some(Query::new("1 = 0")),
+            Written::Keys(keys) => {
+                query
+                    .push_sql(" IN (")
+                    .push_binds(keys.iter().map(|key| Bind::BigInt(*key)))
+                    .push_sql(")");
+            }
+        }
+        Some(query)
+    }
+
     /// JSON references: `SELECT n`, how many non-NULL values are not a JSON
     /// object (they are skipped, never rewritten).
     pub(crate) fn not_object_count_query(&self, backend: Backend) -> Query {
@@ -261,7 +323,7 @@ impl RefColumn {
             .push_sql(" AS k FROM ")
             .push_ident(&self.table)
             .push_sql(" WHERE ")
-            .append(self.matched_among(backend, &olds).among)
+            .append(self.matched_written(backend, &olds).among)
             .push_sql(") s GROUP BY s.k");
         query
     }
@@ -278,21 +340,22 @@ impl RefColumn {
         ))
         .ident(&self.table)
         .sql(" WHERE ");
-        query.append(self.matched_among(backend, &olds).among);
+        query.append(self.matched_written(backend, &olds).among);
         query.push_sql(" LIMIT 1) s");
         query
     }
 
     /// One `UPDATE` rewriting every row that holds an old value to its new
     /// value, the mapping given inline (bound); only the rows of `range`
-    /// when given (a batch).
+    /// when given (a batch), else with [`written`](Self::written) only the
+    /// rows logged as written.
     pub(crate) fn update_query(
         &self,
         backend: Backend,
         mapping: &[(OldValue, NewValue)],
         range: Option<&KeyRange>,
     ) -> Query {
-        let within = range.map(|range| self.range_condition(range));
+        let within = self.within(range);
         self.mapped(backend, mapping, |dialect, update| {
             dialect.mapped_update(update, within)
         })
@@ -307,7 +370,7 @@ impl RefColumn {
         mapping: &[(OldValue, NewValue)],
         range: Option<&KeyRange>,
     ) -> Option<CountingUpdate> {
-        let within = range.map(|range| self.range_condition(range));
+        let within = self.within(range);
         self.mapped(backend, mapping, |dialect, update| {
             dialect.mapped_update_counting(update, within)
         })
@@ -368,6 +431,15 @@ impl RefColumn {
         self.mapped(backend, mapping, |dialect, update| {
             dialect.mapped_batch_update(update, batch)
         })
+    }
+
+    /// The rows an `UPDATE` of every matching row is limited to: `range`'s,
+    /// else those logged as written ([`written_condition`](Self::written_condition)), else all.
+    fn within(&self, range: Option<&KeyRange>) -> Option<Query> {
+        match range {
+            Some(range) => Some(self.range_condition(range)),
+            None => self.written_condition(),
+        }
     }
 
     /// `"table"."key" > after AND "table"."key" <= through`.
@@ -450,6 +522,7 @@ mod tests {
             foreign_key: false,
             walk_key: None,
             pg_try_jsonb: true,
+            written: None,
             companion_limits: Vec::new(),
             companion_removes: Vec::new(),
             token_limits: None,

@@ -242,13 +242,69 @@ impl TestDb {
     ///
     /// # Panics
     /// When they fail: test fixtures are expected to be valid.
+    pub fn execute(&self, sql: &str) {
+        self.handle().execute(sql);
+    }
+
+    /// Runs a query whose single column is named `v` (cast it to text) and
+    /// returns its values.
+    ///
+    /// # Panics
+    /// When the query fails.
+    #[must_use]
+    pub fn strings(&self, sql: &str) -> Vec<Option<String>> {
+        self.handle().strings(sql)
+    }
+
+    /// Like [`strings`](Self::strings), for a query expected to return one non-null value.
+    ///
+    /// # Panics
+    /// When the query fails or does not return exactly one non-null value.
+    #[must_use]
+    pub fn string(&self, sql: &str) -> String {
+        self.handle().string(sql)
+    }
+
+    /// What runs SQL on this database from anywhere, a hook of the code
+    /// under test say (`'static`, `Send`): it does not own the database,
+    /// which lives as long as this value.
+    #[must_use]
+    pub fn handle(&self) -> Handle {
+        Handle {
+            backend: self.backend,
+            url: self.url.clone(),
+            direct_url: self.direct_url(),
+        }
+    }
+}
+
+/// Runs SQL on a test database, each call on a connection of its own
+/// ([`TestDb::handle`]).
+#[derive(Debug, Clone)]
+pub struct Handle {
+    backend: Backend,
+    url: String,
+    direct_url: String,
+}
+
+impl Handle {
+    /// The engine.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs SQL statements (DDL, inserts) on a connection of their own.
+    ///
+    /// # Panics
+    /// When they fail: test fixtures are expected to be valid.
     #[allow(clippy::panic)]
     pub fn execute(&self, sql: &str) {
         let result = match self.backend {
             Backend::Sqlite => SqliteConnection::establish(&self.url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
-            Backend::Postgres => PgConnection::establish(&self.direct_url())
+            Backend::Postgres => PgConnection::establish(&self.direct_url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
             Backend::Mysql => mariadb::execute(&self.url, sql),
@@ -274,7 +330,7 @@ impl TestDb {
                         .load(&mut c)
                         .map_err(|e| e.to_string())
                 }),
-            Backend::Postgres => PgConnection::establish(&self.direct_url())
+            Backend::Postgres => PgConnection::establish(&self.direct_url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| {
                     diesel::sql_query(sql)

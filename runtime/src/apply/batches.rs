@@ -4,7 +4,7 @@
 //! model rows and records the run. Row locks are held for one batch, not for
 //! the whole apply.
 //!
-//! 1. `prepare`, one locked transaction: the whole plan, computed and
+//! 1. `prepare`, two locked transactions: the whole plan, computed and
 //!    validated (a refused plan moves nothing); when something batches, the
 //!    pending schema migrations (committed here, not with the final
 //!    transaction) and, if any ran, the plan again; the ledger
@@ -15,6 +15,11 @@
 //!    terminal (the bar's total); otherwise one probe per walk, which stops
 //!    at the first matching row, tells whether anything batches, and the
 //!    batches count what they move (`prepare.rs`).
+//!
+//!    Between its two transactions (the plan and migrations, then the ledger
+//!    row and notices) the tables the batches walk get the triggers that log
+//!    the rows written from then on, so the final transaction reads only
+//!    those again ([`super::written`]).
 //! 2. `walk`, per reference column (and per mapping of at most
 //!    `MAX_MAPPING_PER_STATEMENT` entries): the next batch is the first
 //!    `N` matching rows after the last batch's key, in key order
@@ -32,7 +37,7 @@
 
 mod prepare;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU64;
 
 use diesel::QueryableByName;
@@ -41,7 +46,7 @@ use llm_lifecycle_catalog::Catalog;
 
 use super::progress;
 use super::steps::{self, Targets};
-use super::{ApplyOptions, FailPoint, events, fail_if};
+use super::{ApplyOptions, FailPoint, events, fail_if, written};
 use crate::db::{Bind, Conn, Database, Query, dialect, quote_ident};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event, RunCounts};
@@ -83,19 +88,17 @@ pub(super) struct BatchedRun {
     pub(super) moved: Vec<ReferenceUpdate>,
     /// How many batches committed.
     pub(super) batches: u64,
+    /// Per reference with an integer key, the old values that move in batches.
+    early: HashMap<usize, HashSet<OldValue>>,
+    /// The log of the rows written since the notices were counted, when the
+    /// tables could be watched.
+    pub(super) log: Option<written::Log>,
 }
 
 /// A batch that moved rows: its last key and the rows moved per old value.
 struct Done {
     through: i64,
     counts: HashMap<OldValue, u64>,
-}
-
-/// What `prepare` leaves: the migrations it ran, and the run and its walks
-/// when something moves in batches.
-struct Prepared {
-    migrations: Vec<String>,
-    work: Option<(BatchedRun, Vec<Walk>)>,
 }
 
 /// One walk: a column, its key, and one statement's worth of mapping.
@@ -119,7 +122,32 @@ pub(super) fn run(
     started: &mut Option<(i64, RunCounts)>,
 ) -> Result<Batched, Error> {
     let timeouts = &options.timeouts;
-    let Prepared { migrations, work } = db.locked_transaction(timeouts, |conn| {
+    let survey = db.locked_transaction(timeouts, |conn| {
+        prepare::survey(conn, catalog, options, batch_size)
+    })?;
+    let migrations = survey.migrations;
+    if survey.watch.is_empty() {
+        return Ok(Batched {
+            migrations,
+            run: None,
+        });
+    }
+    let since = if written::supported(db.backend()) {
+        match db.locked_session(timeouts, |conn| written::install(conn, &survey.watch)) {
+            Ok(since) => Some(since),
+            Err(error) => {
+                tracing::warn!(
+                    %error,
+                    "the rows written while the batches run are not logged: the final \
+                     transaction reads every table whole"
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let work = db.locked_transaction(timeouts, |conn| {
         prepare::prepare(conn, catalog, options, batch_size)
     })?;
     let Some((mut run, walks)) = work else {
@@ -128,6 +156,16 @@ pub(super) fn run(
             run: None,
         });
     };
+    run.log = since.map(|since| written::Log {
+        since,
+        tables: survey
+            .watch
+            .into_iter()
+            .map(|watched| (watched.table, watched.key))
+            .collect(),
+        olds: std::mem::take(&mut run.early),
+    });
+    let logged = run.log.is_some();
     *started = Some((run.run_id, RunCounts::default()));
     let bar = progress::bar(options.progress, "moving references in batches", run.total);
     let table = ModelTable::of(catalog);
@@ -143,6 +181,9 @@ pub(super) fn run(
             ));
             let batch = with_retries(|| {
                 db.locked_transaction(timeouts, |conn| {
+                    if logged {
+                        written::untracked(conn)?;
+                    }
                     one_batch(
                         conn,
                         &table,
@@ -175,6 +216,10 @@ pub(super) fn run(
             }
             for (old, n) in counts {
                 *moved.entry((walk.reference, old)).or_default() += n;
+            }
+            #[cfg(feature = "test-hooks")]
+            if let Some(hook) = &options.between_batches {
+                (hook.0)(run.batches);
             }
             fail_if(options, FailPoint::BetweenBatches)?;
         }

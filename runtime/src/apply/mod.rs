@@ -18,6 +18,7 @@ mod progress;
 mod recipients;
 mod steps;
 mod unreached;
+mod written;
 
 use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
@@ -63,6 +64,9 @@ pub struct ApplyOptions {
     /// at this point (everything is rolled back).
     #[cfg(feature = "test-hooks")]
     pub fail_at: Option<FailPoint>,
+    /// Test hook (cargo feature `test-hooks`): run after each batch commits.
+    #[cfg(feature = "test-hooks")]
+    pub between_batches: Option<crate::hooks::BetweenBatches>,
 }
 
 impl ApplyOptions {
@@ -88,6 +92,8 @@ impl Default for ApplyOptions {
             batch_size: None,
             #[cfg(feature = "test-hooks")]
             fail_at: None,
+            #[cfg(feature = "test-hooks")]
+            between_batches: None,
         }
     }
 }
@@ -148,11 +154,26 @@ pub fn apply(
         db.locked_transaction(timeouts, |conn| {
             run(conn, catalog, options, started, batched)
         })
-        .map(|mut report| {
+        .map(|(mut report, triggers)| {
             report.migrations.splice(0..0, migrations);
-            report
+            (report, triggers)
         })
     });
+    // The triggers of a batched run (this one's, or a killed one's) go,
+    // whatever the outcome; a failure to remove them fails nothing (the next
+    // apply tries again).
+    let triggers = result
+        .as_ref()
+        .map_or(options.batch_size.is_some(), |(_, triggers)| {
+            *triggers || options.batch_size.is_some()
+        });
+    if triggers
+        && written::supported(db.backend())
+        && let Err(error) = db.locked_session(timeouts, written::remove)
+    {
+        tracing::warn!(%error, "could not remove the triggers of a batched apply");
+    }
+    let result = result.map(|(report, _)| report);
     match result {
         Ok(report) => Ok(report),
         Err(error) => {
@@ -242,7 +263,7 @@ fn run(
     options: &ApplyOptions,
     started: Instant,
     batched: Option<batches::BatchedRun>,
-) -> Result<ApplyReport, Error> {
+) -> Result<(ApplyReport, bool), Error> {
     // MySQL ran them before the transaction: even the harness's check for
     // its own table is DDL there, which would commit this transaction.
     let migrations = if !dialect::of(conn.backend()).transactional_ddl() {
@@ -271,6 +292,20 @@ fn run(
     if planned.plan.is_refused() {
         return Err(Error::Refused(Box::new(planned.plan)));
     }
+    // A batched run's log: the rows written since its notices were counted
+    // are the only ones left to look at again, where it covers the column.
+    if let Some(log) = batched.as_ref().and_then(|batched| batched.log.as_ref()) {
+        written::untracked(conn)?;
+        if written::whole(conn, log.since)? {
+            written::restrict(conn, &mut planned, log)?;
+        } else {
+            tracing::info!(
+                "another apply removed the log of written rows since the batches began: \
+                 the final transaction reads every table whole"
+            );
+        }
+    }
+    let triggers = written::supported(conn.backend()) && written::present(conn)?;
     let run_id = match &batched {
         Some(batched) => batched.run_id,
         None => ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?,
@@ -303,14 +338,15 @@ fn run(
         millis(started.elapsed()),
     )?;
     fail_if(options, FailPoint::BeforeCommit)?;
-    Ok(ApplyReport {
+    let report = ApplyReport {
         run_id,
         migrations,
         plan: planned.plan,
         counts,
         duration_ms: millis(started.elapsed()),
         batches,
-    })
+    };
+    Ok((report, triggers))
 }
 
 /// Executes a validated plan inside the locked transaction.

@@ -361,6 +361,8 @@ fn apply(
         batch_size: batch_size(cli, catalog),
         #[cfg(feature = "test-hooks")]
         fail_at: crate::hooks::FailPoint::from_env(),
+        #[cfg(feature = "test-hooks")]
+        between_batches: None,
     };
     match crate::apply(db, catalog, &options) {
         Ok(report) => {

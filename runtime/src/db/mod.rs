@@ -781,6 +781,23 @@ impl Conn<'_> {
         }
     }
 
+    /// Runs `query`, which binds nothing, as one plain statement (not
+    /// prepared: MySQL cannot prepare every DDL statement, a trigger's among them).
+    pub(crate) fn execute_unprepared(&mut self, query: &Query) -> QueryResult<()> {
+        use diesel::connection::SimpleConnection;
+        debug_assert!(query.binds().is_empty(), "a plain statement binds nothing");
+        let sql = query.render(self.backend());
+        tracing::trace!(%sql, "execute_unprepared");
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(c) => c.batch_execute(&sql),
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(c) => c.batch_execute(&sql),
+            #[cfg(feature = "mysql")]
+            Self::Mysql(c) => c.batch_execute(&sql),
+        }
+    }
+
     /// Runs a query and loads its rows.
     pub(crate) fn load<T>(&mut self, query: &Query) -> QueryResult<Vec<T>>
     where

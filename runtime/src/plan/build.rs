@@ -708,6 +708,7 @@ fn check_reference(
         foreign_key: false,
         walk_key: None,
         pg_try_jsonb: false,
+        written: None,
         companion_limits: companions(reference, CompanionAction::TokenLimit),
         companion_removes: companions(reference, CompanionAction::Remove),
         token_limits: Some((

@@ -123,7 +123,7 @@ fn distinct_pairs(
     let olds = column.old_value_binds(values.iter().copied());
     // The `SELECT DISTINCT` is materialised whatever it reads, so the
     // in-place form of the value (MySQL: one parse per row) costs nothing more.
-    let matched = column.matched_among(backend, &olds);
+    let matched = column.matched_written(backend, &olds);
     let mut query = Query::new("(SELECT DISTINCT CAST(");
     query.append(matched.value);
     query
@@ -213,7 +213,7 @@ pub(super) fn resource_rows(
     let olds = column.old_value_binds(values.iter().copied());
     // Flat, so the value and its condition are each one expression of the
     // row (MySQL's in-place form assigns and reads its variable within it).
-    let matched = column.matched_among(backend, &olds);
+    let matched = column.matched_written(backend, &olds);
     let from = rows_and_owners(reference);
     let mut old_key = Query::new("CAST(");
     old_key

@@ -61,6 +61,9 @@ pub const NOTIFICATIONS_TABLE: &str = "llm_model_notifications";
 pub const RECIPIENTS_TABLE: &str = "llm_model_notification_recipients";
 /// What each `Notifier` (by name) has been handed.
 pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
+/// The log of the rows the platform writes while `apply --batch-size` moves
+/// references in batches (empty between applies).
+pub const WRITTEN_TABLE: &str = "llm_lifecycle_written";
 /// Where the runtime records the versions of its migrations (the shape of
 /// diesel's `__diesel_schema_migrations`, which is the host's).
 pub const SCHEMA_MIGRATIONS_TABLE: &str = "llm_lifecycle_schema_migrations";

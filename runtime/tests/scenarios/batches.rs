@@ -12,10 +12,10 @@ use llm_lifecycle_runtime::{ApplyOptions, ApplyReport, Error, FailPoint, PlanOpt
 use llm_lifecycle_test_support::{Backend, TestDb};
 
 /// Rows per batch: small, so the data below takes several.
-const BATCH: u64 = 4;
+pub(crate) const BATCH: u64 = 4;
 
 /// A second database of `db`'s engine.
-fn twin(db: &TestDb) -> TestDb {
+pub(crate) fn twin(db: &TestDb) -> TestDb {
     match db.backend() {
         Backend::Sqlite => TestDb::sqlite(),
         Backend::Postgres => TestDb::postgres().expect("the first one started"),
@@ -27,7 +27,7 @@ fn twin(db: &TestDb) -> TestDb {
 /// spread over the three deleted models; with `replacement_exists` the
 /// replacement `openai/gpt-4.1` is there before the apply (row 110), so its
 /// references can move in batches.
-fn prepared(db: &TestDb, replacement_exists: bool) {
+pub(crate) fn prepared(db: &TestDb, replacement_exists: bool) {
     migrate(db);
     host_schema(db);
     seed_references(db);
@@ -62,19 +62,19 @@ fn prepared(db: &TestDb, replacement_exists: bool) {
     ));
 }
 
-fn batched() -> ApplyOptions {
+pub(crate) fn batched() -> ApplyOptions {
     ApplyOptions {
         batch_size: NonZeroU64::new(BATCH),
         ..ApplyOptions::default()
     }
 }
 
-fn apply_with(db: &TestDb, options: &ApplyOptions) -> Result<ApplyReport, Error> {
+pub(crate) fn apply_with(db: &TestDb, options: &ApplyOptions) -> Result<ApplyReport, Error> {
     llm_lifecycle_runtime::apply(&mut connect(db), &full_catalog(), options)
 }
 
 /// The snapshot without the journal's size (batches add rows to it).
-fn state(db: &TestDb) -> Vec<Option<String>> {
+pub(crate) fn state(db: &TestDb) -> Vec<Option<String>> {
     let mut state = snapshot(db);
     state.pop();
     state.extend(db.strings(&format!(
@@ -85,7 +85,7 @@ fn state(db: &TestDb) -> Vec<Option<String>> {
 }
 
 /// Every notice, without ids and runs.
-fn notices(db: &TestDb) -> Vec<Option<String>> {
+pub(crate) fn notices(db: &TestDb) -> Vec<Option<String>> {
     db.strings(&format!(
         "SELECT {} AS v FROM llm_model_notifications ORDER BY team_id, slug, model",
         db.concat(&[

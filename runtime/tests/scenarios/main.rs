@@ -37,3 +37,4 @@ mod sunset;
 mod timeouts;
 mod tls;
 mod webhook;
+mod written;

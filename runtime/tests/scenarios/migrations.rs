@@ -37,26 +37,29 @@ const HOST_VERSIONS: [&str; 2] = ["20260110000001", "20260120000001"];
 /// The previous release's versions, oldest first.
 const LEGACY_VERSIONS: [&str; 3] = ["20261126000001", "20261126000010", "20261201000001"];
 /// Every version the runtime embeds, oldest first.
-const RUNTIME_VERSIONS: [&str; 6] = [
+const RUNTIME_VERSIONS: [&str; 7] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
     "20261203000001",
     "20261203000020",
     "20261206000001",
+    "20261207000001",
 ];
 /// The order a fresh database runs them in: the core set, then the model table's.
-const RUN_ORDER: [&str; 6] = [
+const RUN_ORDER: [&str; 7] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
     "20261203000020",
     "20261206000001",
+    "20261207000001",
     "20261203000001",
 ];
 /// The core migrations newer than the previous release (reminders and notices
-/// awaiting recipients, then the index of those notices).
-const NEWER_THAN_LEGACY: [&str; 2] = ["20261203000020", "20261206000001"];
+/// awaiting recipients, the index of those notices, then the log of rows
+/// written while a batched apply runs).
+const NEWER_THAN_LEGACY: [&str; 3] = ["20261203000020", "20261206000001", "20261207000001"];
 
 /// The refusal, word for word.
 const FOREIGN_MODEL_TABLE: &str = "a table named llm_provider_models already exists and was not \

@@ -1,15 +1,17 @@
-//! Step 1 of a batched apply, in one locked transaction: the plan, computed
-//! and validated, the walks it takes, and, when something batches, the
-//! pending migrations, the ledger row and the notices.
+//! Step 1 of a batched apply, in two locked transactions around the
+//! triggers that log the rows written meanwhile: the plan, computed and
+//! validated, the walks it takes, and, when something batches, the pending
+//! migrations (the first), the ledger row and the notices (the second).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU64;
 
 use llm_lifecycle_catalog::Catalog;
 
 use super::super::steps::{self, Targets};
+use super::super::written::Watched;
 use super::super::{ApplyOptions, notices};
-use super::{BatchedRun, Found, Prepared, Walk};
+use super::{BatchedRun, Found, Walk};
 use crate::db::{Conn, dialect};
 use crate::error::{Context, Error};
 use crate::ledger;
@@ -18,8 +20,51 @@ use crate::plan::{self, MappingEntry, Planned};
 use crate::references::{NewValue, OldValue};
 use crate::schema;
 
-/// Step 1: migrations, plan, ledger row and notices. `None` (with the
-/// migrations) when nothing moves in batches: the final transaction does it all.
+/// What step 1 finds before anything is written but the schema: the
+/// pending migrations it ran, and the tables the batches will walk (none:
+/// nothing moves in batches, the final transaction does it all).
+pub(super) struct Survey {
+    pub(super) migrations: Vec<String>,
+    pub(super) watch: Vec<Watched>,
+}
+
+/// Step 1a: the plan, computed and validated, and when something batches,
+/// the pending migrations (committed here, not with the final transaction)
+/// and the tables to watch ([`super::super::written`]), from the plan again
+/// if a migration ran. Nothing to batch: nothing is written (not even the
+/// schema: the final transaction migrates, and rolls that back with the
+/// rest on failure).
+pub(super) fn survey(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    batch_size: NonZeroU64,
+) -> Result<Survey, Error> {
+    let Some((planned, keyed)) = plan_walks(conn, catalog, options, batch_size)? else {
+        return Ok(Survey {
+            migrations: Vec::new(),
+            watch: Vec::new(),
+        });
+    };
+    // The notices and the ledger row need the runtime's schema.
+    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
+        schema::run_pending(conn, catalog.model_table.is_none())?
+    } else {
+        Vec::new()
+    };
+    let planned = if migrations.is_empty() {
+        Some((planned, keyed))
+    } else {
+        plan_walks(conn, catalog, options, batch_size)?
+    };
+    let watch = planned.map_or_else(Vec::new, |(planned, keyed)| watched(&planned, &keyed.walks));
+    Ok(Survey { migrations, watch })
+}
+
+/// Step 1b, once the tables are watched: the plan again, the ledger row and
+/// the notices, counted from the references as they are now (every row
+/// written from here on is logged). `None` when nothing moves in batches
+/// any more (another apply moved it meanwhile).
 ///
 /// On a terminal the plan counts the rows (the bar's total). Otherwise it
 /// does not (on a large table that is a whole pass of each column): the
@@ -30,69 +75,15 @@ pub(super) fn prepare(
     catalog: &Catalog,
     options: &ApplyOptions,
     batch_size: NonZeroU64,
-) -> Result<Prepared, Error> {
-    let guard = options.plan_options(Some(batch_size));
-    let counted = options.progress;
-    let table = ModelTable::of(catalog);
-    let plan_walks = |conn: &mut Conn<'_>| -> Result<Option<(Planned, Keyed)>, Error> {
-        let counting = if counted {
-            plan::Counting::Moves
-        } else {
-            plan::Counting::NotNullClears
-        };
-        let planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Deferred)?;
-        if planned.plan.is_refused() {
-            return Err(Error::Refused(Box::new(planned.plan)));
-        }
-        let keys = integer_keys(&planned);
-        // (Nothing that could batch, say on a database without the schema yet:
-        // no target is looked up.)
-        let candidates = planned.columns.iter().flatten().any(|column| {
-            keys.contains_key(&column.table)
-                && plan::batching::early_entries(&planned.plan, planned.mapping(column))
-                    .next()
-                    .is_some()
-        });
-        if !candidates {
-            return Ok(None);
-        }
-        let targets = steps::resolve_targets(conn, &table, &planned)?;
-        let mut walks = walks(&planned, &keys, &targets, counted)?;
-        if !counted {
-            walks = probed(conn, walks)?;
-        }
-        Ok((!walks.is_empty()).then_some((planned, Keyed { keys, walks })))
-    };
-    // Nothing to batch: nothing is written here (not even the schema: the
-    // final transaction migrates, and rolls that back with the rest on failure).
-    let Some(first) = plan_walks(conn)? else {
-        return Ok(Prepared {
-            migrations: Vec::new(),
-            work: None,
-        });
-    };
-    // The notices and the ledger row need the runtime's schema; planned
-    // again when a migration ran (it may change what there is).
-    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
-        schema::run_pending(conn, catalog.model_table.is_none())?
-    } else {
-        Vec::new()
-    };
-    let planned = if migrations.is_empty() {
-        Some(first)
-    } else {
-        plan_walks(conn)?
-    };
-    let Some((planned, Keyed { keys, walks })) = planned else {
-        return Ok(Prepared {
-            migrations,
-            work: None,
-        });
+) -> Result<Option<(BatchedRun, Vec<Walk>)>, Error> {
+    let Some((planned, Keyed { keys, walks })) = plan_walks(conn, catalog, options, batch_size)?
+    else {
+        return Ok(None);
     };
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
     let recorded = notices::record(conn, run_id, catalog, &planned)?;
     // The bar's total: the rows the plan counted (none off a terminal).
-    let total = if counted {
+    let total = if options.progress {
         planned.plan.batching.as_ref().map_or(0, |batching| {
             batching.columns.iter().map(|column| column.rows).sum()
         })
@@ -103,16 +94,100 @@ pub(super) fn prepare(
         run_id,
         notified: recorded.written,
         batch_size: batch_size.get(),
+        early: early_olds(&planned, &keys),
         keys,
         total,
         affected: recorded.affected,
         moved: Vec::new(),
         batches: 0,
+        log: None,
     };
-    Ok(Prepared {
-        migrations,
-        work: Some((run, walks)),
-    })
+    Ok(Some((run, walks)))
+}
+
+/// The plan and its walks, `None` when nothing moves in batches.
+fn plan_walks(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    batch_size: NonZeroU64,
+) -> Result<Option<(Planned, Keyed)>, Error> {
+    let guard = options.plan_options(Some(batch_size));
+    let counted = options.progress;
+    let table = ModelTable::of(catalog);
+    let counting = if counted {
+        plan::Counting::Moves
+    } else {
+        plan::Counting::NotNullClears
+    };
+    let planned = plan::build(conn, catalog, counting, &guard, plan::Audience::Deferred)?;
+    if planned.plan.is_refused() {
+        return Err(Error::Refused(Box::new(planned.plan)));
+    }
+    let keys = integer_keys(&planned);
+    // (Nothing that could batch, say on a database without the schema yet:
+    // no target is looked up.)
+    let candidates = planned.columns.iter().flatten().any(|column| {
+        keys.contains_key(&column.table)
+            && plan::batching::early_entries(&planned.plan, planned.mapping(column))
+                .next()
+                .is_some()
+    });
+    if !candidates {
+        return Ok(None);
+    }
+    let targets = steps::resolve_targets(conn, &table, &planned)?;
+    let mut walks = walks(&planned, &keys, &targets, counted)?;
+    if !counted {
+        walks = probed(conn, walks)?;
+    }
+    Ok((!walks.is_empty()).then_some((planned, Keyed { keys, walks })))
+}
+
+/// The tables `walks` walk, each with its key and every reference column
+/// of it the plan checked (their updates are logged).
+fn watched(planned: &Planned, walks: &[Walk]) -> Vec<Watched> {
+    let mut watch: Vec<Watched> = Vec::new();
+    for walk in walks {
+        if watch.iter().any(|known| known.table == walk.column.table) {
+            continue;
+        }
+        let mut columns: Vec<String> = planned
+            .columns
+            .iter()
+            .flatten()
+            .filter(|column| column.table == walk.column.table)
+            .map(|column| column.column.clone())
+            .collect();
+        columns.sort();
+        columns.dedup();
+        watch.push(Watched {
+            table: walk.column.table.clone(),
+            key: walk.key.clone(),
+            columns,
+        });
+    }
+    watch
+}
+
+/// Per reference with an integer key, the old values that move in batches
+/// (those walked, and those the plan found no row of).
+fn early_olds(
+    planned: &Planned,
+    keys: &HashMap<String, String>,
+) -> HashMap<usize, HashSet<OldValue>> {
+    planned
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(index, column)| {
+            let column = column.as_ref().filter(|c| keys.contains_key(&c.table))?;
+            let olds = plan::batching::early_entries(&planned.plan, planned.mapping(column))
+                .map(|entry| entry.old.clone())
+                .collect();
+            Some((index, olds))
+        })
+        .collect()
 }
 
 /// The walks of a plan, with the integer key of each referencing table.
