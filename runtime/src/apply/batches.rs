@@ -225,11 +225,40 @@ pub(super) fn run(
         }
     }
     bar.finish_and_clear();
+    settle(db, &walks)?;
     run.moved = updates(&walks, &moved);
     Ok(Batched {
         migrations,
         run: Some(run),
     })
+}
+
+/// PostgreSQL, once the batches are done: each foreign-key column they
+/// moved is read once per old id, each read a transaction of its own (it
+/// stops at the first row still there). The index entries of the rows the
+/// batches moved away are then marked dead (no transaction can see those
+/// rows any more), so the final transaction's `DELETE` of the model rows,
+/// whose foreign-key checks read the same entries, skips them: at ten
+/// million JSON rows and two million assistants those checks were 0.9 s of
+/// the final transaction.
+fn settle(db: &mut Database<'_>, walks: &[Walk]) -> Result<(), Error> {
+    if db.backend() != crate::db::Backend::Postgres {
+        return Ok(());
+    }
+    for walk in walks.iter().filter(|walk| walk.column.foreign_key) {
+        for (old, _) in &walk.mapping {
+            let probe = walk
+                .column
+                .any_query(db.backend(), std::slice::from_ref(old));
+            let _: Vec<Found> = db.transaction(|conn| conn.load(&probe)).context(|| {
+                format!(
+                    "reading {}.{} after its batches",
+                    walk.column.table, walk.column.column
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// `f`, again while it fails with [`Error::Diverged`] (a batch whose rows

@@ -5,7 +5,8 @@
 //!
 //! Before the batched run's notices are counted, the apply puts a trigger on
 //! each table it walks (PostgreSQL: one `AFTER INSERT OR UPDATE OF <its
-//! reference columns>` trigger and its function; MySQL: an `AFTER INSERT` and
+//! reference columns>` trigger, its condition read as each row is written,
+//! and its function; MySQL: an `AFTER INSERT` and
 //! an `AFTER UPDATE` trigger that compares the reference columns). Each logs
 //! the written row's integer key in [`WRITTEN_TABLE`] (`tbl`, `k`). The
 //! apply's own writes are not logged: its transactions set
@@ -120,19 +121,30 @@ pub(super) fn install(conn: &mut Conn<'_>, tables: &[Watched]) -> Result<i64, Er
     conn.execute(&marker)
         .context(|| format!("logging the batched run's marker in {WRITTEN_TABLE}"))?;
     // Under the deploy lock no other marker is written meanwhile.
-    let mut last = Query::new(format!(
-        "SELECT CAST(MAX(id) AS {}) AS n FROM ",
-        dialect::of(conn.backend()).integer_type()
-    ));
-    last.push_ident(WRITTEN_TABLE)
-        .push_sql(" WHERE tbl = ")
-        .push_bind(Bind::Text(String::new()));
-    let rows: Vec<Number> = conn
-        .load(&last)
-        .context(|| format!("reading the batched run's marker in {WRITTEN_TABLE}"))?;
-    rows.first()
-        .map(|row| row.n)
+    let mut last = of_log(conn.backend(), "MAX(id)");
+    last.push_sql("tbl = ").push_bind(Bind::Text(String::new()));
+    numbers(conn, &last, "reading the batched run's marker")?
+        .first()
+        .copied()
         .ok_or_else(|| Error::Diverged(format!("the marker logged in {WRITTEN_TABLE} is gone")))
+}
+
+/// `SELECT CAST(<expr> AS <integer>) AS n FROM llm_lifecycle_written WHERE `.
+fn of_log(backend: Backend, expr: &str) -> Query {
+    let mut query = Query::new(format!(
+        "SELECT CAST({expr} AS {}) AS n FROM ",
+        dialect::of(backend).integer_type()
+    ));
+    query.push_ident(WRITTEN_TABLE).push_sql(" WHERE ");
+    query
+}
+
+/// The numbers `query` ([`of_log`]) reads, doing `what`.
+fn numbers(conn: &mut Conn<'_>, query: &Query, what: &str) -> Result<Vec<i64>, Error> {
+    let rows: Vec<Number> = conn
+        .load(query)
+        .context(|| format!("{what} in {WRITTEN_TABLE}"))?;
+    Ok(rows.into_iter().map(|row| row.n).collect())
 }
 
 /// Keeps this transaction's writes (PostgreSQL) or this session's (MySQL)
@@ -150,20 +162,14 @@ pub(super) fn untracked(conn: &mut Conn<'_>) -> Result<(), Error> {
 
 /// Whether the log is whole from `since` on: the run's marker is still there.
 pub(super) fn whole(conn: &mut Conn<'_>, since: i64) -> Result<bool, Error> {
-    let mut query = Query::new(format!(
-        "SELECT CAST(COUNT(*) AS {}) AS n FROM ",
-        dialect::of(conn.backend()).integer_type()
-    ));
+    let mut query = of_log(conn.backend(), "COUNT(*)");
     query
-        .push_ident(WRITTEN_TABLE)
-        .push_sql(" WHERE id = ")
+        .push_sql("id = ")
         .push_bind(Bind::BigInt(since))
         .push_sql(" AND tbl = ")
         .push_bind(Bind::Text(String::new()));
-    let rows: Vec<Number> = conn
-        .load(&query)
-        .context(|| format!("looking for the batched run's marker in {WRITTEN_TABLE}"))?;
-    Ok(rows.first().is_some_and(|row| row.n == 1))
+    let found = numbers(conn, &query, "looking for the batched run's marker")?;
+    Ok(found.first() == Some(&1))
 }
 
 /// Most logged keys of one table the final transaction binds (MySQL); with
@@ -225,23 +231,21 @@ pub(super) fn restrict(conn: &mut Conn<'_>, planned: &mut Planned, log: &Log) ->
 /// The distinct keys of `table` logged after `since`; `None` when there
 /// are more than [`MOST_KEYS`].
 fn logged_keys(conn: &mut Conn<'_>, table: &str, since: i64) -> Result<Option<Vec<i64>>, Error> {
-    let mut query = Query::new(format!(
-        "SELECT DISTINCT CAST(k AS {}) AS n FROM ",
-        dialect::of(conn.backend()).integer_type()
-    ));
+    let mut query = of_log(conn.backend(), "k");
     query
-        .push_ident(WRITTEN_TABLE)
-        .push_sql(" WHERE tbl = ")
+        .push_sql("tbl = ")
         .push_bind(Bind::Text(table.to_owned()))
         .push_sql(" AND id > ")
         .push_bind(Bind::BigInt(since))
-        .push_sql(" LIMIT ")
+        .push_sql(" GROUP BY k LIMIT ")
         .push_bind(Bind::BigInt(MOST_KEYS + 1));
-    let rows: Vec<Number> = conn
-        .load(&query)
-        .context(|| format!("reading the rows of {table} written while the batches ran"))?;
-    let too_many = usize::try_from(MOST_KEYS).map_or(true, |most| rows.len() > most);
-    Ok((!too_many).then(|| rows.into_iter().map(|row| row.n).collect()))
+    let keys = numbers(
+        conn,
+        &query,
+        &format!("reading the rows of {table} written"),
+    )?;
+    let too_many = usize::try_from(MOST_KEYS).map_or(true, |most| keys.len() > most);
+    Ok((!too_many).then_some(keys))
 }
 
 /// Whether triggers this module put are there (a run in progress, or one
@@ -349,11 +353,9 @@ fn trigger_ddl(backend: Backend, watched: &Watched) -> Vec<Query> {
                 .ident(&name)
                 .sql(
                     "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER \
-                     SET search_path FROM CURRENT AS $llm_lifecycle$ BEGIN \
-                     IF current_setting('llm_lifecycle.untracked', true) IS DISTINCT FROM 'on' \
-                     THEN ",
+                     SET search_path FROM CURRENT AS $llm_lifecycle$ BEGIN ",
                 ))
-            .sql(" END IF; RETURN NULL; END $llm_lifecycle$");
+            .sql(" RETURN NULL; END $llm_lifecycle$");
             let drop = Query::default()
                 .sql("DROP TRIGGER IF EXISTS ")
                 .ident(&name)
@@ -369,10 +371,15 @@ fn trigger_ddl(backend: Backend, watched: &Watched) -> Vec<Query> {
                 }
                 create.push_ident(column);
             }
+            // The condition is read as each row is written: the apply's own
+            // rows queue no trigger event at all.
             create = create
                 .sql(" ON ")
                 .ident(&watched.table)
-                .sql(" FOR EACH ROW EXECUTE PROCEDURE ")
+                .sql(
+                    " FOR EACH ROW WHEN (current_setting('llm_lifecycle.untracked', true) \
+                     IS DISTINCT FROM 'on') EXECUTE PROCEDURE ",
+                )
                 .ident(&name)
                 .sql("()");
             vec![function, drop, create]
@@ -445,9 +452,8 @@ mod tests {
             format!(
                 "CREATE OR REPLACE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql \
                  SECURITY DEFINER SET search_path FROM CURRENT AS $llm_lifecycle$ BEGIN \
-                 IF current_setting('llm_lifecycle.untracked', true) IS DISTINCT FROM 'on' \
-                 THEN INSERT INTO \"llm_lifecycle_written\" (tbl, k) VALUES \
-                 ('pipeline_nodes', NEW.\"id\"); END IF; RETURN NULL; END $llm_lifecycle$"
+                 INSERT INTO \"llm_lifecycle_written\" (tbl, k) VALUES \
+                 ('pipeline_nodes', NEW.\"id\"); RETURN NULL; END $llm_lifecycle$"
             )
         );
         assert_eq!(
@@ -458,7 +464,8 @@ mod tests {
             sql[2],
             format!(
                 "CREATE TRIGGER \"{name}\" AFTER INSERT OR UPDATE OF \"params\", \"llm\" ON \
-                 \"pipeline_nodes\" FOR EACH ROW EXECUTE PROCEDURE \"{name}\"()"
+                 \"pipeline_nodes\" FOR EACH ROW WHEN (current_setting('llm_lifecycle.untracked', \
+                 true) IS DISTINCT FROM 'on') EXECUTE PROCEDURE \"{name}\"()"
             )
         );
     }
