@@ -4,7 +4,7 @@
 //! model rows and records the run. Row locks are held for one batch, not for
 //! the whole apply.
 //!
-//! 1. `prepare`, two locked transactions: the whole plan, computed and
+//! 1. `prepare`, two locked transactions (SQLite: one): the whole plan, computed and
 //!    validated (a refused plan moves nothing); when something batches, the
 //!    pending schema migrations (committed here, not with the final
 //!    transaction) and, if any ran, the plan again; the ledger
@@ -19,7 +19,8 @@
 //!    Between its two transactions (the plan and migrations, then the ledger
 //!    row and notices) the tables the batches walk get the triggers that log
 //!    the rows written from then on, so the final transaction reads only
-//!    those again ([`super::written`]).
+//!    those again ([`super::written`]). On SQLite, which logs nothing, both
+//!    are one transaction.
 //! 2. `walk`, per reference column (and per mapping of at most
 //!    `MAX_MAPPING_PER_STATEMENT` entries): the next batch is the first
 //!    `N` matching rows after the last batch's key, in key order
@@ -122,34 +123,33 @@ pub(super) fn run(
     started: &mut Option<(i64, RunCounts)>,
 ) -> Result<Batched, Error> {
     let timeouts = &options.timeouts;
+    let logs = written::supported(db.backend());
     let survey = db.locked_transaction(timeouts, |conn| {
-        prepare::survey(conn, catalog, options, batch_size)
+        prepare::survey(conn, catalog, options, batch_size, logs)
     })?;
     let migrations = survey.migrations;
-    if survey.watch.is_empty() {
-        return Ok(Batched {
-            migrations,
-            run: None,
-        });
-    }
-    let since = if written::supported(db.backend()) {
-        match db.locked_session(timeouts, |conn| written::install(conn, &survey.watch)) {
-            Ok(since) => Some(since),
-            Err(error) => {
-                tracing::warn!(
-                    %error,
-                    "the rows written while the batches run are not logged: the final \
-                     transaction reads every table whole"
-                );
-                None
-            }
+    let (work, since) = match survey.begun {
+        Some(begun) => (Some(begun), None),
+        None if survey.watch.is_empty() => (None, None),
+        None => {
+            let since =
+                match db.locked_session(timeouts, |conn| written::install(conn, &survey.watch)) {
+                    Ok(since) => Some(since),
+                    Err(error) => {
+                        tracing::warn!(
+                            %error,
+                            "the rows written while the batches run are not logged: the final \
+                             transaction reads every table whole"
+                        );
+                        None
+                    }
+                };
+            let work = db.locked_transaction(timeouts, |conn| {
+                prepare::prepare(conn, catalog, options, batch_size)
+            })?;
+            (work, since)
         }
-    } else {
-        None
     };
-    let work = db.locked_transaction(timeouts, |conn| {
-        prepare::prepare(conn, catalog, options, batch_size)
-    })?;
     let Some((mut run, walks)) = work else {
         return Ok(Batched {
             migrations,

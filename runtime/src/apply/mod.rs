@@ -305,7 +305,11 @@ fn run(
             );
         }
     }
-    let triggers = written::supported(conn.backend()) && written::present(conn)?;
+    // A batched apply removes the triggers after this transaction anyway;
+    // any other looks for a killed run's.
+    let triggers = options.batch_size.is_none()
+        && written::supported(conn.backend())
+        && written::present(conn)?;
     let run_id = match &batched {
         Some(batched) => batched.run_id,
         None => ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?,

@@ -99,14 +99,13 @@ pub(super) fn supported(backend: Backend) -> bool {
 /// Puts the triggers on `tables` and logs the run's marker: its id. In a
 /// locked session (MySQL: outside a transaction, trigger DDL commits).
 pub(super) fn install(conn: &mut Conn<'_>, tables: &[Watched]) -> Result<i64, Error> {
-    untracked(conn)?;
     for watched in tables {
         for statement in trigger_ddl(conn.backend(), watched) {
             conn.execute_unprepared(&statement).context(|| {
                 format!(
                     "putting the trigger that logs the rows written to {} while the batches run \
-                     (it needs the TRIGGER privilege there; without it, rerun without \
-                     --batch-size or grant it)",
+                     (grant the TRIGGER privilege on it, so the final transaction reads only \
+                     those rows instead of the whole table)",
                     watched.table
                 )
             })?;
@@ -432,6 +431,14 @@ fn name_of(table: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The statements putting [`watched`]'s triggers on `backend`, rendered.
+    fn rendered(backend: Backend) -> Vec<String> {
+        trigger_ddl(backend, &watched())
+            .iter()
+            .map(|query| query.render(backend))
+            .collect()
+    }
+
     fn watched() -> Watched {
         Watched {
             table: "pipeline_nodes".into(),
@@ -442,10 +449,7 @@ mod tests {
 
     #[test]
     fn a_postgres_trigger_logs_inserts_and_updates_of_the_reference_columns() {
-        let sql: Vec<String> = trigger_ddl(Backend::Postgres, &watched())
-            .iter()
-            .map(|query| query.render(Backend::Postgres))
-            .collect();
+        let sql = rendered(Backend::Postgres);
         let name = name_of("pipeline_nodes");
         assert_eq!(
             sql[0],
@@ -472,10 +476,7 @@ mod tests {
 
     #[test]
     fn mysql_logs_an_update_only_when_a_reference_column_changed() {
-        let sql: Vec<String> = trigger_ddl(Backend::Mysql, &watched())
-            .iter()
-            .map(|query| query.render(Backend::Mysql))
-            .collect();
+        let sql = rendered(Backend::Mysql);
         let name = name_of("pipeline_nodes");
         assert_eq!(sql.len(), 4);
         assert_eq!(sql[0], format!("DROP TRIGGER IF EXISTS `{name}_i`"));

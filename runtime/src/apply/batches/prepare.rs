@@ -20,45 +20,57 @@ use crate::plan::{self, MappingEntry, Planned};
 use crate::references::{NewValue, OldValue};
 use crate::schema;
 
-/// What step 1 finds before anything is written but the schema: the
-/// pending migrations it ran, and the tables the batches will walk (none:
-/// nothing moves in batches, the final transaction does it all).
+/// What step 1a leaves: the pending migrations it ran, and either the
+/// tables the batches will walk, to watch before step 1b, or (an engine
+/// without the log of written rows) the run step 1b would have begun.
+/// Neither: nothing moves in batches, the final transaction does it all.
 pub(super) struct Survey {
     pub(super) migrations: Vec<String>,
     pub(super) watch: Vec<Watched>,
+    pub(super) begun: Option<(BatchedRun, Vec<Walk>)>,
 }
 
 /// Step 1a: the plan, computed and validated, and when something batches,
-/// the pending migrations (committed here, not with the final transaction)
-/// and the tables to watch ([`super::super::written`]), from the plan again
-/// if a migration ran. Nothing to batch: nothing is written (not even the
-/// schema: the final transaction migrates, and rolls that back with the
-/// rest on failure).
+/// the pending migrations (committed here, not with the final transaction),
+/// from the plan again if a migration ran; then, with `logged` (the engine
+/// logs written rows), the tables to watch ([`super::super::written`]),
+/// else the ledger row and the notices right away (step 1b in this same
+/// transaction: nothing is watched, so nothing is planned twice). Nothing
+/// to batch: nothing is written (not even the schema: the final transaction
+/// migrates, and rolls that back with the rest on failure).
 pub(super) fn survey(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
     options: &ApplyOptions,
     batch_size: NonZeroU64,
+    logged: bool,
 ) -> Result<Survey, Error> {
-    let Some((planned, keyed)) = plan_walks(conn, catalog, options, batch_size)? else {
-        return Ok(Survey {
-            migrations: Vec::new(),
-            watch: Vec::new(),
-        });
+    let mut survey = Survey {
+        migrations: Vec::new(),
+        watch: Vec::new(),
+        begun: None,
+    };
+    let Some(first) = plan_walks(conn, catalog, options, batch_size)? else {
+        return Ok(survey);
     };
     // The notices and the ledger row need the runtime's schema.
-    let migrations = if dialect::of(conn.backend()).transactional_ddl() {
-        schema::run_pending(conn, catalog.model_table.is_none())?
-    } else {
-        Vec::new()
-    };
-    let planned = if migrations.is_empty() {
-        Some((planned, keyed))
+    if dialect::of(conn.backend()).transactional_ddl() {
+        survey.migrations = schema::run_pending(conn, catalog.model_table.is_none())?;
+    }
+    let planned = if survey.migrations.is_empty() {
+        Some(first)
     } else {
         plan_walks(conn, catalog, options, batch_size)?
     };
-    let watch = planned.map_or_else(Vec::new, |(planned, keyed)| watched(&planned, &keyed.walks));
-    Ok(Survey { migrations, watch })
+    let Some((planned, keyed)) = planned else {
+        return Ok(survey);
+    };
+    if logged {
+        survey.watch = watched(&planned, &keyed.walks);
+    } else {
+        survey.begun = Some(begin(conn, catalog, options, batch_size, planned, keyed)?);
+    }
+    Ok(survey)
 }
 
 /// Step 1b, once the tables are watched: the plan again, the ledger row and
@@ -76,10 +88,21 @@ pub(super) fn prepare(
     options: &ApplyOptions,
     batch_size: NonZeroU64,
 ) -> Result<Option<(BatchedRun, Vec<Walk>)>, Error> {
-    let Some((planned, Keyed { keys, walks })) = plan_walks(conn, catalog, options, batch_size)?
-    else {
+    let Some((planned, keyed)) = plan_walks(conn, catalog, options, batch_size)? else {
         return Ok(None);
     };
+    begin(conn, catalog, options, batch_size, planned, keyed).map(Some)
+}
+
+/// The ledger row and the notices of a run that batches `planned`.
+fn begin(
+    conn: &mut Conn<'_>,
+    catalog: &Catalog,
+    options: &ApplyOptions,
+    batch_size: NonZeroU64,
+    planned: Planned,
+    Keyed { keys, walks }: Keyed,
+) -> Result<(BatchedRun, Vec<Walk>), Error> {
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
     let recorded = notices::record(conn, run_id, catalog, &planned)?;
     // The bar's total: the rows the plan counted (none off a terminal).
@@ -102,7 +125,7 @@ pub(super) fn prepare(
         batches: 0,
         log: None,
     };
-    Ok(Some((run, walks)))
+    Ok((run, walks))
 }
 
 /// The plan and its walks, `None` when nothing moves in batches.
