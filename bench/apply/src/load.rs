@@ -70,15 +70,20 @@ pub(crate) struct Load {
     pub(crate) polls: u64,
     /// Each write's latency from its scheduled time.
     pub(crate) latencies: Vec<Duration>,
+    /// The latencies of the writes on rows the apply repoints (a subset of
+    /// `latencies`): those that can wait behind its row locks.
+    pub(crate) on_repointed: Vec<Duration>,
+    /// The latencies of the other writes: what the apply's load alone costs them.
+    pub(crate) elsewhere: Vec<Duration>,
     /// Writes that failed (lock wait timeout and the like).
     pub(crate) errors: u64,
     /// How long the writer ran (first scheduled write to the end mark).
     pub(crate) writer_span: Duration,
 }
 
-/// What the writer thread returns: each write's latency, the failed writes,
-/// how long it ran.
-type Writes = (Vec<Duration>, u64, Duration);
+/// What the writer thread returns: each write's latency, those of the
+/// writes on repointed rows and of the others, the failed writes, how long it ran.
+type Writes = (Vec<Duration>, Vec<Duration>, Vec<Duration>, u64, Duration);
 
 /// The writer and monitor threads of one run.
 #[derive(Debug)]
@@ -148,10 +153,12 @@ impl Probe {
         self.stop();
         let mut load = Load::default();
         if let Some(writer) = self.writer.take() {
-            let (latencies, errors, span) = writer
+            let (latencies, on_repointed, elsewhere, errors, span) = writer
                 .join()
                 .map_err(|_| anyhow!("the writer thread panicked"))??;
             load.latencies = latencies;
+            load.on_repointed = on_repointed;
+            load.elsewhere = elsewhere;
             load.errors = errors;
             load.writer_span = span;
         }
@@ -220,8 +227,9 @@ impl SplitMix {
 
 /// The `k`-th write's statement: alternately an assistant and a node; every
 /// other pair a row referencing a deleted model (one the apply repoints),
-/// found by the generator's own rule, else any row.
-pub(crate) fn write_sql(writer: &Writer, k: u64, rng: &mut SplitMix) -> String {
+/// found by the generator's own rule, else any row. Also whether the row is
+/// one the apply repoints.
+pub(crate) fn write_sql(writer: &Writer, k: u64, rng: &mut SplitMix) -> (String, bool) {
     let (table, column, n) = if k.is_multiple_of(2) {
         ("assistants", "name", writer.scale.assistants)
     } else {
@@ -237,7 +245,10 @@ pub(crate) fn write_sql(writer: &Writer, k: u64, rng: &mut SplitMix) -> String {
             id = rng.id(n);
         }
     }
-    format!("UPDATE {table} SET {column} = {column} WHERE id = {id}")
+    (
+        format!("UPDATE {table} SET {column} = {column} WHERE id = {id}"),
+        writer.scale.references_deleted(id),
+    )
 }
 
 fn write_loop(
@@ -274,6 +285,8 @@ fn write_loop(
     let mut rng = SplitMix::new(seed);
     let started = Instant::now();
     let mut latencies = Vec::new();
+    let mut on_repointed = Vec::new();
+    let mut elsewhere = Vec::new();
     let mut errors = 0;
     for k in 0u64.. {
         let scheduled = started + interval.mul_f64(k as f64);
@@ -282,7 +295,7 @@ fn write_loop(
             let stop = stopped_at.lock().ok().and_then(|at| *at);
             if stop.is_some_and(|stop| scheduled > stop) {
                 let span = stop.map_or(Duration::ZERO, |stop| stop - started);
-                return Ok((latencies, errors, span));
+                return Ok((latencies, on_repointed, elsewhere, errors, span));
             }
             let now = Instant::now();
             if now >= scheduled {
@@ -290,14 +303,20 @@ fn write_loop(
             }
             std::thread::sleep((scheduled - now).min(Duration::from_millis(5)));
         }
-        let sql = write_sql(&writer, k, &mut rng);
+        let (sql, repointed) = write_sql(&writer, k, &mut rng);
         if let Err(error) = conn.execute(&sql) {
             errors += 1;
             if errors <= 3 {
                 eprintln!("  host write failed: {sql}: {error}");
             }
         }
-        latencies.push(scheduled.elapsed());
+        let latency = scheduled.elapsed();
+        latencies.push(latency);
+        if repointed {
+            on_repointed.push(latency);
+        } else {
+            elsewhere.push(latency);
+        }
     }
     unreachable!("the writer's loop only ends by returning")
 }
@@ -544,7 +563,7 @@ mod tests {
         let writer = writer();
         let mut rng = SplitMix::new(7);
         for k in 0..400 {
-            let sql = write_sql(&writer, k, &mut rng);
+            let (sql, repointed) = write_sql(&writer, k, &mut rng);
             let id: u64 = sql
                 .rsplit(' ')
                 .next()
@@ -560,8 +579,9 @@ mod tests {
                 ));
                 assert!((1..=5_000).contains(&id), "{sql}");
             }
+            assert_eq!(repointed, writer.scale.references_deleted(id), "{sql}");
             if (k / 2) % 2 == 0 {
-                assert!(writer.scale.references_deleted(id), "{sql}");
+                assert!(repointed, "{sql}");
             }
         }
     }

@@ -334,8 +334,8 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             );
             eprintln!(
                 "  {} s, peak RSS {} MiB, longest transaction {} s ({} polls), {} writes \
-                 ({} failed), p50 {} ms, p99 {} ms, max {} ms; longest transaction's \
-                 statement: {}",
+                 ({} failed), p50 {} ms, p99 {} ms, max {} ms (p99 on the {} repointed rows \
+                 {} ms, on the {} others {} ms); longest transaction's statement: {}",
                 secs(sample.wall),
                 sample.memory.peak_kib / 1024,
                 secs(load.longest_tx),
@@ -345,6 +345,10 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
                 millis(percentile(&load.latencies, 50.0)),
                 millis(percentile(&load.latencies, 99.0)),
                 millis(percentile(&load.latencies, 100.0)),
+                load.on_repointed.len(),
+                millis(percentile(&load.on_repointed, 99.0)),
+                load.elsewhere.len(),
+                millis(percentile(&load.elsewhere, 99.0)),
                 load.longest_statement,
             );
             samples[index].push((sample, load));
