@@ -70,10 +70,11 @@ pub(crate) struct Load {
     pub(crate) polls: u64,
     /// Each write's latency from its scheduled time.
     pub(crate) latencies: Vec<Duration>,
-    /// The latencies of the writes on rows the apply repoints (a subset of
-    /// `latencies`): those that can wait behind its row locks.
+    /// Each write's own time (from its issue, not its schedule: without the
+    /// wait behind the writes before it) on a row the apply repoints: its
+    /// row-lock wait and the machine's load…
     pub(crate) on_repointed: Vec<Duration>,
-    /// The latencies of the other writes: what the apply's load alone costs them.
+    /// …and on any other row: the load only.
     pub(crate) elsewhere: Vec<Duration>,
     /// Writes that failed (lock wait timeout and the like).
     pub(crate) errors: u64,
@@ -81,8 +82,9 @@ pub(crate) struct Load {
     pub(crate) writer_span: Duration,
 }
 
-/// What the writer thread returns: each write's latency, those of the
-/// writes on repointed rows and of the others, the failed writes, how long it ran.
+/// What the writer thread returns: each write's latency, the own times of
+/// the writes on repointed rows and of the others, the failed writes, how
+/// long it ran.
 type Writes = (Vec<Duration>, Vec<Duration>, Vec<Duration>, u64, Duration);
 
 /// The writer and monitor threads of one run.
@@ -304,18 +306,19 @@ fn write_loop(
             std::thread::sleep((scheduled - now).min(Duration::from_millis(5)));
         }
         let (sql, repointed) = write_sql(&writer, k, &mut rng);
+        let issued = Instant::now();
         if let Err(error) = conn.execute(&sql) {
             errors += 1;
             if errors <= 3 {
                 eprintln!("  host write failed: {sql}: {error}");
             }
         }
-        let latency = scheduled.elapsed();
-        latencies.push(latency);
+        latencies.push(scheduled.elapsed());
+        let own = issued.elapsed();
         if repointed {
-            on_repointed.push(latency);
+            on_repointed.push(own);
         } else {
-            elsewhere.push(latency);
+            elsewhere.push(own);
         }
     }
     unreachable!("the writer's loop only ends by returning")

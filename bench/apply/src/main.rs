@@ -334,8 +334,8 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             );
             eprintln!(
                 "  {} s, peak RSS {} MiB, longest transaction {} s ({} polls), {} writes \
-                 ({} failed), p50 {} ms, p99 {} ms, max {} ms (p99 on the {} repointed rows \
-                 {} ms, on the {} others {} ms); longest transaction's statement: {}",
+                 ({} failed), p50 {} ms, p99 {} ms, max {} ms (each write's own time from its \
+                 issue, p99: {} on repointed rows {} ms, {} on others {} ms); longest transaction's statement: {}",
                 secs(sample.wall),
                 sample.memory.peak_kib / 1024,
                 secs(load.longest_tx),
