@@ -14,6 +14,10 @@ pub enum FailPoint {
     /// `--batch-size`: after each batch committed (so after the first one),
     /// before the next; the batches done stay done.
     BetweenBatches,
+    /// `--batch-size` on PostgreSQL and MySQL: after each step of the notices
+    /// that wrote some committed (so after the first one), before the next;
+    /// the notices written stay written.
+    BetweenFolds,
     /// After everything, journal and ledger included, just before COMMIT.
     BeforeCommit,
 }
@@ -21,13 +25,14 @@ pub enum FailPoint {
 #[cfg(feature = "test-hooks")]
 impl FailPoint {
     /// Reads `LLM_LIFECYCLE_FAIL_AT` (`after-model-writes`, `after-repoint`,
-    /// `between-batches`, `before-commit`): a test hook for process-level tests.
+    /// `between-batches`, `between-folds`, `before-commit`): a test hook for process-level tests.
     #[must_use]
     pub fn from_env() -> Option<Self> {
         match std::env::var("LLM_LIFECYCLE_FAIL_AT").ok()?.as_str() {
             "after-model-writes" => Some(Self::AfterModelWrites),
             "after-repoint" => Some(Self::AfterRepoint),
             "between-batches" => Some(Self::BetweenBatches),
+            "between-folds" => Some(Self::BetweenFolds),
             "before-commit" => Some(Self::BeforeCommit),
             _ => None,
         }

@@ -61,6 +61,9 @@ pub(crate) enum Written {
     /// These keys, read from the log (MySQL: MariaDB 10.11 reads a whole
     /// table to match a single-table `UPDATE` against a subquery).
     Keys(Vec<i64>),
+    /// The rows of one range of the key: a batched apply gathers the
+    /// resources its notices are about range by range, before the batches.
+    Range(KeyRange),
 }
 
 /// How a stored value is recognised: the model's row id or its `provider/name`.
@@ -249,8 +252,12 @@ impl RefColumn {
     /// the row's key is one the log holds, `"t"."key" = ANY (ARRAY(SELECT
     /// w.k FROM llm_lifecycle_written w WHERE w.tbl = 't' AND w.id >
     /// since))`, so the few logged keys are looked up in the key's index;
-    /// or `"t"."key" IN (keys)` (none: `1 = 0`).
+    /// or `"t"."key" IN (keys)` (none: `1 = 0`); or a range's
+    /// `"t"."key" > after AND "t"."key" <= through`.
     pub(crate) fn written_condition(&self) -> Option<Query> {
+        if let Some(Written::Range(range)) = &self.written {
+            return Some(self.range_condition(range));
+        }
         let (written, key) = (self.written.as_ref()?, self.walk_key.as_deref()?);
         let mut query = Query::default().ident(&self.table).sql(".").ident(key);
         match written {
@@ -271,6 +278,7 @@ impl RefColumn {
                     .push_binds(keys.iter().map(|key| Bind::BigInt(*key)))
                     .push_sql(")");
             }
+            Written::Range(_) => {}
         }
         Some(query)
     }

@@ -32,6 +32,8 @@ pub(crate) const RUNTIME_TABLES: &[&str] = &[
     "llm_model_notification_recipients",
     "llm_model_notification_deliveries",
     "llm_lifecycle_schema_migrations",
+    "llm_lifecycle_written",
+    "llm_lifecycle_affected",
     "__diesel_schema_migrations",
 ];
 

@@ -11,7 +11,9 @@
 //!    row (`running`) and the notices, counted from the references as they
 //!    are before any moves, so they are what they would be without batching,
 //!    and are kept even if the run stops between batches (the teams whose
-//!    references moved are told). The plan counts the rows to move only on a
+//!    references moved are told). Where the tables are watched (below), the
+//!    notices are written after the ledger row's transaction, in short
+//!    transactions of their own (`gather.rs`). The plan counts the rows to move only on a
 //!    terminal (the bar's total); otherwise one probe per walk, which stops
 //!    at the first matching row, tells whether anything batches, and the
 //!    batches count what they move (`prepare.rs`).
@@ -36,6 +38,7 @@
 //! no model row is deleted before the final transaction), and the next apply
 //! finishes the job.
 
+mod gather;
 mod prepare;
 
 use std::collections::{HashMap, HashSet};
@@ -94,6 +97,9 @@ pub(super) struct BatchedRun {
     /// The log of the rows written since the notices were counted, when the
     /// tables could be watched.
     pub(super) log: Option<written::Log>,
+    /// The notices, when they are written after the tables are watched
+    /// (`gather.rs`), not with the ledger row.
+    deferred: Option<gather::Deferred>,
 }
 
 /// A batch that moved rows: its last key and the rows moved per old value.
@@ -144,8 +150,15 @@ pub(super) fn run(
                         None
                     }
                 };
+            // Watched, the notices are gathered in short transactions;
+            // otherwise they are written with the ledger row, as on SQLite.
+            let notices = if since.is_some() {
+                prepare::Notices::Gathered
+            } else {
+                prepare::Notices::Now
+            };
             let work = db.locked_transaction(timeouts, |conn| {
-                prepare::prepare(conn, catalog, options, batch_size)
+                prepare::prepare(conn, catalog, options, batch_size, notices)
             })?;
             (work, since)
         }
@@ -167,6 +180,11 @@ pub(super) fn run(
     });
     let logged = run.log.is_some();
     *started = Some((run.run_id, RunCounts::default()));
+    if let Some(deferred) = run.deferred.take() {
+        let recorded = gather::record(db, catalog, options, run.run_id, batch_size, &deferred)?;
+        run.notified = recorded.written;
+        run.affected = recorded.affected;
+    }
     let bar = progress::bar(options.progress, "moving references in batches", run.total);
     let table = ModelTable::of(catalog);
     let mut moved: HashMap<(usize, OldValue), u64> = HashMap::new();

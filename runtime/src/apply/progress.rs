@@ -24,6 +24,20 @@ pub(super) fn bar(enabled: bool, what: &str, rows: u64) -> ProgressBar {
     bar
 }
 
+/// A spinner with `what` and a message, drawn only when `enabled`: for steps
+/// whose total is not known (a batched apply's notices).
+pub(super) fn spinner(enabled: bool, what: &str) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template(&format!("{{spinner}} {what} {{msg}}")) {
+        spinner.set_style(style);
+    }
+    spinner.enable_steady_tick(TICK);
+    spinner
+}
+
 /// The bar's line: rows with their rate and ETA.
 fn template(what: &str) -> String {
     format!(
@@ -40,6 +54,7 @@ mod tests {
     fn nothing_is_drawn_off_a_terminal_or_with_nothing_to_count() {
         assert!(bar(false, "moving", 10).is_hidden());
         assert!(bar(true, "moving", 0).is_hidden());
+        assert!(spinner(false, "telling").is_hidden());
     }
 
     #[test]

@@ -88,14 +88,17 @@ pub(crate) fn settle(
         team_id: row.team_id,
     }));
     recipients::insert(conn, query, &settings.permission, &all)?;
-    // One statement marks this run's notices and the earlier ones alike.
-    let mut mark = Query::new(format!(
-        "UPDATE {table} SET awaiting_recipients = NOT EXISTS (SELECT 1 FROM {} r \
-         WHERE r.notification_id = {table}.id) WHERE run_id = ",
-        quote_ident(RECIPIENTS_TABLE)
-    ));
-    mark.push_bind(Bind::BigInt(run_id))
-        .push_sql(" OR awaiting_recipients");
+    // One statement marks this run's notices and the earlier ones alike
+    // (none of this run's: only the earlier ones; a batched apply marked its
+    // own as it wrote them, [`reach`]).
+    let mut mark = marking();
+    if inserted.is_empty() {
+        mark.push_sql("awaiting_recipients");
+    } else {
+        mark.push_sql("run_id = ")
+            .push_bind(Bind::BigInt(run_id))
+            .push_sql(" OR awaiting_recipients");
+    }
     conn.execute(&mark)
         .context(|| "marking the notifications that reached nobody".into())?;
     if retried.is_empty() {
@@ -126,4 +129,45 @@ pub(crate) fn settle(
             }
         })
         .collect())
+}
+
+/// `UPDATE … SET awaiting_recipients = <no recipient row> WHERE `, the rows
+/// to mark to follow.
+fn marking() -> Query {
+    let table = quote_ident(NOTIFICATIONS_TABLE);
+    Query::new(format!(
+        "UPDATE {table} SET awaiting_recipients = NOT EXISTS (SELECT 1 FROM {} r \
+         WHERE r.notification_id = {table}.id) WHERE ",
+        quote_ident(RECIPIENTS_TABLE)
+    ))
+}
+
+/// The recipients of the notices `run_id` wrote after the id `before`
+/// (`inserted`), and the mark of those that reached nobody: one fold of a
+/// batched apply's notices, in the fold's transaction (the deliverer never
+/// sees them without their recipients). Without a `recipients_query`
+/// nothing is written. The earlier notices that reached nobody are looked
+/// at once, at the end ([`settle`] with no new notices).
+pub(crate) fn reach(
+    conn: &mut Conn<'_>,
+    run_id: i64,
+    before: i64,
+    settings: &NotificationSettings,
+    inserted: &[Inserted],
+) -> Result<(), Error> {
+    let Some(query) = &settings.recipients_query else {
+        return Ok(());
+    };
+    if inserted.is_empty() {
+        return Ok(());
+    }
+    recipients::insert(conn, query, &settings.permission, inserted)?;
+    let mut mark = marking();
+    mark.push_sql("run_id = ")
+        .push_bind(Bind::BigInt(run_id))
+        .push_sql(" AND id > ")
+        .push_bind(Bind::BigInt(before));
+    conn.execute(&mark)
+        .context(|| "marking the notifications that reached nobody".into())?;
+    Ok(())
 }

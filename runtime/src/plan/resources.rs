@@ -47,7 +47,7 @@
 //! where `k` is the candidates' old values (`k`: old value, candidate
 //! index, slug, model, reminder days).
 
-use llm_lifecycle_catalog::{Catalog, ReferenceKind};
+use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
 use super::AffectedModel;
 use super::affected::{noun_of, nouns};
@@ -55,7 +55,7 @@ use super::resource_rows::resource_rows;
 use crate::db::dialect::{self, Dialect, ObjectAgg};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::references::{OldValue, RefColumn};
-use crate::schema::NOTIFICATIONS_TABLE;
+use crate::schema::{AFFECTED_TABLE, NOTIFICATIONS_TABLE};
 
 /// Bound values per statement: under SQLite's 32,766 (the tightest limit).
 const BINDS_PER_STATEMENT: usize = 30_000;
@@ -90,90 +90,14 @@ pub(crate) fn team_notices(
     let mut sources: Vec<(&str, &str)> = Vec::new();
     let mut shared = false;
     for (reference, column) in catalog.references.iter().zip(columns) {
-        let (Some(column), Some(_)) = (column, &reference.team_column) else {
+        let Some(column) = column else { continue };
+        let Some(select) = reference_resources(conn, reference, column, candidates, &nouns, None)
+        else {
             continue;
         };
-        let values: Vec<(OldValue, usize)> = candidates
-            .iter()
-            .enumerate()
-            .filter_map(|(index, model)| match column.kind {
-                ReferenceKind::Text => Some((OldValue::Text(model.model.to_string()), index)),
-                ReferenceKind::Id | ReferenceKind::Json => {
-                    model.row_id.map(|id| (OldValue::Id(id), index))
-                }
-            })
-            .collect();
-        if values.is_empty() {
-            continue;
-        }
-        let noun = noun_of(reference);
-        let order = nouns.iter().position(|known| known == noun).unwrap_or(0);
-        let owner = reference
-            .through
-            .as_ref()
-            .map_or(&reference.table, |through| &through.table);
-        shared |= sources.contains(&(&**owner, noun));
-        sources.push((&**owner, noun));
-        let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
-        let rows = resource_rows(conn, reference, column, &olds);
-        let mut select = Query::new(if rows.repeats {
-            "SELECT DISTINCT k.column2 AS idx, "
-        } else {
-            "SELECT k.column2 AS idx, "
-        });
-        select
-            .append(rows.columns)
-            .push_sql(", ")
-            .push_bind(Bind::Text(owner.to_string()))
-            .push_sql(" AS tbl, ")
-            .push_bind(Bind::BigInt(i64::try_from(order).unwrap_or(i64::MAX)))
-            .push_sql(" AS kind_ord, ")
-            .push_bind(Bind::Text(noun.to_owned()))
-            .push_sql(" AS kind, ");
-        match &reference.url {
-            Some(url) => select.push_bind(Bind::Text(url.to_string())),
-            None => select.push_sql(&format!("CAST(NULL AS {})", dialect.text_type())),
-        };
-        let candidates_rows = values
-            .iter()
-            .filter_map(|(old, index)| {
-                let model = candidates.get(*index)?;
-                Some(vec![
-                    Bind::Text(old.key()),
-                    Bind::BigInt(i64::try_from(*index).unwrap_or(i64::MAX)),
-                    Bind::Text(model.change.slug().to_owned()),
-                    Bind::Text(model.model.to_string()),
-                    Bind::BigInt(
-                        model
-                            .reminder
-                            .map_or(0, |reminder| i64::from(reminder.days_before)),
-                    ),
-                ])
-            })
-            .collect();
-        // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
-        // relation is named to match.
-        select
-            .push_sql(" AS url FROM ")
-            .append(rows.from)
-            .push_sql(" JOIN (")
-            .append(dialect.relation(
-                &["column1", "column2", "column3", "column4", "column5"],
-                candidates_rows,
-            ))
-            .push_sql(") AS k ON k.column1 = ")
-            .append(rows.old_key)
-            .push_sql(" WHERE ")
-            .append(rows.condition)
-            .push_sql(&format!(
-                " AND NOT EXISTS (SELECT 1 FROM {} n WHERE n.team_id = ",
-                quote_ident(NOTIFICATIONS_TABLE)
-            ))
-            .append(rows.team)
-            .push_sql(
-                " AND n.slug = k.column3 AND n.model = k.column4 \
-                 AND n.reminder_days = k.column5)",
-            );
+        let source = (resource_table(reference), noun_of(reference));
+        shared |= sources.contains(&source);
+        sources.push(source);
         union = Some(match union {
             None => select,
             Some(mut union) => {
@@ -189,6 +113,186 @@ pub(crate) fn team_notices(
         });
     }
     union.map(|union| aggregated(dialect, union, nouns.len()))
+}
+
+/// The columns of [`AFFECTED_TABLE`] a gathering writes, in its `SELECT`'s order.
+const GATHERED: &str = "run_id, idx, team_id, resource_id, name, tbl, kind_ord, kind, url";
+
+/// The `INSERT … SELECT` that gathers into [`AFFECTED_TABLE`], for
+/// `run_id`, the resources of `candidates` that `reference` reaches from
+/// the rows `column` is restricted to (a batched apply sets a key range in
+/// its [`RefColumn::written`]); `None` when the reference names no team or
+/// no candidate can be stored there. A resource that two references (or
+/// two ranges) reach is gathered twice and read once
+/// ([`gathered_team_notices`]), as `UNION` keeps it once in [`team_notices`].
+pub(crate) fn gather(
+    conn: &Conn<'_>,
+    catalog: &Catalog,
+    reference: &Reference,
+    column: &RefColumn,
+    candidates: &[AffectedModel],
+    run_id: i64,
+) -> Option<Query> {
+    let select = reference_resources(
+        conn,
+        reference,
+        column,
+        candidates,
+        &nouns(catalog),
+        Some(run_id),
+    )?;
+    let mut query = Query::new(format!(
+        "INSERT INTO {} ({GATHERED}) ",
+        quote_ident(AFFECTED_TABLE)
+    ));
+    query.append(select);
+    Some(query)
+}
+
+/// [`team_notices`] over the resources [`gather`] wrote for `run_id`, of
+/// the teams in `(after, through]`, each distinct row once (what `UNION`
+/// leaves of the references' rows there: each of those is distinct).
+pub(crate) fn gathered_team_notices(
+    conn: &Conn<'_>,
+    catalog: &Catalog,
+    run_id: i64,
+    (after, through): (i64, i64),
+) -> Query {
+    let union = Query::new(format!(
+        "SELECT DISTINCT idx, team_id, resource_id, name, tbl, kind_ord, kind, url FROM {} \
+         WHERE run_id = ",
+        quote_ident(AFFECTED_TABLE)
+    ))
+    .bind(Bind::BigInt(run_id))
+    .sql(" AND team_id > ")
+    .bind(Bind::BigInt(after))
+    .sql(" AND team_id <= ")
+    .bind(Bind::BigInt(through));
+    aggregated(dialect::of(conn.backend()), union, nouns(catalog).len())
+}
+
+/// Whether `reference` names a team and `column` can hold one of
+/// `candidates` (by row id, or by name: every candidate).
+pub(crate) fn reaches(
+    reference: &Reference,
+    column: &RefColumn,
+    candidates: &[AffectedModel],
+) -> bool {
+    reference.team_column.is_some()
+        && candidates.iter().any(|model| match column.kind {
+            ReferenceKind::Text => true,
+            ReferenceKind::Id | ReferenceKind::Json => model.row_id.is_some(),
+        })
+}
+
+/// The table of a reference's resources: its `through` table, else its own.
+fn resource_table(reference: &Reference) -> &str {
+    reference
+        .through
+        .as_ref()
+        .map_or(&*reference.table, |through| &*through.table)
+}
+
+/// One reference's resources of `candidates` not told about yet, `SELECT
+/// [DISTINCT] [run_id,] idx, team_id, resource_id, name, tbl, kind_ord,
+/// kind, url …` (module docs); `None` when the reference names no team or
+/// no candidate can be stored there. `run`: the run whose gathering it is,
+/// its first column.
+fn reference_resources(
+    conn: &Conn<'_>,
+    reference: &Reference,
+    column: &RefColumn,
+    candidates: &[AffectedModel],
+    nouns: &[String],
+    run: Option<i64>,
+) -> Option<Query> {
+    let dialect = dialect::of(conn.backend());
+    if !reaches(reference, column, candidates) {
+        return None;
+    }
+    let values: Vec<(OldValue, usize)> = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(index, model)| match column.kind {
+            ReferenceKind::Text => Some((OldValue::Text(model.model.to_string()), index)),
+            ReferenceKind::Id | ReferenceKind::Json => {
+                model.row_id.map(|id| (OldValue::Id(id), index))
+            }
+        })
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    let noun = noun_of(reference);
+    let order = nouns.iter().position(|known| known == noun).unwrap_or(0);
+    let owner = resource_table(reference);
+    let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
+    let rows = resource_rows(conn, reference, column, &olds);
+    let mut select = Query::new(if rows.repeats {
+        "SELECT DISTINCT "
+    } else {
+        "SELECT "
+    });
+    if let Some(run_id) = run {
+        select
+            .push_bind(Bind::BigInt(run_id))
+            .push_sql(" AS run_id, ");
+    }
+    select
+        .push_sql("k.column2 AS idx, ")
+        .append(rows.columns)
+        .push_sql(", ")
+        .push_bind(Bind::Text(owner.to_string()))
+        .push_sql(" AS tbl, ")
+        .push_bind(Bind::BigInt(i64::try_from(order).unwrap_or(i64::MAX)))
+        .push_sql(" AS kind_ord, ")
+        .push_bind(Bind::Text(noun.to_owned()))
+        .push_sql(" AS kind, ");
+    match &reference.url {
+        Some(url) => select.push_bind(Bind::Text(url.to_string())),
+        None => select.push_sql(&format!("CAST(NULL AS {})", dialect.text_type())),
+    };
+    let candidates_rows = values
+        .iter()
+        .filter_map(|(old, index)| {
+            let model = candidates.get(*index)?;
+            Some(vec![
+                Bind::Text(old.key()),
+                Bind::BigInt(i64::try_from(*index).unwrap_or(i64::MAX)),
+                Bind::Text(model.change.slug().to_owned()),
+                Bind::Text(model.model.to_string()),
+                Bind::BigInt(
+                    model
+                        .reminder
+                        .map_or(0, |reminder| i64::from(reminder.days_before)),
+                ),
+            ])
+        })
+        .collect();
+    // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
+    // relation is named to match.
+    select
+        .push_sql(" AS url FROM ")
+        .append(rows.from)
+        .push_sql(" JOIN (")
+        .append(dialect.relation(
+            &["column1", "column2", "column3", "column4", "column5"],
+            candidates_rows,
+        ))
+        .push_sql(") AS k ON k.column1 = ")
+        .append(rows.old_key)
+        .push_sql(" WHERE ")
+        .append(rows.condition)
+        .push_sql(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM {} n WHERE n.team_id = ",
+            quote_ident(NOTIFICATIONS_TABLE)
+        ))
+        .append(rows.team)
+        .push_sql(
+            " AND n.slug = k.column3 AND n.model = k.column4 \
+             AND n.reminder_days = k.column5)",
+        );
+    Some(select)
 }
 
 /// The per-team aggregation around the `UNION [ALL]` of resources (module

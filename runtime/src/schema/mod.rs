@@ -64,6 +64,10 @@ pub const DELIVERIES_TABLE: &str = "llm_model_notification_deliveries";
 /// The log of the rows the platform writes while `apply --batch-size` moves
 /// references in batches (empty between applies).
 pub const WRITTEN_TABLE: &str = "llm_lifecycle_written";
+/// The resources a batched apply's notices are about, gathered key range by
+/// key range before they are folded into one notice per team (empty between
+/// applies).
+pub const AFFECTED_TABLE: &str = "llm_lifecycle_affected";
 /// Where the runtime records the versions of its migrations (the shape of
 /// diesel's `__diesel_schema_migrations`, which is the host's).
 pub const SCHEMA_MIGRATIONS_TABLE: &str = "llm_lifecycle_schema_migrations";

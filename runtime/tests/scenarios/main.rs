@@ -16,6 +16,7 @@ mod cli;
 mod concurrency;
 mod crashes;
 mod django;
+mod gathered;
 mod host_table;
 mod ledger;
 mod lifecycle;

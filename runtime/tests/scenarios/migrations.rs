@@ -37,7 +37,7 @@ const HOST_VERSIONS: [&str; 2] = ["20260110000001", "20260120000001"];
 /// The previous release's versions, oldest first.
 const LEGACY_VERSIONS: [&str; 3] = ["20261126000001", "20261126000010", "20261201000001"];
 /// Every version the runtime embeds, oldest first.
-const RUNTIME_VERSIONS: [&str; 7] = [
+const RUNTIME_VERSIONS: [&str; 8] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
@@ -45,21 +45,28 @@ const RUNTIME_VERSIONS: [&str; 7] = [
     "20261203000020",
     "20261206000001",
     "20261207000001",
+    "20261207000002",
 ];
 /// The order a fresh database runs them in: the core set, then the model table's.
-const RUN_ORDER: [&str; 7] = [
+const RUN_ORDER: [&str; 8] = [
     "20261126000001",
     "20261126000010",
     "20261201000001",
     "20261203000020",
     "20261206000001",
     "20261207000001",
+    "20261207000002",
     "20261203000001",
 ];
 /// The core migrations newer than the previous release (reminders and notices
-/// awaiting recipients, the index of those notices, then the log of rows
-/// written while a batched apply runs).
-const NEWER_THAN_LEGACY: [&str; 3] = ["20261203000020", "20261206000001", "20261207000001"];
+/// awaiting recipients, the index of those notices, the log of rows
+/// written while a batched apply runs, then the resources its notices are about).
+const NEWER_THAN_LEGACY: [&str; 4] = [
+    "20261203000020",
+    "20261206000001",
+    "20261207000001",
+    "20261207000002",
+];
 
 /// The refusal, word for word.
 const FOREIGN_MODEL_TABLE: &str = "a table named llm_provider_models already exists and was not \

@@ -11,6 +11,7 @@ use llm_lifecycle_catalog::Catalog;
 use super::super::steps::{self, Targets};
 use super::super::written::Watched;
 use super::super::{ApplyOptions, notices};
+use super::gather::Deferred;
 use super::{BatchedRun, Found, Walk};
 use crate::db::{Conn, dialect};
 use crate::error::{Context, Error};
@@ -68,15 +69,20 @@ pub(super) fn survey(
     if logged {
         survey.watch = watched(&planned, &keyed.walks);
     } else {
-        survey.begun = Some(begin(conn, catalog, options, batch_size, planned, keyed)?);
+        let notices = Notices::Now;
+        survey.begun = Some(begin(
+            conn, catalog, options, batch_size, planned, keyed, notices,
+        )?);
     }
     Ok(survey)
 }
 
-/// Step 1b, once the tables are watched: the plan again, the ledger row and
-/// the notices, counted from the references as they are now (every row
-/// written from here on is logged). `None` when nothing moves in batches
-/// any more (another apply moved it meanwhile).
+/// Step 1b, once the tables are watched: the plan again and the ledger row;
+/// with `notices` [`Notices::Now`] (the triggers could not be put) the
+/// notices too, else they are left to step 1c (`gather.rs`), which counts
+/// them from the references as they are then (every row written from here
+/// on is logged). `None` when nothing moves in batches any more (another
+/// apply moved it meanwhile).
 ///
 /// On a terminal the plan counts the rows (the bar's total). Otherwise it
 /// does not (on a large table that is a whole pass of each column): the
@@ -87,14 +93,26 @@ pub(super) fn prepare(
     catalog: &Catalog,
     options: &ApplyOptions,
     batch_size: NonZeroU64,
+    notices: Notices,
 ) -> Result<Option<(BatchedRun, Vec<Walk>)>, Error> {
     let Some((planned, keyed)) = plan_walks(conn, catalog, options, batch_size)? else {
         return Ok(None);
     };
-    begin(conn, catalog, options, batch_size, planned, keyed).map(Some)
+    begin(conn, catalog, options, batch_size, planned, keyed, notices).map(Some)
 }
 
-/// The ledger row and the notices of a run that batches `planned`.
+/// When a batched run writes its notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Notices {
+    /// With the ledger row, in its transaction.
+    Now,
+    /// In short transactions of their own, before the first batch
+    /// (`gather.rs`): the tables are watched.
+    Gathered,
+}
+
+/// The ledger row and (with [`Notices::Now`]) the notices of a run that
+/// batches `planned`.
 fn begin(
     conn: &mut Conn<'_>,
     catalog: &Catalog,
@@ -102,9 +120,22 @@ fn begin(
     batch_size: NonZeroU64,
     planned: Planned,
     Keyed { keys, walks }: Keyed,
+    when: Notices,
 ) -> Result<(BatchedRun, Vec<Walk>), Error> {
     let run_id = ledger::start_run(conn, &options.environment, &planned.plan.catalog_digest)?;
-    let recorded = notices::record(conn, run_id, catalog, &planned)?;
+    let (recorded, deferred) = match when {
+        Notices::Now => (notices::record(conn, run_id, catalog, &planned)?, None),
+        Notices::Gathered => (
+            notices::Recorded {
+                written: 0,
+                affected: Vec::new(),
+            },
+            Some(Deferred {
+                candidates: planned.notices.clone(),
+                columns: planned.columns.clone(),
+            }),
+        ),
+    };
     // The bar's total: the rows the plan counted (none off a terminal).
     let total = if options.progress {
         planned.plan.batching.as_ref().map_or(0, |batching| {
@@ -124,6 +155,7 @@ fn begin(
         moved: Vec::new(),
         batches: 0,
         log: None,
+        deferred,
     };
     Ok((run, walks))
 }

@@ -1,0 +1,117 @@
+//! The notices of `apply --batch-size` on PostgreSQL and MySQL: the
+//! resources they are about are gathered one key range at a time, then
+//! folded into one notice per team a few teams at a time, each step a short
+//! transaction of its own, before the first batch. The notices, their
+//! counts, texts and links, and the journal's `notified` rows are those one
+//! transaction writes; a run stopped between two steps keeps what it wrote
+//! and the next apply tells the other teams, each once. (SQLite writes them
+//! with the ledger row, in one transaction: the same end state.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::batches::{apply_with, batched, notices, prepared, twin};
+use crate::common::*;
+use llm_lifecycle_runtime::{ApplyOptions, Error, FailPoint};
+use llm_lifecycle_test_support::{Backend, TestDb};
+
+/// The journal's `notified` rows: model, slug and teams told.
+fn notified(db: &TestDb) -> Vec<Option<String>> {
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_lifecycle_events WHERE action = 'notified' \
+         ORDER BY provider, name, detail",
+        db.concat(&[
+            "provider",
+            "'/'",
+            "name",
+            "':'",
+            "detail",
+            "':'",
+            &db.text_cast("row_count")
+        ])
+    ))
+}
+
+/// The notices' links, by team and model.
+fn links(db: &TestDb) -> Vec<Option<String>> {
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_model_notifications ORDER BY team_id, slug, model",
+        db.text_cast("links")
+    ))
+}
+
+fn the_teams_are_told_in_steps_as_one_transaction_tells_them(db: &TestDb) {
+    prepared(db, true);
+    let single = twin(db);
+    prepared(&single, true);
+    let report = apply_with(db, &batched()).unwrap();
+    let reference = apply(&single, &full_catalog()).unwrap();
+    assert!(report.batches > 0);
+    assert_eq!(notices(db), notices(&single));
+    assert!(notices(db).len() > 2, "{:?}", notices(db));
+    assert_eq!(links(db), links(&single));
+    assert_eq!(notified(db), notified(&single));
+    assert_eq!(report.counts.notified, reference.counts.notified);
+    // The report lists the same teams, with the same counts and links.
+    let teams = |report: &llm_lifecycle_runtime::ApplyReport| {
+        let mut affected: Vec<String> = report
+            .plan
+            .affected
+            .iter()
+            .map(|model| format!("{} {:?} +{}", model.model, model.teams, model.more_teams))
+            .collect();
+        affected.sort();
+        affected
+    };
+    assert_eq!(teams(&report), teams(&reference));
+    assert_eq!(
+        count(db, "llm_lifecycle_affected"),
+        0,
+        "nothing stays gathered"
+    );
+}
+
+fn a_run_stopped_between_its_notices_keeps_them_and_the_next_tells_the_rest(db: &TestDb) {
+    prepared(db, true);
+    let single = twin(db);
+    prepared(&single, true);
+    apply(&single, &full_catalog()).unwrap();
+    let all = notices(&single);
+    let options = ApplyOptions {
+        fail_at: Some(FailPoint::BetweenFolds),
+        ..batched()
+    };
+    let stopped = apply_with(db, &options);
+    if db.backend() == Backend::Sqlite {
+        // One transaction writes them all: there is no step between.
+        stopped.unwrap();
+        assert_eq!(notices(db), all);
+        return;
+    }
+    assert!(
+        matches!(stopped, Err(Error::Injected(FailPoint::BetweenFolds))),
+        "{stopped:?}"
+    );
+    // The first step's teams are told; the others not yet; nothing moved.
+    let told = notices(db);
+    assert!(!told.is_empty() && told.len() < all.len(), "{told:?}");
+    assert!(told.iter().all(|notice| all.contains(notice)), "{told:?}");
+    assert!(
+        count(db, "llm_lifecycle_affected") > 0,
+        "the other teams' resources"
+    );
+    assert_eq!(count(db, "assistants WHERE llm_provider_model_id = 110"), 0);
+    // The next apply tells the rest, each team once, and forgets the rows
+    // the stopped one gathered.
+    apply_with(db, &batched()).unwrap();
+    assert_eq!(notices(db), all);
+    assert_eq!(count(db, "llm_lifecycle_affected"), 0);
+    assert_eq!(
+        count(db, "llm_provider_models WHERE id IN (101, 102, 103)"),
+        0,
+        "the deleted models are gone"
+    );
+}
+
+llm_lifecycle_test_support::backend_tests!(
+    the_teams_are_told_in_steps_as_one_transaction_tells_them,
+    a_run_stopped_between_its_notices_keeps_them_and_the_next_tells_the_rest,
+);
