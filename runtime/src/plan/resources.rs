@@ -156,19 +156,33 @@ pub(crate) fn gathered_team_notices(
     conn: &Conn<'_>,
     catalog: &Catalog,
     run_id: i64,
+    teams: (i64, i64),
+) -> Query {
+    let union = gathered_of_teams(
+        "SELECT DISTINCT idx, team_id, resource_id, name, tbl, kind_ord, kind, url FROM",
+        run_id,
+        teams,
+    );
+    aggregated(dialect::of(conn.backend()), union, nouns(catalog).len())
+}
+
+/// `<statement> llm_lifecycle_affected WHERE run_id = <run> AND team_id >
+/// <after> AND team_id <= <through>`: the rows gathered for `run_id` of the
+/// teams in `(after, through]` (by the table's index of run and team).
+pub(crate) fn gathered_of_teams(
+    statement: &str,
+    run_id: i64,
     (after, through): (i64, i64),
 ) -> Query {
-    let union = Query::new(format!(
-        "SELECT DISTINCT idx, team_id, resource_id, name, tbl, kind_ord, kind, url FROM {} \
-         WHERE run_id = ",
+    Query::new(format!(
+        "{statement} {} WHERE run_id = ",
         quote_ident(AFFECTED_TABLE)
     ))
     .bind(Bind::BigInt(run_id))
     .sql(" AND team_id > ")
     .bind(Bind::BigInt(after))
     .sql(" AND team_id <= ")
-    .bind(Bind::BigInt(through));
-    aggregated(dialect::of(conn.backend()), union, nouns(catalog).len())
+    .bind(Bind::BigInt(through))
 }
 
 /// Whether `reference` names a team and `column` can hold one of

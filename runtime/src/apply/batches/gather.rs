@@ -329,16 +329,8 @@ fn analyze(db: &mut Database<'_>) -> Result<(), Error> {
 }
 
 /// Deletes the rows of `run_id` a fold of `teams` read.
-fn forget(conn: &mut Conn<'_>, run_id: i64, (after, through): (i64, i64)) -> Result<(), Error> {
-    let query = Query::new(format!(
-        "DELETE FROM {} WHERE run_id = ",
-        quote_ident(AFFECTED_TABLE)
-    ))
-    .bind(Bind::BigInt(run_id))
-    .sql(" AND team_id > ")
-    .bind(Bind::BigInt(after))
-    .sql(" AND team_id <= ")
-    .bind(Bind::BigInt(through));
+fn forget(conn: &mut Conn<'_>, run_id: i64, teams: (i64, i64)) -> Result<(), Error> {
+    let query = resources::gathered_of_teams("DELETE FROM", run_id, teams);
     conn.execute(&query)
         .context(|| "deleting the resources of the teams told".into())?;
     Ok(())
