@@ -255,32 +255,31 @@ impl RefColumn {
     /// or `"t"."key" IN (keys)` (none: `1 = 0`); or a range's
     /// `"t"."key" > after AND "t"."key" <= through`.
     pub(crate) fn written_condition(&self) -> Option<Query> {
-        if let Some(Written::Range(range)) = &self.written {
-            return Some(self.range_condition(range));
-        }
-        let (written, key) = (self.written.as_ref()?, self.walk_key.as_deref()?);
-        let mut query = Query::default().ident(&self.table).sql(".").ident(key);
-        match written {
-            Written::Since(since) => {
-                query
-                    .push_sql(" = ANY (ARRAY(SELECT w.k FROM ")
-                    .push_ident(WRITTEN_TABLE)
-                    .push_sql(" w WHERE w.tbl = ")
-                    .push_bind(Bind::Text(self.table.clone()))
-                    .push_sql(" AND w.id > ")
-                    .push_bind(Bind::BigInt(*since))
-                    .push_sql("))");
-            }
-            Written::Keys(keys) if keys.is_empty() => return Some(Query::new("1 = 0")),
+        let logged = |key: &str| Query::default().ident(&self.table).sql(".").ident(key);
+        match self.written.as_ref()? {
+            Written::Range(range) => Some(self.range_condition(range)),
             Written::Keys(keys) => {
+                let mut query = logged(self.walk_key.as_deref()?);
+                if keys.is_empty() {
+                    return Some(Query::new("1 = 0"));
+                }
                 query
                     .push_sql(" IN (")
                     .push_binds(keys.iter().map(|key| Bind::BigInt(*key)))
                     .push_sql(")");
+                Some(query)
             }
-            Written::Range(_) => {}
+            Written::Since(since) => Some(
+                logged(self.walk_key.as_deref()?)
+                    .sql(" = ANY (ARRAY(SELECT w.k FROM ")
+                    .ident(WRITTEN_TABLE)
+                    .sql(" w WHERE w.tbl = ")
+                    .bind(Bind::Text(self.table.clone()))
+                    .sql(" AND w.id > ")
+                    .bind(Bind::BigInt(*since))
+                    .sql("))"),
+            ),
         }
-        Some(query)
     }
 
     /// JSON references: `SELECT n`, how many non-NULL values are not a JSON

@@ -152,37 +152,19 @@ pub(crate) fn record(
         let limit = raise_aggregate_limit(conn)?;
         let written = (|| {
             let per_statement = resources::candidates_per_statement(catalog, BINDS_PER_CANDIDATE);
-            let nouns = crate::plan::nouns(catalog);
             for candidates in planned.notices.chunks(per_statement) {
                 let Some(teams) =
                     resources::team_notices(conn, catalog, &planned.columns, candidates)
                 else {
                     continue;
                 };
-                let before = largest_id(conn)?;
-                let statement = insert(conn, run_id, &settings.permission, candidates, teams);
-                let n = conn.execute(&statement).context(|| {
-                    format!(
-                        "writing the team notifications about {} model(s)",
-                        candidates.len()
-                    )
-                })?;
-                if n == 0 {
-                    continue;
-                }
-                recorded.written += i64::try_from(n).unwrap_or(i64::MAX);
-                let wrote = Wrote {
-                    run_id,
-                    before,
-                    teams: None,
-                };
-                for (model, told) in read_back(conn, wrote, candidates, &nouns)? {
+                let (folded, ids) = write(conn, run_id, catalog, candidates, teams, None)?;
+                recorded.written += folded.written;
+                for (model, told) in folded.told {
                     events.push(notified(&model, told));
                     recorded.affected.push(model);
                 }
-                if settings.recipients_query.is_some() {
-                    inserted.extend(new_ids(conn, run_id, before)?);
-                }
+                inserted.extend(ids);
             }
             Ok::<(), Error>(())
         })();
@@ -198,7 +180,7 @@ pub(crate) fn record(
     Ok(recorded)
 }
 
-/// What one [`fold`] wrote.
+/// What one [`fold`] (or one statement of [`record`]) wrote.
 pub(crate) struct Folded {
     /// Notices written.
     pub(crate) written: i64,
@@ -219,10 +201,27 @@ pub(crate) fn fold(
     candidates: &[AffectedModel],
     teams: (i64, i64),
 ) -> Result<Folded, Error> {
+    let gathered = resources::gathered_team_notices(conn, catalog, run_id, teams);
+    let (folded, inserted) = write(conn, run_id, catalog, candidates, gathered, Some(teams))?;
+    unreached::reach(conn, run_id, &catalog.notifications, &inserted)?;
+    Ok(folded)
+}
+
+/// Writes the notices about `candidates` that `teams` (the relation of
+/// [`resources::team_notices`], of the teams in `range` when it is a
+/// fold's) gives, and reads them back: what was written, and (with a
+/// `recipients_query`) the new rows' ids, for their recipients.
+fn write(
+    conn: &mut Conn<'_>,
+    run_id: i64,
+    catalog: &Catalog,
+    candidates: &[AffectedModel],
+    teams: Query,
+    range: Option<(i64, i64)>,
+) -> Result<(Folded, Vec<Inserted>), Error> {
     let settings = &catalog.notifications;
     let before = largest_id(conn)?;
-    let gathered = resources::gathered_team_notices(conn, catalog, run_id, teams);
-    let statement = insert(conn, run_id, &settings.permission, candidates, gathered);
+    let statement = insert(conn, run_id, &settings.permission, candidates, teams);
     let n = conn.execute(&statement).context(|| {
         format!(
             "writing the team notifications about {} model(s)",
@@ -233,19 +232,19 @@ pub(crate) fn fold(
         written: i64::try_from(n).unwrap_or(i64::MAX),
         told: Vec::new(),
     };
+    let mut inserted = Vec::new();
     if n > 0 {
         let wrote = Wrote {
             run_id,
             before,
-            teams: Some(teams),
+            teams: range,
         };
         folded.told = read_back(conn, wrote, candidates, &crate::plan::nouns(catalog))?;
         if settings.recipients_query.is_some() {
-            let inserted = new_ids(conn, run_id, before)?;
-            unreached::reach(conn, run_id, before, settings, &inserted)?;
+            inserted = new_ids(conn, wrote)?;
         }
     }
-    Ok(folded)
+    Ok((folded, inserted))
 }
 
 /// Per candidate, the model told about with its first teams, and how many
@@ -526,15 +525,8 @@ fn first_teams(conn: &Conn<'_>, wrote: Wrote, keys: &[NoticeKey]) -> Query {
 }
 
 /// The ids and teams of the rows the last statement wrote.
-fn new_ids(conn: &mut Conn<'_>, run_id: i64, before: i64) -> Result<Vec<Inserted>, Error> {
-    let mut query = written_by(
-        "SELECT id, team_id",
-        Wrote {
-            run_id,
-            before,
-            teams: None,
-        },
-    );
+fn new_ids(conn: &mut Conn<'_>, wrote: Wrote) -> Result<Vec<Inserted>, Error> {
+    let mut query = written_by("SELECT id, team_id", wrote);
     query.push_sql(" ORDER BY id");
     conn.load(&query)
         .context(|| "reading the ids of the team notifications written".into())

@@ -142,31 +142,27 @@ fn marking() -> Query {
     ))
 }
 
-/// The recipients of the notices `run_id` wrote after the id `before`
-/// (`inserted`), and the mark of those that reached nobody: one fold of a
-/// batched apply's notices, in the fold's transaction (the deliverer never
-/// sees them without their recipients). Without a `recipients_query`
+/// The recipients of the notices `run_id` just wrote (`inserted`, in the
+/// order of their ids), and the mark of those that reached nobody: one fold
+/// of a batched apply's notices, in the fold's transaction (the deliverer
+/// never sees them without their recipients). Without a `recipients_query`
 /// nothing is written. The earlier notices that reached nobody are looked
 /// at once, at the end ([`settle`] with no new notices).
 pub(crate) fn reach(
     conn: &mut Conn<'_>,
     run_id: i64,
-    before: i64,
     settings: &NotificationSettings,
     inserted: &[Inserted],
 ) -> Result<(), Error> {
-    let Some(query) = &settings.recipients_query else {
+    let (Some(query), Some(first)) = (&settings.recipients_query, inserted.first()) else {
         return Ok(());
     };
-    if inserted.is_empty() {
-        return Ok(());
-    }
     recipients::insert(conn, query, &settings.permission, inserted)?;
     let mut mark = marking();
     mark.push_sql("run_id = ")
         .push_bind(Bind::BigInt(run_id))
-        .push_sql(" AND id > ")
-        .push_bind(Bind::BigInt(before));
+        .push_sql(" AND id >= ")
+        .push_bind(Bind::BigInt(first.id));
     conn.execute(&mark)
         .context(|| "marking the notifications that reached nobody".into())?;
     Ok(())

@@ -234,9 +234,6 @@ fn reference_resources(
             }
         })
         .collect();
-    if values.is_empty() {
-        return None;
-    }
     let noun = noun_of(reference);
     let order = nouns.iter().position(|known| known == noun).unwrap_or(0);
     let owner = resource_table(reference);

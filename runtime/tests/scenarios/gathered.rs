@@ -10,6 +10,7 @@
 
 use crate::batches::{apply_with, batched, notices, prepared, twin};
 use crate::common::*;
+use crate::notifications_support::{self, MODELS, RECIPIENTS, full};
 use llm_lifecycle_runtime::{ApplyOptions, Error, FailPoint};
 use llm_lifecycle_test_support::{Backend, TestDb};
 
@@ -111,7 +112,53 @@ fn a_run_stopped_between_its_notices_keeps_them_and_the_next_tells_the_rest(db: 
     );
 }
 
+/// The notices that reached nobody, and every recipient row, as `team:model[:user]`.
+fn reached(db: &TestDb) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    let awaiting = db.strings(&format!(
+        "SELECT {} AS v FROM llm_model_notifications WHERE awaiting_recipients \
+         ORDER BY team_id, model",
+        db.concat(&[&db.text_cast("team_id"), "':'", "model"])
+    ));
+    let recipients = db.strings(&format!(
+        "SELECT {} AS v FROM llm_model_notification_recipients r \
+         JOIN llm_model_notifications n ON n.id = r.notification_id \
+         ORDER BY n.team_id, n.model, r.user_id",
+        db.concat(&[
+            &db.text_cast("n.team_id"),
+            "':'",
+            "n.model",
+            "':'",
+            &db.text_cast("r.user_id")
+        ])
+    ));
+    (awaiting, recipients)
+}
+
+fn each_step_gives_its_notices_their_recipients_as_one_transaction_does(db: &TestDb) {
+    let setup = |db: &TestDb| {
+        notifications_support::prepared(db);
+        // The replacement exists, so references to gpt-4 move in batches.
+        seed_model(db, 110, None, "openai/gpt-4.1", 1_000_000, false);
+        // Team 1, whose notices come first in the first step, has nobody to tell.
+        db.execute("DELETE FROM memberships WHERE team_id = 1");
+    };
+    setup(db);
+    let single = twin(db);
+    setup(&single);
+    let catalog = full(MODELS, RECIPIENTS);
+    let report = llm_lifecycle_runtime::apply(&mut connect(db), &catalog, &batched()).unwrap();
+    assert!(report.batches > 0, "something moved in batches");
+    apply(&single, &catalog).unwrap();
+    let (awaiting, recipients) = reached(db);
+    assert!(
+        !awaiting.is_empty() && !recipients.is_empty(),
+        "{awaiting:?} {recipients:?}"
+    );
+    assert_eq!((awaiting, recipients), reached(&single));
+}
+
 llm_lifecycle_test_support::backend_tests!(
+    each_step_gives_its_notices_their_recipients_as_one_transaction_does,
     the_teams_are_told_in_steps_as_one_transaction_tells_them,
     a_run_stopped_between_its_notices_keeps_them_and_the_next_tells_the_rest,
 );

@@ -158,23 +158,23 @@ impl Walk<'_> {
                     column.table, column.column
                 )
             };
-            let statement = |conn: &Conn<'_>, column: &RefColumn| {
-                resources::gather(
+            // The resources the rows `column` is restricted to reach.
+            let gather = |conn: &mut Conn<'_>, column: &RefColumn| {
+                let statement = resources::gather(
                     conn,
                     self.catalog,
                     reference,
                     column,
                     self.candidates,
                     self.run_id,
-                )
+                );
+                if let Some(statement) = statement {
+                    conn.execute(&statement).context(context)?;
+                }
+                Ok::<(), Error>(())
             };
             let Some(key) = column.walk_key.as_deref() else {
-                db.locked_transaction(timeouts, |conn| {
-                    if let Some(statement) = statement(conn, column) {
-                        conn.execute(&statement).context(context)?;
-                    }
-                    Ok(())
-                })?;
+                db.locked_transaction(timeouts, |conn| gather(conn, column))?;
                 continue;
             };
             let (mut after, mut width, mut ranges) = (i64::MIN, self.batch_size, 0u64);
@@ -196,9 +196,7 @@ impl Walk<'_> {
                         after,
                         through,
                     }));
-                    if let Some(statement) = statement(conn, &ranged) {
-                        conn.execute(&statement).context(context)?;
-                    }
+                    gather(conn, &ranged)?;
                     Ok(Some(through))
                 })?;
                 let Some(through) = step else { break };
@@ -247,9 +245,9 @@ impl Walk<'_> {
 }
 
 /// The width of the next range (keys, or a fold's gathered rows): scaled
-/// by how long the last one took
-/// against [`TARGET`], at most four times wider or half as wide, never
-/// narrower than `floor` (the batch size) nor wider than [`WIDEST`].
+/// by how long the last one took against [`TARGET`], at most four times
+/// wider or half as wide, never narrower than `floor` (the batch size) nor
+/// wider than [`WIDEST`].
 fn next_width(width: u64, took: Duration, floor: u64) -> u64 {
     let width = width as f64;
     let scaled = width * TARGET.as_secs_f64() / took.as_secs_f64().max(1e-4);
