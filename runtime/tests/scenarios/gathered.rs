@@ -112,25 +112,14 @@ fn a_run_stopped_between_its_notices_keeps_them_and_the_next_tells_the_rest(db: 
     );
 }
 
-/// The notices that reached nobody, and every recipient row, as `team:model[:user]`.
+/// The notices that reached nobody (`team:model`), and every recipient row.
 fn reached(db: &TestDb) -> (Vec<Option<String>>, Vec<Option<String>>) {
     let awaiting = db.strings(&format!(
         "SELECT {} AS v FROM llm_model_notifications WHERE awaiting_recipients \
          ORDER BY team_id, model",
         db.concat(&[&db.text_cast("team_id"), "':'", "model"])
     ));
-    let recipients = db.strings(&format!(
-        "SELECT {} AS v FROM llm_model_notification_recipients r \
-         JOIN llm_model_notifications n ON n.id = r.notification_id \
-         ORDER BY n.team_id, n.model, r.user_id",
-        db.concat(&[
-            &db.text_cast("n.team_id"),
-            "':'",
-            "n.model",
-            "':'",
-            &db.text_cast("r.user_id")
-        ])
-    ));
+    let recipients = notifications_support::recipient_rows(db);
     (awaiting, recipients)
 }
 

@@ -385,18 +385,7 @@ fn a_filter_with_comments_and_engine_operators_counts_like_the_plain_one(db: &Te
 fn recipients_are_one_row_per_user_per_notification(db: &TestDb) {
     prepared(db);
     apply(db, &full(MODELS, RECIPIENTS)).unwrap();
-    let rows = db.strings(&format!(
-        "SELECT {} AS v \
-         FROM llm_model_notification_recipients r JOIN llm_model_notifications n ON n.id = r.notification_id \
-         ORDER BY n.team_id, n.model, r.user_id",
-        db.concat(&[
-            &db.text_cast("n.team_id"),
-            "':'",
-            "n.model",
-            "':'",
-            &db.text_cast("r.user_id"),
-        ])
-    ));
+    let rows = recipient_rows(db);
     assert_eq!(
         rows.into_iter().map(Option::unwrap).collect::<Vec<_>>(),
         [

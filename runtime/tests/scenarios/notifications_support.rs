@@ -79,6 +79,22 @@ permission = "llm.manage"
 recipients_query = "SELECT user_id FROM memberships WHERE team_id = $team_id AND permission = $permission"
 "#;
 
+/// Every recipient row, as `team:model:user`, by team, model and user.
+pub fn recipient_rows(db: &TestDb) -> Vec<Option<String>> {
+    db.strings(&format!(
+        "SELECT {} AS v \
+         FROM llm_model_notification_recipients r JOIN llm_model_notifications n ON n.id = r.notification_id \
+         ORDER BY n.team_id, n.model, r.user_id",
+        db.concat(&[
+            &db.text_cast("n.team_id"),
+            "':'",
+            "n.model",
+            "':'",
+            &db.text_cast("r.user_id"),
+        ])
+    ))
+}
+
 pub fn full(models: &str, extra: &str) -> Catalog {
     catalog(&format!("{models}\n{REFERENCES}\n{extra}"))
 }
