@@ -37,7 +37,7 @@ use llm_lifecycle_catalog::Catalog;
 
 use super::unreached;
 use crate::db::dialect::{self, Column};
-use crate::db::{Bind, Conn, Query, quote_ident};
+use crate::db::{Bind, Conn, Query, planner, quote_ident};
 use crate::diff::{AffectedModel, AffectedTeam, LEVEL, Links};
 use crate::error::{Context, Error};
 use crate::ledger::{self, Event};
@@ -239,10 +239,15 @@ fn write(
             before,
             teams: range,
         };
-        folded.told = read_back(conn, wrote, candidates, &crate::plan::nouns(catalog))?;
-        if settings.recipients_query.is_some() {
-            inserted = new_ids(conn, wrote)?;
-        }
+        // Planned with the table's statistics from before the write
+        // ([`planner`]).
+        planner::without_jit(conn, |conn| {
+            folded.told = read_back(conn, wrote, candidates, &crate::plan::nouns(catalog))?;
+            if settings.recipients_query.is_some() {
+                inserted = new_ids(conn, wrote)?;
+            }
+            Ok(())
+        })?;
     }
     Ok((folded, inserted))
 }

@@ -8,6 +8,7 @@ pub(crate) mod lex;
 mod mysql_ca;
 #[cfg(feature = "postgres")]
 mod pg;
+pub(crate) mod planner;
 mod query;
 mod timeouts;
 #[cfg(any(feature = "postgres", feature = "mysql"))]

@@ -25,6 +25,7 @@ mod models;
 mod notification_links;
 mod notifications;
 mod notifications_cli;
+mod planner;
 mod pooler;
 mod processes;
 mod prune;
