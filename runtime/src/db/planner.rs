@@ -41,7 +41,10 @@ pub(crate) fn without_jit<T>(
         return statements(conn);
     }
     let previous = set_jit(conn, Query::new("SELECT current_setting('jit') AS value"))?;
-    set_jit(conn, Query::new("SELECT set_config('jit', 'off', true) AS value"))?;
+    set_jit(
+        conn,
+        Query::new("SELECT set_config('jit', 'off', true) AS value"),
+    )?;
     let value = statements(conn)?;
     set_jit(
         conn,

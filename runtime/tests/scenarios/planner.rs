@@ -25,7 +25,9 @@ fn recipients_are_found_under_the_sessions_jit(database_jit: &str) {
         return;
     };
     let name = db.string("SELECT current_database() AS v");
-    db.execute(&format!("ALTER DATABASE \"{name}\" SET jit = {database_jit}"));
+    db.execute(&format!(
+        "ALTER DATABASE \"{name}\" SET jit = {database_jit}"
+    ));
     prepared(&db);
     apply(&db, &full(MODELS, RECIPIENTS_UNDER_THE_SESSIONS_JIT)).unwrap();
     assert_eq!(
