@@ -11,7 +11,7 @@
 //! retried on the next run.
 //!
 //! Each notice is handed over in a transaction holding the delivery lock
-//! ([`DELIVERY_LOCK_KEY`](crate::DELIVERY_LOCK_KEY) on PostgreSQL,
+//! ([`DELIVERY_LOCK_KEY`](crate::db::DELIVERY_LOCK_KEY) on PostgreSQL,
 //! `BEGIN IMMEDIATE` on SQLite) that first checks it is still undelivered, so
 //! two deploys delivering at the same moment never hand the same notice to a
 //! sink twice. (A process killed between the sink's success and the commit

@@ -67,7 +67,7 @@ pub(crate) enum Audience {
     /// Every team using it (`apply-models check`).
     Everyone,
     /// Those not told yet, found by the apply's own notice statements, in the
-    /// database ([`crate::apply`]): [`Plan::affected`] stays empty and
+    /// database ([`crate::apply()`]): [`Plan::affected`] stays empty and
     /// [`Planned::notices`] lists the models whose users may be told.
     Deferred,
 }
