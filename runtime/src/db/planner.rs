@@ -40,28 +40,30 @@ pub(crate) fn without_jit<T>(
     if conn.backend() != Backend::Postgres {
         return statements(conn);
     }
-    let previous = set_jit(conn, Query::new("SELECT current_setting('jit') AS value"))?;
-    set_jit(
-        conn,
-        Query::new("SELECT set_config('jit', 'off', true) AS value"),
-    )?;
+    let rows: Vec<Setting> = conn
+        .load(&Query::new("SELECT current_setting('jit') AS value"))
+        .context(context)?;
+    let Some(previous) = rows.into_iter().next() else {
+        return statements(conn);
+    };
+    set_jit(conn, "off")?;
     let value = statements(conn)?;
-    set_jit(
-        conn,
-        Query::new("SELECT set_config('jit', ")
-            .bind(Bind::Text(previous))
-            .sql(", true) AS value"),
-    )?;
+    set_jit(conn, &previous.value)?;
     Ok(value)
 }
 
-/// Runs `query`, which reads or sets `jit` and returns its value.
-fn set_jit(conn: &mut Conn<'_>, query: Query) -> Result<String, Error> {
-    let rows: Vec<Setting> = conn
-        .load(&query)
-        .context(|| "setting the planner's jit for the notices' read-back".into())?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map_or_else(|| "on".to_owned(), |row| row.value))
+/// Sets `jit` to `value` for the rest of the transaction.
+fn set_jit(conn: &mut Conn<'_>, value: &str) -> Result<(), Error> {
+    let query = Query::new("SELECT set_config('jit', ")
+        .bind(Bind::Text(value.to_owned()))
+        .sql(", true)");
+    conn.execute(&query).context(context)?;
+    Ok(())
+}
+
+/// What [`without_jit`]'s statements were doing, for their errors.
+fn context() -> String {
+    "reading or setting PostgreSQL's jit (current_setting, set_config) around the notices' \
+     read-back: jit is a user setting, so check the server accepts SET jit from this role"
+        .to_owned()
 }

@@ -498,8 +498,9 @@ mod mysql {
         Ok(value)
     }
 
-    /// [`Error::LockTimeout`](crate::Error::LockTimeout) for the user lock `name` of `key` that `GET_LOCK`
-    /// gave up on after `secs` seconds, naming its holder.
+    /// [`Error::LockTimeout`](crate::Error::LockTimeout) for the user lock
+    /// `name` of `key` that `GET_LOCK` gave up on after `secs` seconds,
+    /// naming its holder.
     pub(in crate::db) fn lock_timeout(
         conn: &mut MysqlConnection,
         key: i64,
@@ -513,8 +514,9 @@ mod mysql {
         }
     }
 
-    /// [`Error::StatementTimeout`](crate::Error::StatementTimeout) for `GET_LOCK` of `key` interrupted by the
-    /// statement timeout `limit` (MariaDB returns NULL), naming the holder.
+    /// [`Error::StatementTimeout`](crate::Error::StatementTimeout) for
+    /// `GET_LOCK` of `key` interrupted by the statement timeout `limit`
+    /// (MariaDB returns NULL), naming the holder.
     pub(in crate::db) fn statement_timeout(
         conn: &mut MysqlConnection,
         key: i64,

@@ -371,12 +371,13 @@ fn counts_text(
 /// resource). The object's keys tell them: as many as the team's resources
 /// (counted only for a team of more than one resource: a third of the
 /// teams on the apply benchmark, where counting every team's keys took
-/// 0.22 s of its 1.8 s statement). Only the others' resources pass through [`general`]. The resources are
-/// read once, into `rs`:
+/// 0.22 s of its 1.8 s statement). Only the others' resources pass through
+/// [`general`]. The resources are read once, into `rs`:
 ///
 /// ```sql
 /// WITH rs AS MATERIALIZED (<union>),
-/// f AS (SELECT g.*, CASE WHEN g.n = 1 THEN TRUE ELSE g.n = <keys of g.links> END AS plain FROM (
+/// f AS (SELECT g.*, CASE WHEN g.n = 1 THEN TRUE ELSE g.n = <keys of g.links> END AS plain
+///       FROM (
 ///         SELECT idx, team_id, COUNT(*) AS n, <counts> AS counts,
 ///                jsonb_object_agg(<display>, <location>) AS links
 ///         FROM rs GROUP BY idx, team_id) AS g)
