@@ -25,7 +25,9 @@
 //!    are one transaction.
 //! 2. `walk`, per reference column (and per mapping of at most
 //!    `MAX_MAPPING_PER_STATEMENT` entries): the next batch is the first
-//!    `N` matching rows after the last batch's key, in key order
+//!    `n` matching rows after the last batch's key, in key order, where
+//!    `n` is at most `N` and sized so that a batch takes about 100 ms
+//!    (`pace.rs`: a batch holds its rows' locks until its COMMIT)
 //!    (`RefColumn::batch_query`: it reads on from there, never from the start,
 //!    no `OFFSET`); one `UPDATE` moves the rows of that key range (on
 //!    PostgreSQL and MySQL one statement takes the batch and moves it,
@@ -39,15 +41,18 @@
 //! finishes the job.
 
 mod gather;
+mod pace;
 mod prepare;
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU64;
+use std::time::Instant;
 
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use llm_lifecycle_catalog::Catalog;
 
+use self::pace::Pace;
 use super::progress;
 use super::steps::{self, Targets};
 use super::{ApplyOptions, FailPoint, events, fail_if, written};
@@ -188,7 +193,13 @@ pub(super) fn run(
     let bar = progress::bar(options.progress, "moving references in batches", run.total);
     let table = ModelTable::of(catalog);
     let mut moved: HashMap<(usize, OldValue), u64> = HashMap::new();
+    // Per table: the walks of one table (a column per walk, a walk per
+    // mapping of at most `MAX_MAPPING_PER_STATEMENT`) go on at its pace.
+    let mut paces: HashMap<&str, Pace> = HashMap::new();
     for walk in &walks {
+        let pace = paces
+            .entry(walk.column.table.as_str())
+            .or_insert_with(|| Pace::new(batch_size));
         let mut after = i64::MIN;
         loop {
             bar.set_message(format!(
@@ -197,20 +208,14 @@ pub(super) fn run(
                 walk.column.column,
                 run.batches + 1
             ));
+            let rows = pace.rows();
+            let began = Instant::now();
             let batch = with_retries(|| {
                 db.locked_transaction(timeouts, |conn| {
                     if logged {
                         written::untracked(conn)?;
                     }
-                    one_batch(
-                        conn,
-                        &table,
-                        walk,
-                        after,
-                        batch_size,
-                        run.run_id,
-                        run.batches + 1,
-                    )
+                    one_batch(conn, &table, walk, after, rows, run.run_id, run.batches + 1)
                 })
             })?;
             let Some(Done { through, counts }) = batch else {
@@ -218,7 +223,9 @@ pub(super) fn run(
             };
             after = through;
             run.batches += 1;
-            bar.inc(counts.values().sum());
+            let in_batch = counts.values().sum();
+            pace.record(in_batch, began.elapsed());
+            bar.inc(in_batch);
             if let Some((_, so_far)) = started.as_mut() {
                 so_far.notified = run.notified;
                 for (old, new) in &walk.mapping {

@@ -13,9 +13,19 @@
 //! ever deleted by the final transaction.
 
 use std::num::NonZeroU64;
+use std::time::Duration;
 
 use super::{BatchedColumn, Batching, Create, MappingEntry, ModelId, Plan, ReferenceUpdate};
 use crate::references::RefColumn;
+
+/// How long one batch should take, from its `BEGIN` to its `COMMIT`: a walk
+/// sizes its next batch from the last one's rate so that it takes about
+/// this long (at most the batch size, at least [`FEWEST_ROWS`]; see
+/// `apply::batches::pace`).
+pub(crate) const BATCH_TARGET: Duration = Duration::from_millis(100);
+
+/// The fewest rows a batch shrinks to (the batch size, when it is smaller).
+pub(crate) const FEWEST_ROWS: u64 = 1_000;
 
 /// Whether a reference moving to `to` may move before the final transaction:
 /// cleared, or moving to a row that exists before it (not one of `creates`).

@@ -11,6 +11,7 @@
 use llm_lifecycle_catalog::ReferenceKind;
 use std::fmt::Write as _;
 
+use super::batching::{BATCH_TARGET, FEWEST_ROWS};
 use super::{Plan, Reason, Refusal};
 
 pub use crate::diff::{rows, thousands};
@@ -157,9 +158,11 @@ pub fn batching(plan: &Plan) -> String {
             Some(key) => {
                 if column.rows > 0 {
                     let batches = column.batches(size);
+                    // Batches that take long shrink, down to FEWEST_ROWS.
+                    let paced = size > FEWEST_ROWS && column.rows > FEWEST_ROWS;
                     let _ = writeln!(
                         out,
-                        "⇉ batch {} in {location}: {} of at most {} by {key}, each committed \
+                        "⇉ batch {} in {location}: {} of at most {} by {key}{}, each committed \
                          before the final transaction",
                         rows(column.rows),
                         if batches == 1 {
@@ -168,6 +171,14 @@ pub fn batching(plan: &Plan) -> String {
                             format!("{} batches", thousands(batches))
                         },
                         thousands(size),
+                        if paced {
+                            format!(
+                                " (smaller ones where a batch takes over {} ms)",
+                                BATCH_TARGET.as_millis()
+                            )
+                        } else {
+                            String::new()
+                        },
                     );
                 }
                 if column.final_rows > 0 {
@@ -270,5 +281,56 @@ mod tests {
         assert_eq!(thousands(-128_000), "-128,000");
         assert_eq!(rows(1), "1 row");
         assert_eq!(rows(2), "2 rows");
+    }
+
+    /// A plan whose only batched column has `rows` rows, at `batch_size`.
+    fn batched(batch_size: u64, rows: u64) -> Plan {
+        Plan {
+            backend: crate::db::Backend::Postgres,
+            catalog_digest: String::new(),
+            schema_present: true,
+            creates: Vec::new(),
+            updates: Vec::new(),
+            merges: Vec::new(),
+            deletions: Vec::new(),
+            reference_updates: Vec::new(),
+            unmanaged: Vec::new(),
+            skipped: Vec::new(),
+            affected: Vec::new(),
+            refusals: Vec::new(),
+            warnings: Vec::new(),
+            sunsets: Vec::new(),
+            batching: Some(super::super::Batching {
+                batch_size,
+                columns: vec![super::super::BatchedColumn {
+                    table: "pipeline_nodes".into(),
+                    column: "params".into(),
+                    key: Some("id".into()),
+                    rows,
+                    final_rows: 0,
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn batches_that_may_shrink_say_so() {
+        assert_eq!(
+            batching(&batched(10_000, 25_000)),
+            "⇉ batch 25,000 rows in pipeline_nodes.params: 3 batches of at most 10,000 by id \
+             (smaller ones where a batch takes over 100 ms), each committed before the final \
+             transaction\n"
+        );
+        // At most FEWEST_ROWS rows per batch, or to move: never smaller.
+        assert_eq!(
+            batching(&batched(1_000, 25_000)),
+            "⇉ batch 25,000 rows in pipeline_nodes.params: 25 batches of at most 1,000 by id, \
+             each committed before the final transaction\n"
+        );
+        assert_eq!(
+            batching(&batched(10_000, 1_000)),
+            "⇉ batch 1,000 rows in pipeline_nodes.params: 1 batch of at most 10,000 by id, \
+             each committed before the final transaction\n"
+        );
     }
 }

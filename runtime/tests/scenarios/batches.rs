@@ -480,6 +480,75 @@ fn the_catalogue_sets_the_default_batch_size() {
     assert_eq!(batched_events(&db).1, 90);
 }
 
+/// The journal's `batched` rows of `table`: the rows of each batch, in
+/// the order they ran (a batch writes a row per model it moved).
+fn batch_rows(db: &TestDb, table: &str) -> Vec<i64> {
+    let rows = db.strings(&format!(
+        "SELECT {} AS v FROM llm_lifecycle_events WHERE action = 'batched' AND table_name = '{table}' \
+         ORDER BY id",
+        db.concat(&["detail", "'|'", &db.text_cast("row_count")])
+    ));
+    let mut batches: Vec<(u64, i64)> = Vec::new();
+    for row in rows.into_iter().map(Option::unwrap) {
+        // "batch 3: id in (2, 5]|4"
+        let (detail, count) = row.split_once('|').unwrap();
+        let number: u64 = detail["batch ".len()..detail.find(':').unwrap()]
+            .parse()
+            .unwrap();
+        let count: i64 = count.parse().unwrap();
+        match batches.last_mut() {
+            Some((last, sum)) if *last == number => *sum += count,
+            _ => batches.push((number, count)),
+        }
+    }
+    batches.into_iter().map(|(_, rows)| rows).collect()
+}
+
+/// PostgreSQL: a batch that takes longer than 100 ms makes the next ones of
+/// its walk smaller (each sized to take about 100 ms at the last one's
+/// rate), down to 1,000 rows, and the references still all move. Here every
+/// assistant's update sleeps 0.1 ms (a trigger of the host's), so a batch
+/// of 2,000 takes 200 ms at least and one of 1,000 at least 100 ms.
+#[test]
+fn a_long_batch_makes_the_next_ones_of_its_walk_smaller_on_postgres() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    prepared(&db, true);
+    let single = twin(&db);
+    prepared(&single, true);
+    for db in [&db, &single] {
+        db.execute(
+            "INSERT INTO assistants (id, team_id, name, archived, llm_provider_model_id) \
+             SELECT i, 1 + i % 2, 'B' || i, FALSE, 101 FROM generate_series(1000, 5999) i;
+             CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS \
+               $$ BEGIN PERFORM pg_sleep(0.0001); RETURN NEW; END $$;
+             CREATE TRIGGER slow_down BEFORE UPDATE ON assistants \
+               FOR EACH ROW EXECUTE FUNCTION slow_down();",
+        );
+    }
+    let moving = count(
+        &db,
+        "assistants WHERE llm_provider_model_id IN (101, 102, 103)",
+    );
+    assert_eq!(moving, 5_044);
+    let options = ApplyOptions {
+        batch_size: NonZeroU64::new(2_000),
+        ..ApplyOptions::default()
+    };
+    let report = apply_with(&db, &options).unwrap();
+    apply(&single, &full_catalog()).unwrap();
+    assert_eq!(state(&db), state(&single), "the same end state");
+    assert_eq!(notices(&db), notices(&single), "the same notices");
+
+    let batches = batch_rows(&db, "assistants");
+    assert_eq!(batches.iter().sum::<i64>(), moving, "{batches:?}");
+    assert_eq!(batches[0], 2_000, "the first batch takes the batch size");
+    // Without the pace: 2,000, 2,000, 1,044.
+    assert_eq!(batches[1..], [1_000, 1_000, 1_000, 44], "{batches:?}");
+    assert!(report.batches >= 5, "{}", report.batches);
+}
+
 llm_lifecycle_test_support::backend_tests!(
     the_command_line_batches_with_batch_size,
     an_apply_with_a_progress_bar_does_what_one_without_does,

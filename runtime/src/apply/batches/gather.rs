@@ -43,6 +43,7 @@ use diesel::sql_types::{BigInt, Nullable};
 use llm_lifecycle_catalog::Catalog;
 
 use super::super::{ApplyOptions, FailPoint, fail_if, notices, progress, unreached};
+use super::pace::fitting;
 use crate::db::{Backend, Bind, Conn, Database, Query, quote_ident};
 use crate::error::{Context, Error};
 use crate::ledger;
@@ -249,9 +250,7 @@ impl Walk<'_> {
 /// wider or half as wide, never narrower than `floor` (the batch size) nor
 /// wider than [`WIDEST`].
 fn next_width(width: u64, took: Duration, floor: u64) -> u64 {
-    let width = width as f64;
-    let scaled = width * TARGET.as_secs_f64() / took.as_secs_f64().max(1e-4);
-    let next = scaled.clamp(width / 2.0, width * 4.0);
+    let next = fitting(width, took, TARGET).clamp(width as f64 / 2.0, width as f64 * 4.0);
     // (A float in range: the cast saturates.)
     (next as u64).clamp(floor.min(WIDEST), WIDEST)
 }
