@@ -217,17 +217,39 @@ pub struct BatchedColumn {
 }
 
 impl BatchedColumn {
-    /// How many batches [`rows`](Self::rows) take at `batch_size` (at least one
-    /// when there are rows).
+    /// How many batches [`rows`](Self::rows) take at `batch_size` at the
+    /// fewest (at least one when there are rows): the batches of a table
+    /// start at [`FEWEST_ROWS`] (or `batch_size`, when it is smaller) and
+    /// at most double per batch up to `batch_size`, when each takes under
+    /// [`BATCH_TARGET`]; batches that take longer are more.
     #[must_use]
     pub fn batches(&self, batch_size: u64) -> u64 {
         if self.key.is_none() {
-            0
-        } else {
-            self.rows.div_ceil(batch_size.max(1))
+            return 0;
         }
+        let most = batch_size.max(1);
+        let (mut left, mut next, mut batches) = (self.rows, most.min(FEWEST_ROWS), 0);
+        while left > 0 {
+            if next == most {
+                return batches + left.div_ceil(most);
+            }
+            left = left.saturating_sub(next);
+            batches += 1;
+            next = next.saturating_mul(2).min(most);
+        }
+        batches
     }
 }
+
+/// How long one batch of `apply --batch-size` should take, from its `BEGIN`
+/// to its `COMMIT`: the batches of a table size each next one from the last
+/// one's rate so that it takes about this long (it holds its rows' locks
+/// until its COMMIT).
+pub const BATCH_TARGET: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The rows of a table's first batch, and the fewest a batch shrinks to
+/// (the batch size, when it is smaller).
+pub const FEWEST_ROWS: u64 = 1_000;
 
 /// Step 6: a global row the catalogue neither declares nor deletes. Left alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

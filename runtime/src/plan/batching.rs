@@ -13,19 +13,9 @@
 //! ever deleted by the final transaction.
 
 use std::num::NonZeroU64;
-use std::time::Duration;
 
 use super::{BatchedColumn, Batching, Create, MappingEntry, ModelId, Plan, ReferenceUpdate};
 use crate::references::RefColumn;
-
-/// How long one batch should take, from its `BEGIN` to its `COMMIT`: a walk
-/// sizes its next batch from the last one's rate so that it takes about
-/// this long (at most the batch size, at least [`FEWEST_ROWS`]; see
-/// `apply::batches::pace`).
-pub(crate) const BATCH_TARGET: Duration = Duration::from_millis(100);
-
-/// The fewest rows a batch shrinks to (the batch size, when it is smaller).
-pub(crate) const FEWEST_ROWS: u64 = 1_000;
 
 /// Whether a reference moving to `to` may move before the final transaction:
 /// cleared, or moving to a row that exists before it (not one of `creates`).
@@ -103,9 +93,19 @@ mod tests {
             rows,
             final_rows: 0,
         };
-        assert_eq!(column(Some("id"), 20_001).batches(10_000), 3);
-        assert_eq!(column(Some("id"), 10_000).batches(10_000), 1);
+        // 1,000, 2,000, 4,000, 8,000, then 10,000 at most.
+        assert_eq!(column(Some("id"), 20_001).batches(10_000), 5);
+        assert_eq!(column(Some("id"), 15_000).batches(10_000), 4);
+        assert_eq!(column(Some("id"), 15_001).batches(10_000), 5);
+        assert_eq!(column(Some("id"), 1_000).batches(10_000), 1);
+        assert_eq!(column(Some("id"), 1_001).batches(10_000), 2);
         assert_eq!(column(Some("id"), 0).batches(10_000), 0);
         assert_eq!(column(None, 5).batches(10_000), 0);
+        // At most 1,000 rows per batch: all of that size from the first.
+        assert_eq!(column(Some("id"), 44).batches(4), 11);
+        assert_eq!(column(Some("id"), 20_001).batches(1_000), 21);
+        // 1,000, then 1,500 at most.
+        assert_eq!(column(Some("id"), 2_500).batches(1_500), 2);
+        assert_eq!(column(Some("id"), 2_501).batches(1_500), 3);
     }
 }

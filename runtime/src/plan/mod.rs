@@ -28,9 +28,10 @@ pub(crate) mod texts;
 mod validate;
 
 pub use crate::diff::{
-    AffectedModel, AffectedTeam, BatchedColumn, Batching, Change, Create, Deletion, LedgerRun,
-    Links, Merge, ModelChange, ModelId, ModelTableProblem, Plan, PlanWarning, Reason,
-    ReferenceUpdate, Refusal, Reminder, ResourceCount, SkippedValues, Sunset, Unmanaged, Update,
+    AffectedModel, AffectedTeam, BATCH_TARGET, BatchedColumn, Batching, Change, Create, Deletion,
+    FEWEST_ROWS, LedgerRun, Links, Merge, ModelChange, ModelId, ModelTableProblem, Plan,
+    PlanWarning, Reason, ReferenceUpdate, Refusal, Reminder, ResourceCount, SkippedValues, Sunset,
+    Unmanaged, Update,
 };
 pub(crate) use affected::nouns;
 pub(crate) use build::{Audience, Counting, MappingEntry, Planned, build};

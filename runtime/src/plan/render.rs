@@ -11,8 +11,8 @@
 use llm_lifecycle_catalog::ReferenceKind;
 use std::fmt::Write as _;
 
-use super::batching::{BATCH_TARGET, FEWEST_ROWS};
 use super::{Plan, Reason, Refusal};
+use crate::diff::{BATCH_TARGET, FEWEST_ROWS};
 
 pub use crate::diff::{rows, thousands};
 
@@ -158,27 +158,29 @@ pub fn batching(plan: &Plan) -> String {
             Some(key) => {
                 if column.rows > 0 {
                     let batches = column.batches(size);
-                    // Batches that take long shrink, down to FEWEST_ROWS.
+                    // Paced batches (`diff::BATCH_TARGET`): from FEWEST_ROWS on,
+                    // as many as their time says; the count is the fewest.
                     let paced = size > FEWEST_ROWS && column.rows > FEWEST_ROWS;
+                    let count = match (batches, paced) {
+                        (1, _) => "1 batch".to_owned(),
+                        (_, false) => format!("{} batches", thousands(batches)),
+                        (_, true) => format!("{} batches or more", thousands(batches)),
+                    };
+                    let pace = if paced {
+                        format!(
+                            " (the first of {} rows, then each sized to take about {} ms)",
+                            thousands(FEWEST_ROWS),
+                            BATCH_TARGET.as_millis()
+                        )
+                    } else {
+                        String::new()
+                    };
                     let _ = writeln!(
                         out,
-                        "⇉ batch {} in {location}: {} of at most {} by {key}{}, each committed \
-                         before the final transaction",
+                        "⇉ batch {} in {location}: {count} of at most {} by {key}{pace}, each \
+                         committed before the final transaction",
                         rows(column.rows),
-                        if batches == 1 {
-                            "1 batch".to_owned()
-                        } else {
-                            format!("{} batches", thousands(batches))
-                        },
                         thousands(size),
-                        if paced {
-                            format!(
-                                " (smaller ones where a batch takes over {} ms)",
-                                BATCH_TARGET.as_millis()
-                            )
-                        } else {
-                            String::new()
-                        },
                     );
                 }
                 if column.final_rows > 0 {
@@ -317,11 +319,11 @@ mod tests {
     fn batches_that_may_shrink_say_so() {
         assert_eq!(
             batching(&batched(10_000, 25_000)),
-            "⇉ batch 25,000 rows in pipeline_nodes.params: 3 batches of at most 10,000 by id \
-             (smaller ones where a batch takes over 100 ms), each committed before the final \
-             transaction\n"
+            "⇉ batch 25,000 rows in pipeline_nodes.params: 5 batches or more of at most 10,000 \
+             by id (the first of 1,000 rows, then each sized to take about 100 ms), each \
+             committed before the final transaction\n"
         );
-        // At most FEWEST_ROWS rows per batch, or to move: never smaller.
+        // At most FEWEST_ROWS rows per batch, or to move: exactly that.
         assert_eq!(
             batching(&batched(1_000, 25_000)),
             "⇉ batch 25,000 rows in pipeline_nodes.params: 25 batches of at most 1,000 by id, \

@@ -480,37 +480,41 @@ fn the_catalogue_sets_the_default_batch_size() {
     assert_eq!(batched_events(&db).1, 90);
 }
 
-/// The journal's `batched` rows of `table`: the rows of each batch, in
-/// the order they ran (a batch writes a row per model it moved).
-fn batch_rows(db: &TestDb, table: &str) -> Vec<i64> {
+/// The journal's `batched` rows of `table`: each batch's last key and rows,
+/// in the order they ran (a batch writes a row per model it moved).
+fn batches_of(db: &TestDb, table: &str) -> Vec<(i64, i64)> {
     let rows = db.strings(&format!(
         "SELECT {} AS v FROM llm_lifecycle_events WHERE action = 'batched' AND table_name = '{table}' \
          ORDER BY id",
         db.concat(&["detail", "'|'", &db.text_cast("row_count")])
     ));
-    let mut batches: Vec<(u64, i64)> = Vec::new();
+    let mut batches: Vec<(String, i64, i64)> = Vec::new();
     for row in rows.into_iter().map(Option::unwrap) {
         // "batch 3: id in (2, 5]|4"
         let (detail, count) = row.split_once('|').unwrap();
-        let number: u64 = detail["batch ".len()..detail.find(':').unwrap()]
+        let count: i64 = count.parse().unwrap();
+        let through: i64 = detail[detail.rfind(", ").unwrap() + 2..detail.len() - 1]
             .parse()
             .unwrap();
-        let count: i64 = count.parse().unwrap();
         match batches.last_mut() {
-            Some((last, sum)) if *last == number => *sum += count,
-            _ => batches.push((number, count)),
+            Some((last, _, sum)) if *last == detail => *sum += count,
+            _ => batches.push((detail.to_owned(), through, count)),
         }
     }
-    batches.into_iter().map(|(_, rows)| rows).collect()
+    batches
+        .into_iter()
+        .map(|(_, through, rows)| (through, rows))
+        .collect()
 }
 
-/// PostgreSQL: a batch that takes longer than 100 ms makes the next ones of
-/// its walk smaller (each sized to take about 100 ms at the last one's
-/// rate), down to 1,000 rows, and the references still all move. Here every
-/// assistant's update sleeps 0.1 ms (a trigger of the host's), so a batch
-/// of 2,000 takes 200 ms at least and one of 1,000 at least 100 ms.
+/// PostgreSQL: a table's batches start at 1,000 rows, grow (at most twice
+/// per batch, up to the batch size) while each takes under 100 ms, and
+/// shrink back to 1,000 once they take longer, and the references still all
+/// move, as one transaction moves them. The host's trigger here makes each
+/// update of an assistant from id 4,000 on sleep 0.2 ms, so a batch of
+/// 1,000 of those takes 200 ms at least; the ones before are quick.
 #[test]
-fn a_long_batch_makes_the_next_ones_of_its_walk_smaller_on_postgres() {
+fn a_tables_batches_grow_while_quick_and_shrink_when_slow_on_postgres() {
     let Some(db) = TestDb::postgres() else {
         return;
     };
@@ -520,33 +524,51 @@ fn a_long_batch_makes_the_next_ones_of_its_walk_smaller_on_postgres() {
     for db in [&db, &single] {
         db.execute(
             "INSERT INTO assistants (id, team_id, name, archived, llm_provider_model_id) \
-             SELECT i, 1 + i % 2, 'B' || i, FALSE, 101 FROM generate_series(1000, 5999) i;
+             SELECT i, 1 + i % 2, 'B' || i, FALSE, 101 FROM generate_series(1000, 10999) i;
              CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS \
-               $$ BEGIN PERFORM pg_sleep(0.0001); RETURN NEW; END $$;
+               $$ BEGIN PERFORM pg_sleep(0.0002); RETURN NEW; END $$;
              CREATE TRIGGER slow_down BEFORE UPDATE ON assistants \
-               FOR EACH ROW EXECUTE FUNCTION slow_down();",
+               FOR EACH ROW WHEN (OLD.id >= 4000) EXECUTE FUNCTION slow_down();",
         );
     }
     let moving = count(
         &db,
         "assistants WHERE llm_provider_model_id IN (101, 102, 103)",
     );
-    assert_eq!(moving, 5_044);
+    assert_eq!(moving, 10_044);
     let options = ApplyOptions {
-        batch_size: NonZeroU64::new(2_000),
+        batch_size: NonZeroU64::new(4_000),
         ..ApplyOptions::default()
     };
-    let report = apply_with(&db, &options).unwrap();
+    apply_with(&db, &options).unwrap();
     apply(&single, &full_catalog()).unwrap();
     assert_eq!(state(&db), state(&single), "the same end state");
     assert_eq!(notices(&db), notices(&single), "the same notices");
 
-    let batches = batch_rows(&db, "assistants");
-    assert_eq!(batches.iter().sum::<i64>(), moving, "{batches:?}");
-    assert_eq!(batches[0], 2_000, "the first batch takes the batch size");
-    // Without the pace: 2,000, 2,000, 1,044.
-    assert_eq!(batches[1..], [1_000, 1_000, 1_000, 44], "{batches:?}");
-    assert!(report.batches >= 5, "{}", report.batches);
+    let batches = batches_of(&db, "assistants");
+    assert_eq!(
+        batches.iter().map(|(_, rows)| rows).sum::<i64>(),
+        moving,
+        "{batches:?}"
+    );
+    assert_eq!(batches[0].1, 1_000, "the first batch: {batches:?}");
+    assert!(
+        batches.iter().all(|&(_, rows)| rows <= 4_000),
+        "never more than the batch size: {batches:?}"
+    );
+    let slow = batches
+        .iter()
+        .position(|&(through, _)| through >= 4_000)
+        .unwrap();
+    assert!(
+        batches[..slow].iter().any(|&(_, rows)| rows > 1_000),
+        "quick batches grow: {batches:?}"
+    );
+    let (last, after) = batches[slow + 1..].split_last().unwrap();
+    assert!(
+        after.iter().all(|&(_, rows)| rows == 1_000) && last.1 <= 1_000,
+        "after a slow batch, 1,000 rows each: {batches:?}"
+    );
 }
 
 llm_lifecycle_test_support::backend_tests!(
