@@ -541,7 +541,8 @@ fn a_tables_batches_grow_while_quick_and_shrink_when_slow_on_postgres() {
         ..ApplyOptions::default()
     };
     apply_with(&db, &options).unwrap();
-    apply(&single, &full_catalog()).unwrap();
+    // (One transaction, in CI's batched pass too.)
+    apply_with(&single, &ApplyOptions::default()).unwrap();
     assert_eq!(state(&db), state(&single), "the same end state");
     assert_eq!(notices(&db), notices(&single), "the same notices");
 
@@ -568,6 +569,42 @@ fn a_tables_batches_grow_while_quick_and_shrink_when_slow_on_postgres() {
     assert!(
         after.iter().all(|&(_, rows)| rows == 1_000) && last.1 <= 1_000,
         "after a slow batch, 1,000 rows each: {batches:?}"
+    );
+}
+
+/// PostgreSQL: a batch commits without waiting for the disk
+/// (`synchronous_commit` off, for its own transaction only), and the final
+/// transaction, which deletes the model rows, commits as the session says.
+/// Host triggers note the setting each moved row and each deleted model
+/// row was written under.
+#[test]
+fn batches_commit_without_a_flush_and_the_final_transaction_with_one_on_postgres() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    prepared(&db, true);
+    db.execute(
+        "CREATE TABLE commit_modes (what TEXT NOT NULL, mode TEXT NOT NULL);
+         CREATE FUNCTION note_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+           INSERT INTO commit_modes VALUES (TG_TABLE_NAME || ' ' || TG_OP,
+             current_setting('synchronous_commit'));
+           RETURN NULL; END $$;
+         CREATE TRIGGER note_commit_mode AFTER UPDATE ON assistants
+           FOR EACH ROW EXECUTE FUNCTION note_commit_mode();
+         CREATE TRIGGER note_commit_mode AFTER DELETE ON llm_provider_models
+           FOR EACH ROW EXECUTE FUNCTION note_commit_mode();",
+    );
+    let report = apply_with(&db, &batched()).unwrap();
+    assert!(report.batches > 1, "{}", report.batches);
+    assert_eq!(
+        db.strings(
+            "SELECT what || ': ' || mode || ' ' || COUNT(*) AS v FROM commit_modes \
+             GROUP BY what, mode ORDER BY 1"
+        ),
+        [
+            Some("assistants UPDATE: off 44".to_owned()),
+            Some("llm_provider_models DELETE: on 3".to_owned()),
+        ]
     );
 }
 
