@@ -672,6 +672,28 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A plan of nothing to do yet for `backend`, the catalogue of digest
+    /// `catalog_digest` and a schema that is there or not.
+    pub(crate) fn empty(backend: Backend, catalog_digest: String, schema_present: bool) -> Self {
+        Self {
+            backend,
+            catalog_digest,
+            schema_present,
+            creates: Vec::new(),
+            updates: Vec::new(),
+            merges: Vec::new(),
+            deletions: Vec::new(),
+            reference_updates: Vec::new(),
+            unmanaged: Vec::new(),
+            skipped: Vec::new(),
+            affected: Vec::new(),
+            refusals: Vec::new(),
+            warnings: Vec::new(),
+            sunsets: Vec::new(),
+            batching: None,
+        }
+    }
+
     /// `true` when applying would change nothing (unmanaged rows are only
     /// reported); a team notification still to write is a change.
     #[must_use]

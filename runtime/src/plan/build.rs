@@ -191,21 +191,9 @@ pub(crate) fn build(
     }
 
     let mut plan = Plan {
-        backend: conn.backend(),
-        catalog_digest: catalog.digest(),
-        schema_present,
-        creates: Vec::new(),
-        updates: Vec::new(),
-        merges: Vec::new(),
-        deletions: Vec::new(),
-        reference_updates: Vec::new(),
-        unmanaged: Vec::new(),
-        skipped: Vec::new(),
         refusals: table_refusals,
-        affected: Vec::new(),
-        warnings: Vec::new(),
         sunsets: super::sunsets(catalog, options.today.unwrap_or_else(super::today_utc)),
-        batching: None,
+        ..Plan::empty(conn.backend(), catalog.digest(), schema_present)
     };
 
     // Steps 1 and 2: create missing live models, update drifted rows.

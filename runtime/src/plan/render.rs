@@ -288,20 +288,6 @@ mod tests {
     /// A plan whose only batched column has `rows` rows, at `batch_size`.
     fn batched(batch_size: u64, rows: u64) -> Plan {
         Plan {
-            backend: crate::db::Backend::Postgres,
-            catalog_digest: String::new(),
-            schema_present: true,
-            creates: Vec::new(),
-            updates: Vec::new(),
-            merges: Vec::new(),
-            deletions: Vec::new(),
-            reference_updates: Vec::new(),
-            unmanaged: Vec::new(),
-            skipped: Vec::new(),
-            affected: Vec::new(),
-            refusals: Vec::new(),
-            warnings: Vec::new(),
-            sunsets: Vec::new(),
             batching: Some(super::super::Batching {
                 batch_size,
                 columns: vec![super::super::BatchedColumn {
@@ -312,6 +298,7 @@ mod tests {
                     final_rows: 0,
                 }],
             }),
+            ..Plan::empty(crate::db::Backend::Postgres, String::new(), true)
         }
     }
 
