@@ -212,10 +212,7 @@ pub(super) fn run(
             let began = Instant::now();
             let batch = with_retries(|| {
                 db.locked_transaction(timeouts, |conn| {
-                    if logged {
-                        written::untracked(conn)?;
-                    }
-                    commit_without_flush(conn)?;
+                    batch_settings(conn, logged)?;
                     one_batch(conn, &table, walk, after, rows, run.run_id, run.batches + 1)
                 })
             })?;
@@ -287,9 +284,13 @@ fn settle(db: &mut Database<'_>, walks: &[Walk]) -> Result<(), Error> {
     Ok(())
 }
 
-/// PostgreSQL: the batch's COMMIT does not wait for its WAL to reach the
-/// disk (`SET LOCAL synchronous_commit = off`, this transaction only). A
-/// server crash can then lose the last batches committed (a fraction of a
+/// The settings of a batch's transaction, in one round trip: where the
+/// tables are watched (`logged`), the apply's own writes kept out of the log
+/// of written rows ([`written::untracked_statement`]); and on PostgreSQL a COMMIT that
+/// does not wait for its WAL to reach the disk (`SET LOCAL
+/// synchronous_commit = off`, this transaction only).
+///
+/// A server crash can then lose the last batches committed (a fraction of a
 /// second of them), never part of one: each batch and its journal rows are
 /// one transaction, its references stay on the model rows they pointed at,
 /// which only the final transaction deletes, and that transaction commits as
@@ -297,14 +298,28 @@ fn settle(db: &mut Database<'_>, walks: &[Walk]) -> Result<(), Error> {
 /// order). So a lost batch is one the next apply moves again, as after a run
 /// killed between batches. What it saves is a flush per batch, which the
 /// paced batches (`pace.rs`: about 100 ms each) made several hundred of at
-/// ten times the benchmark's scale. Other engines: nothing (MySQL's
-/// `innodb_flush_log_at_trx_commit` is the server's, not the session's).
-fn commit_without_flush(conn: &mut Conn<'_>) -> Result<(), Error> {
-    if conn.backend() != crate::db::Backend::Postgres {
+/// ten times the benchmark's scale. MySQL has no such setting of its own
+/// (`innodb_flush_log_at_trx_commit` is the server's, not the session's).
+fn batch_settings(conn: &mut Conn<'_>, logged: bool) -> Result<(), Error> {
+    let backend = conn.backend();
+    let mut statements: Vec<&str> = Vec::new();
+    if logged {
+        statements.extend(written::untracked_statement(backend));
+    }
+    if backend == crate::db::Backend::Postgres {
+        statements.push("SET LOCAL synchronous_commit = off");
+    }
+    if statements.is_empty() {
         return Ok(());
     }
-    conn.execute(&Query::new("SET LOCAL synchronous_commit = off"))
-        .context(|| "letting a batch commit without waiting for the disk".into())?;
+    conn.execute_unprepared(&Query::new(statements.join("; ")))
+        .context(|| {
+            format!(
+                "setting up a batch's transaction ({}): the apply needs to set these for its own \
+                 transactions; check the server accepts them from this role",
+                statements.join("; ")
+            )
+        })?;
     Ok(())
 }
 

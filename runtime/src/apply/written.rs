@@ -149,14 +149,22 @@ fn numbers(conn: &mut Conn<'_>, query: &Query, what: &str) -> Result<Vec<i64>, E
 /// Keeps this transaction's writes (PostgreSQL) or this session's (MySQL)
 /// out of the log.
 pub(super) fn untracked(conn: &mut Conn<'_>) -> Result<(), Error> {
-    let set = match conn.backend() {
-        Backend::Postgres => "SET LOCAL llm_lifecycle.untracked = 'on'",
-        Backend::Mysql => "SET @llm_lifecycle_untracked = 1",
-        Backend::Sqlite => return Ok(()),
+    let Some(set) = untracked_statement(conn.backend()) else {
+        return Ok(());
     };
     conn.execute(&Query::new(set))
         .context(|| "keeping the apply's own writes out of the log of written rows".into())?;
     Ok(())
+}
+
+/// The statement [`untracked`] runs; `None` on SQLite, which logs nothing.
+/// (A batch runs it with its other settings, in one round trip.)
+pub(super) fn untracked_statement(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Postgres => Some("SET LOCAL llm_lifecycle.untracked = 'on'"),
+        Backend::Mysql => Some("SET @llm_lifecycle_untracked = 1"),
+        Backend::Sqlite => None,
+    }
 }
 
 /// Whether the log is whole from `since` on: the run's marker is still there.

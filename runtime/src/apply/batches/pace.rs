@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::diff::{BATCH_TARGET, FEWEST_ROWS};
 
-/// The size of the next batch of one walk.
+/// The size of the next batch of one table's walks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Pace {
     /// The batch size: no batch takes more.
