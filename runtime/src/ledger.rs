@@ -228,6 +228,9 @@ pub(crate) struct RemovedRow {
 /// The run ledger's table.
 pub(crate) const RUNS_TABLE: &str = "llm_lifecycle_runs";
 
+/// The event journal's table.
+pub(crate) const EVENTS_TABLE: &str = "llm_lifecycle_events";
+
 /// How long after a merge its team rows' ids are still looked for. A deleted
 /// model's row id is looked for as long as `models.toml` lists it as deleted
 /// (until it is pruned, like text references to it).

@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use llm_lifecycle_catalog::Catalog;
 
 use super::unreached;
@@ -153,8 +153,9 @@ pub(crate) fn record(
         let written = (|| {
             let per_statement = resources::candidates_per_statement(catalog, BINDS_PER_CANDIDATE);
             for candidates in planned.notices.chunks(per_statement) {
+                let told = told_before(conn, candidates)?;
                 let Some(teams) =
-                    resources::team_notices(conn, catalog, &planned.columns, candidates)
+                    resources::team_notices(conn, catalog, &planned.columns, candidates, &told)
                 else {
                     continue;
                 };
@@ -547,12 +548,80 @@ fn notified(model: &AffectedModel, told: usize) -> Event {
         target_provider: model.replacement.as_ref().map(|to| to.provider.clone()),
         target_name: model.replacement.as_ref().map(|to| to.name.clone()),
         row_count: Some(i64::try_from(told).unwrap_or(i64::MAX)),
-        detail: Some(match model.reminder {
-            Some(reminder) => format!("{} {}d", model.change.slug(), reminder.days_before),
-            None => model.change.slug().to_owned(),
-        }),
+        detail: Some(notified_detail(model)),
         ..Event::default()
     }
+}
+
+/// The `detail` of a `notified` journal row: the slug, and a reminder's
+/// threshold (`llm-model-sunset 7d`).
+fn notified_detail(model: &AffectedModel) -> String {
+    match model.reminder {
+        Some(reminder) => format!("{} {}d", model.change.slug(), reminder.days_before),
+        None => model.change.slug().to_owned(),
+    }
+}
+
+/// A `notified` journal row's model and detail.
+#[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord)]
+struct Journaled {
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    detail: Option<String>,
+}
+
+/// Which of `candidates` the journal says some team was told about before
+/// (a `notified` row of the same model, slug and threshold, by the
+/// journal's index of action and model): the hint of
+/// [`resources::ToldBefore`]. Notices the journal does not know of (a
+/// batched run stopped before its last transaction journals them) are still
+/// skipped by the once-per-team key.
+pub(crate) fn told_before(
+    conn: &mut Conn<'_>,
+    candidates: &[AffectedModel],
+) -> Result<resources::ToldBefore, Error> {
+    if candidates.is_empty() {
+        return Ok(resources::ToldBefore::of(Vec::new()));
+    }
+    let mut providers: Vec<&str> = candidates
+        .iter()
+        .map(|model| &*model.model.provider)
+        .collect();
+    let mut names: Vec<&str> = candidates.iter().map(|model| &*model.model.name).collect();
+    providers.sort_unstable();
+    providers.dedup();
+    names.sort_unstable();
+    names.dedup();
+    let mut query = Query::new(format!(
+        "SELECT DISTINCT provider, name, detail FROM {} WHERE action = ",
+        quote_ident(ledger::EVENTS_TABLE)
+    ));
+    query
+        .push_bind(Bind::Text(NOTIFIED.to_owned()))
+        .push_sql(" AND provider IN (")
+        .push_binds(providers.iter().map(|p| Bind::Text((*p).to_owned())))
+        .push_sql(") AND name IN (")
+        .push_binds(names.iter().map(|n| Bind::Text((*n).to_owned())))
+        .push_sql(")");
+    let mut journaled: Vec<Journaled> = conn
+        .load(&query)
+        .context(|| "reading from the journal which models teams were told about".into())?;
+    journaled.sort_unstable();
+    let told = candidates
+        .iter()
+        .map(|model| {
+            let key = Journaled {
+                provider: model.model.provider.clone(),
+                name: model.model.name.clone(),
+                detail: Some(notified_detail(model)),
+            };
+            journaled.binary_search(&key).is_ok()
+        })
+        .collect();
+    Ok(resources::ToldBefore::of(told))
 }
 
 /// Raises the engine's bound on what an aggregate returns, where it has one

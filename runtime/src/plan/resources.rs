@@ -41,11 +41,14 @@
 //! SELECT [DISTINCT] k.column2 AS idx, owner.team AS team_id, owner.id AS resource_id,
 //!        owner.name AS name, 'tbl' AS tbl, i AS kind_ord, 'noun' AS kind, <url> AS url
 //! FROM t [JOIN through AS owner ON …] JOIN (<k>) AS k ON k.column1 = <old value>
-//! WHERE <holds an old value> AND owner.team IS NOT NULL AND NOT EXISTS (<told before>)
+//! WHERE <holds an old value> AND owner.team IS NOT NULL [AND NOT EXISTS (<told before>)]
 //! ```
 //!
 //! where `k` is the candidates' old values (`k`: old value, candidate
-//! index, slug, model, reminder days).
+//! index, slug, model, reminder days). Only the candidates the journal says
+//! some team was told about are checked against the notices written
+//! ([`ToldBefore`]); the others (a model's first notices) are their own
+//! `SELECT`, without the check.
 
 use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 
@@ -76,12 +79,15 @@ pub(crate) fn candidates_per_statement(catalog: &Catalog, per_candidate: usize) 
 
 /// The relation of `(idx, team_id, counts, links)`: per candidate (its index
 /// in `candidates`) and team not told about it yet, the team's counts and
-/// links; `None` when no reference names a team for any candidate.
+/// links; `None` when no reference names a team for any candidate. `told`:
+/// which candidates' resources are checked against the notices written
+/// ([`ToldBefore`]).
 pub(crate) fn team_notices(
     conn: &Conn<'_>,
     catalog: &Catalog,
     columns: &[Option<RefColumn>],
     candidates: &[AffectedModel],
+    told: &ToldBefore,
 ) -> Option<Query> {
     let dialect = dialect::of(conn.backend());
     let nouns = nouns(catalog);
@@ -91,7 +97,8 @@ pub(crate) fn team_notices(
     let mut shared = false;
     for (reference, column) in catalog.references.iter().zip(columns) {
         let Some(column) = column else { continue };
-        let Some(select) = reference_resources(conn, reference, column, candidates, &nouns, None)
+        let Some(select) =
+            reference_resources(conn, reference, column, candidates, told, &nouns, None)
         else {
             continue;
         };
@@ -131,6 +138,7 @@ pub(crate) fn gather(
     reference: &Reference,
     column: &RefColumn,
     candidates: &[AffectedModel],
+    told: &ToldBefore,
     run_id: i64,
 ) -> Option<Query> {
     let select = reference_resources(
@@ -138,6 +146,7 @@ pub(crate) fn gather(
         reference,
         column,
         candidates,
+        told,
         &nouns(catalog),
         Some(run_id),
     )?;
@@ -211,16 +220,19 @@ fn resource_table(reference: &Reference) -> &str {
 /// [DISTINCT] [run_id,] idx, team_id, resource_id, name, tbl, kind_ord,
 /// kind, url …` (module docs); `None` when the reference names no team or
 /// no candidate can be stored there. `run`: the run whose gathering it is,
-/// its first column.
+/// its first column. `told[i]`: whether some team may have been told about
+/// candidate `i` before ([`ToldBefore`]); only those candidates' resources
+/// are checked against the notices written, in a `SELECT` of their own
+/// (the two are `UNION ALL`ed in a derived table: their candidates differ).
 fn reference_resources(
     conn: &Conn<'_>,
     reference: &Reference,
     column: &RefColumn,
     candidates: &[AffectedModel],
+    told: &ToldBefore,
     nouns: &[String],
     run: Option<i64>,
 ) -> Option<Query> {
-    let dialect = dialect::of(conn.backend());
     if !reaches(reference, column, candidates) {
         return None;
     }
@@ -234,76 +246,151 @@ fn reference_resources(
             }
         })
         .collect();
-    let noun = noun_of(reference);
-    let order = nouns.iter().position(|known| known == noun).unwrap_or(0);
-    let owner = resource_table(reference);
-    let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
-    let rows = resource_rows(conn, reference, column, &olds);
-    let mut select = Query::new(if rows.repeats {
-        "SELECT DISTINCT "
-    } else {
-        "SELECT "
-    });
-    if let Some(run_id) = run {
-        select
-            .push_bind(Bind::BigInt(run_id))
-            .push_sql(" AS run_id, ");
-    }
-    select
-        .push_sql("k.column2 AS idx, ")
-        .append(rows.columns)
-        .push_sql(", ")
-        .push_bind(Bind::Text(owner.to_string()))
-        .push_sql(" AS tbl, ")
-        .push_bind(Bind::BigInt(i64::try_from(order).unwrap_or(i64::MAX)))
-        .push_sql(" AS kind_ord, ")
-        .push_bind(Bind::Text(noun.to_owned()))
-        .push_sql(" AS kind, ");
-    match &reference.url {
-        Some(url) => select.push_bind(Bind::Text(url.to_string())),
-        None => select.push_sql(&format!("CAST(NULL AS {})", dialect.text_type())),
+    let (checked, fresh): (Vec<_>, Vec<_>) = values
+        .into_iter()
+        .partition(|(_, index)| told.may_have(*index));
+    let source = Source {
+        reference,
+        column,
+        candidates,
+        nouns,
+        run,
     };
-    let candidates_rows = values
-        .iter()
-        .filter_map(|(old, index)| {
-            let model = candidates.get(*index)?;
-            Some(vec![
-                Bind::Text(old.key()),
-                Bind::BigInt(i64::try_from(*index).unwrap_or(i64::MAX)),
-                Bind::Text(model.change.slug().to_owned()),
-                Bind::Text(model.model.to_string()),
-                Bind::BigInt(
-                    model
-                        .reminder
-                        .map_or(0, |reminder| i64::from(reminder.days_before)),
-                ),
-            ])
-        })
-        .collect();
-    // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
-    // relation is named to match.
-    select
-        .push_sql(" AS url FROM ")
-        .append(rows.from)
-        .push_sql(" JOIN (")
-        .append(dialect.relation(
-            &["column1", "column2", "column3", "column4", "column5"],
-            candidates_rows,
-        ))
-        .push_sql(") AS k ON k.column1 = ")
-        .append(rows.old_key)
-        .push_sql(" WHERE ")
-        .append(rows.condition)
-        .push_sql(&format!(
-            " AND NOT EXISTS (SELECT 1 FROM {} n WHERE n.team_id = ",
-            quote_ident(NOTIFICATIONS_TABLE)
-        ))
-        .append(rows.team)
-        .push_sql(
-            " AND n.slug = k.column3 AND n.model = k.column4 \
-             AND n.reminder_days = k.column5)",
-        );
-    Some(select)
+    match (checked.is_empty(), fresh.is_empty()) {
+        (true, true) => None,
+        (true, false) => Some(source.select(conn, &fresh, false)),
+        (false, true) => Some(source.select(conn, &checked, true)),
+        (false, false) => {
+            let mut both = Query::new("SELECT * FROM (");
+            both.append(source.select(conn, &fresh, false))
+                .push_sql(" UNION ALL ")
+                .append(source.select(conn, &checked, true))
+                .push_sql(") AS told_or_not");
+            Some(both)
+        }
+    }
+}
+
+/// Per candidate of a statement, whether some team may have been told about
+/// it before: a hint read from the journal (its `notified` rows), which
+/// only decides whether a candidate's resources are checked against the
+/// notices already written. The once-per-team key decides what is written
+/// either way (`ON CONFLICT DO NOTHING`, `INSERT IGNORE`), so a wrong hint
+/// costs time, never a notice: a model never told about (every model's
+/// first notices, say a deletion's) skips a `NOT EXISTS` per affected
+/// resource.
+#[derive(Debug, Clone)]
+pub(crate) struct ToldBefore(Vec<bool>);
+
+impl ToldBefore {
+    /// `told[i]` for candidate `i` (a candidate past the end: unknown,
+    /// checked).
+    #[must_use]
+    pub(crate) fn of(told: Vec<bool>) -> Self {
+        Self(told)
+    }
+
+    /// Whether candidate `index` is checked against the notices written.
+    fn may_have(&self, index: usize) -> bool {
+        self.0.get(index).copied().unwrap_or(true)
+    }
+}
+
+/// What [`reference_resources`] reads: one reference's candidates.
+struct Source<'a> {
+    reference: &'a Reference,
+    column: &'a RefColumn,
+    candidates: &'a [AffectedModel],
+    nouns: &'a [String],
+    run: Option<i64>,
+}
+
+impl Source<'_> {
+    /// The resources of the candidates of `values` (old value, index),
+    /// with `check`, only those of teams not told about them yet.
+    fn select(&self, conn: &Conn<'_>, values: &[(OldValue, usize)], check: bool) -> Query {
+        let Self {
+            reference,
+            column,
+            candidates,
+            nouns,
+            run,
+        } = *self;
+        let dialect = dialect::of(conn.backend());
+        let noun = noun_of(reference);
+        let order = nouns.iter().position(|known| known == noun).unwrap_or(0);
+        let owner = resource_table(reference);
+        let olds: Vec<&OldValue> = values.iter().map(|(old, _)| old).collect();
+        let rows = resource_rows(conn, reference, column, &olds);
+        let mut select = Query::new(if rows.repeats {
+            "SELECT DISTINCT "
+        } else {
+            "SELECT "
+        });
+        if let Some(run_id) = run {
+            select
+                .push_bind(Bind::BigInt(run_id))
+                .push_sql(" AS run_id, ");
+        }
+        select
+            .push_sql("k.column2 AS idx, ")
+            .append(rows.columns)
+            .push_sql(", ")
+            .push_bind(Bind::Text(owner.to_string()))
+            .push_sql(" AS tbl, ")
+            .push_bind(Bind::BigInt(i64::try_from(order).unwrap_or(i64::MAX)))
+            .push_sql(" AS kind_ord, ")
+            .push_bind(Bind::Text(noun.to_owned()))
+            .push_sql(" AS kind, ");
+        match &reference.url {
+            Some(url) => select.push_bind(Bind::Text(url.to_string())),
+            None => select.push_sql(&format!("CAST(NULL AS {})", dialect.text_type())),
+        };
+        let candidates_rows = values
+            .iter()
+            .filter_map(|(old, index)| {
+                let model = candidates.get(*index)?;
+                Some(vec![
+                    Bind::Text(old.key()),
+                    Bind::BigInt(i64::try_from(*index).unwrap_or(i64::MAX)),
+                    Bind::Text(model.change.slug().to_owned()),
+                    Bind::Text(model.model.to_string()),
+                    Bind::BigInt(
+                        model
+                            .reminder
+                            .map_or(0, |reminder| i64::from(reminder.days_before)),
+                    ),
+                ])
+            })
+            .collect();
+        // `VALUES` columns are `column1…` (SQLite cannot rename them); MySQL's
+        // relation is named to match.
+        select
+            .push_sql(" AS url FROM ")
+            .append(rows.from)
+            .push_sql(" JOIN (")
+            .append(dialect.relation(
+                &["column1", "column2", "column3", "column4", "column5"],
+                candidates_rows,
+            ))
+            .push_sql(") AS k ON k.column1 = ")
+            .append(rows.old_key)
+            .push_sql(" WHERE ")
+            .append(rows.condition);
+        if check {
+            select
+                .push_sql(&format!(
+                    " AND NOT EXISTS (SELECT 1 FROM {} n WHERE n.team_id = ",
+                    quote_ident(NOTIFICATIONS_TABLE)
+                ))
+                .append(rows.team)
+                .push_sql(
+                    " AND n.slug = k.column3 AND n.model = k.column4 \
+                     AND n.reminder_days = k.column5)",
+                );
+        }
+        select
+    }
 }
 
 /// The per-team aggregation around the `UNION [ALL]` of resources (module

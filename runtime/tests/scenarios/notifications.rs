@@ -230,6 +230,68 @@ fn a_deprecated_model_notifies_its_team_once(db: &TestDb) {
     assert!(plan(db, &full(MODELS_LATER, "")).is_noop());
 }
 
+/// PostgreSQL: the resources of a model the journal says was told about
+/// are checked against the notices written, so the teams told before are
+/// never aggregated again; a model it knows nothing about is not checked,
+/// and the once-per-team key still writes each notice once. A host `BEFORE
+/// INSERT` trigger notes every notice proposed (it fires before the
+/// conflict is found).
+#[test]
+fn teams_told_before_are_left_out_when_the_journal_knows_them_on_postgres() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let db = &db;
+    prepared(db);
+    apply(db, &full(MODELS, "")).unwrap();
+    db.execute(
+        "CREATE TABLE proposed (team_id BIGINT NOT NULL, model TEXT NOT NULL);
+         CREATE FUNCTION note_proposed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+           INSERT INTO proposed VALUES (NEW.team_id, NEW.model); RETURN NEW; END $$;
+         CREATE TRIGGER note_proposed BEFORE INSERT ON llm_model_notifications
+           FOR EACH ROW EXECUTE FUNCTION note_proposed();",
+    );
+    let proposed = |db: &TestDb| {
+        let teams = db.strings(
+            "SELECT string_agg(CAST(team_id AS TEXT), ',' ORDER BY team_id) AS v \
+             FROM proposed WHERE model = 'openai/gpt-4o-mini'",
+        );
+        db.execute("DELETE FROM proposed");
+        teams.into_iter().flatten().collect::<Vec<_>>()
+    };
+    // Team 3 starts using the deprecated model team 1 was told about: the
+    // journal says so, and only team 3's notice is proposed.
+    db.execute(
+        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
+         VALUES (7, 3, 'New', FALSE, 103)",
+    );
+    assert_eq!(apply(db, &full(MODELS, "")).unwrap().counts.notified, 1);
+    assert_eq!(proposed(db), ["3"]);
+    // The journal forgets (a host trimmed it): team 4's apply proposes every
+    // team's notice, and writes team 4's alone.
+    db.execute("DELETE FROM llm_lifecycle_events WHERE action = 'notified'");
+    db.execute(
+        "INSERT INTO chatbots (id, team_id, name, archived, llm_provider_model_id) \
+         VALUES (8, 4, 'Newer', FALSE, 103)",
+    );
+    assert_eq!(apply(db, &full(MODELS, "")).unwrap().counts.notified, 1);
+    assert_eq!(proposed(db), ["1,3,4"]);
+    assert_eq!(
+        db.strings(
+            "SELECT string_agg(CAST(team_id AS TEXT), ',' ORDER BY team_id) AS v \
+             FROM llm_model_notifications WHERE model = 'openai/gpt-4o-mini'"
+        ),
+        [Some("1,3,4".to_owned())]
+    );
+    assert_eq!(
+        notified_journal(db),
+        ["openai/gpt-4o-mini llm-model-deprecated 1 gpt-4o"]
+    );
+    // The journal knows again: nothing is proposed.
+    assert_eq!(apply(db, &full(MODELS, "")).unwrap().counts.notified, 0);
+    assert_eq!(proposed(db), Vec::<String>::new());
+}
+
 /// `provider/name slug teams replacement` of every `notified` journal row, in order.
 fn notified_journal(db: &TestDb) -> Vec<String> {
     db.strings(&format!(

@@ -97,12 +97,14 @@ pub(super) fn record(
             resources::candidates_per_statement(catalog, notices::BINDS_PER_CANDIDATE);
         let mut written = (|| {
             for candidates in deferred.candidates.chunks(per_statement) {
+                let told = db.transaction(|conn| notices::told_before(conn, candidates))?;
                 let walk = Walk {
                     catalog,
                     options,
                     run_id,
                     batch_size: batch_size.get(),
                     candidates,
+                    told: &told,
                 };
                 walk.gather(db, &deferred.columns, &spinner)?;
                 analyze(db)?;
@@ -137,6 +139,8 @@ struct Walk<'a> {
     run_id: i64,
     batch_size: u64,
     candidates: &'a [AffectedModel],
+    /// Which candidates' resources are checked against the notices written.
+    told: &'a resources::ToldBefore,
 }
 
 impl Walk<'_> {
@@ -167,6 +171,7 @@ impl Walk<'_> {
                     reference,
                     column,
                     self.candidates,
+                    self.told,
                     self.run_id,
                 );
                 if let Some(statement) = statement {
