@@ -244,7 +244,7 @@ pub(crate) fn removed_rows(
     model_table: &str,
     id_column: &str,
 ) -> Result<Vec<RemovedRow>, Error> {
-    if !introspect::table_exists(conn, "llm_lifecycle_events")? {
+    if !introspect::table_exists(conn, EVENTS_TABLE)? {
         return Ok(Vec::new());
     }
     let recent = crate::db::dialect::of(conn.backend())
@@ -536,7 +536,7 @@ pub fn last_successful_run(
 /// [`Error::Database`] when the journal cannot be read.
 pub fn applied_deletions(db: &mut Database<'_>) -> Result<Vec<AppliedDeletion>, Error> {
     db.read_transaction(|conn| {
-        if !introspect::table_exists(conn, "llm_lifecycle_events")? {
+        if !introspect::table_exists(conn, EVENTS_TABLE)? {
             return Ok(Vec::new());
         }
         let query = Query::new(format!(

@@ -288,9 +288,9 @@ mod tests {
     /// A plan whose only batched column has `rows` rows, at `batch_size`.
     fn batched(batch_size: u64, rows: u64) -> Plan {
         Plan {
-            batching: Some(super::super::Batching {
+            batching: Some(crate::diff::Batching {
                 batch_size,
-                columns: vec![super::super::BatchedColumn {
+                columns: vec![crate::diff::BatchedColumn {
                     table: "pipeline_nodes".into(),
                     column: "params".into(),
                     key: Some("id".into()),
