@@ -2,7 +2,7 @@
 
 use super::{
     Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, MappedUpdate, ObjectAgg,
-    RowCollection, in_list, mapping_parts, update_statement, values_cte,
+    in_list, mapping_parts, update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
 
@@ -195,29 +195,6 @@ impl Dialect for Postgres {
         })
     }
 
-    /// `array_agg(ROW(CAST(a AS t), …))`, and `unnest(collected) AS
-    /// alias(a t, …)`: an array of anonymous records, read back with a
-    /// column definition list (the casts make each field the listed type).
-    fn row_collection(
-        &self,
-        columns: &[(&str, &str)],
-        collected: &str,
-        alias: &str,
-    ) -> Option<RowCollection> {
-        let fields: Vec<String> = columns
-            .iter()
-            .map(|(name, ty)| format!("CAST({name} AS {ty})"))
-            .collect();
-        let definitions: Vec<String> = columns
-            .iter()
-            .map(|(name, ty)| format!("{name} {ty}"))
-            .collect();
-        Some(RowCollection {
-            aggregate: format!("array_agg(ROW({}))", fields.join(", ")),
-            relation: format!("unnest({collected}) AS {alias}({})", definitions.join(", ")),
-        })
-    }
-
     fn columns_relation(&self, columns: &[(&str, Column)]) -> Query {
         let mut query = Query::new("unnest(");
         for (index, (_, column)) in columns.iter().enumerate() {
@@ -260,16 +237,6 @@ impl Dialect for Postgres {
 
     fn counts_while_updating(&self) -> bool {
         true
-    }
-
-    /// `WITH written AS (<insert> RETURNING <group>) SELECT <select> FROM
-    /// written GROUP BY <group>`.
-    fn counting_insert(&self, insert: &Query, group: &str, select: &str) -> Option<Query> {
-        let mut query = Query::new("WITH written AS (");
-        query.append(insert.clone()).push_sql(&format!(
-            " RETURNING {group}) SELECT {select} FROM written GROUP BY {group}"
-        ));
-        Some(query)
     }
 
     fn mapped_update_counting(
