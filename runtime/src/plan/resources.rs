@@ -31,9 +31,8 @@
 //! On PostgreSQL the teams none of whose resources share a display name
 //! (nearly every team) skip the window and the grouping by key: one grouping
 //! by team with `jsonb_object_agg` gives their links, and only the other
-//! teams' resources take the form above ([`plain_first`]). Measured on the
-//! apply benchmark (134,100 notices), the apply with notices went from 1.22×
-//! to 1.19× the hand-written SQL (medians of 3, one run).
+//! teams' resources, which that grouping also keeps, take the form above
+//! ([`plain_first`]).
 //!
 //! Each reference's `SELECT` is one level ([`super::resource_rows::resource_rows`]):
 //!
@@ -55,7 +54,7 @@ use llm_lifecycle_catalog::{Catalog, Reference, ReferenceKind};
 use super::AffectedModel;
 use super::affected::{noun_of, nouns};
 use super::resource_rows::resource_rows;
-use crate::db::dialect::{self, Dialect, ObjectAgg};
+use crate::db::dialect::{self, Dialect, ObjectAgg, RowCollection};
 use crate::db::{Bind, Conn, Query, quote_ident};
 use crate::references::{OldValue, RefColumn};
 use crate::schema::{AFFECTED_TABLE, NOTIFICATIONS_TABLE};
@@ -394,13 +393,25 @@ impl Source<'_> {
 }
 
 /// The per-team aggregation around the `UNION [ALL]` of resources (module
-/// docs) for `nouns` kinds: [`plain_first`] where the engine has a JSON
-/// object aggregate, else [`general`] over the union itself.
+/// docs) for `nouns` kinds: [`plain_first`] where the engine aggregates a
+/// JSON object and a group's rows, else [`general`] over the union itself.
 fn aggregated(dialect: &dyn Dialect, union: Query, nouns: usize) -> Query {
     let (display, location) = (display(dialect), location(dialect));
-    match dialect.json_object_agg(&display, &location, "g.links") {
-        Some(agg) => plain_first(dialect, union, nouns, &agg),
-        None => general(dialect, union, nouns),
+    let (text, integer) = (dialect.text_type(), dialect.integer_type());
+    let columns = [
+        ("resource_id", integer),
+        ("name", text),
+        ("tbl", text),
+        ("kind_ord", integer),
+        ("kind", text),
+        ("url", text),
+    ];
+    match (
+        dialect.json_object_agg(&display, &location, "plain_g.links"),
+        dialect.row_collection(&columns, "plain_g.resources", "plain_u"),
+    ) {
+        (Some(agg), Some(rows)) => plain_first(dialect, union, nouns, &agg, &rows),
+        _ => general(dialect, union, nouns),
     }
 }
 
@@ -451,28 +462,42 @@ fn counts_text(
     )
 }
 
-/// Where the engine aggregates a JSON object (PostgreSQL): the teams none
-/// of whose resources share a display name (nearly all) take the plain form,
-/// one grouping by team whose links are `display: location`, which is what
-/// the general form gives them (no name is qualified, each key has one
-/// resource). The object's keys tell them: as many as the team's resources
-/// (counted only for a team of more than one resource: a third of the
-/// teams on the apply benchmark, where counting every team's keys took
-/// 0.22 s of its 1.8 s statement). Only the others' resources pass through
-/// [`general`]. The resources are read once, into `rs`:
+/// Where the engine aggregates a JSON object and a group's rows
+/// (PostgreSQL): one grouping by team, straight over the union (so the
+/// references' sorted `DISTINCT`s merge into it, as a hand-written
+/// statement's do), whose links are `display: location`. That is what the
+/// general form gives a team none of whose resources share a display name
+/// (nearly every team: no name is qualified, each key has one resource),
+/// and the object's keys tell which teams those are: as many as the team's
+/// resources (counted only for a team of more than one). The same grouping
+/// keeps each team's resources (`rows`), and only for the other teams, in
+/// the `CASE`'s last branch, does a subquery give their links by
+/// [`general`] over them:
 ///
 /// ```sql
-/// WITH rs AS MATERIALIZED (<union>),
-/// f AS (SELECT g.*, CASE WHEN g.n = 1 THEN TRUE ELSE g.n = <keys of g.links> END AS plain
-///       FROM (
-///         SELECT idx, team_id, COUNT(*) AS n, <counts> AS counts,
-///                jsonb_object_agg(<display>, <location>) AS links
-///         FROM rs GROUP BY idx, team_id) AS g)
-/// SELECT idx, team_id, counts, links FROM f WHERE f.plain
-/// UNION ALL <general over: SELECT rs.* FROM rs WHERE EXISTS (SELECT 1 FROM f
-///   WHERE f.idx = rs.idx AND f.team_id = rs.team_id AND NOT f.plain)>
+/// SELECT plain_g.idx AS idx, plain_g.team_id AS team_id, plain_g.counts AS counts,
+///   CASE WHEN plain_g.n = 1 THEN plain_g.links
+///        WHEN plain_g.n = <keys of plain_g.links> THEN plain_g.links
+///        ELSE (SELECT shared.links FROM (<general over: SELECT plain_g.idx AS idx,
+///              plain_g.team_id AS team_id, plain_u.* FROM <rows of plain_g.resources>
+///              AS plain_u>) AS shared) END AS links
+/// FROM (SELECT idx, team_id, COUNT(*) AS n, <counts> AS counts,
+///              jsonb_object_agg(<display>, <location>) AS links,
+///              <the group's rows> AS resources
+///       FROM (<union>) AS plain_r GROUP BY idx, team_id) AS plain_g
 /// ```
-fn plain_first(dialect: &dyn Dialect, union: Query, nouns: usize, agg: &ObjectAgg) -> Query {
+///
+/// Measured on the apply benchmark's full scale (134,100 notices): the
+/// statement's rows took about 0.85 s against 1.0 s when the resources were
+/// written to a `MATERIALIZED` CTE, grouped from it (sorted a second time)
+/// and the teams with shared names read from it again.
+fn plain_first(
+    dialect: &dyn Dialect,
+    union: Query,
+    nouns: usize,
+    agg: &ObjectAgg,
+    rows: &RowCollection,
+) -> Query {
     let of_kind =
         |order: usize, then: &str| format!("CASE WHEN kind_ord = {order} THEN {then} END");
     let counts = counts_text(
@@ -481,19 +506,25 @@ fn plain_first(dialect: &dyn Dialect, union: Query, nouns: usize, agg: &ObjectAg
         |order| format!("COUNT({})", of_kind(order, "1")),
         |order| format!("MAX({})", of_kind(order, "kind")),
     );
-    let mut query = Query::new("WITH rs AS MATERIALIZED (");
-    query.append(union).push_sql(&format!(
-        "), f AS (SELECT g.*, CASE WHEN g.n = 1 THEN TRUE ELSE g.n = {} END AS plain FROM (\
-         SELECT idx, team_id, COUNT(*) AS n, {counts} AS counts, {} AS links \
-         FROM rs GROUP BY idx, team_id) AS g) \
-         SELECT idx, team_id, counts, links FROM f WHERE f.plain UNION ALL ",
-        agg.keys, agg.aggregate
+    let shared = Query::new(format!(
+        "SELECT plain_g.idx AS idx, plain_g.team_id AS team_id, plain_u.* FROM {}",
+        rows.relation
     ));
-    let shared = Query::new(
-        "SELECT rs.* FROM rs WHERE EXISTS (SELECT 1 FROM f \
-         WHERE f.idx = rs.idx AND f.team_id = rs.team_id AND NOT f.plain)",
-    );
-    query.append(general(dialect, shared, nouns));
+    let mut query = Query::new(format!(
+        "SELECT plain_g.idx AS idx, plain_g.team_id AS team_id, plain_g.counts AS counts, \
+         CASE WHEN plain_g.n = 1 THEN plain_g.links WHEN plain_g.n = {} THEN plain_g.links \
+         ELSE (SELECT shared.links FROM (",
+        agg.keys
+    ));
+    query
+        .append(general(dialect, shared, nouns))
+        .push_sql(&format!(
+            ") AS shared) END AS links FROM (SELECT idx, team_id, COUNT(*) AS n, \
+             {counts} AS counts, {} AS links, {} AS resources FROM (",
+            agg.aggregate, rows.aggregate
+        ))
+        .append(union)
+        .push_sql(") AS plain_r GROUP BY idx, team_id) AS plain_g");
     query
 }
 

@@ -284,6 +284,17 @@ pub(crate) struct ObjectAgg {
     pub(crate) keys: String,
 }
 
+/// An aggregate of a group's rows into one value, and the relation of the
+/// rows such a value holds ([`Dialect::row_collection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowCollection {
+    /// The aggregate, one value per group.
+    pub(crate) aggregate: String,
+    /// The rows of the value the caller named, as a relation with the
+    /// caller's alias and columns (for a `FROM`).
+    pub(crate) relation: String,
+}
+
 /// The SQL that differs between engines. The provided methods are the
 /// standard SQL that PostgreSQL and SQLite share; MySQL overrides them.
 pub(crate) trait Dialect: Sync {
@@ -489,6 +500,19 @@ pub(crate) trait Dialect: Sync {
     /// repeated key (MariaDB) or has no such aggregate: the notices then
     /// always take the general form ([`crate::plan::resources`]).
     fn json_object_agg(&self, _key: &str, _value: &str, _object: &str) -> Option<ObjectAgg> {
+        None
+    }
+    /// An aggregate of the group's rows of `columns` (name, SQL type) into
+    /// one value, and the relation named `alias` of the rows such a value
+    /// held by `collected` holds, with those columns; `None` where the
+    /// engine has no such aggregate. The notices read the few teams whose
+    /// resources share a name again from it ([`crate::plan::resources`]).
+    fn row_collection(
+        &self,
+        _columns: &[(&str, &str)],
+        _collected: &str,
+        _alias: &str,
+    ) -> Option<RowCollection> {
         None
     }
     /// The session variable that bounds what the aggregates above return

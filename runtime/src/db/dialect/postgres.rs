@@ -2,7 +2,7 @@
 
 use super::{
     Column, CountingUpdate, Dialect, JsonKey, KeyBatch, MAPPING_COLUMNS, MappedUpdate, ObjectAgg,
-    in_list, mapping_parts, update_statement, values_cte,
+    RowCollection, in_list, mapping_parts, update_statement, values_cte,
 };
 use crate::db::query::{Bind, Query};
 
@@ -192,6 +192,29 @@ impl Dialect for Postgres {
         Some(ObjectAgg {
             aggregate: format!("jsonb_object_agg({key}, {value})"),
             keys: format!("(SELECT COUNT(*) FROM jsonb_object_keys({object}))"),
+        })
+    }
+
+    /// `array_agg(ROW(CAST(a AS t), …))`, and `unnest(collected) AS
+    /// alias(a t, …)`: an array of anonymous records, read back with a
+    /// column definition list (the casts make each field the listed type).
+    fn row_collection(
+        &self,
+        columns: &[(&str, &str)],
+        collected: &str,
+        alias: &str,
+    ) -> Option<RowCollection> {
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|(name, ty)| format!("CAST({name} AS {ty})"))
+            .collect();
+        let definitions: Vec<String> = columns
+            .iter()
+            .map(|(name, ty)| format!("{name} {ty}"))
+            .collect();
+        Some(RowCollection {
+            aggregate: format!("array_agg(ROW({}))", fields.join(", ")),
+            relation: format!("unnest({collected}) AS {alias}({})", definitions.join(", ")),
         })
     }
 
