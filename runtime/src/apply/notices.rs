@@ -23,7 +23,8 @@
 //!
 //! What the statement wrote is read back, by this run's id and the ids above
 //! the largest one before it (a range of the primary key): per model, the
-//! number of teams told (one grouping), which becomes its `notified` journal
+//! number of teams told (one grouping; on PostgreSQL the `INSERT`'s own
+//! `RETURNING`, counted in the same statement), which becomes its `notified` journal
 //! row (in `row_count`, like `repointed N rows in T.C`), and the first
 //! [`AffectedModel::LISTED`] teams for the report (one `LIMIT` per model, in
 //! one statement per 200 models). The new ids
@@ -112,6 +113,18 @@ struct Listed {
     message: String,
     #[diesel(sql_type = Text)]
     links: String,
+}
+
+/// The columns the notices are counted by, per model ([`Told`]).
+const TOLD_KEY: &str = "slug, model, reminder_days";
+
+/// The select list of a count of notices per model, as [`Told`] reads it.
+fn told_columns(conn: &Conn<'_>) -> String {
+    let integer = dialect::of(conn.backend()).integer_type();
+    format!(
+        "slug, model, CAST(reminder_days AS {integer}) AS reminder_days, \
+         CAST(COUNT(*) AS {integer}) AS n"
+    )
 }
 
 /// How many teams one model's notices told.
@@ -223,18 +236,32 @@ fn write(
     let settings = &catalog.notifications;
     let before = largest_id(conn)?;
     let statement = insert(conn, run_id, &settings.permission, candidates, teams);
-    let n = conn.execute(&statement).context(|| {
+    let context = || {
         format!(
             "writing the team notifications about {} model(s)",
             candidates.len()
         )
-    })?;
+    };
+    // Counted as they are written where the engine can (one statement),
+    // else read back.
+    let counting =
+        dialect::of(conn.backend()).counting_insert(&statement, TOLD_KEY, &told_columns(conn));
+    let (written, counts) = match counting {
+        Some(counting) => {
+            let counts: Vec<Told> = conn.load(&counting).context(context)?;
+            (counts.iter().map(|told| told.n).sum(), Some(counts))
+        }
+        None => {
+            let n = conn.execute(&statement).context(context)?;
+            (i64::try_from(n).unwrap_or(i64::MAX), None)
+        }
+    };
     let mut folded = Folded {
-        written: i64::try_from(n).unwrap_or(i64::MAX),
+        written,
         told: Vec::new(),
     };
     let mut inserted = Vec::new();
-    if n > 0 {
+    if written > 0 {
         let wrote = Wrote {
             run_id,
             before,
@@ -243,7 +270,13 @@ fn write(
         // Planned with the table's statistics from before the write
         // ([`planner`]).
         planner::without_jit(conn, |conn| {
-            folded.told = read_back(conn, wrote, candidates, &crate::plan::nouns(catalog))?;
+            folded.told = read_back(
+                conn,
+                wrote,
+                candidates,
+                &crate::plan::nouns(catalog),
+                counts,
+            )?;
             if settings.recipients_query.is_some() {
                 inserted = new_ids(conn, wrote)?;
             }
@@ -416,8 +449,9 @@ const LISTED_PER_STATEMENT: usize = 200;
 
 /// Per candidate told about, in the candidates' order: the model with its
 /// first teams, and how many teams were told. The rows the last statement
-/// wrote are a range of the primary key of this run: one grouping counts
-/// them per model, and per model a `… ORDER BY team_id LIMIT` lists the
+/// wrote are a range of the primary key of this run: `counts` are the
+/// statement's own per model (PostgreSQL counts as it writes), else one
+/// grouping counts them, and per model a `… ORDER BY team_id LIMIT` lists the
 /// first teams with their texts (MySQL: on the `(run_id, slug, model)`
 /// index; a fold's, from its first team on, on the once-per-team key's), so
 /// only the listed rows are read in full. (A window numbering every row
@@ -428,19 +462,17 @@ fn read_back(
     wrote: Wrote,
     candidates: &[AffectedModel],
     nouns: &[String],
+    counts: Option<Vec<Told>>,
 ) -> Result<Vec<(AffectedModel, usize)>, Error> {
-    let integer = dialect::of(conn.backend()).integer_type();
-    let mut counting = written_by(
-        &format!(
-            "SELECT slug, model, CAST(reminder_days AS {integer}) AS reminder_days, \
-             CAST(COUNT(*) AS {integer}) AS n"
-        ),
-        wrote,
-    );
-    counting.push_sql(" GROUP BY slug, model, reminder_days");
-    let counts: Vec<Told> = conn
-        .load(&counting)
-        .context(|| "counting the team notifications written".into())?;
+    let counts = match counts {
+        Some(counts) => counts,
+        None => {
+            let mut counting = written_by(&format!("SELECT {}", told_columns(conn)), wrote);
+            counting.push_sql(&format!(" GROUP BY {TOLD_KEY}"));
+            conn.load(&counting)
+                .context(|| "counting the team notifications written".into())?
+        }
+    };
     let mut keys: Vec<NoticeKey> = candidates.iter().map(NoticeKey::of).collect();
     keys.sort();
     keys.dedup();

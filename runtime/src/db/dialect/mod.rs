@@ -410,6 +410,14 @@ pub(crate) trait Dialect: Sync {
     fn counts_while_updating(&self) -> bool {
         false
     }
+    /// `insert` (an `INSERT … SELECT`) as one statement that also gives the
+    /// rows it wrote grouped by `group` (columns of the inserted table),
+    /// `SELECT <select> … GROUP BY <group>`, where the engine can count in
+    /// the statement itself (PostgreSQL: a data-modifying CTE over its
+    /// `RETURNING`); `None` elsewhere, where the rows are read back.
+    fn counting_insert(&self, _insert: &Query, _group: &str, _select: &str) -> Option<Query> {
+        None
+    }
     /// [`Dialect::mapped_update`], also counting the rows it rewrote per old
     /// value (`old_key`, `n`), where the engine can count in the statement
     /// itself (PostgreSQL: a data-modifying CTE; MySQL: session counters the

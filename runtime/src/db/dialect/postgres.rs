@@ -262,6 +262,16 @@ impl Dialect for Postgres {
         true
     }
 
+    /// `WITH written AS (<insert> RETURNING <group>) SELECT <select> FROM
+    /// written GROUP BY <group>`.
+    fn counting_insert(&self, insert: &Query, group: &str, select: &str) -> Option<Query> {
+        let mut query = Query::new("WITH written AS (");
+        query.append(insert.clone()).push_sql(&format!(
+            " RETURNING {group}) SELECT {select} FROM written GROUP BY {group}"
+        ));
+        Some(query)
+    }
+
     fn mapped_update_counting(
         &self,
         update: MappedUpdate<'_>,
