@@ -10,7 +10,8 @@
 //! SELECT g.team_id, t.slug, t.model, t.reminder_days, $1, t.title,
 //!        t.head || g.counts || t.tail, g.links, $2, $3
 //! FROM (<per model and team: counts, links>) g JOIN <the models' texts> t ON t.idx = g.idx
-//! WHERE true ON CONFLICT (team_id, slug, model, reminder_days) DO NOTHING
+//! WHERE true ORDER BY g.idx, g.team_id
+//! ON CONFLICT (team_id, slug, model, reminder_days) DO NOTHING
 //! ```
 //!
 //! `head` and `tail` are each model's message around the team's counts
@@ -382,6 +383,9 @@ fn insert(
         // `WHERE true` tells SQLite's parser the `ON CONFLICT` belongs to
         // the `INSERT`, not to the join.
         .push_sql(" ON t.idx = g.idx WHERE true")
+        // The ids, and so the order of delivery, follow the candidates'
+        // order, then the teams': whatever plan the grouping takes.
+        .push_sql(" ORDER BY g.idx, g.team_id")
         .push_sql(&dialect.skip_duplicates(KEY));
     query
 }
