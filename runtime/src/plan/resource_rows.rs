@@ -219,8 +219,21 @@ pub(super) fn resource_rows(
     old_key
         .append(matched.value)
         .push_sql(&format!(" AS {text})"));
-    let mut among = matched.among;
-    among.push_sql(" AND ").append(condition);
+    // The caller's join to the candidates matches `value`; the value's own
+    // condition is left out where that join alone picks the rows (a batch's
+    // range or the rows written meanwhile still hold).
+    let among = if column.kind == ReferenceKind::Json && dialect.json_join_filters() {
+        column.written_condition()
+    } else {
+        Some(matched.among)
+    };
+    let among = match among {
+        Some(mut among) => {
+            among.push_sql(" AND ").append(condition);
+            among
+        }
+        None => condition,
+    };
     ResourceRows {
         from,
         old_key,

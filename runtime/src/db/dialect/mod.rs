@@ -365,6 +365,15 @@ pub(crate) trait Dialect: Sync {
     fn json_among(&self, json: &JsonKey<'_>, olds: &[Bind]) -> Matched {
         Matched::among(self.json_value_among(json, olds), olds)
     }
+    /// Whether, where the rows holding a JSON key's old value are joined to
+    /// those values on [`Dialect::json_value`] (the notices' candidates),
+    /// the join alone picks them, without [`Dialect::json_among`]'s `IN` as
+    /// well (PostgreSQL: the hash join computes the value once per row, the
+    /// `IN` a second time, about 70 ms per million rows). Elsewhere the
+    /// condition stays: MySQL's reads the key that its value then uses.
+    fn json_join_filters(&self) -> bool {
+        false
+    }
     /// Whether the notices' affected resources reached through an owner
     /// table are found as distinct (old value, owner id) pairs first, then
     /// joined to their owners (MySQL), instead of joined first.

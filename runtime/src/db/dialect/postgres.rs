@@ -272,6 +272,10 @@ impl Dialect for Postgres {
         Some(query)
     }
 
+    fn json_join_filters(&self) -> bool {
+        true
+    }
+
     fn mapped_update_counting(
         &self,
         update: MappedUpdate<'_>,
