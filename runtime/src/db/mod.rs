@@ -515,6 +515,20 @@ impl<'c> Database<'c> {
         }
     }
 
+    /// Runs `query`, which binds nothing, on its own outside any
+    /// transaction: a statement the engine refuses inside one
+    /// (PostgreSQL's `VACUUM`).
+    pub(crate) fn execute_alone(&mut self, query: &Query) -> QueryResult<()> {
+        match &mut self.0 {
+            #[cfg(feature = "postgres")]
+            Inner::Postgres(c) => Conn::Postgres(c).execute_unprepared(query),
+            #[cfg(feature = "sqlite")]
+            Inner::Sqlite(c) => Conn::Sqlite(c).execute_unprepared(query),
+            #[cfg(feature = "mysql")]
+            Inner::Mysql(c) => Conn::Mysql(c).execute_unprepared(query),
+        }
+    }
+
     /// Runs `f` in a transaction that commits when it returns `Ok` (no lock).
     pub(crate) fn transaction<T, E>(
         &mut self,
