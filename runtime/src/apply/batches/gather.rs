@@ -21,9 +21,10 @@
 //!    waits): one `INSERT … SELECT`
 //!    writes their notices, counted, worded and linked by the same SQL as
 //!    the unbatched apply's ([`resources::gathered_team_notices`]), they are
-//!    read back and given their recipients, and the rows read are deleted,
-//!    all in one transaction (the deliverer never sees a notice without its
-//!    recipients).
+//!    read back and given their recipients, all in one transaction (the
+//!    deliverer never sees a notice without its recipients). MySQL and
+//!    SQLite delete the rows read in that transaction too; PostgreSQL keeps
+//!    them until the last fold, then clears them at once ([`forget_run`]).
 //! 3. One transaction writes the `notified` journal rows (per model, the
 //!    teams of every fold) and looks again at earlier notices that reached
 //!    nobody.
