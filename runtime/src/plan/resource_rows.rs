@@ -213,27 +213,26 @@ pub(super) fn resource_rows(
     let olds = column.old_value_binds(values.iter().copied());
     // Flat, so the value and its condition are each one expression of the
     // row (MySQL's in-place form assigns and reads its variable within it).
-    let matched = column.matched_written(backend, &olds);
+    let matched = column.matched_among(backend, &olds);
     let from = rows_and_owners(reference);
     let mut old_key = Query::new("CAST(");
     old_key
         .append(matched.value)
         .push_sql(&format!(" AS {text})"));
     // The caller's join to the candidates matches `value`; the value's own
-    // condition is left out where that join alone picks the rows (a batch's
-    // range or the rows written meanwhile still hold).
-    let among = if column.kind == ReferenceKind::Json && dialect.json_join_filters() {
-        column.written_condition()
-    } else {
-        Some(matched.among)
-    };
-    let among = match among {
-        Some(mut among) => {
-            among.push_sql(" AND ").append(condition);
-            among
-        }
-        None => condition,
-    };
+    // condition is left out where that join alone picks the rows. A batch's
+    // range or the rows written meanwhile ([`RefColumn::written_condition`])
+    // still hold.
+    let joined_alone = column.kind == ReferenceKind::Json && dialect.json_join_filters();
+    let value_condition = (!joined_alone).then_some(matched.among);
+    let mut among = Query::default();
+    for part in [column.written_condition(), value_condition]
+        .into_iter()
+        .flatten()
+    {
+        among.push_sql("(").append(part).push_sql(") AND ");
+    }
+    among.append(condition);
     ResourceRows {
         from,
         old_key,

@@ -110,7 +110,7 @@ pub(super) fn record(
                 walk.gather(db, &deferred.columns, &spinner)?;
                 analyze(db)?;
                 let (n, told) = walk.fold(db, &spinner)?;
-                if db.backend() == Backend::Postgres {
+                if folds_keep_rows(db.backend()) {
                     db.locked_transaction(timeouts, |conn| forget_run(conn, run_id))?;
                 }
                 recorded.written += n;
@@ -238,9 +238,7 @@ impl Walk<'_> {
                 let teams = (after, through);
                 let folded =
                     notices::fold(conn, self.run_id, self.catalog, self.candidates, teams)?;
-                // (PostgreSQL keeps the rows until the last fold: a delete
-                // would clear the pages' visibility that `analyze` set.)
-                if conn.backend() != Backend::Postgres {
+                if !folds_keep_rows(conn.backend()) {
                     forget(conn, self.run_id, teams)?;
                 }
                 Ok(Some((through, folded)))
@@ -352,16 +350,23 @@ fn forget(conn: &mut Conn<'_>, run_id: i64, teams: (i64, i64)) -> Result<(), Err
     Ok(())
 }
 
-/// PostgreSQL, once the folds of a set of candidates are done: the rows
-/// `run_id` gathered for them (the next set's candidates are numbered from 0
-/// again). The folds leave them in place, so that the pages stay marked
-/// visible to all and each fold's [`next_team`] stays an index-only scan
-/// (deleting each fold's rows, which lie across every page, cleared the
-/// marks: 60 ms per fold again, 9.1 s of 151 folds at scale 10, beside 3.6 s
-/// of the deletes themselves). `TRUNCATE`, at once, when no other run has
-/// rows there and the table may be truncated, else one `DELETE` of the run's
-/// rows. Another run's statements on the table wait for the deploy lock this
-/// transaction holds.
+/// Whether the folds leave the rows they read in place, for [`forget_run`]
+/// once the last is done, instead of each deleting its own ([`forget`]).
+/// PostgreSQL: so the pages stay marked visible to all, as [`analyze`] left
+/// them, and each fold's [`next_team`] stays an index-only scan (deleting
+/// each fold's rows, which lie across every page, cleared the marks: 60 ms
+/// per fold again, 9.1 s of 151 folds at scale 10, beside 3.6 s of the
+/// deletes themselves).
+fn folds_keep_rows(backend: Backend) -> bool {
+    backend == Backend::Postgres
+}
+
+/// Once the folds of a set of candidates that kept their rows
+/// ([`folds_keep_rows`]) are done: the rows `run_id` gathered for them (the
+/// next set's candidates are numbered from 0 again). `TRUNCATE`, at once,
+/// when no other run has rows there and the table may be truncated, else
+/// one `DELETE` of the run's rows. Another run's statements on the table
+/// wait for the deploy lock this transaction holds.
 fn forget_run(conn: &mut Conn<'_>, run_id: i64) -> Result<(), Error> {
     let table = quote_ident(AFFECTED_TABLE);
     let check = Query::new("SELECT CAST(CASE WHEN has_table_privilege(current_user, CAST(")
