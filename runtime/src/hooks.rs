@@ -39,17 +39,17 @@ impl FailPoint {
     }
 }
 
-/// Test hook (cargo feature `test-hooks`): what runs after each batch of a
-/// batched apply commits, given the number of batches so far, where no
-/// transaction of the apply is open: a test writes there as the platform
-/// would while the batches run.
+/// Test hook (cargo feature `test-hooks`): what runs after a step of a
+/// batched apply commits (a batch, or a fold of the notices), given the
+/// number of such steps so far, where no transaction of the apply is open: a
+/// test writes there as the platform (or another apply) would meanwhile.
 #[cfg(feature = "test-hooks")]
 #[derive(Clone)]
-pub struct BetweenBatches(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+pub struct Between(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
 
 #[cfg(feature = "test-hooks")]
-impl std::fmt::Debug for BetweenBatches {
+impl std::fmt::Debug for Between {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BetweenBatches(..)")
+        f.write_str("Between(..)")
     }
 }

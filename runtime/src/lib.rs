@@ -42,9 +42,9 @@ pub use db::{Backend, DEFAULT_SQLITE_FILE, Database, DatabaseUrl, Timeouts, reda
 #[cfg(feature = "postgres")]
 pub use db::{PgConnection, SharedRuntime};
 pub use error::{DriverError, Error};
-/// Test hook: what runs between batches (cargo feature `test-hooks`).
+/// Test hook: what runs between batches, or folds (cargo feature `test-hooks`).
 #[cfg(feature = "test-hooks")]
-pub use hooks::BetweenBatches;
+pub use hooks::Between;
 pub use ledger::{AppliedDeletion, RunCounts, RunRecord, applied_deletions, history};
 pub use notify::{DeliveryReport, Notice, Notifier, apply_and_notify, deliver};
 pub use plan::{LedgerRun, Plan, PlanOptions, PlanWarning, Refusal, Sunset, plan, plan_with};

@@ -66,7 +66,11 @@ pub struct ApplyOptions {
     pub fail_at: Option<FailPoint>,
     /// Test hook (cargo feature `test-hooks`): run after each batch commits.
     #[cfg(feature = "test-hooks")]
-    pub between_batches: Option<crate::hooks::BetweenBatches>,
+    pub between_batches: Option<crate::hooks::Between>,
+    /// Test hook (cargo feature `test-hooks`): run after each fold of a
+    /// batched apply's notices commits (PostgreSQL and MySQL).
+    #[cfg(feature = "test-hooks")]
+    pub between_folds: Option<crate::hooks::Between>,
 }
 
 impl ApplyOptions {
@@ -94,6 +98,8 @@ impl Default for ApplyOptions {
             fail_at: None,
             #[cfg(feature = "test-hooks")]
             between_batches: None,
+            #[cfg(feature = "test-hooks")]
+            between_folds: None,
         }
     }
 }

@@ -363,6 +363,8 @@ fn apply(
         fail_at: crate::hooks::FailPoint::from_env(),
         #[cfg(feature = "test-hooks")]
         between_batches: None,
+        #[cfg(feature = "test-hooks")]
+        between_folds: None,
     };
     match crate::apply(db, catalog, &options) {
         Ok(report) => {

@@ -11,8 +11,9 @@
 use crate::batches::{apply_with, batched, notices, prepared, twin};
 use crate::common::*;
 use crate::notifications_support::{self, MODELS, RECIPIENTS, full};
-use llm_lifecycle_runtime::{ApplyOptions, Error, FailPoint};
+use llm_lifecycle_runtime::{ApplyOptions, Between, Error, FailPoint};
 use llm_lifecycle_test_support::{Backend, TestDb};
+use std::sync::{Arc, Mutex};
 
 /// The journal's `notified` rows: model, slug and teams told.
 fn notified(db: &TestDb) -> Vec<Option<String>> {
@@ -146,8 +147,64 @@ fn each_step_gives_its_notices_their_recipients_as_one_transaction_does(db: &Tes
     assert_eq!((awaiting, recipients), reached(&single));
 }
 
+/// The rows another apply gathered while this one folds (it waits for the
+/// deploy lock between this run's steps, never inside one).
+fn another_runs_gathered_rows(db: &TestDb) -> Vec<Option<String>> {
+    db.strings(&format!(
+        "SELECT {} AS v FROM llm_lifecycle_affected ORDER BY run_id, team_id",
+        db.concat(&[
+            &db.text_cast("run_id"),
+            "':'",
+            &db.text_cast("team_id"),
+            "':'",
+            "name"
+        ])
+    ))
+}
+
+fn rows_another_run_gathers_meanwhile_are_left_to_it(db: &TestDb) {
+    prepared(db, true);
+    let single = twin(db);
+    prepared(&single, true);
+    apply(&single, &full_catalog()).unwrap();
+    let folds: Arc<Mutex<u64>> = Arc::default();
+    let hook = {
+        let (handle, folds) = (db.handle(), Arc::clone(&folds));
+        Between(Arc::new(move |n| {
+            *folds.lock().unwrap() = n;
+            if n == 1 {
+                // Another apply's gathering, between this run's first fold
+                // and its next step.
+                handle.execute(
+                    "INSERT INTO llm_lifecycle_affected \
+                     (run_id, team_id, idx, kind_ord, tbl, resource_id, name, kind, url) \
+                     VALUES (999999, 7, 0, 0, 'assistants', 70, 'theirs', 'assistant', NULL)",
+                );
+            }
+        }))
+    };
+    let options = ApplyOptions {
+        between_folds: Some(hook),
+        ..batched()
+    };
+    apply_with(db, &options).unwrap();
+    assert_eq!(notices(db), notices(&single));
+    if db.backend() == Backend::Sqlite {
+        // One transaction writes the notices: there is no fold.
+        assert_eq!(*folds.lock().unwrap(), 0);
+        return;
+    }
+    assert!(*folds.lock().unwrap() >= 1);
+    // This run's rows are gone, the other run's stay for it to fold.
+    assert_eq!(
+        another_runs_gathered_rows(db),
+        vec![Some("999999:7:theirs".to_owned())]
+    );
+}
+
 llm_lifecycle_test_support::backend_tests!(
     each_step_gives_its_notices_their_recipients_as_one_transaction_does,
     the_teams_are_told_in_steps_as_one_transaction_tells_them,
     a_run_stopped_between_its_notices_keeps_them_and_the_next_tells_the_rest,
+    rows_another_run_gathers_meanwhile_are_left_to_it,
 );

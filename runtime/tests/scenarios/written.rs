@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::batches::{apply_with, batched, notices, prepared, state, twin};
 use crate::common::*;
-use llm_lifecycle_runtime::{ApplyOptions, BetweenBatches};
+use llm_lifecycle_runtime::{ApplyOptions, Between};
 use llm_lifecycle_test_support::{Backend, Handle, TestDb};
 
 /// The triggers an apply put that are there now.
@@ -87,7 +87,7 @@ fn rows_written_while_the_batches_run_move_in_the_final_transaction(db: &TestDb)
     let seen: Arc<Mutex<Vec<i64>>> = Arc::default();
     let hook = {
         let (handle, seen) = (handle.clone(), Arc::clone(&seen));
-        BetweenBatches(Arc::new(move |n| {
+        Between(Arc::new(move |n| {
             late_write(&handle, n);
             seen.lock().unwrap().push(logged(&handle));
         }))
@@ -126,7 +126,7 @@ fn a_log_another_apply_removed_is_not_trusted(db: &TestDb) {
     // the final transaction must read the tables whole to find the row.
     let hook = {
         let handle = db.handle();
-        BetweenBatches(Arc::new(move |n| {
+        Between(Arc::new(move |n| {
             if n == 1 {
                 late_write(&handle, n);
                 handle.execute("DELETE FROM llm_lifecycle_written");
@@ -148,9 +148,7 @@ fn a_process_killed_between_batches_leaves_triggers_the_next_apply_removes(db: &
     let single = twin(db);
     prepared(&single, true);
     let options = ApplyOptions {
-        between_batches: Some(BetweenBatches(Arc::new(|_| {
-            panic!("killed between batches")
-        }))),
+        between_batches: Some(Between(Arc::new(|_| panic!("killed between batches")))),
         ..batched()
     };
     let killed = catch_unwind(AssertUnwindSafe(|| apply_with(db, &options)));

@@ -228,6 +228,8 @@ impl Walk<'_> {
         let timeouts = &self.options.timeouts;
         let mut told: notices::TeamsTold = self.candidates.iter().map(|_| None).collect();
         let (mut written, mut after, mut rows) = (0, i64::MIN, self.batch_size);
+        #[cfg(feature = "test-hooks")]
+        let mut folds = 0;
         loop {
             spinner.set_message(format!("{written} notices written"));
             let started = Instant::now();
@@ -248,6 +250,11 @@ impl Walk<'_> {
             rows = next_width(rows, started.elapsed(), self.batch_size);
             written += folded.written;
             notices::add_told(&mut told, self.candidates, folded.told);
+            #[cfg(feature = "test-hooks")]
+            if let Some(hook) = &self.options.between_folds {
+                folds += 1;
+                (hook.0)(folds);
+            }
             if folded.written > 0 {
                 fail_if(self.options, FailPoint::BetweenFolds)?;
             }
