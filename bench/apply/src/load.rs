@@ -13,6 +13,14 @@
 //! behind the apply's row locks delays the ones queued behind it, and they
 //! count that wait, as a pool of application clients would see it; writes
 //! scheduled before the apply ended are all issued (the backlog is drained).
+//! Writes at least 100 ms late in a row are reported as one [`Stall`], with
+//! the wall-clock time it began, to be lined up with `--trace` and the
+//! server's log; on PostgreSQL the bench also counts the server's
+//! checkpoints during each run ([`checkpoints`]). At ten times the default
+//! scale on a server with the default `max_wal_size` (1 GB), the batched
+//! apply's WAL makes the server checkpoint every 4–5 s, and the writer's
+//! stalls began in each checkpoint's sync phase (its `fsync`s, 0.27–0.31 s):
+//! a commit waits for its WAL flush behind them.
 //!
 //! The monitor polls every `poll` interval for the open transactions of the
 //! other client sessions on the database (not its own, not the writer's):
@@ -80,12 +88,42 @@ pub(crate) struct Load {
     pub(crate) errors: u64,
     /// How long the writer ran (first scheduled write to the end mark).
     pub(crate) writer_span: Duration,
+    /// The writer's stalls, in order.
+    pub(crate) stalls: Vec<Stall>,
 }
 
-/// What the writer thread returns: each write's latency, the own times of
-/// the writes on repointed rows and of the others, the failed writes, how
-/// long it ran.
-type Writes = (Vec<Duration>, Vec<Duration>, Vec<Duration>, u64, Duration);
+/// A run of consecutive writes each done at least [`STALLED`] after its
+/// scheduled time: when it began (wall clock, to be lined up with `--trace`
+/// and the server's log), how many writes, the worst latency.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stall {
+    /// When its first write was scheduled, since the Unix epoch.
+    pub(crate) began: Duration,
+    /// Its writes.
+    pub(crate) writes: u64,
+    /// Its slowest write's latency.
+    pub(crate) worst: Duration,
+}
+
+/// A write this late (from its scheduled time) is part of a [`Stall`].
+const STALLED: Duration = Duration::from_millis(100);
+
+/// What the writer thread returns.
+#[derive(Debug, Default)]
+struct Writes {
+    /// Each write's latency.
+    latencies: Vec<Duration>,
+    /// The own times of the writes on repointed rows…
+    on_repointed: Vec<Duration>,
+    /// …and of the others.
+    elsewhere: Vec<Duration>,
+    /// The failed writes.
+    errors: u64,
+    /// How long it ran.
+    span: Duration,
+    /// Its stalls.
+    stalls: Vec<Stall>,
+}
 
 /// The writer and monitor threads of one run.
 #[derive(Debug)]
@@ -155,14 +193,15 @@ impl Probe {
         self.stop();
         let mut load = Load::default();
         if let Some(writer) = self.writer.take() {
-            let (latencies, on_repointed, elsewhere, errors, span) = writer
+            let writes = writer
                 .join()
                 .map_err(|_| anyhow!("the writer thread panicked"))??;
-            load.latencies = latencies;
-            load.on_repointed = on_repointed;
-            load.elsewhere = elsewhere;
-            load.errors = errors;
-            load.writer_span = span;
+            load.latencies = writes.latencies;
+            load.on_repointed = writes.on_repointed;
+            load.elsewhere = writes.elsewhere;
+            load.errors = writes.errors;
+            load.writer_span = writes.span;
+            load.stalls = writes.stalls;
         }
         if let Some(monitor) = self.monitor.take() {
             let (longest, polls) = monitor
@@ -187,6 +226,42 @@ impl Drop for Probe {
             let _ = monitor.join();
         }
     }
+}
+
+/// The server's checkpoints so far: requested (by WAL volume, `max_wal_size`)
+/// and timed (`checkpoint_timeout`). PostgreSQL 15–16 (`pg_stat_bgwriter`);
+/// `None` elsewhere.
+pub(crate) fn checkpoints(url: &str) -> Option<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        requested: i64,
+        #[diesel(sql_type = BigInt)]
+        timed: i64,
+    }
+    let mut conn = Conn::establish(url).ok()?;
+    if conn.engine() != Engine::Postgres {
+        return None;
+    }
+    let counts: Counts = conn
+        .get(
+            "SELECT checkpoints_req::bigint AS requested, checkpoints_timed::bigint AS timed \
+             FROM pg_stat_bgwriter",
+        )
+        .ok()?;
+    Some((counts.requested, counts.timed))
+}
+
+/// `stall`'s start as a UTC time of day (`HH:MM:SS.mmm`).
+pub(crate) fn time_of_day(at: Duration) -> String {
+    let millis = at.as_millis() % 86_400_000;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        millis / 3_600_000,
+        millis / 60_000 % 60,
+        millis / 1000 % 60,
+        millis % 1000
+    )
 }
 
 #[derive(QueryableByName)]
@@ -286,18 +361,19 @@ fn write_loop(
     let seed = u64::from(std::process::id()) ^ 0x5eed;
     let mut rng = SplitMix::new(seed);
     let started = Instant::now();
-    let mut latencies = Vec::new();
-    let mut on_repointed = Vec::new();
-    let mut elsewhere = Vec::new();
-    let mut errors = 0;
+    let epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut writes = Writes::default();
+    let mut stalled = false;
     for k in 0u64.. {
         let scheduled = started + interval.mul_f64(k as f64);
         // Sleep until the write's time, unless the run ends first.
         loop {
             let stop = stopped_at.lock().ok().and_then(|at| *at);
             if stop.is_some_and(|stop| scheduled > stop) {
-                let span = stop.map_or(Duration::ZERO, |stop| stop - started);
-                return Ok((latencies, on_repointed, elsewhere, errors, span));
+                writes.span = stop.map_or(Duration::ZERO, |stop| stop - started);
+                return Ok(writes);
             }
             let now = Instant::now();
             if now >= scheduled {
@@ -308,17 +384,35 @@ fn write_loop(
         let (sql, repointed) = write_sql(&writer, k, &mut rng);
         let issued = Instant::now();
         if let Err(error) = conn.execute(&sql) {
-            errors += 1;
-            if errors <= 3 {
+            writes.errors += 1;
+            if writes.errors <= 3 {
                 eprintln!("  host write failed: {sql}: {error}");
             }
         }
-        latencies.push(scheduled.elapsed());
+        let latency = scheduled.elapsed();
+        writes.latencies.push(latency);
+        let late = latency >= STALLED;
+        match writes.stalls.last_mut() {
+            Some(stall) if stalled && late => {
+                stall.writes += 1;
+                stall.worst = stall.worst.max(latency);
+            }
+            _ => {
+                if late {
+                    writes.stalls.push(Stall {
+                        began: epoch + (scheduled - started),
+                        writes: 1,
+                        worst: latency,
+                    });
+                }
+            }
+        }
+        stalled = late;
         let own = issued.elapsed();
         if repointed {
-            on_repointed.push(own);
+            writes.on_repointed.push(own);
         } else {
-            elsewhere.push(own);
+            writes.elsewhere.push(own);
         }
     }
     unreachable!("the writer's loop only ends by returning")
@@ -545,6 +639,14 @@ impl Spans {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stall_is_dated_by_its_utc_time_of_day() {
+        // 2026-12-08T03:42:47.392Z.
+        let at = Duration::from_millis(1_796_701_367_392);
+        assert_eq!(time_of_day(at), "03:42:47.392");
+        assert_eq!(time_of_day(Duration::ZERO), "00:00:00.000");
+    }
 
     fn writer() -> Writer {
         Writer {

@@ -316,7 +316,11 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             let url = server.url(&copy);
             eprintln!("rep {}: {}…", rep + 1, variant.label());
             let probe = Probe::new(&url, writer, poll)?;
+            let checkpoints_before = load::checkpoints(&url);
             let (sample, load) = spawn(variant, &url, probe)?;
+            let checkpoints = checkpoints_before.zip(load::checkpoints(&url)).map(
+                |((req, timed), (req_after, timed_after))| (req_after - req, timed_after - timed),
+            );
             let fingerprint = verify::fingerprint(&url, &ids)?;
             server.drop_database(&copy)?;
             ensure!(
@@ -351,6 +355,21 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
                 millis(percentile(&load.elsewhere, 99.0)),
                 load.longest_statement,
             );
+            if let Some((requested, timed)) = checkpoints {
+                eprintln!(
+                    "  server checkpoints during the run: {requested} requested (WAL volume over \
+                     max_wal_size), {timed} timed"
+                );
+            }
+            for stall in &load.stalls {
+                eprintln!(
+                    "  host writes stalled from {} UTC: {} in a row at least 100 ms late, the \
+                     worst {} ms",
+                    load::time_of_day(stall.began),
+                    stall.writes,
+                    millis(stall.worst)
+                );
+            }
             samples[index].push((sample, load));
         }
     }
