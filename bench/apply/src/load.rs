@@ -106,7 +106,7 @@ pub(crate) struct Stall {
 }
 
 /// A write this late (from its scheduled time) is part of a [`Stall`].
-const STALLED: Duration = Duration::from_millis(100);
+pub(crate) const STALLED: Duration = Duration::from_millis(100);
 
 /// What the writer thread returns.
 #[derive(Debug, Default)]
@@ -123,6 +123,29 @@ struct Writes {
     span: Duration,
     /// Its stalls.
     stalls: Vec<Stall>,
+}
+
+impl Writes {
+    /// A write done `latency` after its scheduled time, `scheduled` (since
+    /// the Unix epoch): a late one after a late one is part of its stall.
+    fn record(&mut self, latency: Duration, scheduled: Duration) {
+        let after_late = self.latencies.last().is_some_and(|last| *last >= STALLED);
+        self.latencies.push(latency);
+        if latency < STALLED {
+            return;
+        }
+        match self.stalls.last_mut() {
+            Some(stall) if after_late => {
+                stall.writes += 1;
+                stall.worst = stall.worst.max(latency);
+            }
+            _ => self.stalls.push(Stall {
+                began: scheduled,
+                writes: 1,
+                worst: latency,
+            }),
+        }
+    }
 }
 
 /// The writer and monitor threads of one run.
@@ -228,8 +251,9 @@ impl Drop for Probe {
     }
 }
 
-/// The server's checkpoints so far: requested (by WAL volume, `max_wal_size`)
-/// and timed (`checkpoint_timeout`). PostgreSQL 15–16 (`pg_stat_bgwriter`);
+/// The server's checkpoints so far: requested (by WAL volume over
+/// `max_wal_size`, or forced, as `CREATE DATABASE` does) and timed
+/// (`checkpoint_timeout`). PostgreSQL 15–16 (`pg_stat_bgwriter`);
 /// `None` elsewhere.
 pub(crate) fn checkpoints(url: &str) -> Option<(i64, i64)> {
     #[derive(QueryableByName)]
@@ -252,7 +276,7 @@ pub(crate) fn checkpoints(url: &str) -> Option<(i64, i64)> {
     Some((counts.requested, counts.timed))
 }
 
-/// `stall`'s start as a UTC time of day (`HH:MM:SS.mmm`).
+/// `at` (since the Unix epoch) as a UTC time of day (`HH:MM:SS.mmm`).
 pub(crate) fn time_of_day(at: Duration) -> String {
     let millis = at.as_millis() % 86_400_000;
     format!(
@@ -365,7 +389,6 @@ fn write_loop(
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let mut writes = Writes::default();
-    let mut stalled = false;
     for k in 0u64.. {
         let scheduled = started + interval.mul_f64(k as f64);
         // Sleep until the write's time, unless the run ends first.
@@ -389,25 +412,7 @@ fn write_loop(
                 eprintln!("  host write failed: {sql}: {error}");
             }
         }
-        let latency = scheduled.elapsed();
-        writes.latencies.push(latency);
-        let late = latency >= STALLED;
-        match writes.stalls.last_mut() {
-            Some(stall) if stalled && late => {
-                stall.writes += 1;
-                stall.worst = stall.worst.max(latency);
-            }
-            _ => {
-                if late {
-                    writes.stalls.push(Stall {
-                        began: epoch + (scheduled - started),
-                        writes: 1,
-                        worst: latency,
-                    });
-                }
-            }
-        }
-        stalled = late;
+        writes.record(scheduled.elapsed(), epoch + (scheduled - started));
         let own = issued.elapsed();
         if repointed {
             writes.on_repointed.push(own);
@@ -639,6 +644,22 @@ impl Spans {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn late_writes_in_a_row_are_one_stall_and_an_on_time_one_ends_it() {
+        let ms = Duration::from_millis;
+        let mut writes = Writes::default();
+        for (latency, at) in [(5, 0), (150, 5), (400, 10), (120, 15), (3, 20), (101, 25)] {
+            writes.record(ms(latency), ms(at));
+        }
+        assert_eq!(writes.latencies.len(), 6);
+        let stalls: Vec<(Duration, u64, Duration)> = writes
+            .stalls
+            .iter()
+            .map(|stall| (stall.began, stall.writes, stall.worst))
+            .collect();
+        assert_eq!(stalls, vec![(ms(5), 3, ms(400)), (ms(25), 1, ms(101))]);
+    }
 
     #[test]
     fn a_stall_is_dated_by_its_utc_time_of_day() {

@@ -358,15 +358,16 @@ fn compare(server: &mut Server, args: &Args, scale: &Scale, variants: &[Variant]
             if let Some((requested, timed)) = checkpoints {
                 eprintln!(
                     "  server checkpoints during the run: {requested} requested (WAL volume over \
-                     max_wal_size), {timed} timed"
+                     max_wal_size, or forced), {timed} timed"
                 );
             }
             for stall in &load.stalls {
                 eprintln!(
-                    "  host writes stalled from {} UTC: {} in a row at least 100 ms late, the \
+                    "  host writes stalled from {} UTC: {} in a row at least {} ms late, the \
                      worst {} ms",
                     load::time_of_day(stall.began),
                     stall.writes,
+                    load::STALLED.as_millis(),
                     millis(stall.worst)
                 );
             }

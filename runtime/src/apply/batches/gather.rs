@@ -376,6 +376,8 @@ fn folds_keep_rows(backend: Backend) -> bool {
 /// wait for the deploy lock this transaction holds.
 fn forget_run(conn: &mut Conn<'_>, run_id: i64) -> Result<(), Error> {
     let table = quote_ident(AFFECTED_TABLE);
+    // Other runs' rows as two ranges of the (run, team) index, each read to
+    // its first row; `run_id <> …` would read every row of this run.
     let check = Query::new("SELECT CAST(CASE WHEN has_table_privilege(current_user, CAST(")
         .bind(Bind::Text(table.clone()))
         .sql(&format!(
